@@ -1,0 +1,91 @@
+"""The Assessment: what mbcnav says about one case (design/case-format.md, output side).
+
+Every statement carries both voices, a rationale and source ids. The same object feeds the CLI,
+the REST API, the web pages, the PDF report and the CDS Hooks cards, so they never disagree.
+Fields beyond the published shape are additive only.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Urgency = Literal["emergency", "urgent", "routine"]
+URGENCY_ORDER: dict[str, int] = {"emergency": 0, "urgent": 1, "routine": 2}
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RedFlag(_Out):
+    code: str
+    urgency: Urgency
+    public: str
+    clinician: str
+    sources: tuple[str, ...]
+    #: why the engine raised it: the words, labs or findings that triggered it
+    rationale: str = ""
+    title: str = ""
+
+
+class WorkupItem(_Out):
+    code: str
+    public: str
+    clinician: str
+    sources: tuple[str, ...]
+    rationale: str = ""
+    urgency: Urgency = "routine"
+
+
+class TherapyOption(_Out):
+    rank: int = Field(ge=1)
+    regimen: str
+    drugs: tuple[str, ...]
+    rationale: str
+    evidence: tuple[str, ...] = ()
+    sources: tuple[str, ...]
+    public: str = ""
+    clinician: str = ""
+    category: str = ""
+    #: codes of safety alerts that apply to this option; a flagged option is shown with them
+    flags: tuple[str, ...] = ()
+    flagged: bool = False
+
+
+class SafetyAlert(_Out):
+    code: str
+    drug: str | None = None
+    severity: Literal["warning", "contraindication"]
+    public: str
+    clinician: str
+    sources: tuple[str, ...]
+    rationale: str = ""
+
+
+class Prognosis(_Out):
+    public: str
+    clinician: str
+    sources: tuple[str, ...]
+
+
+class Assessment(_Out):
+    case_id: str | None = None
+    subtype: Literal["HR+/HER2-", "HR+/HER2+", "HR-/HER2+", "TNBC", "unknown"]
+    her2_low: bool = False
+    her2_ultralow: bool = False
+    er_low: bool = False
+    stage: str | None = None
+    urgency: Urgency
+    red_flags: tuple[RedFlag, ...] = ()
+    workup: tuple[WorkupItem, ...] = ()
+    therapy_options: tuple[TherapyOption, ...] = ()
+    safety_alerts: tuple[SafetyAlert, ...] = ()
+    calculations: dict[str, float | int | str | None] = Field(default_factory=dict)
+    prognosis: Prognosis | None = None
+    disclaimer: str
+    #: how the subtype was reached, in both voices (additive field)
+    subtype_explanation: dict[str, str] = Field(default_factory=dict)
+    #: which free-text notes the engine used, and for what (additive field)
+    notes_used: tuple[str, ...] = ()

@@ -1,0 +1,282 @@
+"""The Case: one person's situation, as the public JSON format of design/case-format.md defines it.
+
+Validation lives here, at the edge: unknown fields are errors, values outside physiological range
+are errors that name the field, and values that look like another unit (calcium in mmol/L, a
+temperature in °F) are errors that say which unit the field wants. Drug names (generic or brand)
+are resolved to generic names here, so the reasoning core only ever sees canonical names.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from mbcnav.errors import CaseValidationError, UnknownDrugError
+
+SiteCode = Literal[
+    "bone", "liver", "lung", "brain", "lymph_node", "pleura", "leptomeninges", "peritoneum",
+    "skin", "other",
+]
+SITE_CODES: tuple[str, ...] = SiteCode.__args__  # type: ignore[attr-defined]
+Mutation = Literal["mutant", "wildtype", "unknown"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+def _drug(value: str, info: ValidationInfo) -> str:
+    """Resolve a generic or brand name; unknown names are errors (no silent guessing)."""
+    from mbcnav.drugnames import resolve_drug  # late import: the name index loads data files
+
+    try:
+        return resolve_drug(value)
+    except UnknownDrugError as exc:
+        raise ValueError(exc.message) from None
+
+
+DrugName = Annotated[str, Field(min_length=1, max_length=120)]
+
+
+class Patient(_Strict):
+    age: int | None = Field(None, ge=0, le=120, description="Age in years")
+    sex: Literal["F", "M"] | None = Field(None, description="Sex recorded at birth: F or M")
+    menopausal: Literal["pre", "peri", "post"] | None = None
+    weight_kg: float | None = Field(None, ge=20, le=350, description="Body weight in kg")
+    height_cm: float | None = Field(None, ge=100, le=250, description="Height in cm")
+    ecog: int | None = Field(None, ge=0, le=4, description="ECOG performance status 0-4")
+    kps: int | None = Field(None, ge=0, le=100, description="Karnofsky performance status 0-100")
+    pregnant: bool | None = None
+    gestation_weeks: float | None = Field(None, ge=0, le=45)
+    breastfeeding: bool | None = None
+    on_dialysis: bool | None = None
+
+    @field_validator("kps")
+    @classmethod
+    def _kps_in_tens(cls, value: int | None) -> int | None:
+        if value is not None and value % 10:
+            raise ValueError("Karnofsky score moves in steps of 10 (e.g. 70, 80, 90)")
+        return value
+
+
+class Tumor(_Strict):
+    histology: Literal["IDC", "ILC", "mixed", "other"] | None = None
+    er_percent: float | None = Field(None, ge=0, le=100, description="ER-positive nuclei, %")
+    pr_percent: float | None = Field(None, ge=0, le=100, description="PR-positive nuclei, %")
+    her2_ihc: Literal["0", "0+ultralow", "1+", "2+", "3+"] | None = None
+    her2_ish: Literal["amplified", "not_amplified"] | None = None
+    her2_ish_ratio: float | None = Field(None, ge=0, le=50, description="HER2/CEP17 ratio")
+    her2_mean_copy_number: float | None = Field(None, ge=0, le=100, description="HER2 signals/cell")
+    pik3ca: Mutation | None = None
+    esr1: Mutation | None = None
+    akt1: Mutation | None = None
+    pten: Mutation | None = None
+    gbrca: Literal["BRCA1", "BRCA2", "negative", "unknown"] | None = None
+    gpalb2: Literal["mutant", "negative", "unknown"] | None = None
+    pdl1_cps: float | None = Field(None, ge=0, le=100, description="PD-L1 combined positive score")
+
+    @field_validator("her2_ihc", mode="before")
+    @classmethod
+    def _her2_ihc_as_text(cls, value: Any) -> Any:
+        # People write IHC scores as numbers (3) or with a plus (3+); accept both, say nothing.
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 3:
+            return "0" if value == 0 else f"{value}+"
+        return value
+
+
+class Labs(_Strict):
+    creatinine_mg_dl: float | None = Field(None, gt=0, le=25, description="Serum creatinine, mg/dL")
+    calcium_mg_dl: float | None = Field(None, ge=3, le=25, description="Total serum calcium, mg/dL")
+    albumin_g_dl: float | None = Field(None, ge=0.5, le=7, description="Serum albumin, g/dL")
+    bilirubin_mg_dl: float | None = Field(None, ge=0, le=60, description="Total bilirubin, mg/dL")
+    alt_u_l: float | None = Field(None, ge=0, le=20000, description="ALT, U/L")
+    ast_u_l: float | None = Field(None, ge=0, le=20000, description="AST, U/L")
+    anc_per_ul: float | None = Field(None, ge=0, le=150000, description="Neutrophils, cells/µL")
+    temp_c: float | None = Field(None, ge=25, le=45, description="Body temperature, °C")
+    lvef_percent: float | None = Field(None, ge=5, le=90, description="LV ejection fraction, %")
+    qtcf_ms: float | None = Field(None, ge=250, le=750, description="QTc (Fridericia), ms")
+    glucose_mg_dl: float | None = Field(None, ge=10, le=2500, description="Glucose, mg/dL")
+    hba1c_percent: float | None = Field(None, ge=3, le=20, description="HbA1c, %")
+    platelets_per_ul: float | None = Field(None, ge=0, le=3_000_000, description="Platelets, /µL")
+    hemoglobin_g_dl: float | None = Field(None, ge=1, le=25, description="Hemoglobin, g/dL")
+    mcv_fl: float | None = Field(None, ge=40, le=160, description="MCV, fL")
+    inr: float | None = Field(None, ge=0.5, le=20)
+    sodium_mmol_l: float | None = Field(None, ge=90, le=200, description="Sodium, mmol/L")
+    potassium_mmol_l: float | None = Field(None, ge=1, le=10, description="Potassium, mmol/L")
+    magnesium_mg_dl: float | None = Field(None, ge=0.2, le=10, description="Magnesium, mg/dL")
+    phosphate_mg_dl: float | None = Field(None, ge=0.2, le=20, description="Phosphate, mg/dL")
+    alp_u_l: float | None = Field(None, ge=0, le=10000, description="Alkaline phosphatase, U/L")
+    triglycerides_mg_dl: float | None = Field(None, ge=0, le=10000, description="Triglycerides, mg/dL")
+    vitamin_d_25oh_ng_ml: float | None = Field(None, ge=0, le=300, description="25-OH vitamin D, ng/mL")
+    estradiol_pg_ml: float | None = Field(None, ge=0, le=10000, description="Estradiol, pg/mL")
+    fsh_iu_l: float | None = Field(None, ge=0, le=500, description="FSH, IU/L")
+    spo2_percent: float | None = Field(None, ge=30, le=100, description="Oxygen saturation, %")
+    peripheral_blasts_percent: float | None = Field(None, ge=0, le=100, description="Blasts, %")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _catch_other_units(cls, data: Any) -> Any:
+        """Values that only make sense in another unit get a message naming the unit we want."""
+        if not isinstance(data, dict):
+            return data
+        problems: list[str] = []
+        for field, test, message in _UNIT_TRAPS:
+            value = data.get(field)
+            if isinstance(value, int | float) and not isinstance(value, bool) and test(value):
+                problems.append(f"{field}: {message}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return data
+
+
+_UNIT_TRAPS: tuple[tuple[str, Any, str], ...] = (
+    ("temp_c", lambda v: 90 <= v <= 115, "looks like °F; give the temperature in °C (e.g. 38.3)"),
+    ("calcium_mg_dl", lambda v: 0.5 <= v < 3, "looks like mmol/L; give mg/dL (2.5 mmol/L = 10 mg/dL)"),
+    ("creatinine_mg_dl", lambda v: 25 < v <= 2500, "looks like µmol/L; give mg/dL (88.4 µmol/L = 1 mg/dL)"),
+    ("albumin_g_dl", lambda v: 10 <= v <= 70, "looks like g/L; give g/dL (40 g/L = 4.0 g/dL)"),
+    ("hemoglobin_g_dl", lambda v: 25 < v <= 250, "looks like g/L; give g/dL (121 g/L = 12.1 g/dL)"),
+    ("glucose_mg_dl", lambda v: 0 < v < 10, "looks like mmol/L; give mg/dL (5.5 mmol/L = 99 mg/dL)"),
+    ("bilirubin_mg_dl", lambda v: 60 < v <= 1000, "looks like µmol/L; give mg/dL (17.1 µmol/L = 1 mg/dL)"),
+    (
+        "anc_per_ul",
+        lambda v: 0 < v < 30 and v != int(v),
+        "looks like ×10⁹/L; give cells/µL (1.5 ×10⁹/L = 1500/µL)",
+    ),
+    (
+        "platelets_per_ul",
+        lambda v: 0 < v < 2000,
+        "looks like ×10⁹/L; give cells/µL (210 ×10⁹/L = 210000/µL)",
+    ),
+    ("lvef_percent", lambda v: 0 < v < 1, "looks like a fraction; give a percent (0.55 = 55)"),
+    ("qtcf_ms", lambda v: 0 < v < 1, "looks like seconds; give milliseconds (0.45 s = 450 ms)"),
+)
+
+
+class StoppedFor(_Strict):
+    toxicity: str = Field(min_length=1, max_length=120)
+    grade: int | None = Field(None, ge=1, le=5, description="CTCAE grade 1-5")
+
+
+class PriorTreatment(_Strict):
+    drug: DrugName
+    setting: Literal["metastatic", "adjuvant", "neoadjuvant"] | None = None
+    progressed: bool | None = None
+    months: float | None = Field(None, ge=0, le=600, description="How long it was given, months")
+    stopped_for: StoppedFor | None = None
+
+    _resolve = field_validator("drug")(_drug)
+
+
+class CurrentTreatment(_Strict):
+    drug: DrugName
+    dose_mg: float | None = Field(None, gt=0, le=100000)
+    dose_mg_m2: float | None = Field(None, gt=0, le=10000)
+    dose_mg_kg: float | None = Field(None, gt=0, le=100)
+    cycle: int | None = Field(None, ge=1, le=500)
+    day: int | None = Field(None, ge=1, le=60)
+
+    _resolve = field_validator("drug")(_drug)
+
+
+class ProposedTreatment(_Strict):
+    drug: DrugName
+    dose_mg: float | None = Field(None, gt=0, le=100000)
+    dose_mg_m2: float | None = Field(None, gt=0, le=10000)
+    dose_mg_kg: float | None = Field(None, gt=0, le=100)
+
+    _resolve = field_validator("drug")(_drug)
+
+
+class Allergy(_Strict):
+    drug: DrugName
+    reaction: str | None = Field(None, max_length=200)
+    grade: int | None = Field(None, ge=1, le=5)
+
+    _resolve = field_validator("drug")(_drug)
+
+
+class Pharmacogenomics(_Strict):
+    dpyd: Literal["normal", "intermediate", "poor"] | None = None
+    ugt1a1: Literal["*1/*1", "*1/*28", "*28/*28"] | None = None
+    cyp2d6: Literal["ultrarapid", "normal", "intermediate", "poor"] | None = None
+
+
+class BoneLesion(_Strict):
+    site: Literal["upper_limb", "lower_limb", "peritrochanteric"]
+    type: Literal["lytic", "blastic", "mixed"]
+    cortex_fraction: float = Field(ge=0, le=1, description="Fraction of cortical width destroyed")
+    pain: Literal["mild", "moderate", "functional"]
+
+
+class Case(_Strict):
+    id: str | None = Field(None, max_length=200)
+    patient: Patient = Field(default_factory=Patient)
+    tumor: Tumor = Field(default_factory=Tumor)
+    metastatic_sites: tuple[SiteCode, ...] = ()
+    brain_mets_count: int | None = Field(None, ge=0, le=1000)
+    symptoms: tuple[Annotated[str, Field(max_length=2000)], ...] = ()
+    labs: Labs = Field(default_factory=Labs)
+    prior_treatment: tuple[PriorTreatment, ...] = ()
+    cumulative_doxorubicin_mg_m2: float | None = Field(None, ge=0, le=3000)
+    current_meds: tuple[DrugName, ...] = ()
+    current_treatment: tuple[CurrentTreatment, ...] = ()
+    proposed_treatment: tuple[ProposedTreatment, ...] = ()
+    line: int | None = Field(None, ge=1, le=20, description="Line of therapy in the metastatic setting")
+    pharmacogenomics: Pharmacogenomics = Field(default_factory=Pharmacogenomics)
+    allergies: tuple[Allergy, ...] = ()
+    comorbidities: tuple[Annotated[str, Field(min_length=1, max_length=120)], ...] = ()
+    bone_lesions: tuple[BoneLesion, ...] = ()
+    notes: tuple[Annotated[str, Field(max_length=20000)], ...] = ()
+
+    @field_validator("current_meds", mode="after")
+    @classmethod
+    def _resolve_meds(cls, values: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        return tuple(_drug(value, info) for value in values)
+
+    @field_validator("comorbidities", mode="after")
+    @classmethod
+    def _normalise_comorbidities(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(v.strip().lower().replace(" ", "_").replace("-", "_") for v in values)
+
+    @field_validator("metastatic_sites", mode="after")
+    @classmethod
+    def _unique_sites(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(values))
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Case:
+        if self.brain_mets_count and "brain" not in self.metastatic_sites:
+            raise ValueError("brain_mets_count is above 0 but 'brain' is not in metastatic_sites")
+        if self.patient.sex == "M" and self.patient.pregnant:
+            raise ValueError("patient.pregnant is true but patient.sex is M")
+        return self
+
+
+def _format_loc(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def parse_case(data: Any) -> Case:
+    """Validate one case from parsed JSON; every problem names its field. Raises CaseValidationError."""
+    if not isinstance(data, dict):
+        raise CaseValidationError([("", "a case must be a JSON object")])
+    try:
+        return Case.model_validate(data)
+    except ValidationError as exc:
+        problems: list[tuple[str, str]] = []
+        for err in exc.errors(include_url=False):
+            loc = _format_loc(err["loc"])
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                msg = "unknown field (not part of the Case format)"
+            problems.append((loc, msg))
+        raise CaseValidationError(problems) from None

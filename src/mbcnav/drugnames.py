@@ -1,0 +1,57 @@
+"""One name index for every medicine mbcnav knows: anticancer drugs from the knowledge base and
+other medicines (co-medications) from ``reasoning/rules/comedications.yaml``.
+
+Names are matched case-insensitively on generic names, brand names and aliases; anything else is an
+UnknownDrugError with near matches, never a guess.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import re
+from pathlib import Path
+
+import yaml
+
+from mbcnav.errors import UnknownDrugError
+
+COMEDICATIONS_FILE = Path(__file__).parent / "reasoning" / "rules" / "comedications.yaml"
+
+
+def normalise(name: str) -> str:
+    text = name.strip().lower().replace("®", "").replace("™", "")
+    return re.sub(r"[\s_]+", " ", text)
+
+
+@functools.cache
+def name_index() -> dict[str, str]:
+    """normalised name → generic name, for every known drug and co-medication."""
+    from mbcnav.knowledge.loader import load_knowledge_base
+
+    index: dict[str, str] = {}
+    for drug in load_knowledge_base().of_kind("drug"):
+        generic = drug.generic  # type: ignore[attr-defined]
+        for name in (generic, drug.title, *drug.brands, *drug.aliases):  # type: ignore[attr-defined]
+            index.setdefault(normalise(name), generic)
+    if COMEDICATIONS_FILE.exists():
+        for row in yaml.safe_load(COMEDICATIONS_FILE.read_text(encoding="utf-8")) or []:
+            generic = row["name"]
+            for name in (generic, *row.get("brands", ()), *row.get("aliases", ())):
+                index.setdefault(normalise(name), generic)
+    return index
+
+
+def resolve_drug(name: str) -> str:
+    """Generic name for a generic, brand or alias. Raises UnknownDrugError with suggestions."""
+    index = name_index()
+    key = normalise(name)
+    if key in index:
+        return index[key]
+    close = difflib.get_close_matches(key, list(index), n=4, cutoff=0.75)
+    suggestions = list(dict.fromkeys(index[c] if c == index[c] else f"{c} ({index[c]})" for c in close))
+    raise UnknownDrugError(name, suggestions)
+
+
+def is_known_drug(name: str) -> bool:
+    return normalise(name) in name_index()
