@@ -13,7 +13,7 @@ import sys
 import click
 import typer
 
-from mbcnav.cli import analytics, ask, assess, interop, kb, learn, serve
+from mbcnav.cli import analytics, ask, assess, calc, interop, kb, learn, serve
 from mbcnav.cli.common import err_console
 from mbcnav.errors import MbcnavError
 
@@ -25,7 +25,7 @@ app = typer.Typer(
     add_completion=False,
 )
 
-for module in (kb, learn, assess, ask, serve, interop, analytics):
+for module in (kb, learn, calc, assess, ask, serve, interop, analytics):
     module.register(app)
 
 
