@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 import orjson
@@ -13,7 +13,7 @@ console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
 
-class Audience(str, Enum):
+class Audience(StrEnum):
     public = "public"
     clinician = "clinician"
 

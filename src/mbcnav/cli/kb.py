@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 import typer
 from rich.table import Table
@@ -11,7 +11,7 @@ from mbcnav.cli.common import console, err_console, print_json
 from mbcnav.knowledge.check import run_check, stats
 
 
-class ExportFormat(str, Enum):
+class ExportFormat(StrEnum):
     json = "json"
 
 
@@ -54,7 +54,9 @@ def register(app: typer.Typer) -> None:
         )
 
     @kb_app.command("export")
-    def export(fmt: ExportFormat = typer.Option(ExportFormat.json, "--format", help="Output format.")) -> None:
+    def export(
+        fmt: ExportFormat = typer.Option(ExportFormat.json, "--format", help="Output format."),
+    ) -> None:
         """The whole knowledge base (items and sources) as one JSON document."""
         report = run_check()
         kb = report.kb

@@ -1,0 +1,20 @@
+"""/api/v1/ask: plain-language questions answered from the knowledge base, red flags first."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Query
+
+from mbcnav.search import AskResult, ask
+
+router = APIRouter(prefix="/api/v1", tags=["ask"])
+
+
+@router.get("/ask", response_model=AskResult, summary="Answer a question from the knowledge base")
+def ask_endpoint(
+    q: str = Query(..., min_length=1, max_length=500, description="The question, in any words"),
+    audience: Literal["public", "clinician"] = "public",
+    k: int = Query(5, ge=1, le=20),
+) -> AskResult:
+    return ask(q, audience=audience, k=k)
