@@ -1,0 +1,1 @@
+"""Survival analytics on public datasets and cohort-scale runs of the reasoning core."""

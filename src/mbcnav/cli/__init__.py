@@ -10,15 +10,29 @@ from __future__ import annotations
 import os
 import sys
 
-import click
 import typer
+from typer.core import TyperGroup
 
 from mbcnav.cli import analytics, ask, assess, calc, interop, kb, learn, serve
 from mbcnav.cli.common import err_console
 from mbcnav.errors import MbcnavError
 
+
+class _ErrorsAsMessages(TyperGroup):
+    """Turns every user-caused error into one line on stderr and exit code 2, wherever the command
+    runs (the installed `mbcnav`, `python -m mbcnav`, or Typer's CliRunner in tests)."""
+
+    def invoke(self, ctx: typer.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except MbcnavError as exc:
+            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+            raise typer.Exit(2) from None
+
+
 app = typer.Typer(
     name="mbcnav",
+    cls=_ErrorsAsMessages,
     help="Metastatic breast cancer navigator: cited answers in plain words or clinical detail.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -30,24 +44,12 @@ for module in (kb, learn, calc, assess, ask, serve, interop, analytics):
 
 
 def main() -> None:
-    """Entry point: run the app and turn every error into a message and an exit code."""
+    """Entry point: like `app()`, but an unexpected error prints one line, not a stack trace."""
     try:
-        result = app(standalone_mode=False)
-    except MbcnavError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
-        sys.exit(2)
-    except click.exceptions.Abort:
-        err_console.print("aborted")
-        sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
+        app()
     except Exception as exc:
         if os.environ.get("MBCNAV_DEBUG"):
             raise
         err_console.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}", highlight=False)
         err_console.print("Please report this; set MBCNAV_DEBUG=1 to see the details.")
         sys.exit(1)
-    sys.exit(result if isinstance(result, int) else 0)

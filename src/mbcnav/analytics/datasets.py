@@ -1,0 +1,176 @@
+"""Public breast cancer survival datasets that install offline inside their Python packages.
+
+Each loader returns a pandas DataFrame with a numeric ``time`` column and a 0/1 ``event`` column, so
+every analysis function takes the same shape. Provenance is in each docstring and in ``DATASETS``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from mbcnav.errors import MbcnavError
+
+
+class DatasetError(MbcnavError):
+    """A dataset or a user's table cannot be used for survival analysis (columns, values)."""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    title: str
+    provenance: str
+    time_unit: str
+    loader: Callable[[], pd.DataFrame]
+    #: ordered categorical columns and their level order (for polynomial contrasts in Cox models)
+    ordered: dict[str, tuple[str, ...]]
+    default_covariates: tuple[str, ...]
+
+
+def load_gbsg2() -> pd.DataFrame:
+    """German Breast Cancer Study Group 2: 686 women with node-positive primary breast cancer.
+
+    Recurrence-free survival in days (``time``) and recurrence/death (``event``, 1 = event; 299
+    events). Columns: horTh (hormonal therapy yes/no), age, menostat (Pre/Post), tsize (mm), tgrade
+    (I/II/III), pnodes, progrec and estrec (fmol/l). Example row: no, 70, Post, 21, II, 3, 48, 66,
+    1814, 1.
+
+    Reference: Schumacher M et al. J Clin Oncol 1994;12:2086-2093; Sauerbrei W, Royston P. J R Stat
+    Soc A 1999;162:71-94. Shipped inside the lifelines wheel (lifelines.datasets.load_gbsg2).
+    """
+    from lifelines.datasets import load_gbsg2 as _load
+
+    frame = _load().rename(columns={"cens": "event"})
+    # Level orders as in R's TH.data::GBSG2, so model terms read horThyes, menostatPost, tgrade.L/Q.
+    frame["horTh"] = pd.Categorical(frame["horTh"], categories=["no", "yes"])
+    frame["menostat"] = pd.Categorical(frame["menostat"], categories=["Pre", "Post"])
+    frame["tgrade"] = pd.Categorical(frame["tgrade"], categories=["I", "II", "III"], ordered=True)
+    return frame
+
+
+def load_desmedt2007() -> pd.DataFrame:
+    """Desmedt 2007 (TRANSBIG) cohort: 198 node-negative, untreated breast cancer patients.
+
+    Time to distant metastasis in days (``time``) and distant metastasis (``event``); clinical
+    columns age, er (positive/negative), grade, size (cm), plus 76 gene-expression columns.
+
+    Reference: Desmedt C et al. Clin Cancer Res 2007;13:3207-3214. Shipped inside the
+    scikit-survival wheel (sksurv.datasets.load_breast_cancer).
+    """
+    from sksurv.datasets import load_breast_cancer
+
+    features, outcome = load_breast_cancer()
+    frame = features.copy()
+    frame["time"] = outcome["t.tdm"].astype(float)
+    frame["event"] = outcome["e.tdm"].astype(int)
+    frame["er"] = frame["er"].astype(str)
+    # Two rows say "unkown" (sic) in the source file: they are missing values, not a fourth grade.
+    frame["grade"] = pd.Categorical(
+        frame["grade"].astype(str).replace({"unkown": None}),
+        categories=["well differentiated", "intermediate", "poorly differentiated"],
+        ordered=True,
+    )
+    return frame
+
+
+DATASETS: dict[str, Dataset] = {
+    "gbsg2": Dataset(
+        name="gbsg2",
+        title="German Breast Cancer Study Group 2 (n=686, recurrence-free survival)",
+        provenance="Schumacher 1994 J Clin Oncol 12:2086; data from the lifelines package",
+        time_unit="days",
+        loader=load_gbsg2,
+        ordered={"tgrade": ("I", "II", "III")},
+        default_covariates=(
+            "horTh",
+            "age",
+            "menostat",
+            "tsize",
+            "tgrade",
+            "pnodes",
+            "progrec",
+            "estrec",
+        ),
+    ),
+    "desmedt2007": Dataset(
+        name="desmedt2007",
+        title="Desmedt 2007 TRANSBIG cohort (n=198, time to distant metastasis)",
+        provenance="Desmedt 2007 Clin Cancer Res 13:3207; data from the scikit-survival package",
+        time_unit="days",
+        loader=load_desmedt2007,
+        ordered={"grade": ("well differentiated", "intermediate", "poorly differentiated")},
+        default_covariates=("age", "er", "grade", "size"),
+    ),
+}
+
+
+def load_dataset(name: str) -> tuple[pd.DataFrame, Dataset]:
+    if name == "synthetic":
+        from mbcnav.analytics.synthetic import SYNTHETIC, synthetic_mbc_cohort
+
+        return synthetic_mbc_cohort(), SYNTHETIC
+    dataset = DATASETS.get(name)
+    if dataset is None:
+        raise DatasetError(
+            f"unknown dataset '{name}'; use one of {', '.join([*DATASETS, 'synthetic'])} or --file",
+            field="dataset",
+        )
+    return dataset.loader(), dataset
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """A user's CSV or Parquet file, read through DuckDB (types inferred, large files streamed)."""
+    import duckdb
+
+    if not path.exists():
+        raise DatasetError(f"file not found: {path}", field="file")
+    suffix = path.suffix.lower()
+    if suffix not in {".csv", ".parquet", ".pq", ".tsv"}:
+        raise DatasetError(f"{path.name}: use a .csv, .tsv or .parquet file", field="file")
+    reader = "read_parquet" if suffix in {".parquet", ".pq"} else "read_csv_auto"
+    try:
+        return duckdb.sql(f"SELECT * FROM {reader}(?)", params=[str(path)]).df()  # type: ignore[call-arg]
+    except duckdb.Error as exc:
+        raise DatasetError(f"{path.name}: cannot be read: {exc}", field="file") from None
+
+
+def survival_frame(frame: pd.DataFrame, time: str, event: str) -> pd.DataFrame:
+    """Check the time and event columns and return a copy with ``time``/``event`` as numbers.
+
+    Times must be present, numeric and >= 0; events must be 0/1 (or true/false). Each problem names
+    the column and the first bad row, so a user can fix the file.
+    """
+    missing = [c for c in (time, event) if c not in frame.columns]
+    if missing:
+        raise DatasetError(
+            f"column(s) {', '.join(missing)} not found; the table has: {', '.join(map(str, frame.columns))}",
+            field="time" if time in missing else "event",
+        )
+    out = frame.copy()
+    times = pd.to_numeric(out[time], errors="coerce")
+    bad = times.isna() | (times < 0)
+    if bad.any():
+        row = int(bad.values.argmax())
+        raise DatasetError(
+            f"column '{time}' must hold numbers >= 0; row {row} has {out[time].iloc[row]!r}", field="time"
+        )
+    raw_events = out[event]
+    if raw_events.dtype == bool:
+        events = raw_events.astype(int)
+    else:
+        words = {"true": 1, "false": 0, "True": 1, "False": 0}
+        events = pd.to_numeric(raw_events.replace(words), errors="coerce")
+    bad = ~events.isin([0, 1])
+    if bad.any():
+        row = int(bad.values.argmax())
+        raise DatasetError(
+            f"column '{event}' must be 0/1 (1 = event); row {row} has {out[event].iloc[row]!r}", field="event"
+        )
+    out = out.drop(columns=[c for c in ("time", "event") if c in out.columns and c not in (time, event)])
+    out["time"] = times.astype(float)
+    out["event"] = events.astype(int)
+    return out

@@ -1,0 +1,225 @@
+"""Kaplan-Meier, log-rank and Cox models through lifelines, returned as plain typed results.
+
+The fitting is lifelines' (a maintained library used in the field); this module only prepares the
+design matrix the way R does (so published R tables can be reproduced) and shapes the output.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict
+
+from mbcnav.analytics.datasets import DatasetError
+
+
+class _Result(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class KMGroup(_Result):
+    group: str
+    n: int
+    events: int
+    median: float | None
+    median_ci: tuple[float | None, float | None]
+    timeline: list[float]
+    survival: list[float]
+    ci_lower: list[float]
+    ci_upper: list[float]
+    at_risk: dict[str, int]
+
+
+class KMResult(_Result):
+    time_unit: str
+    by: str | None
+    groups: list[KMGroup]
+    logrank: dict[str, float] | None = None
+
+
+class CoxTerm(_Result):
+    term: str
+    coef: float
+    se: float
+    hazard_ratio: float
+    hr_lower_95: float
+    hr_upper_95: float
+    p: float
+
+
+class CoxResult(_Result):
+    n: int
+    events: int
+    terms: list[CoxTerm]
+    concordance: float
+    log_likelihood_ratio: dict[str, float]
+    #: Schoenfeld-residual test of proportional hazards per term (lifelines proportional_hazard_test)
+    ph_test: dict[str, float]
+    ph_violations: list[str]
+
+
+def poly_contrasts(n_levels: int) -> np.ndarray:
+    """R's ``contr.poly``: orthonormal polynomial contrasts for an ordered factor (n_levels x n-1).
+
+    Hand-written because neither pandas nor lifelines offers it, and R's published Cox tables
+    (e.g. GBSG2 in HSAUR2) code ordered factors this way.
+    """
+    x = np.arange(1, n_levels + 1, dtype=float)
+    vander = np.vander(x - x.mean(), n_levels, increasing=True)
+    q, r = np.linalg.qr(vander)
+    z = q * np.diag(r)
+    z = z / np.linalg.norm(z, axis=0)
+    return z[:, 1:]
+
+
+_POLY_NAMES = ("L", "Q", "C")
+
+
+def design_matrix(
+    frame: pd.DataFrame, covariates: Sequence[str], ordered: dict[str, Sequence[str]] | None = None
+) -> pd.DataFrame:
+    """Numeric covariates as they are; ordered factors as polynomial contrasts (``tgrade.L``);
+    other categories as treatment dummies against the first level (``horThyes``), as R names them."""
+    ordered = ordered or {}
+    columns: dict[str, Any] = {}
+    for name in covariates:
+        if name not in frame.columns:
+            raise DatasetError(f"covariate '{name}' is not a column of the table", field="covariates")
+        series = frame[name]
+        if name in ordered:
+            levels = list(ordered[name])
+            missing = series.isna().to_numpy()
+            codes = pd.Categorical(series.astype(str), categories=levels, ordered=True).codes
+            unknown = (codes < 0) & ~missing
+            if unknown.any():
+                bad = series[unknown].iloc[0]
+                raise DatasetError(f"'{name}' has value {bad!r}, not one of {levels}", field="covariates")
+            contrast = poly_contrasts(len(levels))
+            for j in range(contrast.shape[1]):
+                suffix = _POLY_NAMES[j] if j < len(_POLY_NAMES) else f"^{j + 1}"
+                # Missing values stay missing; the model drops those rows, as R's na.omit does.
+                columns[f"{name}.{suffix}"] = np.where(missing, np.nan, contrast[codes, j])
+        elif pd.api.types.is_numeric_dtype(series) and not isinstance(series.dtype, pd.CategoricalDtype):
+            columns[name] = series.astype(float).to_numpy()
+        else:
+            values = series.astype(str)
+            if isinstance(series.dtype, pd.CategoricalDtype):
+                levels = [str(c) for c in series.cat.categories]  # the data's own level order, as R
+            else:
+                levels = sorted(values.unique())
+            for level in levels[1:]:
+                columns[f"{name}{level}"] = (values == level).astype(float).to_numpy()
+    return pd.DataFrame(columns, index=frame.index)
+
+
+def _at_risk(timeline: np.ndarray, durations: np.ndarray, points: Sequence[float]) -> dict[str, int]:
+    return {f"{p:g}": int((durations >= p).sum()) for p in points}
+
+
+def _finite(value: float) -> float | None:
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+def kaplan_meier(
+    frame: pd.DataFrame,
+    by: str | None = None,
+    *,
+    time_unit: str = "days",
+    at_risk_points: int = 6,
+    alpha: float = 0.05,
+) -> KMResult:
+    """Kaplan-Meier curves (with pointwise CIs), medians with CIs, numbers at risk, and the
+    log-rank test across groups when ``by`` is given."""
+    from lifelines import KaplanMeierFitter
+    from lifelines.statistics import multivariate_logrank_test
+    from lifelines.utils import median_survival_times
+
+    if by is not None and by not in frame.columns:
+        raise DatasetError(f"column '{by}' not found for --by", field="by")
+    groups = [("all", frame)] if by is None else [(str(k), g) for k, g in frame.groupby(by, observed=True)]
+    horizon = float(frame["time"].max())
+    points = [round(horizon * i / (at_risk_points - 1)) for i in range(at_risk_points)]
+    out: list[KMGroup] = []
+    for label, group in groups:
+        kmf = KaplanMeierFitter(alpha=alpha).fit(group["time"], group["event"], label=label)
+        ci = kmf.confidence_interval_survival_function_
+        median = _finite(kmf.median_survival_time_)
+        median_ci = median_survival_times(kmf.confidence_interval_)
+        low, high = (_finite(v) for v in median_ci.iloc[0].tolist())
+        out.append(
+            KMGroup(
+                group=label,
+                n=len(group),
+                events=int(group["event"].sum()),
+                median=median,
+                median_ci=(low, high),
+                timeline=kmf.survival_function_.index.astype(float).tolist(),
+                survival=kmf.survival_function_.iloc[:, 0].astype(float).tolist(),
+                ci_lower=ci.iloc[:, 0].astype(float).tolist(),
+                ci_upper=ci.iloc[:, 1].astype(float).tolist(),
+                at_risk=_at_risk(kmf.timeline, group["time"].to_numpy(), points),
+            )
+        )
+    logrank = None
+    if by is not None and len(groups) > 1:
+        test = multivariate_logrank_test(frame["time"], frame[by], frame["event"])
+        logrank = {
+            "chisq": float(test.test_statistic),
+            "df": float(test.degrees_of_freedom),
+            "p": float(test.p_value),
+        }
+    return KMResult(time_unit=time_unit, by=by, groups=out, logrank=logrank)
+
+
+def cox(
+    frame: pd.DataFrame,
+    covariates: Sequence[str],
+    *,
+    ordered: dict[str, Sequence[str]] | None = None,
+) -> CoxResult:
+    """Cox proportional hazards (Efron ties, as R's coxph) with HRs, 95% CIs and a PH check."""
+    from lifelines import CoxPHFitter
+    from lifelines.exceptions import ConvergenceError
+    from lifelines.statistics import proportional_hazard_test
+
+    design = design_matrix(frame, covariates, ordered)
+    data = design.assign(time=frame["time"].to_numpy(), event=frame["event"].to_numpy()).dropna()
+    if data["event"].sum() == 0:
+        raise DatasetError("no events in the data: a Cox model cannot be fitted", field="event")
+    try:
+        fitter = CoxPHFitter().fit(data, duration_col="time", event_col="event")
+    except ConvergenceError as exc:
+        raise DatasetError(f"the Cox model did not converge: {exc}", field="covariates") from None
+    summary = fitter.summary
+    terms = [
+        CoxTerm(
+            term=str(term),
+            coef=float(row["coef"]),
+            se=float(row["se(coef)"]),
+            hazard_ratio=float(row["exp(coef)"]),
+            hr_lower_95=float(row["exp(coef) lower 95%"]),
+            hr_upper_95=float(row["exp(coef) upper 95%"]),
+            p=float(row["p"]),
+        )
+        for term, row in summary.iterrows()
+    ]
+    lr = fitter.log_likelihood_ratio_test()
+    ph = proportional_hazard_test(fitter, data, time_transform="rank")
+    ph_p = {str(k if isinstance(k, str) else k[0]): float(v) for k, v in ph.summary["p"].items()}
+    return CoxResult(
+        n=len(data),
+        events=int(data["event"].sum()),
+        terms=terms,
+        concordance=float(fitter.concordance_index_),
+        log_likelihood_ratio={
+            "chisq": float(lr.test_statistic),
+            "df": float(lr.degrees_freedom),
+            "p": float(lr.p_value),
+        },
+        ph_test=ph_p,
+        ph_violations=[term for term, p in ph_p.items() if p < 0.05],
+    )
