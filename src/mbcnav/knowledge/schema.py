@@ -12,7 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, PrivateAttr
 
-ItemId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$", min_length=2, max_length=80)]
+# Dots are allowed for versioned ids such as `recist-1.1` (common.md source-id convention).
+ItemId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.\-]*$", min_length=2, max_length=80)]
 SiteCode = Literal[
     "bone", "liver", "lung", "brain", "lymph_node", "pleura", "leptomeninges", "peritoneum",
     "skin", "other",
