@@ -23,7 +23,7 @@ run: venv
 
 test: venv
 	bash scripts/ensure-browser.sh
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check .
 	$(BIN)/mbcnav kb check
 	$(BIN)/python -m pytest
 

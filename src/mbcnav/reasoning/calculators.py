@@ -1,0 +1,741 @@
+"""Clinical calculators: BSA, creatinine clearance, corrected calcium, Breast-GPA (2012, 2020),
+Mirels, RECIST 1.1 and ECOG/KPS — each a registered ``Calculator`` with typed inputs and a result
+in both voices.
+
+Why a registry: the CLI (`mbcnav calc NAME`), the web form, the API and the assessment all reach
+the same formulas through ``CALCULATORS``; a new calculator is one entry, not four. Constants,
+point tables and interpretation texts live in ``rules/calculators.yaml`` with their sources.
+
+Inputs are validated by pydantic models whose field descriptions carry the unit and whose bounds
+are physiological; a bad input raises ``CalculatorInputError`` naming the field, so every shell
+shows the same clear message.
+
+Breast GPA 2020 (Sperduto IJROBP 2020;107:334): the KPS, age, brain-metastasis-count and
+extracranial points were confirmed against a secondary implementation (the CRAN package ``cliot``);
+the subtype points (TNBC 0, HR+/HER2- 0.5, HR-/HER2+ 1.0, HR+/HER2+ 1.5) and the band medians
+(6 / 13 / 24 / 36 months) could NOT be confirmed against the paper in this review and are the best
+available reading — results say so (``unverified`` in the YAML and a note in each result).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from mbcnav.errors import CalculatorInputError
+
+RULES_FILE = Path(__file__).parent / "rules" / "calculators.yaml"
+
+GpaSubtype = Literal["TNBC", "HR+/HER2-", "HR-/HER2+", "HR+/HER2+"]
+Number = float | int | str | None
+
+
+@functools.cache
+def rules() -> dict[str, Any]:
+    """Calculator constants and texts, parsed once per process."""
+    return yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
+
+
+# --------------------------------------------------------------------------------------------
+# Result and registry
+# --------------------------------------------------------------------------------------------
+
+
+class CalculationResult(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    title: str
+    #: the headline value (e.g. Mosteller BSA, the GPA score, the RECIST category)
+    value: Number
+    unit: str = ""
+    #: every value the calculator produced, by name
+    values: dict[str, Number] = Field(default_factory=dict)
+    public: str
+    clinician: str
+    sources: tuple[str, ...]
+    notes: tuple[str, ...] = ()
+
+
+class _Inputs(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+@dataclass(frozen=True)
+class Calculator:
+    """One calculator: what it is, what it needs, and how it computes."""
+
+    name: str
+    title: str
+    formula: str
+    sources: tuple[str, ...]
+    inputs: type[BaseModel]
+    fn: Callable[[Any], CalculationResult]
+
+    def parse(self, data: BaseModel | Mapping[str, Any]) -> BaseModel:
+        """Validate raw inputs; every problem names its field (CalculatorInputError)."""
+        if isinstance(data, self.inputs):
+            return data
+        raw = data.model_dump() if isinstance(data, BaseModel) else dict(data)
+        try:
+            return self.inputs.model_validate(raw)
+        except ValidationError as exc:
+            raise _input_error(exc) from None
+
+    def compute(self, inputs: BaseModel | Mapping[str, Any]) -> CalculationResult:
+        return self.fn(self.parse(inputs))
+
+
+def _input_error(exc: ValidationError) -> CalculatorInputError:
+    err = exc.errors(include_url=False)[0]
+    field = ".".join(str(p) for p in err["loc"]) or None
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        msg = "unknown input for this calculator"
+    elif err["type"] == "missing":
+        msg = "required input is missing"
+    return CalculatorInputError(msg, field=field)
+
+
+def _validate(model: type[_Inputs], **values: Any) -> Any:
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        raise _input_error(exc) from None
+
+
+def _band(bands: list[dict[str, Any]], value: float) -> dict[str, Any]:
+    """The first band (sorted high to low by ``min``) whose minimum the value reaches."""
+    for band in bands:
+        if value >= band["min"]:
+            return band
+    return bands[-1]
+
+
+def _points(table: list[dict[str, Any]], value: float) -> float:
+    return float(_band(table, value)["points"])
+
+
+# --------------------------------------------------------------------------------------------
+# Body surface area
+# --------------------------------------------------------------------------------------------
+
+
+class BsaInputs(_Inputs):
+    height_cm: float = Field(ge=100, le=250, description="Height in cm")
+    weight_kg: float = Field(ge=20, le=350, description="Body weight in kg")
+
+
+def _mosteller(height_cm: float, weight_kg: float) -> float:
+    return math.sqrt(height_cm * weight_kg / rules()["bsa"]["mosteller_divisor"])
+
+
+def _dubois(height_cm: float, weight_kg: float) -> float:
+    k = rules()["bsa"]["dubois"]
+    return k["k"] * height_cm ** k["height_exp"] * weight_kg ** k["weight_exp"]
+
+
+def bsa_mosteller(height_cm: float, weight_kg: float) -> float:
+    """Mosteller BSA in m², rounded to 2 decimals."""
+    i = _validate(BsaInputs, height_cm=height_cm, weight_kg=weight_kg)
+    return round(_mosteller(i.height_cm, i.weight_kg), 2)
+
+
+def bsa_dubois(height_cm: float, weight_kg: float) -> float:
+    """DuBois & DuBois BSA in m², rounded to 2 decimals."""
+    i = _validate(BsaInputs, height_cm=height_cm, weight_kg=weight_kg)
+    return round(_dubois(i.height_cm, i.weight_kg), 2)
+
+
+def _bsa(i: BsaInputs) -> CalculationResult:
+    cfg = rules()["bsa"]
+    m = round(_mosteller(i.height_cm, i.weight_kg), 2)
+    d = round(_dubois(i.height_cm, i.weight_kg), 2)
+    return CalculationResult(
+        name="bsa",
+        title=cfg["title"],
+        value=m,
+        unit="m2",
+        values={"mosteller_m2": m, "dubois_m2": d},
+        public=cfg["public"].format(value=f"{m:.2f}"),
+        clinician=cfg["clinician"].format(value=f"{m:.2f}", dubois=f"{d:.2f}"),
+        sources=tuple(cfg["sources"]),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Cockcroft-Gault creatinine clearance
+# --------------------------------------------------------------------------------------------
+
+
+def _sex(value: Any) -> Any:
+    if isinstance(value, str):
+        v = value.strip().lower()
+        if v in ("f", "female", "woman"):
+            return "F"
+        if v in ("m", "male", "man"):
+            return "M"
+    return value
+
+
+class CrclInputs(_Inputs):
+    age: int = Field(ge=18, le=120, description="Age in years (the formula is for adults)")
+    weight_kg: float = Field(ge=20, le=350, description="Actual body weight in kg")
+    creatinine_mg_dl: float = Field(ge=0.1, le=25, description="Serum creatinine in mg/dL")
+    sex: Literal["F", "M"] = Field(description="Sex recorded at birth: F or M")
+
+    _sex = field_validator("sex", mode="before")(_sex)
+
+
+def _cg(age: float, weight_kg: float, creatinine_mg_dl: float, sex: str) -> float:
+    cfg = rules()["crcl"]
+    value = (cfg["age_constant"] - age) * weight_kg / (cfg["creatinine_factor"] * creatinine_mg_dl)
+    if sex == "F":
+        value *= cfg["female_factor"]
+    return value
+
+
+def crcl_cockcroft_gault(age: int, weight_kg: float, creatinine_mg_dl: float, sex: str) -> float:
+    """Cockcroft-Gault creatinine clearance in mL/min (×0.85 for female), rounded to 1 decimal."""
+    i = _validate(CrclInputs, age=age, weight_kg=weight_kg, creatinine_mg_dl=creatinine_mg_dl, sex=sex)
+    return round(_cg(i.age, i.weight_kg, i.creatinine_mg_dl, i.sex), 1)
+
+
+def _crcl(i: CrclInputs) -> CalculationResult:
+    cfg = rules()["crcl"]
+    value = round(_cg(i.age, i.weight_kg, i.creatinine_mg_dl, i.sex), 1)
+    band = _band(cfg["bands"], value)
+    return CalculationResult(
+        name="crcl",
+        title=cfg["title"],
+        value=value,
+        unit="mL/min",
+        values={"crcl_ml_min": value},
+        public=cfg["public"].format(value=f"{value:.0f}", band=band["public"]),
+        clinician=cfg["clinician"].format(
+            value=f"{value:.1f}", band=band["clinician"], female=", x0.85 for female" if i.sex == "F" else ""
+        ),
+        sources=tuple(cfg["sources"]),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Corrected calcium
+# --------------------------------------------------------------------------------------------
+
+
+class CorrectedCalciumInputs(_Inputs):
+    calcium_mg_dl: float = Field(ge=3, le=25, description="Total serum calcium in mg/dL")
+    albumin_g_dl: float = Field(ge=0.5, le=7, description="Serum albumin in g/dL")
+
+
+def _corrected_ca(calcium_mg_dl: float, albumin_g_dl: float) -> float:
+    cfg = rules()["corrected_calcium"]
+    return round(calcium_mg_dl + cfg["factor"] * (cfg["albumin_reference_g_dl"] - albumin_g_dl), 2)
+
+
+def corrected_calcium(calcium_mg_dl: float, albumin_g_dl: float) -> float:
+    """Payne albumin-corrected calcium in mg/dL, rounded to 2 decimals."""
+    i = _validate(CorrectedCalciumInputs, calcium_mg_dl=calcium_mg_dl, albumin_g_dl=albumin_g_dl)
+    return _corrected_ca(i.calcium_mg_dl, i.albumin_g_dl)
+
+
+def calcium_level(corrected_mg_dl: float) -> str:
+    """severe / high / mild / normal / low, by the bands of calculators.yaml."""
+    return str(_band(rules()["corrected_calcium"]["bands"], corrected_mg_dl)["level"])
+
+
+def _corrected_calcium(i: CorrectedCalciumInputs) -> CalculationResult:
+    cfg = rules()["corrected_calcium"]
+    value = _corrected_ca(i.calcium_mg_dl, i.albumin_g_dl)
+    band = _band(cfg["bands"], value)
+    return CalculationResult(
+        name="corrected_calcium",
+        title=cfg["title"],
+        value=value,
+        unit="mg/dL",
+        values={"corrected_calcium_mg_dl": value, "level": band["level"]},
+        public=cfg["public"].format(value=f"{value:.1f}", band=band["public"]),
+        clinician=cfg["clinician"].format(
+            value=f"{value:.2f}",
+            calcium=f"{i.calcium_mg_dl:g}",
+            albumin=f"{i.albumin_g_dl:g}",
+            band=band["clinician"],
+        ),
+        sources=tuple(cfg["sources"]),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Breast-GPA 2012 and 2020
+# --------------------------------------------------------------------------------------------
+
+
+def _kps_steps(value: int | None) -> int | None:
+    if value is not None and value % 10:
+        raise ValueError("Karnofsky score moves in steps of 10 (e.g. 70, 80, 90)")
+    return value
+
+
+class BreastGpa2012Inputs(_Inputs):
+    kps: int = Field(ge=0, le=100, description="Karnofsky performance status, 0-100 in steps of 10")
+    age: int = Field(ge=18, le=120, description="Age in years")
+    subtype: GpaSubtype = Field(description="TNBC, HR+/HER2-, HR-/HER2+ or HR+/HER2+")
+
+    _kps = field_validator("kps")(_kps_steps)
+
+
+class BreastGpa2020Inputs(BreastGpa2012Inputs):
+    brain_mets_count: int = Field(ge=1, le=1000, description="Number of brain metastases")
+    extracranial_mets: bool = Field(description="Metastases outside the brain present (true/false)")
+
+
+def _gpa2012_points(kps: int, age: int, subtype: str) -> dict[str, float]:
+    cfg = rules()["breast_gpa_2012"]
+    return {
+        "kps": _points(cfg["kps_points"], kps),
+        "subtype": float(cfg["subtype_points"][subtype]),
+        "age": _points(cfg["age_points"], age),
+    }
+
+
+def _gpa2020_points(kps: int, age: int, subtype: str, count: int, extracranial: bool) -> dict[str, float]:
+    cfg = rules()["breast_gpa_2020"]
+    return {
+        "kps": _points(cfg["kps_points"], kps),
+        "subtype": float(cfg["subtype_points"][subtype]),
+        "age": _points(cfg["age_points"], age),
+        "brain_mets": _points(cfg["brain_mets_points"], count),
+        "extracranial": float(cfg["extracranial_points"]["present" if extracranial else "absent"]),
+    }
+
+
+def breast_gpa_2012(kps: int, age: int, subtype: str) -> float:
+    """Breast-GPA (Sperduto IJROBP 2012) score, 0-4.0."""
+    i = _validate(BreastGpa2012Inputs, kps=kps, age=age, subtype=subtype)
+    return sum(_gpa2012_points(i.kps, i.age, i.subtype).values())
+
+
+def breast_gpa_2020(
+    kps: int, age: int, subtype: str, brain_mets_count: int, extracranial_mets: bool
+) -> float:
+    """Updated Breast GPA (Sperduto IJROBP 2020) score, 0-4.0 (subtype points unverified)."""
+    i = _validate(
+        BreastGpa2020Inputs,
+        kps=kps,
+        age=age,
+        subtype=subtype,
+        brain_mets_count=brain_mets_count,
+        extracranial_mets=extracranial_mets,
+    )
+    return sum(_gpa2020_points(i.kps, i.age, i.subtype, i.brain_mets_count, i.extracranial_mets).values())
+
+
+def gpa_band(version: Literal["breast_gpa_2012", "breast_gpa_2020"], score: float) -> dict[str, Any]:
+    """The score band with its cohort median survival (months)."""
+    return _band(rules()[version]["bands"], score)
+
+
+def _gpa_result(name: str, points: dict[str, float]) -> CalculationResult:
+    cfg = rules()[name]
+    texts = rules()["gpa_texts"]
+    score = sum(points.values())
+    band = _band(cfg["bands"], score)
+    unverified = cfg.get("unverified", [])
+    note = (
+        " Subtype points and band medians of the 2020 update are not yet confirmed against the paper."
+        if unverified
+        else ""
+    )
+    detail = ", ".join(f"{k} {v:g}" for k, v in points.items())
+    return CalculationResult(
+        name=name,
+        title=cfg["title"],
+        value=score,
+        unit="points",
+        values={
+            "score": score,
+            "median_survival_months": band["median_months"],
+            **{f"points_{k}": v for k, v in points.items()},
+        },
+        public=texts["public"].format(
+            cohort=cfg["cohort"], value=f"{score:g}", median=f"{band['median_months']:g}"
+        ),
+        clinician=texts["clinician"].format(
+            title=cfg["title"],
+            value=f"{score:g}",
+            points=detail,
+            median=f"{band['median_months']:g}",
+            band_min=f"{band['min']:g}",
+            band_max=f"{band['max']:g}",
+            cohort=cfg["cohort"],
+            unverified=note,
+        ),
+        sources=tuple(cfg["sources"]),
+        notes=tuple(f"unverified: {u}" for u in unverified),
+    )
+
+
+def _gpa2012(i: BreastGpa2012Inputs) -> CalculationResult:
+    return _gpa_result("breast_gpa_2012", _gpa2012_points(i.kps, i.age, i.subtype))
+
+
+def _gpa2020(i: BreastGpa2020Inputs) -> CalculationResult:
+    return _gpa_result(
+        "breast_gpa_2020", _gpa2020_points(i.kps, i.age, i.subtype, i.brain_mets_count, i.extracranial_mets)
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Mirels
+# --------------------------------------------------------------------------------------------
+
+
+class MirelsInputs(_Inputs):
+    site: Literal["upper_limb", "lower_limb", "peritrochanteric"] = Field(description="Where the lesion is")
+    pain: Literal["mild", "moderate", "functional"] = Field(
+        description="Pain: mild, moderate, or functional (worse when the limb is used)"
+    )
+    lesion: Literal["blastic", "mixed", "lytic"] = Field(description="Radiographic lesion type")
+    cortex_fraction: float = Field(ge=0, le=1, description="Fraction of the cortical width destroyed, 0-1")
+
+
+def _mirels_points(site: str, pain: str, lesion: str, cortex_fraction: float) -> dict[str, int]:
+    cfg = rules()["mirels"]
+    size = cfg["size"]
+    if cortex_fraction < size["one_below"]:
+        size_points = 1
+    elif cortex_fraction <= size["two_up_to"]:
+        size_points = 2
+    else:
+        size_points = 3
+    return {
+        "site": cfg["site"][site],
+        "pain": cfg["pain"][pain],
+        "lesion": cfg["lesion"][lesion],
+        "size": size_points,
+    }
+
+
+def mirels_score(site: str, pain: str, lesion: str, cortex_fraction: float) -> int:
+    """Mirels score 4-12."""
+    i = _validate(MirelsInputs, site=site, pain=pain, lesion=lesion, cortex_fraction=cortex_fraction)
+    return sum(_mirels_points(i.site, i.pain, i.lesion, i.cortex_fraction).values())
+
+
+def mirels_level(score: int) -> str:
+    """high (>= 9), borderline (8) or low (<= 7)."""
+    return str(_band(rules()["mirels"]["bands"], score)["level"])
+
+
+def _mirels(i: MirelsInputs) -> CalculationResult:
+    cfg = rules()["mirels"]
+    points = _mirels_points(i.site, i.pain, i.lesion, i.cortex_fraction)
+    score = sum(points.values())
+    band = _band(cfg["bands"], score)
+    detail = ", ".join(f"{k} {v}" for k, v in points.items())
+    return CalculationResult(
+        name="mirels",
+        title=cfg["title"],
+        value=score,
+        unit="points",
+        values={"score": score, "level": band["level"], **{f"points_{k}": v for k, v in points.items()}},
+        public=cfg["public"].format(value=score, band=band["public"]),
+        clinician=cfg["clinician"].format(value=score, points=detail, band=band["clinician"]),
+        sources=tuple(cfg["sources"]),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# RECIST 1.1
+# --------------------------------------------------------------------------------------------
+
+
+class RecistInputs(_Inputs):
+    baseline_sum_mm: float = Field(
+        ge=10,
+        le=3000,
+        description="Baseline sum of target-lesion diameters in mm (longest; nodes short axis)",
+    )
+    current_sum_mm: float = Field(ge=0, le=3000, description="Sum of the same target lesions now, in mm")
+    nadir_sum_mm: float | None = Field(
+        None, ge=0, le=3000, description="Smallest sum on study so far, in mm (defaults to baseline)"
+    )
+    new_lesions: bool = Field(False, description="Any unequivocal new lesion")
+    non_target_progression: bool = Field(False, description="Unequivocal progression of non-target lesions")
+    non_target_present: bool = Field(False, description="Non-target lesions still present (not gone)")
+    node_short_axes_mm: tuple[float, ...] = Field(
+        (), description="Short axes (mm) of target lymph nodes now; each must be < 10 mm for CR"
+    )
+
+    @model_validator(mode="after")
+    def _nadir_not_above_baseline(self) -> RecistInputs:
+        if self.nadir_sum_mm is not None and self.nadir_sum_mm > self.baseline_sum_mm:
+            raise ValueError("nadir_sum_mm: the smallest sum cannot be larger than the baseline sum")
+        if any(n < 0 or n > 500 for n in self.node_short_axes_mm):
+            raise ValueError("node_short_axes_mm: each short axis must be between 0 and 500 mm")
+        return self
+
+
+def _recist(i: RecistInputs) -> CalculationResult:
+    cfg = rules()["recist"]
+    baseline, current = i.baseline_sum_mm, i.current_sum_mm
+    nadir = min(baseline, i.nadir_sum_mm) if i.nadir_sum_mm is not None else baseline
+    increase_mm = current - nadir
+    change_baseline = (current - baseline) / baseline * 100
+    change_nadir = (increase_mm / nadir * 100) if nadir > 0 else (math.inf if increase_mm > 0 else 0.0)
+    target_pd = (
+        increase_mm >= cfg["pd_increase_fraction"] * nadir and increase_mm >= cfg["pd_min_absolute_mm"]
+    )
+    nodes_ok = bool(i.node_short_axes_mm) and all(
+        n < cfg["node_normal_short_axis_mm"] for n in i.node_short_axes_mm
+    )
+    target_cr = current == 0 or (nodes_ok and current <= sum(i.node_short_axes_mm) + 1e-9)
+    target_pr = (baseline - current) >= cfg["pr_decrease_fraction"] * baseline
+
+    why: list[str] = []
+    if i.new_lesions:
+        why.append("new lesion(s)")
+    if i.non_target_progression:
+        why.append("unequivocal non-target progression")
+    if target_pd:
+        why.append(f"target sum up {increase_mm:g} mm ({change_nadir:.1f}%) from the nadir of {nadir:g} mm")
+    if target_pd:
+        target = "PD"
+    elif target_cr:
+        target = "CR"
+    elif target_pr:
+        target = "PR"
+    else:
+        target = "SD"
+    if why:
+        overall = "PD"
+    elif target == "CR" and i.non_target_present:
+        overall = "PR"  # RECIST 1.1 table: target CR with non-CR/non-PD non-target lesions is PR
+    else:
+        overall = target
+    text = cfg["responses"][overall]
+    clinician_band = text["clinician"].format(why="; ".join(why))
+    nadir_pct = "n/a" if math.isinf(change_nadir) else f"{change_nadir:+.1f}"
+    return CalculationResult(
+        name="recist",
+        title=cfg["title"],
+        value=overall,
+        unit="",
+        values={
+            "overall_response": overall,
+            "target_response": target,
+            "change_from_baseline_percent": round(change_baseline, 1),
+            "change_from_nadir_percent": None if math.isinf(change_nadir) else round(change_nadir, 1),
+            "change_from_nadir_mm": round(increase_mm, 1),
+            "nadir_sum_mm": nadir,
+        },
+        public=cfg["public"].format(band=text["public"]),
+        clinician=cfg["clinician"].format(
+            band=clinician_band,
+            change_baseline=f"{change_baseline:+.1f}",
+            change_nadir=nadir_pct,
+            change_nadir_mm=f"{increase_mm:+g}",
+        ),
+        sources=tuple(cfg["sources"]),
+    )
+
+
+def recist_response(
+    baseline_sum_mm: float,
+    current_sum_mm: float,
+    nadir_sum_mm: float | None = None,
+    *,
+    new_lesions: bool = False,
+    non_target_progression: bool = False,
+    non_target_present: bool = False,
+    node_short_axes_mm: tuple[float, ...] = (),
+) -> str:
+    """Overall RECIST 1.1 response: CR, PR, SD or PD."""
+    i = _validate(
+        RecistInputs,
+        baseline_sum_mm=baseline_sum_mm,
+        current_sum_mm=current_sum_mm,
+        nadir_sum_mm=nadir_sum_mm,
+        new_lesions=new_lesions,
+        non_target_progression=non_target_progression,
+        non_target_present=non_target_present,
+        node_short_axes_mm=node_short_axes_mm,
+    )
+    return str(_recist(i).value)
+
+
+# --------------------------------------------------------------------------------------------
+# ECOG <-> Karnofsky
+# --------------------------------------------------------------------------------------------
+
+
+class EcogKpsInputs(_Inputs):
+    ecog: int | None = Field(None, ge=0, le=5, description="ECOG performance status 0-5")
+    kps: int | None = Field(None, ge=0, le=100, description="Karnofsky performance status 0-100, steps of 10")
+
+    _kps = field_validator("kps")(_kps_steps)
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> EcogKpsInputs:
+        if (self.ecog is None) == (self.kps is None):
+            raise ValueError("give exactly one of ecog or kps")
+        return self
+
+
+def ecog_to_kps(ecog: int) -> tuple[int, int]:
+    """The conventional KPS range for an ECOG grade (approximate)."""
+    i = _validate(EcogKpsInputs, ecog=ecog)
+    low, high = rules()["ecog_kps"]["ecog_to_kps"][i.ecog]
+    return int(low), int(high)
+
+
+def _kps_to_ecog(kps: int) -> int:
+    for ecog, (low, high) in rules()["ecog_kps"]["ecog_to_kps"].items():
+        if low <= kps <= high:
+            return int(ecog)
+    raise AssertionError("ECOG/KPS table leaves a gap")  # pragma: no cover
+
+
+def kps_to_ecog(kps: int) -> int:
+    """The conventional ECOG grade for a KPS score (approximate)."""
+    i = _validate(EcogKpsInputs, kps=kps)
+    return _kps_to_ecog(int(i.kps))
+
+
+def _ecog_kps(i: EcogKpsInputs) -> CalculationResult:
+    cfg = rules()["ecog_kps"]
+    if i.ecog is not None:
+        low, high = cfg["ecog_to_kps"][i.ecog]
+        value: Number = f"{low}-{high}" if low != high else str(low)
+        text = f"ECOG {i.ecog} ({cfg['ecog_words'][i.ecog]}) is about Karnofsky {value}."
+        values: dict[str, Number] = {"ecog": i.ecog, "kps_min": low, "kps_max": high}
+    else:
+        ecog = _kps_to_ecog(int(i.kps))  # type: ignore[arg-type]
+        value = ecog
+        text = f"Karnofsky {i.kps} is about ECOG {ecog} ({cfg['ecog_words'][ecog]})."
+        values = {"kps": i.kps, "ecog": ecog}
+    return CalculationResult(
+        name="ecog_kps",
+        title=cfg["title"],
+        value=value,
+        values=values,
+        public=cfg["public"].format(text=text),
+        clinician=cfg["clinician"].format(text=text),
+        sources=tuple(cfg["sources"]),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Registry
+# --------------------------------------------------------------------------------------------
+
+
+def _calc(name: str, inputs: type[BaseModel], fn: Callable[[Any], CalculationResult]) -> Calculator:
+    cfg = rules()[name]
+    return Calculator(
+        name=name,
+        title=cfg["title"],
+        formula=cfg["formula"],
+        sources=tuple(cfg["sources"]),
+        inputs=inputs,
+        fn=fn,
+    )
+
+
+CALCULATORS: dict[str, Calculator] = {
+    c.name: c
+    for c in (
+        _calc("bsa", BsaInputs, _bsa),
+        _calc("crcl", CrclInputs, _crcl),
+        _calc("corrected_calcium", CorrectedCalciumInputs, _corrected_calcium),
+        _calc("breast_gpa_2012", BreastGpa2012Inputs, _gpa2012),
+        _calc("breast_gpa_2020", BreastGpa2020Inputs, _gpa2020),
+        _calc("mirels", MirelsInputs, _mirels),
+        _calc("recist", RecistInputs, _recist),
+        _calc("ecog_kps", EcogKpsInputs, _ecog_kps),
+    )
+}
+
+
+# --------------------------------------------------------------------------------------------
+# The assessment's `calculations`
+# --------------------------------------------------------------------------------------------
+
+_NOT_EXTRACRANIAL = frozenset({"brain", "leptomeninges"})
+
+
+def _kps_for_points(case: Any, tables: list[list[dict[str, Any]]]) -> int | None:
+    """KPS as recorded, or one estimated from ECOG when every end of its KPS range scores the same."""
+    patient = case.patient
+    if patient.kps is not None:
+        return int(patient.kps)
+    if patient.ecog is None:
+        return None
+    low, high = rules()["ecog_kps"]["ecog_to_kps"][patient.ecog]
+    if all(_points(t, low) == _points(t, high) for t in tables):
+        return int(low)
+    return None
+
+
+def case_calculations(case: Any, subtype_result: Any) -> dict[str, Number]:
+    """Every calculation the case's data allows, by the published keys of the Assessment.
+
+    Keys appear only when derivable: bsa_mosteller_m2, bsa_dubois_m2, crcl_ml_min,
+    corrected_calcium_mg_dl, breast_gpa (+ breast_gpa_median_months), breast_gpa_2020
+    (+ breast_gpa_2020_median_months), mirels_max, kps_estimated or ecog_estimated.
+    Uses the raw formulas (the Case is already validated) to stay cheap per case.
+    """
+    out: dict[str, Number] = {}
+    p, labs = case.patient, case.labs
+    if p.height_cm is not None and p.weight_kg is not None:
+        out["bsa_mosteller_m2"] = round(_mosteller(p.height_cm, p.weight_kg), 2)
+        out["bsa_dubois_m2"] = round(_dubois(p.height_cm, p.weight_kg), 2)
+    if (
+        p.age is not None
+        and p.age >= 18
+        and p.weight_kg is not None
+        and p.sex is not None
+        and labs.creatinine_mg_dl is not None
+        and labs.creatinine_mg_dl >= 0.1
+    ):
+        out["crcl_ml_min"] = round(_cg(p.age, p.weight_kg, labs.creatinine_mg_dl, p.sex), 1)
+    if labs.calcium_mg_dl is not None and labs.albumin_g_dl is not None:
+        out["corrected_calcium_mg_dl"] = _corrected_ca(labs.calcium_mg_dl, labs.albumin_g_dl)
+    subtype = getattr(subtype_result, "subtype", None)
+    if (
+        "brain" in case.metastatic_sites
+        and subtype in rules()["breast_gpa_2012"]["subtype_points"]
+        and (p.age is not None and p.age >= 18)
+    ):
+        cfg12, cfg20 = rules()["breast_gpa_2012"], rules()["breast_gpa_2020"]
+        kps = _kps_for_points(case, [cfg12["kps_points"]])
+        if kps is not None:
+            score = sum(_gpa2012_points(kps, p.age, subtype).values())
+            out["breast_gpa"] = score
+            out["breast_gpa_median_months"] = _band(cfg12["bands"], score)["median_months"]
+        kps20 = _kps_for_points(case, [cfg20["kps_points"]])
+        if kps20 is not None and case.brain_mets_count:
+            extracranial = any(site not in _NOT_EXTRACRANIAL for site in case.metastatic_sites)
+            score20 = sum(
+                _gpa2020_points(kps20, p.age, subtype, case.brain_mets_count, extracranial).values()
+            )
+            out["breast_gpa_2020"] = score20
+            out["breast_gpa_2020_median_months"] = _band(cfg20["bands"], score20)["median_months"]
+    if case.bone_lesions:
+        out["mirels_max"] = max(
+            sum(_mirels_points(b.site, b.pain, b.type, b.cortex_fraction).values()) for b in case.bone_lesions
+        )
+    if p.ecog is not None and p.kps is None:
+        low, high = rules()["ecog_kps"]["ecog_to_kps"][p.ecog]
+        out["kps_estimated"] = f"{low}-{high}" if low != high else str(low)
+    elif p.kps is not None and p.ecog is None:
+        out["ecog_estimated"] = _kps_to_ecog(p.kps)
+    return out

@@ -1,0 +1,75 @@
+"""Prognosis text: population figures by subtype and, with brain metastases, the Breast-GPA median.
+
+Why framed this way: a median from a trial or a registry describes a group, and people read a
+single number as a promise or a sentence. Every text says it is an average for groups, names where
+the number comes from, and never predicts one person's survival. Figures live in
+``rules/prognosis.yaml`` with their sources; the Breast-GPA medians come from the calculator tables.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mbcnav.assessment import Prognosis
+from mbcnav.case import Case
+from mbcnav.reasoning.calculators import CALCULATORS
+from mbcnav.reasoning.subtype import SubtypeResult
+
+RULES_FILE = Path(__file__).parent / "rules" / "prognosis.yaml"
+
+
+@functools.cache
+def rules() -> dict[str, Any]:
+    """Prognosis figures, parsed once per process."""
+    return yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
+
+
+@functools.lru_cache(maxsize=1024)
+def _prognosis(subtype: str, er_low: bool, gpa: float | None, age: int | None, kps: int | None) -> Prognosis:
+    r = rules()
+    public: list[str] = []
+    clinician: list[str] = []
+    sources: list[str] = []
+
+    def add(block: dict[str, Any]) -> None:
+        public.append(block["public"])
+        clinician.append(block["clinician"])
+        sources.extend(block.get("sources", ()))
+
+    add(r["overall"])
+    if subtype in r["subtypes"]:
+        add(r["subtypes"][subtype])
+    if er_low:
+        add(r["er_low"])
+    if gpa is not None and subtype in r["subtypes"] and age is not None and kps is not None:
+        result = CALCULATORS["breast_gpa_2012"].compute({"kps": kps, "age": age, "subtype": subtype})
+        public.append(r["brain"]["public"].format(gpa_public=result.public))
+        clinician.append(r["brain"]["clinician"].format(gpa_clinician=result.clinician))
+        sources.extend(result.sources)
+    public.append(r["framing"]["public"])
+    clinician.append(r["framing"]["clinician"])
+    return Prognosis(
+        public=" ".join(public), clinician=" ".join(clinician), sources=tuple(dict.fromkeys(sources))
+    )
+
+
+def prognosis(case: Case, subtype_result: SubtypeResult, calculations: dict[str, Any]) -> Prognosis:
+    """Population figures for this subtype (and Breast-GPA when brain metastases are present)."""
+    gpa = calculations.get("breast_gpa")
+    kps = case.patient.kps
+    if gpa is not None and kps is None and case.patient.ecog is not None:
+        # the GPA was scored from ECOG where the KPS range scores the same; use the range's lower end
+        from mbcnav.reasoning.calculators import rules as calc_rules
+
+        kps = int(calc_rules()["ecog_kps"]["ecog_to_kps"][case.patient.ecog][0])
+    return _prognosis(
+        subtype_result.subtype,
+        subtype_result.er_low,
+        gpa if isinstance(gpa, float | int) else None,
+        case.patient.age,
+        kps,
+    )
