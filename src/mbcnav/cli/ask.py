@@ -1,9 +1,73 @@
-"""Commands of this group register here (filled in by the issue that builds them)."""
+"""`mbcnav ask "QUESTION"`: answers from the cited knowledge base, red flags first."""
 
 from __future__ import annotations
 
 import typer
+from rich.markdown import Markdown
+from rich.panel import Panel
+
+from mbcnav import DISCLAIMER
+from mbcnav.cli.common import Audience, console, print_json
+from mbcnav.search import AskResult, ask
+
+
+def _voice(public: str, clinician: str, audience: Audience) -> str:
+    return public if audience is Audience.public else clinician
+
+
+def render(result: AskResult, audience: Audience) -> None:
+    """Red-flag panel (what to do now) before anything else, then the ranked items."""
+    if result.red_flags:
+        lines = []
+        advice = (result.advice or {}).get(audience.value, "")
+        for rf in result.red_flags:
+            text = _voice(rf.public, rf.clinician, audience)
+            name = getattr(rf, "title", None) or rf.code.replace("_", " ")
+            lines.append(f"[bold]{name}[/] ({rf.urgency})")
+            lines.append(text)
+            if rf.sources:
+                lines.append(f"[dim]sources: {', '.join(rf.sources)}[/]")
+            lines.append("")
+            advice = advice.replace(text, "")  # triage's advice repeats each flag's text
+        advice = advice.strip().rstrip("-–: ")
+        if advice:
+            lines.append(f"[bold]What to do now:[/] {advice}")
+        title = f"[bold white on red] {(result.urgency or 'urgent').upper()}: get help now [/]"
+        console.print(Panel("\n".join(lines).strip(), title=title, border_style="red", expand=False))
+    if result.corrections:
+        fixed = ", ".join(f"'{a}' as '{b}'" for a, b in result.corrections.items())
+        console.print(f"[dim]Read {fixed}.[/]")
+    if result.no_good_match:
+        console.print(f"[yellow]No good match in the knowledge base for:[/] {result.question}")
+        if result.suggestions:
+            console.print("Topics you could start from (mbcnav learn ID):")
+            for s in result.suggestions:
+                console.print(f"  • {s.title} [dim]({s.id})[/]")
+    for n, answer in enumerate(result.answers, 1):
+        body = _voice(answer.public, answer.clinician, audience)
+        if answer.action:
+            body += f"\n\n**What to do:** {answer.action}"
+        meta = f"{answer.kind}, {answer.id}, score {answer.score:.1f}"
+        title = f"[bold]{n}. {answer.title}[/]  [dim]({meta})[/]"
+        subtitle = f"sources: {', '.join(answer.sources)}"
+        console.print(Panel(Markdown(body), title=title, subtitle=subtitle, subtitle_align="left",
+                            expand=False))
+    console.print(f"[dim]{DISCLAIMER}[/]")
 
 
 def register(app: typer.Typer) -> None:
-    return None
+    @app.command("ask")
+    def ask_command(
+        question: str = typer.Argument(..., help="Your question in your own words ('ibrance side effects')."),
+        as_json: bool = typer.Option(False, "--json", help="Print JSON (the Ask format)."),
+        audience: Audience = typer.Option(
+            Audience.public, "--audience", "-a", help="public (plain words) or clinician."
+        ),
+        k: int = typer.Option(5, "-k", help="How many answers, at most (1-50)."),
+    ) -> None:
+        """Answer a question from the knowledge base; emergencies come first."""
+        result = ask(question, audience=audience.value, k=k)
+        if as_json:
+            print_json(result.model_dump(mode="json"))
+            return
+        render(result, audience)

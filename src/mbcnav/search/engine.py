@@ -1,0 +1,277 @@
+"""Answer a typed question from the knowledge base: red flags first, then the best items.
+
+Nothing here writes text: every answer is a reviewed, cited knowledge item. The steps are those a
+good librarian takes with a hurried question: read past the typos (spelling correction against the
+words the knowledge base actually uses), translate everyday words into the clinical ones and back
+(the synonym map), rank with BM25, and say plainly when nothing fits instead of handing over noise.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein
+
+from mbcnav.search.index import WEIGHTS, SearchIndex, get_index
+from mbcnav.search.models import Answer, AskInputError, AskResult, RedFlag, Suggestion
+from mbcnav.search.text import FILLERS, STOPWORDS, keep_for_ranking, stem, words
+
+# Words added by the synonym map count less than the asker's own words: they widen, not steer.
+# Another name of the same drug (brand for generic) is no approximation, so it counts in full.
+EXPANSION_WEIGHT = 0.5
+EXACT_NAME_WEIGHT = 1.0
+# "No good match" when too few of the asker's words are known to the knowledge base, or the best
+# item mentions too few of them (shares, so they do not depend on the size of the knowledge base;
+# tuned on tests/qa/questions.yaml and the off-topic questions in tests/qa).
+MIN_COVERAGE = 0.5
+MIN_MATCH = 0.45
+# Answers far below the best one are noise, not alternatives.
+RELATIVE_CUTOFF = 0.25
+MAX_QUESTION_CHARS = 2000
+MAX_K = 50
+# Spelling: only words this long are corrected, by at most this many edits (short words have too
+# many near neighbours to guess safely).
+MIN_CORRECTABLE = 5
+LONG_WORD = 8
+
+
+@dataclass
+class ParsedQuestion:
+    words: list[str]
+    corrections: dict[str, str]
+    #: the asker's own words, stemmed, stopwords dropped
+    tokens: list[str]
+    #: for each token, the synonym groups whose phrase covers it
+    token_groups: list[list[int]]
+    groups: list[int] = field(default_factory=list)
+    #: share of the asker's tokens the knowledge base knows (directly or through the synonym map)
+    coverage: float = 0.0
+
+
+def _correct(word: str, index: SearchIndex) -> str:
+    if (
+        word in index.vocab
+        or len(word) < MIN_CORRECTABLE
+        or not word.isalpha()
+        or word in STOPWORDS
+        or stem(word) in index.stem_vocab
+    ):
+        return word
+    max_edits = 1 if len(word) < LONG_WORD else 2
+    found = process.extract(word, index.vocab_words, scorer=DamerauLevenshtein.distance,
+                            score_cutoff=max_edits, limit=8)
+    if not found:
+        return word
+    best = min(found, key=lambda m: (m[1], -index.vocab[m[0]], abs(len(m[0]) - len(word)), m[0]))
+    return best[0]
+
+
+def parse(question: str, index: SearchIndex) -> ParsedQuestion:
+    """Correct, expand and tokenise a question against the index."""
+    raw = words(question)
+    fixed = [_correct(w, index) for w in raw]
+    corrections = {a: b for a, b in zip(raw, fixed, strict=True) if a != b}
+
+    # Phrase matching over the stemmed words, fillers ("the", "my", "mum") skipped; longest first,
+    # and a phrase inside one already matched adds nothing ("stage iv" is not also "iv" = infusion).
+    seq = [(i, stem(w)) for i, w in enumerate(fixed) if w not in FILLERS]
+    stems = [s for _, s in seq]
+    table = index.synonyms
+    groups: list[int] = []
+    covering: dict[int, list[int]] = {}
+    matched_spans: list[tuple[int, int]] = []
+    for n in range(min(table.max_len, len(stems)), 0, -1):
+        for start in range(len(stems) - n + 1):
+            gids = table.phrases.get(tuple(stems[start:start + n]))
+            if not gids or any(a <= start and start + n <= b for a, b in matched_spans):
+                continue
+            matched_spans.append((start, start + n))
+            groups.extend(g for g in gids if g not in groups)
+            for j in range(start, start + n):
+                covering.setdefault(seq[j][0], []).extend(gids)
+
+    tokens: list[str] = []
+    token_groups: list[list[int]] = []
+    known = 0.0
+    for i, w in enumerate(fixed):
+        if not keep_for_ranking(w):
+            continue
+        token = stem(w)
+        tokens.append(token)
+        token_groups.append(covering.get(i, []))
+        if token in index.stem_vocab or i in covering:
+            # A guessed spelling is weaker evidence that the question is about this subject:
+            # "bread" is one letter from "break".
+            known += 0.5 if raw[i] != w else 1.0
+    coverage = known / len(tokens) if tokens else (1.0 if groups else 0.0)
+    return ParsedQuestion(fixed, corrections, tokens, token_groups, groups, coverage)
+
+
+@dataclass
+class Scored:
+    total: np.ndarray
+    #: per own token, its weighted score over all documents
+    per_token: list[np.ndarray]
+    #: per synonym group, its weighted score over all documents
+    per_group: dict[int, np.ndarray]
+
+
+def score_all(parsed: ParsedQuestion, index: SearchIndex, audience: str) -> Scored:
+    """BM25 per own token (BM25 is a sum over query tokens, so splitting it changes no ranking),
+    plus each matched synonym group's precomputed best-phrase score."""
+    per_token = [index.weighted([t], audience) for t in parsed.tokens]
+    total = np.zeros(len(index.docs), dtype=np.float32)
+    for s in per_token:
+        total += s
+    matrix = index.group_scores[audience]
+    per_group = {g: matrix[g] for g in parsed.groups}
+    for g in parsed.groups:
+        total += (EXACT_NAME_WEIGHT if index.synonyms.exact[g] else EXPANSION_WEIGHT) * matrix[g]
+    return Scored(total, per_token, per_group)
+
+
+def match_fraction(doc: int, parsed: ParsedQuestion, scored: Scored) -> float:
+    """Share of the question this item covers.
+
+    Each of the asker's tokens weighs as much as its best score anywhere, so a rare, specific word
+    (a brand name) outweighs a common one ("month"); a word the knowledge base never uses
+    ("pizza") weighs as much as the question's heaviest known word, because it is most likely the
+    subject of the question. A token counts when the item mentions it, itself or via a synonym.
+    """
+    if not parsed.tokens:
+        return 1.0 if any(scored.per_group[g][doc] > 0 for g in parsed.groups) else 0.0
+    weights: list[float] = []
+    hits: list[bool] = []
+    for s, gids in zip(scored.per_token, parsed.token_groups, strict=True):
+        group_best = max((float(scored.per_group[g].max()) for g in gids), default=0.0)
+        weights.append(max(float(s.max()), group_best))
+        hits.append(bool(s[doc] > 0 or any(scored.per_group[g][doc] > 0 for g in gids)))
+    unknown = max(weights) or 1.0
+    # Unknown numbers ("38.5", "2am") are details, not the subject.
+    weights = [w if w > 0 else 0.0 if t[:1].isdigit() else unknown
+               for w, t in zip(weights, parsed.tokens, strict=True)]
+    if not sum(weights):
+        return 0.0
+    return sum(w for w, h in zip(weights, hits, strict=True) if h) / sum(weights)
+
+
+# --- triage ------------------------------------------------------------------------------------------
+
+_TRIAGE_MODULE = "mbcnav.reasoning.triage"
+
+
+def _triage(question: str) -> Any | None:
+    """The reasoning core's triage of the question, or None while that module does not exist."""
+    if importlib.util.find_spec(_TRIAGE_MODULE) is None:
+        return None
+    return importlib.import_module(_TRIAGE_MODULE).triage(question)
+
+
+def _fallback_red_flags(order: list[int], index: SearchIndex, own: np.ndarray) -> list[RedFlag]:
+    """Without the triage module, red-flag symptom items among the top answers that the asker's own
+    words (not only synonyms) match."""
+    flags: list[RedFlag] = []
+    for i in order[:3]:
+        doc = index.docs[i]
+        if doc.get("red_flag") and doc.get("level") in ("emergency", "urgent") and own[i] > 0:
+            flags.append(RedFlag(code=doc["red_flag"], urgency=doc["level"],
+                                 public=doc.get("action_public", doc["public"]),
+                                 clinician=doc.get("action_clinician", doc["clinician"]),
+                                 sources=doc["sources"]))
+    return flags
+
+
+# --- ask ---------------------------------------------------------------------------------------------
+
+
+def _validate(question: str, audience: str, k: int) -> str:
+    if not isinstance(question, str) or not question.strip():
+        raise AskInputError("the question is empty; type what you want to know", field="question")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise AskInputError(f"the question is longer than {MAX_QUESTION_CHARS} characters", field="question")
+    if audience not in WEIGHTS:
+        raise AskInputError(f"audience must be one of {', '.join(WEIGHTS)}, not '{audience}'",
+                            field="audience")
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
+        raise AskInputError(f"k must be a whole number from 1 to {MAX_K}", field="k")
+    return question.strip()
+
+
+def _answer(doc: dict[str, Any], score: float, audience: str) -> Answer:
+    action = doc.get("action_public" if audience == "public" else "action_clinician")
+    return Answer(id=doc["id"], title=doc["title"], kind=doc["kind"], score=round(float(score), 3),
+                  public=doc["public"], clinician=doc["clinician"], sources=list(doc["sources"]),
+                  action=action, level=doc.get("level"))
+
+
+def ask(
+    question: str, audience: str = "public", k: int = 5, *, index: SearchIndex | None = None
+) -> AskResult:
+    """Red flags from triage first, then the ``k`` best knowledge items for the question.
+
+    When nothing fits well, ``answers`` is empty, ``no_good_match`` is True and ``suggestions``
+    lists topics to start from: a wrong answer to a health question is worse than none.
+    """
+    question = _validate(question, audience, k)
+    index = get_index() if index is None else index
+    parsed = parse(question, index)
+    scored = score_all(parsed, index, audience)
+    scores = scored.total
+    order = [int(i) for i in np.argsort(-scores, kind="stable") if scores[i] > 0]
+    best = float(scores[order[0]]) if order else 0.0
+
+    triaged = _triage(question)
+    if triaged is not None:
+        red_flags = [RedFlag.model_validate(rf.model_dump(mode="json") if hasattr(rf, "model_dump") else rf)
+                     for rf in triaged.red_flags]
+    else:
+        red_flags = _fallback_red_flags(order, index, index.weighted(parsed.tokens, audience))
+
+    no_good_match = (
+        not order
+        or parsed.coverage < MIN_COVERAGE
+        or match_fraction(order[0], parsed, scored) < MIN_MATCH
+    )
+    chosen: list[int] = []
+    if not no_good_match:
+        chosen = [i for i in order if scores[i] >= RELATIVE_CUTOFF * best][:k]
+    # For each flagged emergency, the best item describing it goes first: the red flag is never
+    # ranked below routine items, and one item per flag leaves room for what was asked.
+    codes = {rf.code for rf in red_flags}
+    if codes:
+        flagged: list[int] = []
+        for i in order[: max(k, 10)]:
+            code = index.docs[i].get("red_flag")
+            if code in codes and all(index.docs[j].get("red_flag") != code for j in flagged):
+                flagged.append(i)
+        chosen = (flagged + [i for i in chosen if i not in flagged])[:k]
+        no_good_match = no_good_match and not chosen
+
+    result = AskResult(
+        question=question,
+        red_flags=red_flags,
+        answers=[_answer(index.docs[i], scores[i], audience) for i in chosen],
+        audience=audience,  # type: ignore[arg-type]
+        no_good_match=no_good_match,
+        corrections=parsed.corrections,
+        also_searched=[index.synonyms.names[g] for g in parsed.groups],
+    )
+    if triaged is not None and red_flags:
+        result.urgency = getattr(triaged, "urgency", None)
+        advice = getattr(triaged, "advice", None)
+        result.advice = advice.model_dump(mode="json") if hasattr(advice, "model_dump") else advice
+    elif red_flags:
+        result.urgency = "emergency" if any(rf.urgency == "emergency" for rf in red_flags) else "urgent"
+    if no_good_match:
+        # Near misses only when the words were understood; for off-topic words they are noise.
+        near_ids = order[:3] if parsed.coverage >= MIN_COVERAGE else []
+        near = [Suggestion(id=index.docs[i]["id"], title=index.docs[i]["title"]) for i in near_ids]
+        general = [Suggestion(**s) for s in index.suggestions]
+        seen: set[str] = set()
+        result.suggestions = [s for s in [*near, *general] if not (s.id in seen or seen.add(s.id))][:6]
+    return result

@@ -1,0 +1,89 @@
+"""Turn questions and knowledge text into comparable tokens.
+
+Documents and questions go through the same steps, so a word written either way meets itself:
+lower case, receptor signs spelled out ("HER2-" and "HER2 negative" are one thing to a reader),
+punctuation to spaces, then a Snowball stemmer (PyStemmer) so "bones", "bone" and "boned" agree.
+Two word lists matter: *stopwords* carry no meaning for ranking ("what", "does"), and *fillers*
+(articles, possessives, who is asking: "my mum", "my wife") are also ignored when matching the
+phrases of the synonym map, so "spread to the bones" meets "spread to bone".
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+
+import Stemmer
+
+# Who is asking and small grammar words: they never change which article answers.
+FILLERS: frozenset[str] = frozenset(
+    """
+    a an the my your his her our their its this that these those
+    mum mom mums moms mam mommy mummy mother mothers ma dad father husband wife partner
+    sister sisters brother aunt auntie nan nana gran granny grandma grandmother daughter son
+    friend friends bestie niece cousin boyfriend girlfriend spouse
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+
+# Question words and chatter; kept out of the ranking (but not out of phrase matching, so that
+# phrases such as "how long do i have" still match).
+STOPWORDS: frozenset[str] = FILLERS | frozenset(
+    """
+    and are as at be been being but by for from if in into is it not of on or such then there
+    they was were will with to so than too very just also any all some more most much many
+    i im me we us you he she him them its what whats which who whom whose when where
+    why how do does did doing done can could should would shall may might must have has had
+    having am get got getting go going goes gone one ones thing things stuff really please
+    hi hello thanks thank help know tell about anyone anybody someone something lot lots
+    ok okay yes ya u ur pls plz like well still now after before over out up down off again
+    here only own same other another every each both few nor no let lets want wanted need
+    cant dont wont doesnt isnt arent didnt havent hasnt shouldnt couldnt wouldnt ive id ill
+    """.split()  # noqa: SIM905
+)
+
+_SIGN_POS = re.compile(r"(?<=[a-z0-9])\+(?=\s|/|,|$|\))")
+_SIGN_NEG = re.compile(r"(?<=[a-z0-9])[-−–](?=\s|/|,|$|\))")
+_APOSTROPHE_S = re.compile(r"['’]s\b")
+_APOSTROPHE = re.compile(r"['’]")
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+
+
+def normalise(text: str) -> str:
+    """Lower case, accents off, receptor signs as words, punctuation as spaces."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    text = text.lower()
+    text = _SIGN_POS.sub(" positive", text)
+    text = _SIGN_NEG.sub(" negative", text)
+    text = _APOSTROPHE_S.sub("", text)
+    text = _APOSTROPHE.sub("", text)  # "can't" -> "cant", "don't" -> "dont"
+    return _NON_WORD.sub(" ", text).strip()
+
+
+def words(text: str) -> list[str]:
+    """Normalised words, in order, nothing dropped."""
+    return normalise(text).split()
+
+
+_STEMMER = Stemmer.Stemmer("english")
+
+
+@functools.lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    return _STEMMER.stemWord(word)
+
+
+def keep_for_ranking(word: str) -> bool:
+    """Words worth scoring: not a stopword, and at least two letters unless it is a number."""
+    return word not in STOPWORDS and (len(word) > 1 or word.isdigit())
+
+
+def rank_tokens(text: str) -> list[str]:
+    """Stemmed tokens for the lexical index (stopwords dropped)."""
+    return [stem(w) for w in words(text) if keep_for_ranking(w)]
+
+
+def phrase_key(wordlist: list[str]) -> tuple[str, ...]:
+    """The form a phrase is matched in: fillers dropped, the rest stemmed."""
+    return tuple(stem(w) for w in wordlist if w not in FILLERS)

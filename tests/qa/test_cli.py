@@ -1,0 +1,59 @@
+"""`mbcnav ask` as a user runs it: the JSON contract, the text output and bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+CONTRACT = {"question", "red_flags", "answers"}
+ANSWER_KEYS = {"id", "title", "kind", "score", "public", "clinician", "sources"}
+
+
+def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "MBCNAV_CACHE_DIR": str(tmp_path / "cache"), "COLUMNS": "100"}
+    return subprocess.run(
+        [sys.executable, "-c", "from mbcnav.cli import main; main()", "ask", *args],
+        capture_output=True, text=True, env=env, timeout=120, check=False,
+    )
+
+
+def test_json_follows_the_ask_contract(tmp_path: Path) -> None:
+    proc = run(tmp_path, "ibrance side efects", "--json", "-k", "3")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert set(data) >= CONTRACT
+    assert data["question"] == "ibrance side efects"
+    assert isinstance(data["red_flags"], list)
+    assert 1 <= len(data["answers"]) <= 3
+    for answer in data["answers"]:
+        assert set(answer) >= ANSWER_KEYS
+        assert isinstance(answer["score"], float)
+        assert answer["sources"] and all(isinstance(s, str) for s in answer["sources"])
+    assert data["answers"][0]["id"] == "palbociclib"
+
+
+def test_text_output_puts_the_red_flag_panel_first(tmp_path: Path) -> None:
+    pytest.importorskip("mbcnav.reasoning.triage")
+    proc = run(tmp_path, "legs went numb and I can't pee")
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "spinal cord compression" in out
+    assert out.index("spinal cord compression") < out.index("1. ")
+
+
+def test_no_match_says_so(tmp_path: Path) -> None:
+    proc = run(tmp_path, "best pizza in rome")
+    assert proc.returncode == 0, proc.stderr
+    assert "No good match" in proc.stdout
+
+
+@pytest.mark.parametrize("args", [("   ",), ("chemo", "-k", "0"), ("chemo", "--audience", "doctor")])
+def test_bad_input_exits_2_without_a_traceback(tmp_path: Path, args: tuple[str, ...]) -> None:
+    proc = run(tmp_path, *args)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
