@@ -83,6 +83,23 @@ class Tumor(_Strict):
     gbrca: Literal["BRCA1", "BRCA2", "negative", "unknown"] | None = None
     gpalb2: Literal["mutant", "negative", "unknown"] | None = None
     pdl1_cps: float | None = Field(None, ge=0, le=100, description="PD-L1 combined positive score")
+    # Reports (and FHIR records) often give only a positive/negative call. These fields keep that
+    # call when no percent or IHC score is known; the subtype step uses them and says what is missing.
+    er_status: Literal["positive", "negative"] | None = None
+    pr_status: Literal["positive", "negative"] | None = None
+    her2_status: Literal["positive", "negative", "equivocal"] | None = None
+
+    @model_validator(mode="after")
+    def _calls_match_numbers(self) -> Tumor:
+        for marker in ("er", "pr"):
+            percent = getattr(self, f"{marker}_percent")
+            status = getattr(self, f"{marker}_status")
+            if percent is not None and status is not None and (percent >= 1) != (status == "positive"):
+                raise ValueError(
+                    f"{marker}_status is '{status}' but {marker}_percent is {percent:g} "
+                    "(positive means >= 1% of nuclei): give one consistent result"
+                )
+        return self
 
     @field_validator("her2_ihc", mode="before")
     @classmethod

@@ -26,6 +26,9 @@ class CaseValidationError(MbcnavError):
         text = "; ".join(f"{loc}: {msg}" if loc else msg for loc, msg in problems)
         super().__init__(text, field=problems[0][0] if problems else None)
 
+    def __str__(self) -> str:
+        return self.message  # every problem already names its field
+
 
 class UnknownDrugError(MbcnavError):
     """A drug name that is neither a known generic nor a known brand name."""

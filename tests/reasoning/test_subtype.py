@@ -134,3 +134,25 @@ def test_pr_only_positive_is_hr_positive() -> None:
 def test_stage_iv_when_any_distant_site() -> None:
     assert stage(parse_case({"metastatic_sites": ["lymph_node"]})) == "IV"
     assert stage(parse_case({})) is None
+
+
+def test_reported_calls_without_numbers_give_subtype_and_name_what_is_missing() -> None:
+    """A report that says only 'ER positive, HER2 negative' (common in FHIR/mCODE records)."""
+    from mbcnav.case import parse_case
+
+    case = parse_case({"tumor": {"er_status": "positive", "pr_status": "negative", "her2_status": "negative"}})
+    result = classify(case.tumor)
+    assert result.subtype == "HR+/HER2-"
+    assert not result.her2_low  # cannot be decided without the IHC score
+    assert "her2_ihc" in result.missing
+    assert "ER-low" in result.rationale
+
+
+def test_reported_call_that_contradicts_the_percent_is_rejected() -> None:
+    from mbcnav.case import parse_case
+    from mbcnav.errors import CaseValidationError
+
+    with pytest.raises(CaseValidationError) as info:
+        parse_case({"tumor": {"er_status": "negative", "er_percent": 50}})
+    assert info.value.problems[0][0] == "tumor"
+    assert "er_status" in info.value.problems[0][1]

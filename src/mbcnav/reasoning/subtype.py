@@ -119,6 +119,16 @@ def _her2(tumor: Tumor) -> tuple[Her2Status, int | None, list[str], list[str]]:
     if ihc_call == "negative":
         reasons.append(f"HER2 IHC {ihc} is negative")
         return "negative", None, reasons, missing
+    if tumor.her2_status in ("positive", "negative"):
+        # A reported call without the IHC score: HER2-low/ultralow cannot be told apart from HER2-0.
+        reasons.append(f"HER2 reported {tumor.her2_status} without an IHC score or ISH result")
+        if tumor.her2_status == "negative":
+            missing.append("her2_ihc")
+        return tumor.her2_status, None, reasons, missing
+    if tumor.her2_status == "equivocal":
+        reasons.append("HER2 reported equivocal and no ISH result was given")
+        missing.append("her2_ish")
+        return "equivocal_needs_ish", None, reasons, missing
     reasons.append("no HER2 IHC or ISH result")
     missing.append("her2_ihc")
     return "unknown", None, reasons, missing
@@ -131,9 +141,14 @@ def _hr(tumor: Tumor) -> tuple[bool | None, bool, bool, list[str]]:
     er_low_max = th["er_low_max_percent"]["value"]
     pr_min = th["pr_positive_min_percent"]["value"]
     er, pr = tumor.er_percent, tumor.pr_percent
-    er_pos = None if er is None else er >= er_min
-    pr_pos = None if pr is None else pr >= pr_min
+    er_pos = (tumor.er_status == "positive" if tumor.er_status else None) if er is None else er >= er_min
+    pr_pos = (tumor.pr_status == "positive" if tumor.pr_status else None) if pr is None else pr >= pr_min
     reasons: list[str] = []
+    for marker, value, status in (("ER", er, tumor.er_status), ("PR", pr, tumor.pr_status)):
+        if value is None and status is not None:
+            reasons.append(f"{marker} reported {status} without a percent")
+    if er is None and tumor.er_status == "positive":
+        reasons.append("ER-low (1-10%) cannot be excluded without the percent")
     if er is not None:
         reasons.append(f"ER {_fmt(er)}% ({'positive' if er_pos else 'negative'} at >= {er_min:g}%)")
     if pr is not None:
