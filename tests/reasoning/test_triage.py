@@ -233,3 +233,15 @@ def test_rule_sources_resolve_in_the_knowledge_base() -> None:
     ids = {s for spec in lexicon().codes.values() for s in spec["sources"]}
     missing = sorted(i for i in ids if i not in kb.sources)
     assert not missing, f"red-flag source ids not found in sources/*.yaml: {missing}"
+
+
+@pytest.mark.parametrize("text", ["my back hurts", "bad headaches in the morning and I threw up", "I have a fever"])
+def test_urgent_flags_do_not_tell_people_it_is_an_emergency(text: str) -> None:
+    """An urgent (call-today) flag says when to escalate, but not 'this is an emergency'."""
+    result = triage(text)
+    urgent = [flag for flag in result.red_flags if flag.urgency == "urgent"]
+    assert urgent, "expected an urgent flag"
+    for flag in urgent:
+        assert "is an emergency" not in flag.public.lower()
+        assert "today" in flag.public.lower() or "now" in flag.public.lower()
+    assert "is an emergency" not in result.advice.public.lower()

@@ -605,10 +605,18 @@ def _sites(concepts: tuple[str, ...]) -> tuple[SuspectedSite, ...]:
 def _red_flag(code: str, urgency: str, rationale: str, extra_sources: tuple[str, ...]) -> RedFlag:
     """One red flag in both voices (cached: the same finding recurs across many cases)."""
     spec = lexicon().codes[code]
+    public = spec["public"]
+    if URGENCY_ORDER[urgency] > URGENCY_ORDER[spec["urgency"]]:
+        # Raised below the code's own level (e.g. back pain alone): the text must not say
+        # "emergency" while the urgency says "call today", but it still says when to escalate.
+        public = spec.get(f"public_{urgency}") or (
+            f"{spec['title']}: this needs a doctor's review. Call your cancer team today. If it gets "
+            "worse, go to the emergency room or call 911."
+        )
     return RedFlag(
         code=code,
         urgency=urgency,
-        public=spec["public"],
+        public=public,
         clinician=spec["clinician"],  # type: ignore[arg-type]
         sources=tuple(dict.fromkeys([*spec["sources"], *extra_sources])),
         rationale=rationale,
@@ -617,13 +625,13 @@ def _red_flag(code: str, urgency: str, rationale: str, extra_sources: tuple[str,
 
 
 @functools.lru_cache(maxsize=4096)
-def _advice(urgency: str, first_code: str | None) -> Advice:
+def _advice(urgency: str, first_code: str | None, first_public: str | None = None) -> Advice:
     lex = lexicon()
     advice = lex.advice[urgency]
     public_advice, clinician_advice = advice["public"], advice["clinician"]
     if first_code is not None:
         spec = lex.codes[first_code]
-        public_advice = f"{spec['public']} {public_advice}"
+        public_advice = f"{first_public or spec['public']} {public_advice}"
         clinician_advice = f"{clinician_advice} First: {spec['title'].lower()} - {spec['clinician']}"
     return Advice(public=public_advice, clinician=clinician_advice)
 
@@ -646,7 +654,7 @@ def _result(text: str, found: _Found, flags: _Flags) -> TriageResult:
         urgency=urgency,
         red_flags=tuple(red),
         suspected_sites=_sites(tuple(found.present)),
-        advice=_advice(urgency, red[0].code if red else None),
+        advice=_advice(urgency, red[0].code if red else None, red[0].public if red else None),
         matched=matched,
         negated=negated,
         rationale=rationale,
