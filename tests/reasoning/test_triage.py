@@ -235,7 +235,9 @@ def test_rule_sources_resolve_in_the_knowledge_base() -> None:
     assert not missing, f"red-flag source ids not found in sources/*.yaml: {missing}"
 
 
-@pytest.mark.parametrize("text", ["my back hurts", "bad headaches in the morning and I threw up", "I have a fever"])
+@pytest.mark.parametrize(
+    "text", ["my back hurts", "bad headaches in the morning and I threw up", "I have a fever"]
+)
 def test_urgent_flags_do_not_tell_people_it_is_an_emergency(text: str) -> None:
     """An urgent (call-today) flag says when to escalate, but not 'this is an emergency'."""
     result = triage(text)
