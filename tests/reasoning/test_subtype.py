@@ -140,7 +140,9 @@ def test_reported_calls_without_numbers_give_subtype_and_name_what_is_missing() 
     """A report that says only 'ER positive, HER2 negative' (common in FHIR/mCODE records)."""
     from mbcnav.case import parse_case
 
-    case = parse_case({"tumor": {"er_status": "positive", "pr_status": "negative", "her2_status": "negative"}})
+    case = parse_case(
+        {"tumor": {"er_status": "positive", "pr_status": "negative", "her2_status": "negative"}}
+    )
     result = classify(case.tumor)
     assert result.subtype == "HR+/HER2-"
     assert not result.her2_low  # cannot be decided without the IHC score

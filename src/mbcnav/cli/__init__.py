@@ -13,7 +13,7 @@ import sys
 import typer
 from typer.core import TyperGroup
 
-from mbcnav.cli import analytics, ask, assess, calc, interop, kb, learn, serve
+from mbcnav.cli import analytics, ask, assess, batch, calc, interop, kb, learn, serve
 from mbcnav.cli.common import err_console
 from mbcnav.errors import MbcnavError
 
@@ -39,7 +39,7 @@ app = typer.Typer(
     add_completion=False,
 )
 
-for module in (kb, learn, calc, assess, ask, serve, interop, analytics):
+for module in (kb, learn, calc, assess, ask, serve, interop, analytics, batch):
     module.register(app)
 
 

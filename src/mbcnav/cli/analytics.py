@@ -37,13 +37,13 @@ def register(app: typer.Typer) -> None:
     def datasets() -> None:
         """The datasets that ship with mbcnav's dependencies, with their provenance."""
         from mbcnav.analytics.datasets import DATASETS
+        from mbcnav.analytics.synthetic import SYNTHETIC
 
         table = Table(title="Datasets")
         for column in ("name", "title", "provenance"):
             table.add_column(column)
-        for ds in DATASETS.values():
+        for ds in (*DATASETS.values(), SYNTHETIC):
             table.add_row(ds.name, ds.title, ds.provenance)
-        table.add_row("synthetic", "Synthetic metastatic cohort (labelled synthetic)", "mbcnav generator")
         console.print(table)
 
     @group.command("km")

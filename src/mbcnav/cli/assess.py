@@ -1,9 +1,194 @@
-"""Commands of this group register here (filled in by the issue that builds them)."""
+"""`mbcnav assess CASE.json [--json] [--audience public|clinician]`: one case (or many) → Assessment.
+
+Input: one JSON case, a JSON list of cases, or JSON Lines (one case per line); ``-`` reads stdin.
+Every case is validated before anything is printed, so a bad case (unknown field, impossible
+value, wrong unit, unknown drug) stops the run with exit code 2 and a message naming the field and
+the case — never half a report.
+"""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+from typing import Any
+
+import orjson
 import typer
+from rich.panel import Panel
+from rich.table import Table
+
+from mbcnav.assessment import Assessment
+from mbcnav.case import Case, parse_case
+from mbcnav.cli.common import Audience, console
+from mbcnav.errors import CaseValidationError, MbcnavError
+
+
+class CaseInputError(MbcnavError):
+    """The case file cannot be read, is not JSON / JSON Lines, or a case in it is invalid."""
+
+
+class _Located(Exception):
+    """Carries the dotted field of the first problem (kept as the error's cause for callers)."""
+
+    def __init__(self, field: str | None) -> None:
+        super().__init__(field or "")
+        self.field = field
+
+
+def read_cases(text: str, source: str = "input") -> tuple[list[Case], str]:
+    """Parse and validate every case; returns (cases, format: single|list|lines).
+
+    Raises a message naming the case (index or line) and the field.
+    """
+    stripped = text.strip()
+    if not stripped:
+        raise CaseInputError(f"{source}: no case found (empty input)")
+    try:
+        data: Any = orjson.loads(stripped)
+        records: list[tuple[str, Any]]
+        if isinstance(data, list):
+            records = [(f"case {i}", row) for i, row in enumerate(data)]
+            fmt = "list"
+        else:
+            records = [("", data)]
+            fmt = "single"
+    except orjson.JSONDecodeError:
+        records = []
+        for lineno, line in enumerate(stripped.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                records.append((f"line {lineno}", orjson.loads(line)))
+            except orjson.JSONDecodeError as exc:
+                raise CaseInputError(f"{source}: line {lineno} is not valid JSON ({exc})") from None
+        fmt = "lines"
+    cases: list[Case] = []
+    for where, record in records:
+        try:
+            cases.append(parse_case(record))
+        except CaseValidationError as exc:
+            prefix = f"{where}: " if where else ""
+            text = "; ".join(
+                f"{prefix}{loc}: {msg}" if loc else f"{prefix}{msg}" for loc, msg in exc.problems
+            )
+            first = exc.problems[0][0] if exc.problems else None
+            # One line naming the case and the field (the error's own str would repeat the field).
+            raise CaseInputError(text, field=None) from _Located(first)
+    if not cases:
+        raise CaseInputError(f"{source}: no case found")
+    return cases, fmt
+
+
+def _read_source(path: str) -> str:
+    if path == "-":
+        return sys.stdin.read()
+    file = Path(path)
+    if not file.is_file():
+        raise CaseInputError(f"{path}: no such file")
+    try:
+        return file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CaseInputError(f"{path}: cannot read ({exc})") from None
+
+
+_URGENCY_STYLE = {"emergency": "bold red", "urgent": "bold yellow", "routine": "green"}
+
+
+def render(assessment: Assessment, audience: Audience) -> None:
+    """A rich report: red flags first in a red panel, then subtype, workup, options, alerts, numbers."""
+    voice = audience.value
+    title = f"Case {assessment.case_id}" if assessment.case_id else "Assessment"
+    if assessment.red_flags:
+        lines = []
+        for flag in assessment.red_flags:
+            lines.append(f"[bold]{flag.urgency.upper()}[/] — {flag.title or flag.code}")
+            lines.append(getattr(flag, voice))
+        console.print(Panel("\n".join(lines), title=f"{title}: act now", border_style="red"))
+    urgency = assessment.urgency
+    console.print(
+        f"[bold]{title}[/]  urgency: [{_URGENCY_STYLE[urgency]}]{urgency}[/]"
+        f"  stage: {assessment.stage or '?'}"
+    )
+    subtype = assessment.subtype
+    extras = [
+        name
+        for name, on in (
+            ("HER2-low", assessment.her2_low),
+            ("HER2-ultralow", assessment.her2_ultralow),
+            ("ER-low", assessment.er_low),
+        )
+        if on
+    ]
+    console.print(f"[bold]Subtype:[/] {subtype}" + (f" ({', '.join(extras)})" if extras else ""))
+    if assessment.subtype_explanation.get(voice):
+        console.print(assessment.subtype_explanation[voice])
+    if assessment.workup:
+        table = Table(title="What is missing (workup)", show_lines=False)
+        table.add_column("urgency")
+        table.add_column("test")
+        table.add_column("why")
+        for item in assessment.workup:
+            table.add_row(
+                f"[{_URGENCY_STYLE[item.urgency]}]{item.urgency}[/]", item.code, getattr(item, voice)
+            )
+        console.print(table)
+    if assessment.therapy_options:
+        table = Table(title="Treatment options (ranked for this case)")
+        table.add_column("#", justify="right")
+        table.add_column("regimen")
+        table.add_column("evidence")
+        table.add_column("safety")
+        for option in assessment.therapy_options:
+            safety = ("[bold red]NOT ADVISED: [/]" if option.flagged else "") + ", ".join(option.flags)
+            text = option.regimen + "\n" + (option.clinician if voice == "clinician" else option.public)
+            table.add_row(str(option.rank), text, ", ".join(option.evidence), safety)
+        console.print(table)
+    if assessment.safety_alerts:
+        table = Table(title="Safety alerts")
+        table.add_column("severity")
+        table.add_column("drug")
+        table.add_column("alert")
+        for alert in assessment.safety_alerts:
+            style = "bold red" if alert.severity == "contraindication" else "yellow"
+            table.add_row(
+                f"[{style}]{alert.severity}[/]", alert.drug or "", f"{alert.code}: {getattr(alert, voice)}"
+            )
+        console.print(table)
+    if assessment.calculations:
+        console.print(
+            "[bold]Calculations:[/] " + ", ".join(f"{k} = {v}" for k, v in assessment.calculations.items())
+        )
+    if assessment.prognosis is not None:
+        console.print(
+            "[bold]Prognosis (group averages, not a personal prediction):[/] "
+            f"{getattr(assessment.prognosis, voice)}"
+        )
+    for note in assessment.notes_used:
+        console.print(f"[dim]note used: {note}[/]")
+    console.print(f"[italic]{assessment.disclaimer}[/]")
 
 
 def register(app: typer.Typer) -> None:
-    return None
+    @app.command("assess")
+    def assess_command(
+        case_file: str = typer.Argument(..., help="Case JSON file, a JSON list, JSON Lines, or - for stdin."),
+        as_json: bool = typer.Option(False, "--json", help="Print the JSON Assessment(s)."),
+        audience: Audience = typer.Option(Audience.public, "--audience", help="Voice of the report."),
+    ) -> None:
+        """Assess a case: red flags, subtype, missing tests, ranked options with safety checks."""
+        from mbcnav.reasoning.assess import assess
+
+        cases, fmt = read_cases(_read_source(case_file), source=case_file)
+        results = [assess(case) for case in cases]  # everything computed before anything is printed
+        if as_json:
+            dumped = [r.model_dump(mode="json") for r in results]
+            if fmt == "lines":
+                out = "".join(orjson.dumps(d).decode() + "\n" for d in dumped)
+            elif fmt == "list":
+                out = orjson.dumps(dumped, option=orjson.OPT_INDENT_2).decode() + "\n"
+            else:
+                out = orjson.dumps(dumped[0], option=orjson.OPT_INDENT_2).decode() + "\n"
+            sys.stdout.write(out)
+            return
+        for result in results:
+            render(result, audience)

@@ -1,9 +1,84 @@
-"""Commands of this group register here (filled in by the issue that builds them)."""
+"""`mbcnav import`: a FHIR R4 / mCODE record in, a Case out, with every import note shown.
+
+The Case goes to stdout (so it pipes into ``mbcnav assess -``) and the notes to stderr, because the
+notes are for the person running the command and the Case is for the next program. ``--json``
+puts both (plus where each value came from) in one document instead.
+
+``mbcnav assess --fhir BUNDLE.json`` uses :func:`mbcnav.interop.fhir.case_from_fhir_path`; that
+option lives in cli/assess.py.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.table import Table
+
+from mbcnav.cli.common import err_console, print_json
+from mbcnav.errors import MbcnavError
+from mbcnav.interop.fhir import FhirValidationError, ImportNote, case_from_fhir_path
+
+_LEVEL_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
+
+
+def print_import_notes(notes: list[ImportNote], *, verbose: bool = False) -> None:
+    """A table of import notes on stderr; info-level notes only with ``verbose`` (they can be many)."""
+    shown = [n for n in notes if verbose or n.level != "info"]
+    hidden = len(notes) - len(shown)
+    if shown:
+        table = Table(title="FHIR import notes", show_lines=False, expand=False)
+        for column in ("level", "kind", "resource", "element", "message"):
+            table.add_column(column, overflow="fold")
+        for n in shown:
+            table.add_row(
+                f"[{_LEVEL_STYLE[n.level]}]{n.level}[/]", n.kind, n.resource or "", n.element or "", n.message
+            )
+        err_console.print(table)
+    if hidden:
+        err_console.print(f"{hidden} info note(s) not shown (unused resources, conversions); use --verbose.")
+
+
+def _parse_as_of(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise MbcnavError(f"--as-of must be a date like 2025-01-31, got '{value}'") from None
 
 
 def register(app: typer.Typer) -> None:
-    return None
+    @app.command("import")
+    def import_fhir(
+        path: Annotated[
+            Path, typer.Argument(help="FHIR Bundle or resource (.json), NDJSON export, or a folder")
+        ],
+        strict: Annotated[
+            bool,
+            typer.Option(
+                help="Validate every resource with fhir.resources (R4B) first; any defect is an error"
+            ),
+        ] = False,
+        json_out: Annotated[
+            bool, typer.Option("--json", help="Print case, notes and provenance as one JSON document")
+        ] = False,
+        as_of: Annotated[
+            str | None,
+            typer.Option(help="Date ages and 'current' are reckoned from (YYYY-MM-DD; default today)"),
+        ] = None,
+        verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also show info-level notes")] = False,
+    ) -> None:
+        """Read a FHIR R4 / mCODE record into a Case (JSON on stdout; import notes on stderr)."""
+        result = case_from_fhir_path(path, strict=strict, as_of=_parse_as_of(as_of))
+        defects = [n for n in result.errors if n.kind == "defect"]
+        if strict and defects:
+            print_import_notes(defects, verbose=True)
+            raise FhirValidationError(defects)
+        if json_out:
+            print_json(result.to_json())
+            return
+        print_json(result.to_json()["case"])
+        print_import_notes(result.import_notes, verbose=verbose)

@@ -5,15 +5,29 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 
 from mbcnav import __version__
+from mbcnav.interop.cds_hooks import cds_router
 from mbcnav.web import problems
 from mbcnav.web.api import ask as ask_api
 from mbcnav.web.api import knowledge as knowledge_api
 from mbcnav.web.api import reasoning as reasoning_api
 from mbcnav.web.config import Settings
 from mbcnav.web.middleware import BodySizeLimit, SecurityHeaders
+from mbcnav.web.pages import analytics as analytics_pages
+from mbcnav.web.pages import cases as case_pages
+from mbcnav.web.pages import home as home_pages
+from mbcnav.web.pages import learn as learn_pages
+from mbcnav.web.pages import tools as tool_pages
+from mbcnav.web.store import AssessmentStore
+
+STATIC_DIR = Path(__file__).parent / "static"
 
 API_DESCRIPTION = """
 The mbcnav REST API: a cited two-voice knowledge base about metastatic breast cancer, plain-language
@@ -23,6 +37,36 @@ replace the care team.
 """
 
 
+def _add_offline_docs(app: FastAPI) -> None:
+    """Swagger UI and ReDoc from assets shipped in the fastapi-offline wheel: FastAPI's defaults load
+    them from a CDN, which a hospital network (or this CSP) may block."""
+    import fastapi_offline
+
+    assets = Path(fastapi_offline.__file__).parent / "static"
+    app.mount("/api/docs-assets", StaticFiles(directory=assets), name="docs-assets")
+    openapi_url = app.openapi_url or "/api/v1/openapi.json"
+
+    @app.get("/api/docs", include_in_schema=False)
+    async def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=openapi_url,
+            title="mbcnav API",
+            swagger_js_url="/api/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/api/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/api/docs-assets/favicon.png",
+        )
+
+    @app.get("/api/redoc", include_in_schema=False)
+    async def redoc() -> HTMLResponse:
+        return get_redoc_html(
+            openapi_url=openapi_url,
+            title="mbcnav API",
+            redoc_js_url="/api/docs-assets/redoc.standalone.js",
+            redoc_favicon_url="/api/docs-assets/favicon.png",
+            with_google_fonts=False,
+        )
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     app = FastAPI(
@@ -30,14 +74,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description=API_DESCRIPTION,
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/docs",
-        redoc_url="/api/redoc",
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
+    app.state.store = AssessmentStore(settings.resolved_database_url())
     problems.install(app)
     app.include_router(knowledge_api.router)
     app.include_router(reasoning_api.router)
     app.include_router(ask_api.router)
+    app.include_router(cds_router)
+    _add_offline_docs(app)
+    for pages in (home_pages, learn_pages, tool_pages, case_pages, analytics_pages):
+        app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # Outermost first: the size limit runs before anything reads the body; headers wrap every answer.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)

@@ -13,12 +13,15 @@ CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
-# The interactive API docs load their scripts and styles from the page itself and a CDN-free bundle
-# is not shipped by FastAPI; relax the policy for the docs pages only.
+# The interactive API docs (assets served from this app, see web/app.py) start themselves with an
+# inline script and style; allow inline code on the docs pages only, and nothing from elsewhere.
 DOCS_CSP = (
-    "default-src 'self'; img-src 'self' data: https:; style-src 'self' 'unsafe-inline' https:; "
-    "script-src 'self' 'unsafe-inline' https:; object-src 'none'; frame-ancestors 'none'"
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self' 'unsafe-inline'; worker-src 'self' blob:; object-src 'none'; frame-ancestors 'none'"
 )
+# Matplotlib's SVG styles its shapes inline; the plot is served as a standalone image that runs no
+# script, so it alone may carry inline styles.
+SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
 SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
@@ -37,7 +40,12 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         path: str = scope.get("path", "")
-        csp = DOCS_CSP if path.startswith(("/api/docs", "/api/redoc")) else CSP
+        if path.startswith(("/api/docs", "/api/redoc")):
+            csp = DOCS_CSP
+        elif path.endswith(".svg") and path.startswith("/analytics/"):
+            csp = SVG_CSP
+        else:
+            csp = CSP
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mbcnav.errors import (
@@ -17,6 +18,8 @@ from mbcnav.errors import (
     UnknownTopicError,
 )
 
+logger = logging.getLogger("mbcnav.web")
+
 PROBLEM_JSON = "application/problem+json"
 _TITLES = {
     400: "Bad request",
@@ -24,13 +27,18 @@ _TITLES = {
     405: "Method not allowed",
     413: "Request body too large",
     415: "Unsupported media type",
+    503: "Not available",
     422: "Invalid input",
     500: "Internal error",
 }
 
 
 def problem(
-    status: int, detail: str, *, title: str | None = None, errors: list[dict[str, Any]] | None = None,
+    status: int,
+    detail: str,
+    *,
+    title: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
     instance: str | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {
@@ -103,5 +111,27 @@ def install(app: FastAPI) -> None:
         return problem(422, str(exc), errors=errors, instance=request.url.path)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return problem(exc.status_code, str(exc.detail), instance=request.url.path)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if wants_html(request):
+            from mbcnav.web.pages.common import error_page  # late: pages import this module
+
+            return error_page(request, exc.status_code, str(exc.detail))
+        response = problem(exc.status_code, str(exc.detail), instance=request.url.path)
+        if exc.headers:
+            response.headers.update(exc.headers)
+        return response
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        # A bug, not bad input: log it for the operator, show the user no stack trace.
+        logger.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem(
+            500, "mbcnav hit an internal error; the request changed nothing.", instance=request.url.path
+        )
+
+
+def wants_html(request: Request) -> bool:
+    """Browsers on page URLs get an HTML error page; the API and programs always get problem+json."""
+    if request.url.path.startswith("/api"):
+        return False
+    return "text/html" in request.headers.get("accept", "")

@@ -12,7 +12,7 @@ router = APIRouter(prefix="/api/v1", tags=["ask"])
 
 
 @router.get("/ask", response_model=AskResult, summary="Answer a question from the knowledge base")
-def ask_endpoint(
+async def ask_endpoint(
     q: str = Query(..., min_length=1, max_length=500, description="The question, in any words"),
     audience: Literal["public", "clinician"] = "public",
     k: int = Query(5, ge=1, le=20),

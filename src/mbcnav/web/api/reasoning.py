@@ -24,12 +24,14 @@ class TriageRequest(BaseModel):
 
 
 @router.post("/triage", response_model=TriageResult, summary="Everyday words (and labs) → red flags")
-def triage_endpoint(body: TriageRequest) -> TriageResult:
+async def triage_endpoint(body: TriageRequest) -> TriageResult:
+    # async: the core answers in well under a millisecond, so a thread hop would cost more than it
+    # saves; the batch endpoint stays sync (a thousand cases must not block the event loop).
     return triage(body.text, body.labs)
 
 
 @router.post("/assess", response_model=Assessment, summary="Assess one case")
-def assess_endpoint(case: Case) -> Assessment:
+async def assess_endpoint(case: Case) -> Assessment:
     return assess(case)
 
 

@@ -1,0 +1,483 @@
+"""Assess many cases: stream an input in chunks, run the reasoning core on each, write Parquet as we go.
+
+Memory stays bounded by (chunk size x chunks in flight): the input is read lazily (JSONL line by
+line, Parquet batch by batch, FHIR files one at a time), and each finished chunk is appended to the
+output as one Parquet row group. A case that fails (bad JSON, a field outside the Case format, an
+error in the engine) becomes a row with ``error`` set; the batch goes on.
+
+Scale-out is Dask's: ``workers > 1`` starts a ``distributed.LocalCluster`` on loopback, and
+``scheduler="tcp://host:port"`` uses an existing cluster. With one worker the chunks run in this
+process, so a small batch pays no cluster start-up.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from mbcnav.errors import CaseValidationError, MbcnavError
+
+AssessFn = Callable[[Any], Any]
+
+#: one row per case (additive changes only: readers select columns by name)
+RESULT_SCHEMA = pa.schema(
+    [
+        ("source", pa.string()),  # file name
+        ("line", pa.int64()),  # 1-based line (JSONL/NDJSON) or row (Parquet) or file index (FHIR .json)
+        ("case_id", pa.string()),
+        ("subtype", pa.string()),
+        ("urgency", pa.string()),
+        ("red_flags", pa.list_(pa.string())),
+        ("top_options", pa.list_(pa.string())),
+        ("alerts", pa.list_(pa.string())),
+        ("error", pa.string()),
+        ("error_field", pa.string()),
+    ]
+)
+TOP_OPTIONS = 3
+
+
+class BatchError(MbcnavError):
+    """The batch as a whole cannot run (input missing or of an unknown kind, output not writable)."""
+
+
+@dataclass(frozen=True)
+class Record:
+    """One case as read from the input, before parsing (parsing happens on the worker)."""
+
+    source: str
+    line: int
+    kind: str  # "json" (bytes of one JSON object), "dict" (already parsed), "fhir" (resources or a path)
+    payload: Any
+
+
+@dataclass
+class BatchSummary:
+    total: int = 0
+    assessed: int = 0
+    errors: int = 0
+    subtypes: Counter[str] = field(default_factory=Counter)
+    urgency: Counter[str] = field(default_factory=Counter)
+    red_flags: Counter[str] = field(default_factory=Counter)
+    options: Counter[str] = field(default_factory=Counter)
+    alerts: Counter[str] = field(default_factory=Counter)
+    #: the first errors, for display (every error is in the output file)
+    first_errors: list[dict[str, Any]] = field(default_factory=list)
+    output: str = ""
+    workers: int = 1
+
+    def add(self, rows: list[dict[str, Any]], keep_errors: int = 20) -> None:
+        for row in rows:
+            self.total += 1
+            if row["error"] is not None:
+                self.errors += 1
+                if len(self.first_errors) < keep_errors:
+                    self.first_errors.append(
+                        {k: row[k] for k in ("source", "line", "case_id", "error_field", "error")}
+                    )
+                continue
+            self.assessed += 1
+            self.subtypes[row["subtype"]] += 1
+            self.urgency[row["urgency"]] += 1
+            self.red_flags.update(row["red_flags"])
+            if row["top_options"]:
+                self.options[row["top_options"][0]] += 1
+            self.alerts.update(row["alerts"])
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "output": self.output,
+            "workers": self.workers,
+            "total": self.total,
+            "assessed": self.assessed,
+            "errors": self.errors,
+            "subtypes": dict(self.subtypes.most_common()),
+            "urgency": dict(self.urgency.most_common()),
+            "red_flags": dict(self.red_flags.most_common()),
+            "top_first_options": dict(self.options.most_common(10)),
+            "alerts": dict(self.alerts.most_common(10)),
+            "first_errors": self.first_errors,
+        }
+
+
+# ------------------------------------------------------------------------------------- reading
+
+
+def input_kind(path: Path) -> str:
+    if path.is_dir():
+        return "fhir"
+    suffix = path.suffix.lower()
+    if suffix in {".jsonl", ".ndjson", ".json"}:
+        return "jsonl"
+    if suffix in {".parquet", ".pq"}:
+        return "parquet"
+    raise BatchError(
+        f"{path.name}: give a .jsonl file, a .parquet file or a folder of FHIR NDJSON", field="input"
+    )
+
+
+def count_cases(path: Path) -> int | None:
+    """How many cases the input holds, when that is cheap to know (for the progress bar)."""
+    kind = input_kind(path)
+    if kind == "parquet":
+        return pq.ParquetFile(path).metadata.num_rows
+    if kind == "jsonl":
+        count = 0
+        last = b"\n"
+        with path.open("rb") as handle:
+            while block := handle.read(1 << 22):
+                count += block.count(b"\n")
+                last = block[-1:]
+        return count + (last != b"\n")  # blank lines are skipped later; the bar may end early
+    return None
+
+
+def iter_jsonl(path: Path) -> Iterator[Record]:
+    with path.open("rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            if line.strip():
+                yield Record(path.name, number, "json", line)
+
+
+def _drop_nulls(value: Any) -> Any:
+    """Parquet fills absent struct fields with null; in a Case, absent is not the same as null."""
+    if isinstance(value, dict):
+        return {k: _drop_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_drop_nulls(v) for v in value]
+    return value
+
+
+def iter_parquet(path: Path, batch_size: int = 1000) -> Iterator[Record]:
+    """One case per row: a JSON text column (``case``, ``json``, or the only column), or nested columns."""
+    try:
+        file = pq.ParquetFile(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise BatchError(f"{path.name}: not a readable Parquet file ({exc})", field="input") from None
+    names = file.schema_arrow.names
+    json_column = next((c for c in ("case", "json", "case_json") if c in names), None)
+    if json_column is None and len(names) == 1 and pa.types.is_string(file.schema_arrow.field(0).type):
+        json_column = names[0]
+    row = 0
+    columns = [json_column] if json_column else None
+    for batch in file.iter_batches(batch_size=batch_size, columns=columns):
+        if json_column:
+            for text in batch.column(0).to_pylist():
+                row += 1
+                yield Record(path.name, row, "json", (text or "").encode())
+        else:
+            for item in batch.to_pylist():
+                row += 1
+                yield Record(path.name, row, "dict", _drop_nulls(item))
+
+
+def iter_fhir_folder(path: Path) -> Iterator[Record]:
+    """A folder of FHIR data, one patient per Bundle: each ``.json`` file is one patient (a Bundle or
+    resource list), and each line of an ``.ndjson`` file is one patient's Bundle. A bulk export split
+    by resource type (Patient.ndjson, Observation.ndjson, ...) is grouped by patient first."""
+    files = sorted(p for p in path.iterdir() if p.suffix in {".json", ".ndjson"})
+    if not files:
+        raise BatchError(f"{path}: no .json or .ndjson files in this folder", field="input")
+    if _is_bulk_export(files):
+        yield from _iter_bulk_export(files)
+        return
+    for number, file in enumerate(files, start=1):
+        if file.suffix == ".json":
+            yield Record(file.name, number, "fhir", str(file))
+            continue
+        with file.open("rb") as handle:
+            for line_no, line in enumerate(handle, start=1):
+                if line.strip():
+                    yield Record(file.name, line_no, "fhir_json", line)
+
+
+def _first_resource_type(file: Path) -> str | None:
+    with file.open("rb") as handle:
+        for line in handle:
+            if line.strip():
+                try:
+                    data = orjson.loads(line)
+                except orjson.JSONDecodeError:
+                    return None
+                return data.get("resourceType") if isinstance(data, dict) else None
+    return None
+
+
+def _is_bulk_export(files: list[Path]) -> bool:
+    ndjson = [f for f in files if f.suffix == ".ndjson"]
+    return bool(ndjson) and all(_first_resource_type(f) not in {"Bundle", None} for f in ndjson)
+
+
+def _patient_of(resource: dict[str, Any]) -> str | None:
+    if resource.get("resourceType") == "Patient":
+        return f"Patient/{resource.get('id')}"
+    for key in ("subject", "patient", "beneficiary"):
+        ref = resource.get(key)
+        if isinstance(ref, dict) and isinstance(ref.get("reference"), str):
+            return ref["reference"].split("/_history")[0].removeprefix("urn:uuid:")
+    return None
+
+
+def _iter_bulk_export(files: list[Path]) -> Iterator[Record]:
+    """Group a type-split bulk export by patient. This holds one folder's resources in memory: the
+    FHIR importer (mbcnav.interop.fhir) reads whole patients, and a bulk export scatters them."""
+    by_patient: dict[str, list[dict[str, Any]]] = {}
+    orphans: list[tuple[str, int]] = []
+    for file in files:
+        with file.open("rb") as handle:
+            for line_no, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    resource = orjson.loads(line)
+                except orjson.JSONDecodeError:
+                    orphans.append((file.name, line_no))
+                    continue
+                key = _patient_of(resource) if isinstance(resource, dict) else None
+                if key is None:
+                    orphans.append((file.name, line_no))
+                    continue
+                by_patient.setdefault(key.removeprefix("Patient/"), []).append(resource)
+    for number, (patient, resources) in enumerate(sorted(by_patient.items()), start=1):
+        yield Record(f"Patient/{patient}", number, "fhir", resources)
+    for name, line_no in orphans:
+        yield Record(name, line_no, "orphan", None)
+
+
+def iter_input(path: Path, batch_size: int = 1000) -> Iterator[Record]:
+    if not path.exists():
+        raise BatchError(f"input not found: {path}", field="input")
+    kind = input_kind(path)
+    if kind == "jsonl":
+        return iter_jsonl(path)
+    if kind == "parquet":
+        return iter_parquet(path, batch_size)
+    return iter_fhir_folder(path)
+
+
+def chunked(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
+    chunk: list[Record] = []
+    for record in records:
+        chunk.append(record)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+# ------------------------------------------------------------------------------------ assessing
+
+
+def default_assess() -> AssessFn:
+    try:
+        from mbcnav.reasoning.assess import assess
+    except ImportError as exc:
+        raise BatchError(f"the reasoning core is not available (mbcnav.reasoning.assess): {exc}") from None
+    return assess
+
+
+def _json(payload: bytes) -> Any:
+    try:
+        return orjson.loads(payload)
+    except orjson.JSONDecodeError as exc:
+        raise CaseValidationError([("", f"not valid JSON ({exc})")]) from None
+
+
+def _case_from(record: Record, row: dict[str, Any]) -> Any:
+    """The Case of one record; the case id goes into the row as soon as it is known (even if the
+    case then fails validation, so the error row names the case)."""
+    from mbcnav.case import parse_case
+
+    if record.kind in {"json", "dict"}:
+        data = _json(record.payload) if record.kind == "json" else record.payload
+        if isinstance(data, dict) and isinstance(data.get("id"), str):
+            row["case_id"] = data["id"][:200]
+        return parse_case(data)
+    if record.kind in {"fhir", "fhir_json"}:
+        from mbcnav.interop.fhir import case_from_fhir, case_from_fhir_path
+
+        if record.kind == "fhir_json":
+            result = case_from_fhir(_json(record.payload))
+        elif isinstance(record.payload, str):
+            result = case_from_fhir_path(record.payload)
+        else:
+            result = case_from_fhir(record.payload)
+        row["case_id"] = result.case.id or result.patient_id
+        return result.case
+    raise CaseValidationError([("", "resource with no patient reference (subject/patient)")])
+
+
+def _empty_row(record: Record) -> dict[str, Any]:
+    return {
+        "source": record.source,
+        "line": record.line,
+        "case_id": None,
+        "subtype": None,
+        "urgency": None,
+        "red_flags": [],
+        "top_options": [],
+        "alerts": [],
+        "error": None,
+        "error_field": None,
+    }
+
+
+def assess_record(record: Record, assess: AssessFn) -> dict[str, Any]:
+    """One result row; never raises for a bad case (the error goes in the row)."""
+    row = _empty_row(record)
+    try:
+        result = assess(_case_from(record, row))
+    except CaseValidationError as exc:
+        row["error"] = "; ".join(f"{loc}: {msg}" if loc else msg for loc, msg in exc.problems)
+        row["error_field"] = (exc.problems[0][0] or None) if exc.problems else None
+        return row
+    except MbcnavError as exc:
+        row["error"], row["error_field"] = exc.message, exc.field
+        return row
+    except Exception as exc:  # an engine bug must not stop a million-case batch; it is reported per case
+        row["error"] = f"internal error: {type(exc).__name__}: {exc}"
+        return row
+    row["case_id"] = result.case_id or row["case_id"]
+    row["subtype"] = result.subtype
+    row["urgency"] = result.urgency
+    row["red_flags"] = [flag.code for flag in result.red_flags]
+    row["top_options"] = [option.regimen for option in result.therapy_options[:TOP_OPTIONS]]
+    row["alerts"] = [alert.code for alert in result.safety_alerts]
+    return row
+
+
+def assess_chunk(records: list[Record], assess: AssessFn | None = None) -> list[dict[str, Any]]:
+    """The unit of work sent to a Dask worker (or run in-process)."""
+    fn = assess or default_assess()
+    return [assess_record(record, fn) for record in records]
+
+
+# -------------------------------------------------------------------------------------- running
+
+
+def _results_table(rows: list[dict[str, Any]]) -> pa.Table:
+    return pa.Table.from_pylist(rows, schema=RESULT_SCHEMA)
+
+
+def _local_cluster(workers: int) -> Any:
+    from distributed import LocalCluster
+
+    return LocalCluster(
+        n_workers=workers,
+        processes=True,
+        threads_per_worker=1,
+        dashboard_address=None,
+        host="127.0.0.1",
+        silence_logs=logging.ERROR,
+    )
+
+
+def run_batch(
+    input_path: Path | str,
+    out: Path | str,
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
+    chunk_size: int = 1000,
+    assess: AssessFn | None = None,
+    on_progress: Callable[[int], None] | None = None,
+    in_flight_per_worker: int = 2,
+) -> BatchSummary:
+    """Assess every case of ``input_path`` and write one row per case to the Parquet file ``out``.
+
+    The output appears only when the batch has finished (it is written to ``out.partial`` first), so
+    an interrupted run never leaves a half file that looks whole.
+    """
+    source, target = Path(input_path), Path(out)
+    if chunk_size < 1:
+        raise BatchError("--chunk-size must be at least 1", field="chunk_size")
+    if workers < 1:
+        raise BatchError("--workers must be at least 1", field="workers")
+    if target.suffix.lower() not in {".parquet", ".pq"}:
+        raise BatchError(f"{target.name}: the output must be a .parquet file", field="out")
+    records = iter_input(source, batch_size=chunk_size)
+    if assess is None and scheduler is None and workers == 1:
+        assess = default_assess()  # fail early, before any output, when the core is missing
+    partial = target.with_name(target.name + ".partial")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        writer = pq.ParquetWriter(partial, RESULT_SCHEMA, compression="zstd")
+    except OSError as exc:
+        raise BatchError(f"cannot write {target}: {exc.strerror or exc}", field="out") from None
+    summary = BatchSummary(output=str(target), workers=workers)
+
+    def emit(rows: list[dict[str, Any]]) -> None:
+        writer.write_table(_results_table(rows))
+        summary.add(rows)
+        if on_progress is not None:
+            on_progress(len(rows))
+
+    try:
+        chunks = chunked(records, chunk_size)
+        if scheduler is None and workers == 1:
+            for chunk in chunks:
+                emit(assess_chunk(chunk, assess))
+        else:
+            summary.workers = _run_dask(chunks, emit, workers, scheduler, assess, in_flight_per_worker)
+        writer.close()
+        os.replace(partial, target)
+    except BaseException:
+        writer.close()
+        partial.unlink(missing_ok=True)
+        raise
+    return summary
+
+
+def _run_dask(
+    chunks: Iterator[list[Record]],
+    emit: Callable[[list[dict[str, Any]]], None],
+    workers: int,
+    scheduler: str | None,
+    assess: AssessFn | None,
+    in_flight_per_worker: int,
+) -> int:
+    """Submit chunks with a bounded number in flight, write each result as it completes."""
+    from distributed import Client, as_completed
+
+    cluster = None
+    try:
+        if scheduler is not None:
+            try:
+                client = Client(scheduler, timeout="10s")
+            except (OSError, TimeoutError) as exc:
+                raise BatchError(
+                    f"cannot reach the Dask scheduler at {scheduler}: {exc}", field="scheduler"
+                ) from None
+        else:
+            cluster = _local_cluster(workers)
+            client = Client(cluster)
+        with client:
+            n_workers = max(1, len(client.scheduler_info().get("workers", {})) or workers)
+            limit = max(2, n_workers * in_flight_per_worker)
+            pending = as_completed()
+            in_flight = 0
+            for chunk in chunks:
+                pending.add(client.submit(assess_chunk, chunk, assess, pure=False))
+                in_flight += 1
+                while in_flight >= limit:
+                    future = next(pending)
+                    emit(future.result())
+                    future.release()
+                    in_flight -= 1
+            for future in pending:
+                emit(future.result())
+                future.release()
+            return n_workers
+    finally:
+        if cluster is not None:
+            cluster.close()

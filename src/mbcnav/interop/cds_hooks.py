@@ -1,0 +1,638 @@
+"""CDS Hooks 2.0 service: mbcnav's Assessment, shown as cards inside the EHR.
+
+Three services share one pipeline (FHIR resources → Case → ``assess()`` → cards):
+- ``mbcnav-patient-view`` (hook ``patient-view``): red flags (critical), safety alerts (warning;
+  a contraindication is critical because the order must not go ahead), workup gaps and the leading
+  therapy options (info). Red flags are never dropped or ranked below anything else.
+- ``mbcnav-order-select`` / ``mbcnav-order-sign``: the draft MedicationRequests become the Case's
+  ``proposed_treatment``; cards are the safety alerts about those drugs (with a suggestion to remove
+  the draft so it can be re-ordered at the adjusted dose) plus any red flag.
+
+Data come from ``prefetch`` when the EHR sends it; whatever is missing is fetched from ``fhirServer``
+with the ``fhirAuthorization`` bearer token (httpx, timeouts, same-origin paging only). The token
+is never logged. Errors are ``application/problem+json``. CORS is handled on the router itself
+(CDS Hooks 2.0 requires CORS for browser-based clients and leaves the policy to OWASP guidance: an
+allow-list of origins, no credentials), so mounting it with ``app.include_router(cds_router)`` is
+enough; the allow-list comes from ``MBCNAV_CDS_CORS_ORIGINS`` (comma-separated; ``*`` = any).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import datetime as dt
+import logging
+import os
+import uuid
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import httpx
+import orjson
+from fastapi import APIRouter, Request, Response
+from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
+
+from mbcnav.assessment import Assessment, SafetyAlert
+from mbcnav.case import Case, parse_case
+from mbcnav.errors import MbcnavError
+from mbcnav.interop.fhir import ImportResult, case_from_fhir, dose_of, drug_from_concept, resources_of
+
+log = logging.getLogger("mbcnav.cds")
+
+SUMMARY_MAX = 140
+_NS = uuid.UUID("0b9f3c3e-59a4-4f0e-8a0e-5bb0c1d2e3f4")
+
+_PATIENT_PREFETCH: dict[str, str] = {
+    "patient": "Patient/{{context.patientId}}",
+    "conditions": "Condition?patient={{context.patientId}}",
+    "observations": "Observation?patient={{context.patientId}}",
+    "medicationRequests": "MedicationRequest?patient={{context.patientId}}",
+    "medicationStatements": "MedicationStatement?patient={{context.patientId}}",
+    "allergies": "AllergyIntolerance?patient={{context.patientId}}",
+}
+
+SERVICES: list[dict[str, Any]] = [
+    {
+        "hook": "patient-view",
+        "id": "mbcnav-patient-view",
+        "title": "mbcnav: metastatic breast cancer review",
+        "description": "Red flags, safety alerts, missing workup and guideline therapy options for a person "
+        "with metastatic breast cancer, from the mCODE/FHIR record.",
+        "prefetch": _PATIENT_PREFETCH,
+        "usageRequirements": "Needs mCODE-shaped Conditions, Observations and medication resources.",
+    },
+    {
+        "hook": "order-select",
+        "id": "mbcnav-order-select",
+        "title": "mbcnav: anticancer order check",
+        "description": "Checks a selected medication order against mbcnav's safety rules (renal and hepatic "
+        "dosing, interactions, contraindications) using today's labs.",
+        "prefetch": _PATIENT_PREFETCH,
+    },
+    {
+        "hook": "order-sign",
+        "id": "mbcnav-order-sign",
+        "title": "mbcnav: anticancer order check at signing",
+        "description": "Checks medication orders about to be signed against mbcnav's safety rules.",
+        "prefetch": _PATIENT_PREFETCH,
+    },
+]
+_BY_ID = {s["id"]: s for s in SERVICES}
+
+
+def _env_origins() -> tuple[str, ...]:
+    raw = os.environ.get("MBCNAV_CDS_CORS_ORIGINS", "*")
+    return tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
+
+
+@dataclass(frozen=True)
+class CdsSettings:
+    #: public base URL of the mbcnav web app, for links back to the full assessment
+    base_url: str = field(default_factory=lambda: os.environ.get("MBCNAV_BASE_URL", "http://127.0.0.1:8000"))
+    #: path + query of the full-assessment page; {patient_id}, {hook_instance} are filled in (URL-encoded)
+    result_path: str = field(
+        default_factory=lambda: os.environ.get(
+            "MBCNAV_CDS_RESULT_PATH", "/assess/result?patient={patient_id}&hookInstance={hook_instance}"
+        )
+    )
+    cors_origins: tuple[str, ...] = field(default_factory=_env_origins)
+    fetch_timeout_s: float = field(
+        default_factory=lambda: float(os.environ.get("MBCNAV_CDS_FETCH_TIMEOUT", "5"))
+    )
+    #: pages of a FHIR searchset followed per query (same origin only)
+    max_pages: int = 5
+    #: info cards (workup gaps, therapy options) at most, so the EHR is not flooded
+    max_info_cards: int = 6
+
+
+# ----------------------------------------------------------------------------------------- errors
+
+
+def problem(status: int, title: str, detail: str) -> Response:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    return Response(orjson.dumps(body), status_code=status, media_type="application/problem+json")
+
+
+class _BadRequest(Exception):
+    def __init__(self, status: int, title: str, detail: str) -> None:
+        super().__init__(detail)
+        self.response = problem(status, title, detail)
+
+
+# ----------------------------------------------------------------------------------------- CORS
+
+_ALLOW_HEADERS = "Authorization, Content-Type, Accept"
+_ALLOW_METHODS = "GET, POST, OPTIONS"
+
+
+def _cors_headers(origin: str | None, settings: CdsSettings) -> dict[str, str]:
+    if not origin:
+        return {}
+    allowed = settings.cors_origins
+    if "*" in allowed:
+        return {"Access-Control-Allow-Origin": "*"}
+    if origin.rstrip("/") in allowed:
+        return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+    return {}
+
+
+def _cors_route_class(settings: CdsSettings) -> type[APIRoute]:
+    class CorsRoute(APIRoute):
+        """Adds the CORS response headers to every response of this router (errors included)."""
+
+        def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+            handler = super().get_route_handler()
+
+            async def with_cors(request: Request) -> Response:
+                response = await handler(request)
+                response.headers.update(_cors_headers(request.headers.get("origin"), settings))
+                return response
+
+            return with_cors
+
+    return CorsRoute
+
+
+# ----------------------------------------------------------------------------------------- fetching
+
+
+def _render(template: str, patient_id: str) -> str:
+    return template.replace("{{context.patientId}}", quote(patient_id, safe=""))
+
+
+def _same_origin(url: str, base: str) -> bool:
+    a, b = urlsplit(url), urlsplit(base)
+    return (a.scheme, a.netloc) == (b.scheme, b.netloc)
+
+
+async def fetch_missing(
+    missing: dict[str, str], fhir_server: str, token: str | None, settings: CdsSettings
+) -> tuple[dict[str, Any], list[str]]:
+    """GET each query from the FHIR server. Returns (key -> resource or Bundle, problems).
+
+    The token goes only to ``fhir_server``'s origin: a ``next`` link elsewhere is not followed.
+    """
+    headers = {"Accept": "application/fhir+json, application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    base = fhir_server.rstrip("/") + "/"
+    results: dict[str, Any] = {}
+    problems: list[str] = []
+    timeout = httpx.Timeout(settings.fetch_timeout_s, connect=min(3.0, settings.fetch_timeout_s))
+    async with httpx.AsyncClient(timeout=timeout, headers=headers, follow_redirects=False) as client:
+
+        async def one(key: str, query: str) -> None:
+            url = base + query
+            pages = 0
+            collected: dict[str, Any] | None = None
+            while url and pages < settings.max_pages:
+                pages += 1
+                try:
+                    resp = await client.get(url)
+                except httpx.HTTPError as exc:
+                    log.warning("FHIR fetch failed: %s %s (%s)", key, _safe_url(url), type(exc).__name__)
+                    problems.append(f"{key}: {type(exc).__name__}")
+                    return
+                log.info("FHIR fetch %s %s -> %s", key, _safe_url(url), resp.status_code)
+                if resp.status_code != 200:
+                    problems.append(f"{key}: HTTP {resp.status_code}")
+                    return
+                try:
+                    data = orjson.loads(resp.content)
+                except orjson.JSONDecodeError:
+                    problems.append(f"{key}: not JSON")
+                    return
+                if not isinstance(data, dict):
+                    problems.append(f"{key}: not a FHIR resource")
+                    return
+                if data.get("resourceType") != "Bundle":
+                    results[key] = data
+                    return
+                if collected is None:
+                    collected = data
+                else:
+                    collected.setdefault("entry", []).extend(data.get("entry") or [])
+                url = next(
+                    (
+                        link.get("url")
+                        for link in data.get("link") or ()
+                        if isinstance(link, dict) and link.get("relation") == "next"
+                    ),
+                    None,
+                )
+                if url and not _same_origin(url, base):
+                    log.warning("FHIR fetch %s: next link to another origin not followed", key)
+                    url = None
+            if collected is not None:
+                results[key] = collected
+
+        await asyncio.gather(*(one(k, q) for k, q in missing.items()))
+    return results, problems
+
+
+def _safe_url(url: str) -> str:
+    """The URL without user info (never log credentials that a server put there)."""
+    parts = urlsplit(url)
+    netloc = parts.hostname or ""
+    if parts.port:
+        netloc += f":{parts.port}"
+    return f"{parts.scheme}://{netloc}{parts.path}" + (f"?{parts.query}" if parts.query else "")
+
+
+# ----------------------------------------------------------------------------------------- request
+
+
+def _validate_request(body: Any, service: dict[str, Any]) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise _BadRequest(400, "Bad Request", "the request body must be a JSON object")
+    for name in ("hook", "hookInstance"):
+        if not isinstance(body.get(name), str) or not body[name]:
+            raise _BadRequest(400, "Bad Request", f"'{name}' is required and must be a string")
+    if body["hook"] != service["hook"]:
+        raise _BadRequest(
+            400,
+            "Bad Request",
+            f"service '{service['id']}' answers hook '{service['hook']}', not '{body['hook']}'",
+        )
+    context = body.get("context")
+    if not isinstance(context, dict):
+        raise _BadRequest(400, "Bad Request", "'context' is required and must be an object")
+    if not isinstance(context.get("patientId"), str) or not context["patientId"]:
+        raise _BadRequest(400, "Bad Request", "'context.patientId' is required")
+    auth = body.get("fhirAuthorization")
+    if auth is not None:
+        if not isinstance(auth, dict) or not isinstance(auth.get("access_token"), str):
+            raise _BadRequest(400, "Bad Request", "'fhirAuthorization.access_token' must be a string")
+        if not isinstance(body.get("fhirServer"), str):
+            raise _BadRequest(400, "Bad Request", "'fhirServer' is required when fhirAuthorization is given")
+    if body.get("fhirServer") is not None:
+        server = body["fhirServer"]
+        if not isinstance(server, str) or urlsplit(server).scheme not in {"http", "https"}:
+            raise _BadRequest(400, "Bad Request", "'fhirServer' must be an http(s) URL")
+    prefetch = body.get("prefetch")
+    if prefetch is not None and not isinstance(prefetch, dict):
+        raise _BadRequest(400, "Bad Request", "'prefetch' must be an object")
+    if service["hook"] in {"order-select", "order-sign"}:
+        orders = context.get("draftOrders")
+        if not isinstance(orders, dict) or orders.get("resourceType") != "Bundle":
+            raise _BadRequest(400, "Bad Request", "'context.draftOrders' must be a FHIR Bundle")
+    return body
+
+
+async def gather_resources(
+    body: dict[str, Any], service: dict[str, Any], settings: CdsSettings
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Prefetch first; fetch the rest from fhirServer. Returns the patient's resources and problems."""
+    patient_id = body["context"]["patientId"]
+    prefetch = body.get("prefetch") or {}
+    found: dict[str, Any] = {}
+    missing: dict[str, str] = {}
+    for key, template in service.get("prefetch", {}).items():
+        value = prefetch.get(key)
+        if isinstance(value, dict) and value.get("resourceType"):
+            found[key] = value
+        else:
+            missing[key] = _render(template, patient_id)
+    problems: list[str] = []
+    if missing and body.get("fhirServer"):
+        token = (body.get("fhirAuthorization") or {}).get("access_token")
+        fetched, problems = await fetch_missing(missing, body["fhirServer"], token, settings)
+        found.update(fetched)
+    elif missing:
+        problems.append(f"not prefetched and no fhirServer: {', '.join(sorted(missing))}")
+    resources: dict[str, dict[str, Any]] = {}
+    for value in found.values():
+        for res in resources_of(value):
+            if res.get("resourceType") == "OperationOutcome":
+                continue
+            key = f"{res['resourceType']}/{res.get('id') or len(resources)}"
+            resources[key] = res
+    return list(resources.values()), problems
+
+
+def proposed_from_orders(context: dict[str, Any], hook: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """(draft MedicationRequest, proposed_treatment row) for each order mbcnav can name."""
+    selected = set(context.get("selections") or ()) if hook == "order-select" else set()
+    out: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    for res in resources_of(context["draftOrders"]):
+        if res.get("resourceType") != "MedicationRequest":
+            continue
+        if selected and f"MedicationRequest/{res.get('id')}" not in selected:
+            continue
+        try:
+            drug = drug_from_concept(res.get("medicationCodeableConcept"))
+        except MbcnavError:
+            drug = None
+        if drug is None:
+            log.info("draft order %s: medicine not known to mbcnav", res.get("id"))
+            continue
+        out.append((res, {"drug": drug, **dose_of(res)}))
+    return out
+
+
+# ----------------------------------------------------------------------------------------- cards
+
+
+def _summary(text: str) -> str:
+    text = " ".join(text.split())
+    if len(text) <= SUMMARY_MAX:
+        return text
+    cut = text[: SUMMARY_MAX - 1].rsplit(" ", 1)[0].rstrip(",;:.")
+    return cut + "…"
+
+
+def _source(sources: tuple[str, ...]) -> dict[str, str]:
+    try:
+        from mbcnav.knowledge.loader import load_knowledge_base
+
+        known = load_knowledge_base().sources
+    except Exception:  # the cards must still go out when the knowledge base cannot be read
+        known = {}
+    for sid in sources:
+        if sid in known:
+            src = known[sid]
+            return {"label": _summary(f"mbcnav · {src.title}")[:140], "url": str(src.url)}
+    return {"label": "mbcnav (metastatic breast cancer navigator)"}
+
+
+def _link(settings: CdsSettings, patient_id: str, hook_instance: str) -> list[dict[str, str]]:
+    path = settings.result_path.format(
+        patient_id=quote(patient_id, safe=""), hook_instance=quote(hook_instance, safe="")
+    )
+    return [
+        {
+            "label": "Open the full mbcnav assessment",
+            "url": settings.base_url.rstrip("/") + path,
+            "type": "absolute",
+        }
+    ]
+
+
+def _card(
+    hook_instance: str,
+    code: str,
+    summary: str,
+    detail: str,
+    indicator: str,
+    sources: tuple[str, ...],
+    links: list[dict[str, str]],
+) -> dict[str, Any]:
+    return {
+        "uuid": str(uuid.uuid5(_NS, f"{hook_instance}|{code}")),
+        "summary": _summary(summary),
+        "detail": detail,
+        "indicator": indicator,
+        "source": _source(sources),
+        "links": links,
+    }
+
+
+def _alert_indicator(alert: SafetyAlert) -> str:
+    return "critical" if alert.severity == "contraindication" else "warning"
+
+
+def _title(code: str) -> str:
+    return code.replace("_", " ").capitalize()
+
+
+def cards_for(
+    assessment: Assessment,
+    *,
+    hook: str,
+    hook_instance: str,
+    patient_id: str,
+    settings: CdsSettings,
+    orders: list[tuple[dict[str, Any], dict[str, Any]]] | None = None,
+) -> list[dict[str, Any]]:
+    """Cards in the order a clinician must read them: critical, then warning, then info."""
+    links = _link(settings, patient_id, hook_instance)
+    cards: list[dict[str, Any]] = []
+    for flag in assessment.red_flags:
+        title = flag.title or _title(flag.code)
+        detail = f"**{title}** ({flag.urgency}). {flag.clinician}"
+        if flag.rationale:
+            detail += f"\n\nWhy: {flag.rationale}"
+        cards.append(
+            _card(
+                hook_instance,
+                f"red_flag:{flag.code}",
+                f"Red flag: {title} - act now",
+                detail,
+                "critical",
+                flag.sources,
+                links,
+            )
+        )
+    ordered_drugs = {row["drug"]: res for res, row in orders or ()}
+    for alert in assessment.safety_alerts:
+        if orders is not None and alert.drug not in ordered_drugs:
+            continue
+        drug = f" ({alert.drug})" if alert.drug else ""
+        detail = alert.clinician + (f"\n\nWhy: {alert.rationale}" if alert.rationale else "")
+        card = _card(
+            hook_instance,
+            f"safety:{alert.code}:{alert.drug}",
+            f"{'Contraindication' if alert.severity == 'contraindication' else 'Safety'}: "
+            f"{_title(alert.code)}{drug}",
+            detail,
+            _alert_indicator(alert),
+            alert.sources,
+            links,
+        )
+        draft = ordered_drugs.get(alert.drug or "")
+        if draft is not None and draft.get("id"):
+            label = (
+                f"Cancel this {alert.drug} order"
+                if alert.severity == "contraindication"
+                else f"Change the {alert.drug} dose: remove this order and re-order at the adjusted dose"
+            )
+            card["suggestions"] = [
+                {
+                    "label": _summary(label),
+                    "uuid": str(uuid.uuid5(_NS, f"{hook_instance}|suggest|{alert.code}|{alert.drug}")),
+                    "actions": [
+                        {
+                            "type": "delete",
+                            "description": f"Remove the draft {alert.drug} order (dose rule on the card).",
+                            "resourceId": [f"MedicationRequest/{draft['id']}"],
+                        }
+                    ],
+                }
+            ]
+            card["selectionBehavior"] = "at-most-one"
+        cards.append(card)
+    if hook == "patient-view":
+        info: list[dict[str, Any]] = []
+        for item in assessment.workup:
+            info.append(
+                _card(
+                    hook_instance,
+                    f"workup:{item.code}",
+                    f"Workup gap: {_title(item.code)}",
+                    item.clinician + (f"\n\nWhy: {item.rationale}" if item.rationale else ""),
+                    "info",
+                    item.sources,
+                    links,
+                )
+            )
+        for option in assessment.therapy_options[:3]:
+            flags = f" (flagged: {', '.join(option.flags)})" if option.flagged and option.flags else ""
+            detail = (option.clinician or option.rationale) + (
+                f"\n\nEvidence: {', '.join(option.evidence)}" if option.evidence else ""
+            )
+            info.append(
+                _card(
+                    hook_instance,
+                    f"option:{option.rank}",
+                    f"Option {option.rank}: {option.regimen}{flags}",
+                    detail,
+                    "info",
+                    option.sources,
+                    links,
+                )
+            )
+        cards.extend(info[: settings.max_info_cards])
+    order = {"critical": 0, "warning": 1, "info": 2}
+    return sorted(cards, key=lambda c: order[c["indicator"]])
+
+
+# ----------------------------------------------------------------------------------------- router
+
+
+def _assess(case: Case) -> Assessment:
+    from mbcnav.reasoning.assess import assess  # late import: the reasoning core loads rules on first use
+
+    return assess(case)
+
+
+FEEDBACK: collections.deque[dict[str, Any]] = collections.deque(maxlen=1000)
+
+
+def build_cds_router(settings: CdsSettings | None = None) -> APIRouter:
+    """The CDS Hooks router; mount with ``app.include_router(build_cds_router())``."""
+    cfg = settings or CdsSettings()
+    router = APIRouter(tags=["CDS Hooks"], route_class=_cors_route_class(cfg))
+
+    def preflight(request: Request) -> Response:
+        headers = _cors_headers(request.headers.get("origin"), cfg)
+        if headers:
+            headers.update(
+                {
+                    "Access-Control-Allow-Methods": _ALLOW_METHODS,
+                    "Access-Control-Allow-Headers": _ALLOW_HEADERS,
+                    "Access-Control-Max-Age": "600",
+                }
+            )
+        return Response(status_code=204, headers=headers)
+
+    @router.get("/cds-services", summary="CDS Hooks discovery")
+    async def discovery() -> Response:
+        return Response(orjson.dumps({"services": SERVICES}), media_type="application/json")
+
+    @router.options("/cds-services", include_in_schema=False)
+    async def discovery_preflight(request: Request) -> Response:
+        return preflight(request)
+
+    @router.options("/cds-services/{service_id}", include_in_schema=False)
+    async def service_preflight(request: Request, service_id: str) -> Response:
+        return preflight(request)
+
+    @router.options("/cds-services/{service_id}/feedback", include_in_schema=False)
+    async def feedback_preflight(request: Request, service_id: str) -> Response:
+        return preflight(request)
+
+    @router.post("/cds-services/{service_id}", summary="Call a CDS service (patient-view, order-select/sign)")
+    async def call_service(service_id: str, request: Request) -> Response:
+        service = _BY_ID.get(service_id)
+        if service is None:
+            return problem(404, "Not Found", f"no CDS service '{service_id}'")
+        try:
+            body = _validate_request(_json(await request.body()), service)
+            result = await _run(body, service, cfg)
+        except _BadRequest as exc:
+            return exc.response
+        return Response(orjson.dumps(result), media_type="application/json")
+
+    @router.post("/cds-services/{service_id}/feedback", summary="Card outcome feedback")
+    async def feedback(service_id: str, request: Request) -> Response:
+        if service_id not in _BY_ID:
+            return problem(404, "Not Found", f"no CDS service '{service_id}'")
+        try:
+            body = _json(await request.body())
+        except _BadRequest as exc:
+            return exc.response
+        items = body.get("feedback") if isinstance(body, dict) else None
+        if not isinstance(items, list) or not items:
+            return problem(400, "Bad Request", "'feedback' must be a non-empty list")
+        for n, item in enumerate(items):
+            if not isinstance(item, dict) or not isinstance(item.get("card"), str):
+                return problem(400, "Bad Request", f"feedback[{n}].card is required")
+            if item.get("outcome") not in {"accepted", "overridden"}:
+                return problem(
+                    400, "Bad Request", f"feedback[{n}].outcome must be 'accepted' or 'overridden'"
+                )
+            if not isinstance(item.get("outcomeTimestamp"), str):
+                return problem(400, "Bad Request", f"feedback[{n}].outcomeTimestamp is required")
+        for item in items:
+            FEEDBACK.append({"service": service_id, **item})
+            log.info("CDS feedback %s: card %s %s", service_id, item["card"], item["outcome"])
+        return Response(status_code=200)
+
+    return router
+
+
+def _json(raw: bytes) -> Any:
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise _BadRequest(400, "Bad Request", f"the request body is not valid JSON ({exc})") from None
+
+
+async def _run(body: dict[str, Any], service: dict[str, Any], settings: CdsSettings) -> dict[str, Any]:
+    patient_id = body["context"]["patientId"]
+    resources, problems = await gather_resources(body, service, settings)
+    if not any(r.get("resourceType") == "Patient" for r in resources):
+        raise _BadRequest(
+            412,
+            "Precondition Failed",
+            "the patient's record could not be obtained (" + "; ".join(problems or ["no data"]) + ")",
+        )
+    try:
+        imported: ImportResult = await run_in_threadpool(case_from_fhir, resources, as_of=dt.date.today())
+    except MbcnavError as exc:
+        raise _BadRequest(422, "Unprocessable Content", f"the FHIR record could not be read: {exc}") from None
+    case = imported.case
+    orders = None
+    if service["hook"] in {"order-select", "order-sign"}:
+        orders = proposed_from_orders(body["context"], service["hook"])
+        if not orders:
+            return {"cards": []}
+        data = case.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+        data["proposed_treatment"] = [row for _, row in orders]
+        try:
+            case = parse_case(data)
+        except MbcnavError as exc:
+            raise _BadRequest(
+                422, "Unprocessable Content", f"the draft order cannot be checked: {exc}"
+            ) from None
+    try:
+        assessment = await run_in_threadpool(_assess, case)
+    except ImportError:
+        raise _BadRequest(503, "Service Unavailable", "the reasoning core is not installed") from None
+    except MbcnavError as exc:
+        raise _BadRequest(422, "Unprocessable Content", str(exc)) from None
+    cards = cards_for(
+        assessment,
+        hook=service["hook"],
+        hook_instance=body["hookInstance"],
+        patient_id=patient_id,
+        settings=settings,
+        orders=orders,
+    )
+    return {"cards": cards}
+
+
+cds_router = build_cds_router()

@@ -1,0 +1,153 @@
+"""The code maps of ``codes.yaml`` as fast lookups, plus the small helpers that read coded FHIR values.
+
+The importer asks "what does this coding mean?" thousands of times per second in the benchmark, so
+the YAML is turned once into dictionaries keyed by (system short name, code).
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+CODES_FILE = Path(__file__).parent / "codes.yaml"
+
+
+@functools.cache
+def codes() -> dict[str, Any]:
+    return yaml.safe_load(CODES_FILE.read_text(encoding="utf-8"))
+
+
+@functools.cache
+def system_names() -> dict[str, str]:
+    """system URI -> short name (loinc, sct, icd10, icdo3, rxnorm, hgnc, ajcc)."""
+    out: dict[str, str] = {}
+    for short, uris in codes()["systems"].items():
+        for uri in uris:
+            out[uri.rstrip("/")] = short
+    return out
+
+
+def short_system(uri: str | None) -> str | None:
+    if not uri:
+        return None
+    return system_names().get(uri.rstrip("/"))
+
+
+def codings(concept: Any) -> list[tuple[str | None, str, str]]:
+    """(short system, code, display) for every coding of a CodeableConcept dict; odd shapes give []."""
+    if not isinstance(concept, dict):
+        return []
+    out: list[tuple[str | None, str, str]] = []
+    for coding in concept.get("coding") or ():
+        if isinstance(coding, dict) and coding.get("code") is not None:
+            out.append(
+                (short_system(coding.get("system")), str(coding["code"]), str(coding.get("display") or ""))
+            )
+    return out
+
+
+def concept_text(concept: Any) -> str:
+    """All human words of a CodeableConcept (text and displays), lower case, for keyword rules."""
+    if not isinstance(concept, dict):
+        return ""
+    parts = [str(concept.get("text") or "")]
+    parts.extend(str(c.get("display") or "") for c in concept.get("coding") or () if isinstance(c, dict))
+    return " ".join(p for p in parts if p).lower()
+
+
+def label(concept: Any) -> str:
+    """A short human label for notes: text, else first display, else system|code."""
+    if not isinstance(concept, dict):
+        return "?"
+    if concept.get("text"):
+        return str(concept["text"])
+    for coding in concept.get("coding") or ():
+        if isinstance(coding, dict) and coding.get("display"):
+            return str(coding["display"])
+    for coding in concept.get("coding") or ():
+        if isinstance(coding, dict):
+            return f"{coding.get('system', '?')}|{coding.get('code', '?')}"
+    return "?"
+
+
+def match_text_rules(text: str, rules: list[dict[str, Any]]) -> str | None:
+    for rule in rules:
+        if all(word in text for word in rule["contains"]):
+            return str(rule["value"])
+    return None
+
+
+def longest_prefix(code: str, table: dict[str, Any]) -> Any:
+    best = None
+    for prefix in table:
+        if code.upper().startswith(prefix.upper()) and (best is None or len(prefix) > len(best)):
+            best = prefix
+    return table[best] if best is not None else None
+
+
+@functools.cache
+def observation_index() -> dict[tuple[str, str], tuple[str, str]]:
+    """(system, code) of an Observation.code -> (kind, detail). Kinds: marker, lab, ecog, kps, stage,
+    m_category, variant."""
+    c = codes()
+    index: dict[tuple[str, str], tuple[str, str]] = {}
+    for marker, loincs in c["tumor_markers"].items():
+        for code in loincs:
+            index[("loinc", code)] = ("marker", marker)
+    for code, field in c["labs"].items():
+        index[("loinc", code)] = ("lab", field)
+    for code in c["ecog"]["loinc"]:
+        index[("loinc", code)] = ("ecog", "")
+    for code in c["karnofsky"]["loinc"]:
+        index[("loinc", code)] = ("kps", "")
+    for system, values in c["stage_group_codes"].items():
+        for code in values:
+            index[(system, code)] = ("stage", "")
+    for system, values in c["distant_metastasis_codes"].items():
+        for code in values:
+            index[(system, code)] = ("m_category", "")
+    for code in c["variant_codes"]["loinc"]:
+        index[("loinc", code)] = ("variant", "")
+    return index
+
+
+@functools.cache
+def answer_index() -> dict[tuple[str, str], str]:
+    """(system, code) of a coded answer -> positive/negative/present/absent/germline/somatic."""
+    out: dict[tuple[str, str], str] = {}
+    for meaning, systems in codes()["answers"].items():
+        for system, values in systems.items():
+            for code in values:
+                out[(system, code)] = meaning
+    return out
+
+
+_ANSWER_WORDS: tuple[tuple[str, str], ...] = (
+    ("not amplified", "negative"),
+    ("non-amplified", "negative"),
+    ("negative", "negative"),
+    ("not detected", "absent"),
+    ("absent", "absent"),
+    ("amplified", "positive"),
+    ("positive", "positive"),
+    ("detected", "present"),
+    ("present", "present"),
+    ("equivocal", "equivocal"),
+)
+
+
+def answer_meaning(concept: Any) -> str | None:
+    """positive/negative/present/absent/equivocal/germline/somatic for a coded or worded answer."""
+    index = answer_index()
+    for system, code, _ in codings(concept):
+        meaning = index.get((system, code)) if system else None
+        if meaning:
+            return meaning
+    text = concept_text(concept)
+    for word, meaning in _ANSWER_WORDS:
+        if word in text:
+            return meaning
+    return None

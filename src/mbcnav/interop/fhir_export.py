@@ -1,0 +1,224 @@
+"""Assessment → FHIR R4 Bundle, so an EHR can file what mbcnav said next to the chart it came from.
+
+Mapping (every resource points at the one Patient):
+- safety alerts → DetectedIssue (contraindication: severity high; warning: moderate), the drug in
+  ``code.text``, the clinician text in ``detail``;
+- red flags → DetectedIssue with severity high and the immediate management in ``mitigation``;
+- calculations → Observation (BSA, CrCl, corrected calcium, with UCUM units) and a RiskAssessment
+  for the Breast GPA (a prognostic score: RiskAssessment is the FHIR home of prognosis);
+- the whole assessment → a collection Bundle with deterministic ``urn:uuid`` full URLs (uuid5 of
+  the case id and item code), so exporting the same assessment twice gives the same Bundle.
+Codes are mbcnav's own (``CODE_SYSTEM``); the text is the clinician voice, unchanged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from mbcnav.assessment import Assessment
+
+CODE_SYSTEM = "https://mbcnav.org/fhir/CodeSystem"
+_NS = uuid.UUID("6f1c1a52-4b8e-4c3e-9d55-2d7c1e0b7a11")
+
+#: calculation key -> (display, UCUM unit or None)
+_CALCULATIONS: dict[str, tuple[str, str | None]] = {
+    "bsa_mosteller_m2": ("Body surface area (Mosteller)", "m2"),
+    "crcl_ml_min": ("Creatinine clearance (Cockcroft-Gault)", "mL/min"),
+    "corrected_calcium_mg_dl": ("Calcium corrected for albumin", "mg/dL"),
+}
+_RISK_SCORES = {"breast_gpa": "Breast Graded Prognostic Assessment (brain metastases)"}
+
+
+def _uid(*parts: str) -> str:
+    return f"urn:uuid:{uuid.uuid5(_NS, '|'.join(parts))}"
+
+
+def _narrative(text: str) -> dict[str, str]:
+    from html import escape
+
+    return {"status": "generated", "div": f'<div xmlns="http://www.w3.org/1999/xhtml">{escape(text)}</div>'}
+
+
+def assessment_to_fhir(
+    assessment: Assessment,
+    *,
+    patient_id: str | None = None,
+    patient_resource: dict[str, Any] | None = None,
+    issued: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """A FHIR R4 collection Bundle (plain JSON) for one Assessment.
+
+    ``patient_resource`` (e.g. the Patient that was imported) is included as is; otherwise a minimal
+    Patient with ``patient_id`` (or the case id) stands in, so references always resolve in the Bundle.
+    """
+    key = assessment.case_id or patient_id or "case"
+    when = (issued or dt.datetime.now(dt.UTC)).replace(microsecond=0).isoformat()
+    if patient_resource is not None:
+        patient = dict(patient_resource)
+    else:
+        patient = {"resourceType": "Patient"}
+        pid = patient_id or assessment.case_id
+        if pid:
+            patient["id"] = _fhir_id(pid)
+    patient_url = _uid(key, "Patient")
+    subject = {"reference": patient_url}
+    entries: list[dict[str, Any]] = [{"fullUrl": patient_url, "resource": patient}]
+
+    for flag in assessment.red_flags:
+        entries.append(
+            _entry(
+                _uid(key, "red_flag", flag.code),
+                {
+                    "resourceType": "DetectedIssue",
+                    "status": "preliminary",
+                    "code": {
+                        "coding": [
+                            {
+                                "system": f"{CODE_SYSTEM}/red-flag",
+                                "code": flag.code,
+                                "display": flag.title or flag.code.replace("_", " "),
+                            }
+                        ],
+                        "text": f"Red flag ({flag.urgency}): {flag.title or flag.code.replace('_', ' ')}",
+                    },
+                    "severity": "high",
+                    "patient": subject,
+                    "identifiedDateTime": when,
+                    "detail": flag.clinician,
+                    "reference": _source_ref(flag.sources),
+                    "mitigation": [{"action": {"text": "Act now: " + flag.clinician[:900]}}],
+                    "extension": _urgency_ext(flag.urgency),
+                },
+            )
+        )
+    for alert in assessment.safety_alerts:
+        entries.append(
+            _entry(
+                _uid(key, "safety", alert.code, alert.drug or ""),
+                {
+                    "resourceType": "DetectedIssue",
+                    "status": "preliminary",
+                    "code": {
+                        "coding": [{"system": f"{CODE_SYSTEM}/safety-alert", "code": alert.code}],
+                        "text": f"{alert.code.replace('_', ' ')}{': ' + alert.drug if alert.drug else ''}",
+                    },
+                    "severity": "high" if alert.severity == "contraindication" else "moderate",
+                    "patient": subject,
+                    "identifiedDateTime": when,
+                    "detail": alert.clinician,
+                    "reference": _source_ref(alert.sources),
+                },
+            )
+        )
+    for name, value in assessment.calculations.items():
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            continue
+        if name in _RISK_SCORES:
+            entries.append(
+                _entry(
+                    _uid(key, "risk", name),
+                    {
+                        "resourceType": "RiskAssessment",
+                        "status": "preliminary",
+                        "subject": subject,
+                        "occurrenceDateTime": when,
+                        "code": {
+                            "coding": [
+                                {
+                                    "system": f"{CODE_SYSTEM}/calculation",
+                                    "code": name,
+                                    "display": _RISK_SCORES[name],
+                                }
+                            ]
+                        },
+                        "prediction": [
+                            {
+                                "outcome": {"text": "overall survival (prognostic group)"},
+                                "rationale": f"{_RISK_SCORES[name]} = {value:g}",
+                            }
+                        ],
+                        "note": [{"text": f"{_RISK_SCORES[name]}: {value:g}"}],
+                    },
+                )
+            )
+            continue
+        display, unit = _CALCULATIONS.get(name, (name.replace("_", " "), None))
+        quantity: dict[str, Any] = {"value": float(value)}
+        if unit:
+            quantity.update(unit=unit, system="http://unitsofmeasure.org", code=unit)
+        entries.append(
+            _entry(
+                _uid(key, "calc", name),
+                {
+                    "resourceType": "Observation",
+                    "status": "preliminary",
+                    "category": [
+                        {
+                            "coding": [
+                                {
+                                    "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                                    "code": "survey",
+                                }
+                            ]
+                        }
+                    ],
+                    "code": {
+                        "coding": [
+                            {"system": f"{CODE_SYSTEM}/calculation", "code": name, "display": display}
+                        ],
+                        "text": display,
+                    },
+                    "subject": subject,
+                    "effectiveDateTime": when,
+                    "valueQuantity": quantity,
+                },
+            )
+        )
+    summary = (
+        f"mbcnav assessment: subtype {assessment.subtype}, urgency {assessment.urgency}, "
+        f"{len(assessment.red_flags)} red flag(s), {len(assessment.safety_alerts)} safety alert(s). "
+        f"{assessment.disclaimer}"
+    )
+    return {
+        "resourceType": "Bundle",
+        "id": _fhir_id(f"mbcnav-{key}"),
+        "meta": {
+            "tag": [{"system": f"{CODE_SYSTEM}/tag", "code": "mbcnav-assessment", "display": summary[:250]}]
+        },
+        "type": "collection",
+        "timestamp": when,
+        "entry": entries,
+    }
+
+
+def _entry(full_url: str, resource: dict[str, Any]) -> dict[str, Any]:
+    resource = {k: v for k, v in resource.items() if v not in (None, [], {})}
+    if resource.get("detail"):
+        resource["text"] = _narrative(resource["detail"])
+    return {"fullUrl": full_url, "resource": resource}
+
+
+def _source_ref(sources: tuple[str, ...]) -> str | None:
+    """The URL of the first source (DetectedIssue.reference is a single URI)."""
+    try:
+        from mbcnav.knowledge.loader import load_knowledge_base
+
+        known = load_knowledge_base().sources
+    except Exception:  # a broken knowledge base must not stop an export
+        return None
+    for sid in sources:
+        if sid in known:
+            return str(known[sid].url)
+    return None
+
+
+def _urgency_ext(urgency: str) -> list[dict[str, Any]]:
+    return [{"url": f"{CODE_SYSTEM}/StructureDefinition/urgency", "valueCode": urgency}]
+
+
+def _fhir_id(value: str) -> str:
+    """FHIR ids allow [A-Za-z0-9-.]{1,64}; anything else becomes '-'."""
+    cleaned = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-.") else "-" for ch in value)
+    return cleaned[:64] or "case"

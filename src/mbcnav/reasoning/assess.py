@@ -1,0 +1,75 @@
+"""One case in, one Assessment out: subtype, stage, red flags, workup, safety-checked options, numbers.
+
+Pure: the same case always gives the same Assessment, nothing is read or written per call, and
+every rule file is parsed once per process (module-level caches in each step). The parts are
+built from already-validated data, so the Assessment is assembled with ``model_construct`` — the
+published JSON Schema still describes it exactly (tests validate the output against it).
+
+Order of work matters for safety: triage first (red flags decide visceral crisis and cord
+compression, which change the options), then the options, then the safety checks that flag or
+demote any option this person should not get.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from typing import Any
+
+from mbcnav import DISCLAIMER
+from mbcnav.assessment import URGENCY_ORDER, Assessment, RedFlag
+from mbcnav.case import Case
+from mbcnav.reasoning import safety, staging, workup
+from mbcnav.reasoning.calculators import case_calculations
+from mbcnav.reasoning.flags import flags_for, note_facts
+from mbcnav.reasoning.prognosis import prognosis
+from mbcnav.reasoning.subtype import classify
+from mbcnav.reasoning.therapy import options_for_flags
+from mbcnav.reasoning.triage import triage_case
+
+#: the subtype depends only on the (frozen, hashable) Tumor, and synthetic or real case streams repeat
+#: the same receptor results often; caching here keeps classify() itself simple.
+_classify = functools.lru_cache(maxsize=8192)(classify)
+
+
+def _red_flags(triage_result: Any) -> tuple[RedFlag, ...]:
+    flags = tuple(triage_result.red_flags)
+    # Emergency first, always — even if a future triage forgets to sort.
+    if any(URGENCY_ORDER[a.urgency] > URGENCY_ORDER[b.urgency] for a, b in itertools.pairwise(flags)):
+        flags = tuple(sorted(flags, key=lambda f: URGENCY_ORDER[f.urgency]))
+    return flags
+
+
+def assess(case: Case) -> Assessment:
+    """The full, cited Assessment of one case (red flags first, options with safety applied)."""
+    subtype_result = _classify(case.tumor)
+    triage_result = triage_case(case)
+    calculations = case_calculations(case, subtype_result)
+    flags = flags_for(case, subtype_result, triage_result)
+
+    work = workup.plan_for_flags(flags)
+    candidates = options_for_flags(flags)
+    alerts = safety.check(case, candidates, calculations)
+    ranked = safety.apply(candidates, alerts)
+
+    red_flags = _red_flags(triage_result)
+    urgency = red_flags[0].urgency if red_flags else "routine"
+    notes_used = note_facts(case.notes)[1] if case.notes else ()
+    return Assessment.model_construct(
+        case_id=case.id,
+        subtype=subtype_result.subtype,
+        her2_low=subtype_result.her2_low,
+        her2_ultralow=subtype_result.her2_ultralow,
+        er_low=subtype_result.er_low,
+        stage=staging.stage(case),
+        urgency=urgency,
+        red_flags=red_flags,
+        workup=tuple(work),
+        therapy_options=tuple(ranked),
+        safety_alerts=tuple(alerts),
+        calculations=calculations,
+        prognosis=prognosis(case, subtype_result, calculations),
+        disclaimer=DISCLAIMER,
+        subtype_explanation={"public": subtype_result.public, "clinician": subtype_result.clinician},
+        notes_used=notes_used,
+    )

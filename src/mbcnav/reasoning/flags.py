@@ -1,0 +1,507 @@
+"""Facts about one case as a set of short flags, so workup, therapy and safety rules can be data.
+
+A rule in ``rules/*.yaml`` names flags (``line1``, ``pik3ca``, ``progressed_met:cdk46``,
+``site:brain``); the engine tests it with set operations, which costs well under a microsecond.
+The flags are computed once per case here. Adding a rule means editing YAML; adding a new kind of
+fact means adding it here and to ``FLAG_VOCABULARY`` so that the loaders can reject typos.
+
+Drug flags come in prefixed families, each expanded over the drug, its category and its groups
+(``rules/drug_groups.yaml``): ``prior:X`` (any setting), ``prior_met:X`` (metastatic setting),
+``progressed:X`` (progressed on it in any setting), ``progressed_met:X`` (metastatic setting) and
+``adjuvant_relapse:X`` (relapse while on, or as recorded after, (neo)adjuvant X), ``current:X``
+(current anticancer treatment) and ``proposed:X`` (proposed orders).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+RULES_DIR = Path(__file__).parent / "rules"
+
+_DRUG_PREFIXES = (
+    "prior",
+    "prior_met",
+    "progressed",
+    "progressed_met",
+    "adjuvant_relapse",
+    "current",
+    "proposed",
+)
+
+#: every plain flag a rule may name (prefixed families are checked separately)
+FLAG_VOCABULARY: frozenset[str] = frozenset(
+    {
+        # subtype
+        "hr_pos_her2_neg",
+        "hr_pos_her2_pos",
+        "hr_neg_her2_pos",
+        "tnbc",
+        "subtype_unknown",
+        "hr_positive",
+        "her2_positive",
+        "her2_negative",
+        "her2_low",
+        "her2_ultralow",
+        "her2_low_or_ultralow",
+        "her2_zero",
+        "er_low",
+        "tnbc_like",
+        "endocrine_eligible",
+        "her2_ihc_missing",
+        "her2_2plus_no_ish",
+        "er_missing",
+        # patient
+        "female",
+        "male",
+        "premenopausal",
+        "postmenopausal",
+        "menopause_unknown",
+        "ecog3plus",
+        "pregnant",
+        # line of therapy
+        "line1",
+        "line2plus",
+        "line3plus",
+        "prior_met_chemo_2plus",
+        # sites
+        "bone_only",
+        "visceral",
+        "no_sites",
+        "visceral_crisis",
+        "neuro_symptoms",
+        "cord_compression",
+        # biomarkers
+        "pik3ca",
+        "akt1",
+        "pten",
+        "pi3k_pathway",
+        "esr1",
+        "gbrca",
+        "gpalb2",
+        "pdl1_cps10",
+        "pik3ca_untested",
+        "pi3k_pathway_untested",
+        "esr1_untested",
+        "gbrca_untested",
+        "pdl1_untested",
+        # labs not yet measured
+        "lvef_missing",
+        "qtcf_missing",
+        "calcium_missing",
+        "lft_missing",
+        "anc_missing",
+        "creatinine_missing",
+        "glucose_missing",
+        # notes
+        "biopsy_noted",
+    }
+)
+_PREFIXES_FREE = ("site:", "suspected:", "rf:", "comorb:")
+_SITES = (
+    "bone",
+    "liver",
+    "lung",
+    "brain",
+    "lymph_node",
+    "pleura",
+    "leptomeninges",
+    "peritoneum",
+    "skin",
+    "other",
+)
+_VISCERAL = frozenset({"liver", "lung", "pleura", "peritoneum"})
+_NEURO_FLAGS = frozenset({"raised_icp", "seizure", "focal_neurologic_deficit", "leptomeningeal_disease"})
+
+
+@dataclass(frozen=True)
+class DrugGroups:
+    """Canonical drug → (drug, category, groups...) tags, and the precomputed flag strings."""
+
+    tags: dict[str, tuple[str, ...]]
+    members: dict[str, frozenset[str]]
+    category: dict[str, str]
+    #: drug → prefix → flag strings, built once so per-case work is tuple concatenation
+    flag_strings: dict[str, dict[str, tuple[str, ...]]]
+
+    def expand(self, names: Iterable[str]) -> frozenset[str]:
+        """Drugs named directly or through a category or group."""
+        out: set[str] = set()
+        for name in names:
+            if name in self.members:
+                out |= self.members[name]
+            else:
+                out.add(name)
+        return frozenset(out)
+
+
+@functools.cache
+def drug_groups() -> DrugGroups:
+    data = yaml.safe_load((RULES_DIR / "drug_groups.yaml").read_text(encoding="utf-8"))
+    members: dict[str, set[str]] = {}
+    category: dict[str, str] = {}
+    tags: dict[str, list[str]] = {}
+    for cat, drugs in data["categories"].items():
+        members[cat] = set(drugs)
+        for drug in drugs:
+            category[drug] = cat
+            tags.setdefault(drug, [drug]).append(cat)
+    for group, drugs in data["groups"].items():
+        members[group] = set(drugs)
+        for drug in drugs:
+            if drug not in category:
+                raise ValueError(f"drug_groups.yaml: group {group} names {drug!r}, which has no category")
+            tags[drug].append(group)
+    frozen_tags = {drug: tuple(dict.fromkeys(t)) for drug, t in tags.items()}
+    flag_strings = {
+        drug: {prefix: tuple(f"{prefix}:{tag}" for tag in t) for prefix in _DRUG_PREFIXES}
+        for drug, t in frozen_tags.items()
+    }
+    return DrugGroups(
+        tags=frozen_tags,
+        members={k: frozenset(v) for k, v in members.items()},
+        category=category,
+        flag_strings=flag_strings,
+    )
+
+
+def is_known_flag(flag: str) -> bool:
+    """True for a flag the engine can ever set; loaders use it to reject typos in rule files."""
+    if flag in FLAG_VOCABULARY:
+        return True
+    prefix, _, rest = flag.partition(":")
+    if not rest:
+        return False
+    if prefix in _DRUG_PREFIXES:
+        groups = drug_groups()
+        return rest in groups.members or rest in groups.category
+    if prefix in ("site", "suspected"):
+        return rest in _SITES
+    return prefix in ("rf", "comorb")
+
+
+def check_flags(flags: Iterable[str], where: str) -> None:
+    bad = [f for f in flags if not is_known_flag(f)]
+    if bad:
+        raise ValueError(f"{where}: unknown flag(s) {bad}")
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """all / any-groups / none over flags; evaluated with frozenset operations."""
+
+    all: frozenset[str] = frozenset()
+    any: tuple[frozenset[str], ...] = ()
+    none: frozenset[str] = frozenset()
+
+    def holds(self, flags: frozenset[str]) -> bool:
+        if not self.all <= flags or not self.none.isdisjoint(flags):
+            return False
+        return all(not group.isdisjoint(flags) for group in self.any)
+
+    def referenced(self) -> frozenset[str]:
+        """Every flag this condition looks at (used to key memo tables on only what matters)."""
+        out = set(self.all) | set(self.none)
+        for group in self.any:
+            out |= group
+        return frozenset(out)
+
+
+class Memo:
+    """A bounded memo keyed on the flags a rule file references; the same relevant facts, the same answer."""
+
+    __slots__ = ("limit", "relevant", "table")
+
+    def __init__(self, relevant: frozenset[str], limit: int = 20_000) -> None:
+        self.relevant = relevant
+        self.table: dict[frozenset[str], Any] = {}
+        self.limit = limit
+
+    def key(self, flags: frozenset[str]) -> frozenset[str]:
+        return flags & self.relevant
+
+    def get(self, key: frozenset[str]) -> Any:
+        return self.table.get(key)
+
+    def put(self, key: frozenset[str], value: Any) -> None:
+        if len(self.table) >= self.limit:
+            self.table.clear()
+        self.table[key] = value
+
+
+def compile_condition(raw: Any, where: str) -> Condition:
+    """``{all: [...], any: [...] or [[...], [...]], none: [...]}`` (a bare list = all) → Condition."""
+    if raw is None:
+        return Condition()
+    if isinstance(raw, list):
+        raw = {"all": raw}
+    unknown = set(raw) - {"all", "any", "none"}
+    if unknown:
+        raise ValueError(f"{where}: unknown condition key(s) {sorted(unknown)}")
+    any_raw = raw.get("any") or []
+    groups = [any_raw] if any_raw and all(isinstance(x, str) for x in any_raw) else any_raw
+    cond = Condition(
+        all=frozenset(raw.get("all") or ()),
+        any=tuple(frozenset(g) for g in groups),
+        none=frozenset(raw.get("none") or ()),
+    )
+    check_flags([*cond.all, *cond.none, *(f for g in cond.any for f in g)], where)
+    return cond
+
+
+# --- notes -------------------------------------------------------------------------------------------
+_BIOPSY = re.compile(r"\bbiops(?:y|ied|ies)\b", re.IGNORECASE)
+_BIOPSY_NOT_DONE = re.compile(
+    r"\b(?:no|not|without|pending|planned|awaiting|await|scheduled|declined|refused)\b[^.;]{0,40}\bbiops"
+    r"|\bbiops(?:y|ies)\b[^.;]{0,25}\b(?:pending|planned|awaited|scheduled|not done|declined)\b",
+    re.IGNORECASE,
+)
+
+
+def note_facts(notes: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, ...]]:
+    """Flags read from free-text notes, and a line for each note used (the engine never acts silently)."""
+    flags: set[str] = set()
+    used: list[str] = []
+    for i, note in enumerate(notes):
+        if _BIOPSY.search(note) and not _BIOPSY_NOT_DONE.search(note):
+            flags.add("biopsy_noted")
+            used.append(f"notes[{i}]: a biopsy is recorded, so no new biopsy is listed as missing")
+    return frozenset(flags), tuple(used)
+
+
+# --- the case → flags ---------------------------------------------------------------------------------
+def _attr(obj: Any, name: str, default: Any = None) -> Any:
+    if obj is None:
+        return default
+    if isinstance(obj, dict):
+        return obj.get(name, default)
+    return getattr(obj, name, default)
+
+
+_SUBTYPE_FLAGS = {
+    "HR+/HER2-": ("hr_pos_her2_neg", "hr_positive", "her2_negative"),
+    "HR+/HER2+": ("hr_pos_her2_pos", "hr_positive", "her2_positive"),
+    "HR-/HER2+": ("hr_neg_her2_pos", "her2_positive"),
+    "TNBC": ("tnbc", "her2_negative", "tnbc_like"),
+    "unknown": ("subtype_unknown",),
+}
+_SITE_FLAGS = {s: f"site:{s}" for s in _SITES}
+_SUSPECTED_FLAGS = {s: f"suspected:{s}" for s in _SITES}
+
+
+def infer_line(case: Any) -> int:
+    """Line of therapy: the case's own value, else 1 + the number of metastatic progressions.
+
+    Drugs given together usually share a duration, so progressed metastatic entries with the same
+    ``months`` count as one line; entries without a duration count one each.
+    """
+    if case.line:
+        return case.line
+    seen: set[float] = set()
+    extra = 0
+    for prior in case.prior_treatment:
+        if prior.setting == "metastatic" and prior.progressed:
+            if prior.months is None:
+                extra += 1
+            else:
+                seen.add(prior.months)
+    return 1 + len(seen) + extra
+
+
+def red_flag_codes(triage_result: Any) -> tuple[str, ...]:
+    return tuple(_attr(rf, "code") for rf in (_attr(triage_result, "red_flags") or ()))
+
+
+def case_flags(case: Any, subtype_result: Any, triage_result: Any) -> frozenset[str]:
+    """Every flag that holds for this case (see the module docstring for the families)."""
+    flags: set[str] = set()
+    add = flags.add
+    subtype = _attr(subtype_result, "subtype", "unknown") or "unknown"
+    flags.update(_SUBTYPE_FLAGS.get(subtype, ("subtype_unknown",)))
+    tumor = case.tumor
+    if _attr(subtype_result, "her2_low"):
+        add("her2_low")
+    if _attr(subtype_result, "her2_ultralow"):
+        add("her2_ultralow")
+    if "her2_low" in flags or "her2_ultralow" in flags:
+        add("her2_low_or_ultralow")
+    if tumor.her2_ihc == "0":
+        add("her2_zero")
+    er_low = bool(_attr(subtype_result, "er_low"))
+    if er_low:
+        add("er_low")
+        if "her2_negative" in flags:
+            add("tnbc_like")
+    if "hr_positive" in flags and not er_low:
+        add("endocrine_eligible")
+    if tumor.her2_ihc is None and tumor.her2_ish is None:
+        add("her2_ihc_missing")
+    if tumor.her2_ihc == "2+" and tumor.her2_ish is None:
+        add("her2_2plus_no_ish")
+    if tumor.er_percent is None:
+        add("er_missing")
+
+    patient = case.patient
+    if patient.sex == "M":
+        add("male")
+    else:
+        add("female")
+        if patient.menopausal in ("pre", "peri"):
+            add("premenopausal")
+        elif patient.menopausal == "post":
+            add("postmenopausal")
+        else:
+            add("menopause_unknown")
+    if (patient.ecog is not None and patient.ecog >= 3) or (patient.kps is not None and patient.kps <= 40):
+        add("ecog3plus")
+    if patient.pregnant:
+        add("pregnant")
+
+    line = infer_line(case)
+    add("line1" if line <= 1 else "line2plus")
+    if line >= 3:
+        add("line3plus")
+
+    sites = case.metastatic_sites
+    for site in sites:
+        add(_SITE_FLAGS[site])
+    if not sites:
+        add("no_sites")
+    elif all(s == "bone" for s in sites):
+        add("bone_only")
+    if not _VISCERAL.isdisjoint(sites):
+        add("visceral")
+
+    codes = red_flag_codes(triage_result)
+    for code in codes:
+        add(f"rf:{code}")
+    if "visceral_crisis" in codes or "liver_failure" in codes:
+        add("visceral_crisis")
+    if not _NEURO_FLAGS.isdisjoint(codes):
+        add("neuro_symptoms")
+    if "spinal_cord_compression" in codes:
+        add("cord_compression")
+    for suspected in _attr(triage_result, "suspected_sites") or ():
+        site = _attr(suspected, "site")
+        if site in _SUSPECTED_FLAGS:
+            add(_SUSPECTED_FLAGS[site])
+
+    for gene in ("pik3ca", "akt1", "pten", "esr1"):
+        if getattr(tumor, gene) == "mutant":
+            add(gene)
+    if "pik3ca" in flags or "akt1" in flags or "pten" in flags:
+        add("pi3k_pathway")
+    if tumor.pik3ca in (None, "unknown"):
+        add("pik3ca_untested")
+        if (
+            "pi3k_pathway" not in flags
+            and tumor.akt1 in (None, "unknown")
+            and tumor.pten in (None, "unknown")
+        ):
+            add("pi3k_pathway_untested")
+    if tumor.esr1 in (None, "unknown"):
+        add("esr1_untested")
+    if tumor.gbrca in ("BRCA1", "BRCA2"):
+        add("gbrca")
+    elif tumor.gbrca in (None, "unknown"):
+        add("gbrca_untested")
+    if tumor.gpalb2 == "mutant":
+        add("gpalb2")
+    if tumor.pdl1_cps is None:
+        add("pdl1_untested")
+    elif tumor.pdl1_cps >= 10:
+        add("pdl1_cps10")
+
+    if case.prior_treatment:
+        strings = drug_groups().flag_strings
+        met_chemo = 0
+        for prior in case.prior_treatment:
+            per = strings.get(prior.drug)
+            if per is None:  # a co-medication recorded as prior treatment: no drug flags
+                continue
+            flags.update(per["prior"])
+            metastatic = prior.setting == "metastatic"
+            if metastatic:
+                flags.update(per["prior_met"])
+                if "prior_met:chemotherapy" in per["prior_met"]:
+                    met_chemo += 1
+            if prior.progressed:
+                flags.update(per["progressed"])
+                if metastatic:
+                    flags.update(per["progressed_met"])
+                elif prior.setting in ("adjuvant", "neoadjuvant"):
+                    flags.update(per["adjuvant_relapse"])
+        if met_chemo >= 2:
+            add("prior_met_chemo_2plus")
+
+    if case.current_treatment or case.proposed_treatment:
+        strings = drug_groups().flag_strings
+        for treatment in case.current_treatment:
+            per = strings.get(treatment.drug)
+            if per is not None:
+                flags.update(per["current"])
+        for order in case.proposed_treatment:
+            per = strings.get(order.drug)
+            if per is not None:
+                flags.update(per["proposed"])
+
+    for comorbidity in case.comorbidities:
+        add(f"comorb:{comorbidity}")
+
+    labs = case.labs
+    if labs.lvef_percent is None:
+        add("lvef_missing")
+    if labs.qtcf_ms is None:
+        add("qtcf_missing")
+    if labs.calcium_mg_dl is None:
+        add("calcium_missing")
+    if labs.bilirubin_mg_dl is None and labs.alt_u_l is None and labs.ast_u_l is None:
+        add("lft_missing")
+    if labs.anc_per_ul is None:
+        add("anc_missing")
+    if labs.creatinine_mg_dl is None:
+        add("creatinine_missing")
+    if labs.glucose_mg_dl is None and labs.hba1c_percent is None:
+        add("glucose_missing")
+
+    if case.notes:
+        note_flags, _ = note_facts(case.notes)
+        flags |= note_flags
+    return frozenset(flags)
+
+
+class _FlagCache:
+    """One-slot memo: assess() computes flags once and workup/therapy reuse them for the same objects.
+
+    It holds the objects themselves (not their ids), so a freed object's address can never be
+    mistaken for a new case.
+    """
+
+    __slots__ = ("objects", "value")
+
+    def __init__(self) -> None:
+        self.objects: tuple[Any, Any, Any] | None = None
+        self.value: frozenset[str] = frozenset()
+
+
+_CACHE = _FlagCache()
+
+
+def flags_for(case: Any, subtype_result: Any, triage_result: Any) -> frozenset[str]:
+    cached = _CACHE.objects
+    if (
+        cached is not None
+        and cached[0] is case
+        and cached[1] is subtype_result
+        and cached[2] is triage_result
+    ):
+        return _CACHE.value
+    value = case_flags(case, subtype_result, triage_result)
+    _CACHE.objects, _CACHE.value = (case, subtype_result, triage_result), value
+    return value

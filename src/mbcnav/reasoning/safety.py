@@ -1,0 +1,635 @@
+"""Safety checks for one case, read from ``rules/safety.yaml`` and ``rules/interactions.yaml``.
+
+Every drug the case puts in play is checked: the drugs of each therapy option and each proposed
+order (context "start") and the current anticancer treatment (context "current", checked for holds
+against today's labs). A rule is data — drugs, context, a condition over the case's safety facts
+and numeric tests — and this module only evaluates it, so a new threshold is a YAML edit.
+
+``apply`` then puts the alerts onto the options: every option carries the codes of the alerts for
+its drugs, and an option with a contraindication is flagged and moved below the unflagged ones —
+never silently offered.
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from mbcnav.assessment import SafetyAlert, TherapyOption
+from mbcnav.reasoning.flags import RULES_DIR, Condition, drug_groups
+from mbcnav.reasoning.therapy import rebuild
+
+_OPS: dict[str, Callable[[float, float], bool]] = {
+    "lt": operator.lt,
+    "le": operator.le,
+    "gt": operator.gt,
+    "ge": operator.ge,
+}
+_LAB_FIELDS = frozenset(
+    {
+        "creatinine_mg_dl",
+        "calcium_mg_dl",
+        "albumin_g_dl",
+        "bilirubin_mg_dl",
+        "alt_u_l",
+        "ast_u_l",
+        "anc_per_ul",
+        "temp_c",
+        "lvef_percent",
+        "qtcf_ms",
+        "glucose_mg_dl",
+        "hba1c_percent",
+        "platelets_per_ul",
+        "hemoglobin_g_dl",
+        "mcv_fl",
+        "inr",
+        "sodium_mmol_l",
+        "potassium_mmol_l",
+        "magnesium_mg_dl",
+        "phosphate_mg_dl",
+        "alp_u_l",
+        "triglycerides_mg_dl",
+        "vitamin_d_25oh_ng_ml",
+        "estradiol_pg_ml",
+        "fsh_iu_l",
+        "spo2_percent",
+        "peripheral_blasts_percent",
+    }
+)
+_DERIVED = frozenset(
+    {
+        "crcl_ml_min",
+        "corrected_calcium_mg_dl",
+        "bilirubin_x_uln",
+        "alt_x_uln",
+        "ast_x_uln",
+        "alp_x_uln",
+        "transaminase_x_uln",
+        "doxorubicin_total_mg_m2",
+    }
+)
+_FACT_PREFIXES = ("comorb:", "dpyd:", "ugt1a1:", "cyp2d6:", "tox:", "prior:")
+_PLAIN_FACTS = frozenset({"pregnant", "first_trimester", "breastfeeding", "dialysis"})
+_SEVERITY_ORDER = {"contraindication": 0, "warning": 1}
+_FIRST_TRIMESTER_END_WEEKS = 14  # weeks 0-13 are the first trimester
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    index: int
+    code: str
+    drugs: frozenset[str]
+    start: bool
+    current: bool
+    when: Condition
+    tests: tuple[tuple[str, Callable[[float, float], bool], float], ...]
+    severity: str
+    public: str
+    clinician: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Interaction:
+    index: int
+    code: str
+    drugs: frozenset[str]
+    partner_drugs: frozenset[str]
+    partner_classes: frozenset[str]
+    severity: str
+    public: str
+    clinician: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SafetyRules:
+    rules_by_drug: dict[str, tuple[Rule, ...]]
+    #: gate key (a safety fact, "field:<name>" or "always") → rules that can only fire when it is present
+    rules_by_gate: dict[str, tuple[Rule, ...]]
+    gate_fields: tuple[str, ...]
+    interactions_by_drug: dict[str, tuple[Interaction, ...]]
+    interactions_by_class: dict[str, tuple[Interaction, ...]]
+    interactions_by_partner: dict[str, tuple[Interaction, ...]]
+    #: medicine name → interaction classes (co-medications and knowledge-base drugs)
+    classes: dict[str, frozenset[str]]
+    limits: dict[str, float]
+    toxicity_synonyms: dict[str, str]
+    cross_reactivity: tuple[tuple[frozenset[str], str], ...]
+    texts: dict[str, dict[str, Any]]
+
+
+def _check_fact(flag: str, where: str) -> None:
+    if flag not in _PLAIN_FACTS and not flag.startswith(_FACT_PREFIXES):
+        raise ValueError(f"{where}: unknown safety fact {flag!r}")
+
+
+def _condition(raw: Any, where: str) -> Condition:
+    if raw is None:
+        return Condition()
+    if isinstance(raw, list):
+        raw = {"all": raw}
+    any_raw = raw.get("any") or []
+    groups = [any_raw] if any_raw and all(isinstance(x, str) for x in any_raw) else any_raw
+    cond = Condition(
+        all=frozenset(raw.get("all") or ()),
+        any=tuple(frozenset(g) for g in groups),
+        none=frozenset(raw.get("none") or ()),
+    )
+    for flag in [*cond.all, *cond.none, *(f for g in cond.any for f in g)]:
+        _check_fact(flag, where)
+    return cond
+
+
+def _gates(rule: Rule) -> tuple[str, ...]:
+    """Keys at least one of which must be present for the rule to fire (so most rules are never tried)."""
+    if rule.when.all:
+        return (min(rule.when.all),)
+    if rule.tests:
+        return (f"field:{rule.tests[0][0]}",)
+    if rule.when.any:
+        return tuple(sorted(rule.when.any[0]))
+    return ("always",)
+
+
+def _drugs(names: Iterable[str], where: str) -> frozenset[str]:
+    groups = drug_groups()
+    expanded = groups.expand(names)
+    unknown = [d for d in expanded if d not in groups.category]
+    if unknown:
+        raise ValueError(f"{where}: unknown drug(s) {unknown}")
+    return expanded
+
+
+@functools.cache
+def safety_rules() -> SafetyRules:
+    """Rules, interactions and co-medication classes, validated and indexed once per process."""
+    data = yaml.safe_load((RULES_DIR / "safety.yaml").read_text(encoding="utf-8"))
+    inter = yaml.safe_load((RULES_DIR / "interactions.yaml").read_text(encoding="utf-8"))
+    comeds = yaml.safe_load((RULES_DIR / "comedications.yaml").read_text(encoding="utf-8"))
+    by_drug: dict[str, list[Rule]] = {}
+    for i, raw in enumerate(data["rules"]):
+        where = f"safety.yaml: rule #{i + 1} ({raw.get('code', '?')})"
+        tests: list[tuple[str, Callable[[float, float], bool], float]] = []
+        for field, ops in (raw.get("tests") or {}).items():
+            if field not in _LAB_FIELDS and field not in _DERIVED:
+                raise ValueError(f"{where}: unknown numeric field {field!r}")
+            for op, value in ops.items():
+                tests.append((field, _OPS[op], float(value)))
+        context = raw.get("context", ["start", "current"])
+        if raw["severity"] not in _SEVERITY_ORDER:
+            raise ValueError(f"{where}: severity must be warning or contraindication")
+        rule = Rule(
+            index=i,
+            code=raw["code"],
+            drugs=_drugs(raw["drugs"], where),
+            start="start" in context,
+            current="current" in context,
+            when=_condition(raw.get("when"), where),
+            tests=tuple(tests),
+            severity=raw["severity"],
+            public=raw["public"],
+            clinician=raw["clinician"],
+            sources=tuple(raw["sources"]),
+        )
+        for drug in rule.drugs:
+            by_drug.setdefault(drug, []).append(rule)
+    inter_by_drug: dict[str, list[Interaction]] = {}
+    for i, raw in enumerate(inter["interactions"]):
+        where = f"interactions.yaml: #{i + 1} ({raw.get('code', '?')})"
+        item = Interaction(
+            index=i,
+            code=raw["code"],
+            drugs=_drugs(raw["drugs"], where),
+            partner_drugs=_drugs(raw.get("partner_drugs", ()), where)
+            if raw.get("partner_drugs")
+            else frozenset(),
+            partner_classes=frozenset(raw.get("partner_classes", ())),
+            severity=raw["severity"],
+            public=raw["public"],
+            clinician=raw["clinician"],
+            sources=tuple(raw["sources"]),
+        )
+        for drug in item.drugs:
+            inter_by_drug.setdefault(drug, []).append(item)
+    by_gate: dict[str, list[Rule]] = {}
+    for rules_for_drug in by_drug.values():
+        for rule in rules_for_drug:
+            for gate in _gates(rule):
+                bucket = by_gate.setdefault(gate, [])
+                if rule not in bucket:
+                    bucket.append(rule)
+    gate_fields = tuple(sorted({g[6:] for g in by_gate if g.startswith("field:")}))
+    by_class: dict[str, list[Interaction]] = {}
+    by_partner: dict[str, list[Interaction]] = {}
+    for items in inter_by_drug.values():
+        for item in items:
+            for cls in item.partner_classes:
+                if item not in by_class.setdefault(cls, []):
+                    by_class[cls].append(item)
+            for partner in item.partner_drugs:
+                if item not in by_partner.setdefault(partner, []):
+                    by_partner[partner].append(item)
+    classes: dict[str, frozenset[str]] = {row["name"]: frozenset(row.get("classes") or ()) for row in comeds}
+    for drug, cls in inter["anticancer_classes"].items():
+        classes[drug] = frozenset(cls)
+    synonyms = {word.lower(): name for name, words in data["toxicity_synonyms"].items() for word in words}
+    cross = tuple(
+        (_drugs(row["drugs"], "safety.yaml: cross_reactivity"), row["note"])
+        for row in data["cross_reactivity"]
+    )
+    return SafetyRules(
+        rules_by_drug={k: tuple(v) for k, v in by_drug.items()},
+        rules_by_gate={k: tuple(sorted(v, key=lambda r: r.index)) for k, v in by_gate.items()},
+        gate_fields=gate_fields,
+        interactions_by_drug={k: tuple(v) for k, v in inter_by_drug.items()},
+        interactions_by_class={k: tuple(v) for k, v in by_class.items()},
+        interactions_by_partner={k: tuple(v) for k, v in by_partner.items()},
+        classes=classes,
+        limits={k: float(v) for k, v in data["reference_limits"].items()},
+        toxicity_synonyms=synonyms,
+        cross_reactivity=cross,
+        texts={k: data[k] for k in ("allergy", "allergy_cross_reactivity", "prior_toxicity")},
+    )
+
+
+# --- per-case facts and values -----------------------------------------------------------------------
+def safety_facts(case: Any) -> frozenset[str]:
+    """Safety facts: comorbidities, pregnancy, dialysis, genotypes, prior pneumonitis, prior drugs."""
+    facts: set[str] = {f"comorb:{c}" for c in case.comorbidities}
+    patient = case.patient
+    if patient.pregnant:
+        facts.add("pregnant")
+        weeks = patient.gestation_weeks
+        if weeks is None or weeks < _FIRST_TRIMESTER_END_WEEKS:
+            facts.add("first_trimester")
+    if patient.breastfeeding:
+        facts.add("breastfeeding")
+    if patient.on_dialysis:
+        facts.add("dialysis")
+    pgx = case.pharmacogenomics
+    facts.add(f"dpyd:{pgx.dpyd or 'untested'}")
+    facts.add(f"ugt1a1:{pgx.ugt1a1 or 'untested'}")
+    facts.add(f"cyp2d6:{pgx.cyp2d6 or 'untested'}")
+    if case.prior_treatment:
+        rules = safety_rules()
+        tags = drug_groups().tags
+        for prior in case.prior_treatment:
+            for tag in tags.get(prior.drug, (prior.drug,)):
+                facts.add(f"prior:{tag}")
+            stopped = prior.stopped_for
+            if stopped is not None:
+                name = rules.toxicity_synonyms.get(stopped.toxicity.strip().lower())
+                if name:
+                    facts.add(f"tox:{name}")
+                    if stopped.grade is not None and stopped.grade >= 2:
+                        facts.add(f"tox:{name}:2plus")
+    return frozenset(facts)
+
+
+class _Values(dict):  # type: ignore[type-arg]
+    """Numeric values by field name, computed on first use (most rules never ask for most fields)."""
+
+    def __init__(self, case: Any, calculations: dict[str, Any], limits: dict[str, float]) -> None:
+        super().__init__()
+        self.case = case
+        self.calculations = calculations
+        self.limits = limits
+
+    def __missing__(self, key: str) -> float | None:
+        value = self._compute(key)
+        self[key] = value
+        return value
+
+    def _compute(self, key: str) -> float | None:
+        labs = self.case.labs
+        if key in _LAB_FIELDS:
+            return getattr(labs, key)
+        if key == "crcl_ml_min":
+            return self.calculations.get("crcl_ml_min")
+        if key == "corrected_calcium_mg_dl":
+            value = self.calculations.get("corrected_calcium_mg_dl")
+            if value is None and labs.albumin_g_dl is None:
+                value = labs.calcium_mg_dl
+            return value
+        if key == "bilirubin_x_uln":
+            return (
+                None
+                if labs.bilirubin_mg_dl is None
+                else labs.bilirubin_mg_dl / self.limits["bilirubin_uln_mg_dl"]
+            )
+        if key == "alt_x_uln":
+            return None if labs.alt_u_l is None else labs.alt_u_l / self.limits["alt_uln_u_l"]
+        if key == "ast_x_uln":
+            return None if labs.ast_u_l is None else labs.ast_u_l / self.limits["ast_uln_u_l"]
+        if key == "alp_x_uln":
+            return None if labs.alp_u_l is None else labs.alp_u_l / self.limits["alp_uln_u_l"]
+        if key == "transaminase_x_uln":
+            vals = [v for v in (self["alt_x_uln"], self["ast_x_uln"]) if v is not None]
+            return max(vals) if vals else None
+        if key == "doxorubicin_total_mg_m2":
+            planned = sum(
+                p.dose_mg_m2 or 0.0 for p in self.case.proposed_treatment if p.drug == "doxorubicin"
+            )
+            cumulative = self.case.cumulative_doxorubicin_mg_m2
+            if cumulative is None and not planned:
+                return None
+            return (cumulative or 0.0) + planned
+        return None
+
+
+#: derived numeric field → the inputs that must be present for it to exist
+_DERIVED_FROM: dict[str, tuple[str, ...]] = {
+    "bilirubin_x_uln": ("bilirubin_mg_dl",),
+    "alt_x_uln": ("alt_u_l",),
+    "ast_x_uln": ("ast_u_l",),
+    "alp_x_uln": ("alp_u_l",),
+    "transaminase_x_uln": ("alt_u_l", "ast_u_l"),
+    "corrected_calcium_mg_dl": ("calcium_mg_dl",),
+}
+_FIELD_GATES: dict[str, tuple[str, ...]] = {}
+
+
+def _present_field_gates(case: Any, calculations: dict[str, Any]) -> list[str]:
+    """Gate keys "field:X" for every numeric field this case has (cheap: no derived values computed)."""
+    if not _FIELD_GATES:
+        for field in safety_rules().gate_fields:
+            for base in _DERIVED_FROM.get(field, (field,)):
+                _FIELD_GATES.setdefault(base, ())
+                _FIELD_GATES[base] = (*_FIELD_GATES[base], f"field:{field}")
+    out: list[str] = []
+    for name, value in case.labs.__dict__.items():
+        if value is not None and name in _FIELD_GATES:
+            out.extend(_FIELD_GATES[name])
+    if "crcl_ml_min" in calculations:
+        out.append("field:crcl_ml_min")
+    if case.cumulative_doxorubicin_mg_m2 is not None or case.proposed_treatment:
+        out.append("field:doxorubicin_total_mg_m2")
+    return out
+
+
+def _passes(rule: Rule, values: _Values) -> bool:
+    for field, op, threshold in rule.tests:
+        value = values[field]
+        if value is None or not op(value, threshold):
+            return False
+    return True
+
+
+_ALERT_CACHE: dict[tuple[Any, ...], SafetyAlert] = {}
+_CACHE_LIMIT = 100_000
+
+
+def _alert(
+    key: tuple[Any, ...],
+    code: str,
+    drug: str,
+    severity: str,
+    public: str,
+    clinician: str,
+    sources: tuple[str, ...],
+    rationale: str,
+) -> SafetyAlert:
+    alert = _ALERT_CACHE.get(key)
+    if alert is None:
+        alert = SafetyAlert.model_construct(
+            code=code,
+            drug=drug,
+            severity=severity,
+            public=public,
+            clinician=clinician,
+            sources=sources,
+            rationale=rationale,
+        )
+        if len(_ALERT_CACHE) < _CACHE_LIMIT:
+            _ALERT_CACHE[key] = alert
+    return alert
+
+
+def _rule_alert(rule: Rule, drug: str, values: _Values, where: str) -> SafetyAlert:
+    shown = tuple(values[f] for f, _, _ in rule.tests)
+    key = ("rule", rule.index, drug, shown, where)
+    cached = _ALERT_CACHE.get(key)
+    if cached is not None:
+        return cached
+    clinician = rule.clinician.format_map(values) if "{" in rule.clinician else rule.clinician
+    public = rule.public.format_map(values) if "{" in rule.public else rule.public
+    if rule.tests:
+        trigger = ", ".join(f"{f} = {values[f]:g}" for f in dict.fromkeys(t[0] for t in rule.tests))
+        rationale = f"{drug} ({where}): {trigger}"
+    else:
+        rationale = f"{drug} ({where}): case facts match rule {rule.code}"
+    return _alert(key, rule.code, drug, rule.severity, public, clinician, rule.sources, rationale)
+
+
+def check(case: Any, options: Sequence[TherapyOption], calculations: dict[str, Any]) -> list[SafetyAlert]:
+    """Alerts for every drug in play: options and proposed orders (start) and current treatment (current).
+
+    Contraindications come first, then by the order the drugs appear. Each (code, drug) pair
+    appears once. Rules are reached through their gate keys, so a case pays only for the rules
+    its facts and measured values can trigger.
+    """
+    rules = safety_rules()
+    start: dict[str, str] = {}
+    for option in options:
+        for drug in option.drugs:
+            if drug not in start:
+                start[drug] = "therapy option"
+    for order in case.proposed_treatment:
+        start[order.drug] = "proposed order"
+    current = {t.drug: "current treatment" for t in case.current_treatment}
+    if not start and not current:
+        return []
+    order_of = {drug: i for i, drug in enumerate(dict.fromkeys([*current, *start]))}
+    in_play = order_of.keys()
+    facts = safety_facts(case)
+    values = _Values(case, calculations, rules.limits)
+    out: dict[tuple[str, str], tuple[int, int, SafetyAlert]] = {}
+
+    def emit(alert: SafetyAlert, tiebreak: int) -> None:
+        key = (alert.code, alert.drug or "")
+        previous = out.get(key)
+        if previous is None or _SEVERITY_ORDER[alert.severity] < _SEVERITY_ORDER[previous[2].severity]:
+            out[key] = (order_of.get(alert.drug or "", 0), tiebreak, alert)
+
+    gates = [*facts, "always", *_present_field_gates(case, calculations)]
+    tried: set[int] = set()
+    by_gate = rules.rules_by_gate
+    for gate in gates:
+        for rule in by_gate.get(gate, ()):
+            if rule.index in tried:
+                continue
+            tried.add(rule.index)
+            hits = rule.drugs.intersection(in_play)
+            if not hits or not rule.when.holds(facts) or not _passes(rule, values):
+                continue
+            for drug in sorted(hits, key=order_of.__getitem__):
+                in_start, in_current = drug in start, drug in current
+                if not ((in_start and rule.start) or (in_current and rule.current)):
+                    continue
+                where = start[drug] if in_start and rule.start else "current treatment"
+                emit(_rule_alert(rule, drug, values, where), rule.index)
+
+    partners = [*case.current_meds, *current, *(p.drug for p in case.proposed_treatment)]
+    for partner in dict.fromkeys(partners):
+        items = list(rules.interactions_by_partner.get(partner, ()))
+        for cls in rules.classes.get(partner, ()):
+            items.extend(rules.interactions_by_class.get(cls, ()))
+        for item in items:
+            for drug in in_play:
+                if drug == partner or drug not in item.drugs:
+                    continue
+                where = current.get(drug) or start.get(drug, "")
+                emit(
+                    _alert(
+                        ("inter", item.index, drug, partner),
+                        item.code,
+                        drug,
+                        item.severity,
+                        item.public,
+                        item.clinician,
+                        item.sources,
+                        f"{drug} with {partner} ({where})",
+                    ),
+                    1000 + item.index,
+                )
+    in_play_map = {**start, **current}
+    if case.allergies:
+        _allergy_alerts(case, in_play_map, rules, lambda a: emit(a, 2000))
+    if case.prior_treatment:
+        _toxicity_alerts(case, in_play_map, rules, lambda a: emit(a, 3000))
+    ranked = sorted(out.values(), key=lambda t: (_SEVERITY_ORDER[t[2].severity], t[0], t[1]))
+    alerts = [t[2] for t in ranked]
+    if case.proposed_treatment:
+        alerts = _with_alternatives(alerts, case, options)
+    return alerts
+
+
+def _with_alternatives(
+    alerts: list[SafetyAlert], case: Any, options: Sequence[TherapyOption]
+) -> list[SafetyAlert]:
+    """A contraindicated proposed order names the options that avoid every contraindicated drug."""
+    blocked = {a.drug for a in alerts if a.severity == "contraindication"}
+    proposed = {p.drug for p in case.proposed_treatment}
+    if not blocked & proposed:
+        return alerts
+    alternatives = [o.regimen for o in options if o.drugs and blocked.isdisjoint(o.drugs)][:3]
+    if not alternatives:
+        return alerts
+    tail = " Alternatives among this case's options: " + "; ".join(alternatives) + "."
+    return [
+        a.model_copy(update={"rationale": a.rationale + tail})
+        if a.severity == "contraindication" and a.drug in proposed
+        else a
+        for a in alerts
+    ]
+
+
+def _allergy_alerts(
+    case: Any, in_play: dict[str, str], rules: SafetyRules, emit: Callable[[SafetyAlert], None]
+) -> None:
+    if not case.allergies:
+        return
+    direct = rules.texts["allergy"]
+    cross = rules.texts["allergy_cross_reactivity"]
+    for allergy in case.allergies:
+        allergen = allergy.drug
+        if allergen in in_play:
+            fields = {
+                "drug": allergen,
+                "reaction": allergy.reaction or "reaction not described",
+                "grade_text": f", grade {allergy.grade}" if allergy.grade else "",
+            }
+            emit(
+                _alert(
+                    ("allergy", allergen, fields["reaction"], fields["grade_text"]),
+                    direct["code"],
+                    allergen,
+                    direct["severity"],
+                    direct["public"].format_map(fields),
+                    direct["clinician"].format_map(fields),
+                    tuple(direct["sources"]),
+                    f"allergies: {allergen}",
+                )
+            )
+        for members, note in rules.cross_reactivity:
+            if allergen not in members:
+                continue
+            for drug in members:
+                if drug != allergen and drug in in_play:
+                    fields = {"drug": drug, "allergen": allergen, "note": note}
+                    emit(
+                        _alert(
+                            ("cross", allergen, drug),
+                            cross["code"],
+                            drug,
+                            cross["severity"],
+                            cross["public"].format_map(fields),
+                            cross["clinician"].format_map(fields),
+                            tuple(cross["sources"]),
+                            f"allergies: {allergen} (cross-reactivity with {drug})",
+                        )
+                    )
+
+
+def _toxicity_alerts(
+    case: Any, in_play: dict[str, str], rules: SafetyRules, emit: Callable[[SafetyAlert], None]
+) -> None:
+    text = rules.texts["prior_toxicity"]
+    for prior in case.prior_treatment:
+        stopped = prior.stopped_for
+        if stopped is None or stopped.grade is None or prior.drug not in in_play:
+            continue
+        if stopped.grade < text["warn_grade"]:
+            continue
+        severity = "contraindication" if stopped.grade >= text["contraindication_grade"] else "warning"
+        fields = {"drug": prior.drug, "toxicity": stopped.toxicity, "grade": stopped.grade}
+        emit(
+            _alert(
+                ("tox", prior.drug, stopped.toxicity, stopped.grade),
+                text["code"],
+                prior.drug,
+                severity,
+                text["public"].format_map(fields),
+                text["clinician"].format_map(fields),
+                tuple(text["sources"]),
+                f"prior_treatment: {prior.drug} stopped for grade {stopped.grade} {stopped.toxicity}",
+            )
+        )
+
+
+def apply(options: Sequence[TherapyOption], alerts: Sequence[SafetyAlert]) -> list[TherapyOption]:
+    """Options with their alert codes; contraindicated options flagged and ranked after the others."""
+    if not alerts:
+        return list(options)
+    codes_by_drug: dict[str, list[str]] = {}
+    blocked: set[str] = set()
+    for alert in alerts:
+        drug = alert.drug or ""
+        codes_by_drug.setdefault(drug, []).append(alert.code)
+        if alert.severity == "contraindication":
+            blocked.add(drug)
+    clear: list[tuple[TherapyOption, tuple[str, ...]]] = []
+    flagged: list[tuple[TherapyOption, tuple[str, ...]]] = []
+    for option in options:
+        codes: list[str] = []
+        for drug in option.drugs:
+            codes.extend(codes_by_drug.get(drug, ()))
+        codes_t = tuple(dict.fromkeys(codes))
+        if blocked.isdisjoint(option.drugs):
+            clear.append((option, codes_t))
+        else:
+            flagged.append((option, codes_t))
+    out: list[TherapyOption] = []
+    for rank, (option, codes_t) in enumerate([*clear, *flagged], start=1):
+        is_flagged = not blocked.isdisjoint(option.drugs)
+        if option.rank == rank and option.flags == codes_t and option.flagged == is_flagged:
+            out.append(option)
+        else:
+            out.append(rebuild(option, rank, codes_t, is_flagged))
+    return out

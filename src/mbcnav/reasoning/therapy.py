@@ -1,0 +1,242 @@
+"""Treatment options ranked for one case, read from ``rules/therapy.yaml``.
+
+Regimens, their conditions and their ranks are data: each regimen names the case flags it needs
+(``reasoning/flags.py``), a priority, priority adjustments (visceral crisis, brain metastases,
+performance status...) and drugs to add (ovarian suppression for pre/perimenopausal women, a GnRH
+agonist with an aromatase inhibitor for men). This module only evaluates them, so that adding a
+drug or a trial is a data edit plus a vignette, never a new branch here.
+
+Prior treatment is read through flags: ``progressed:ai`` means the cancer grew on (or came back
+during) an aromatase inhibitor in any setting; ``adjuvant_relapse:antiestrogen`` means a relapse
+recorded on (neo)adjuvant endocrine therapy, which the rules treat as endocrine resistance (relapse
+on or within 12 months of adjuvant therapy) — the route to fulvestrant-based and inavolisib options.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from mbcnav.assessment import TherapyOption
+from mbcnav.reasoning.flags import RULES_DIR, Condition, Memo, compile_condition, drug_groups, flags_for
+
+_REQUIRED = (
+    "id",
+    "regimen",
+    "drugs",
+    "category",
+    "priority",
+    "evidence",
+    "sources",
+    "rationale",
+    "public",
+    "clinician",
+)
+_ECOG3 = frozenset({"ecog3plus"})
+
+
+@dataclass(frozen=True, slots=True)
+class Adjust:
+    when: Condition
+    priority: int
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
+class Addition:
+    when: Condition
+    drugs: tuple[str, ...]
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Regimen:
+    index: int
+    id: str
+    regimen: str
+    drugs: tuple[str, ...]
+    category: str
+    when: Condition
+    priority: int
+    adjust: tuple[Adjust, ...]
+    add: tuple[Addition, ...]
+    evidence: tuple[str, ...]
+    sources: tuple[str, ...]
+    rationale: str
+    public: str
+    clinician: str
+    always: bool
+
+
+def _load_regimen(index: int, raw: dict[str, Any]) -> Regimen:
+    where = f"therapy.yaml: regimen #{index + 1} ({raw.get('id', '?')})"
+    missing = [k for k in _REQUIRED if k not in raw]
+    if missing:
+        raise ValueError(f"{where}: missing {missing}")
+    known = set(drug_groups().category)
+    drugs = tuple(raw["drugs"])
+    unknown = [d for d in drugs if d not in known]
+    if unknown:
+        raise ValueError(f"{where}: unknown drug(s) {unknown}")
+    when = compile_condition(raw.get("when"), where)
+    if raw.get("combination_chemotherapy"):
+        when = Condition(all=when.all, any=when.any, none=when.none | _ECOG3)
+    adjust = tuple(
+        Adjust(compile_condition(a["if"], where), int(a["priority"]), a.get("why", ""))
+        for a in raw.get("adjust", ())
+    )
+    add = tuple(
+        Addition(compile_condition(a["if"], where), tuple(a["drugs"]), a["label"]) for a in raw.get("add", ())
+    )
+    for addition in add:
+        if any(d not in known for d in addition.drugs):
+            raise ValueError(f"{where}: unknown drug in add {addition.drugs}")
+    return Regimen(
+        index=index,
+        id=raw["id"],
+        regimen=raw["regimen"],
+        drugs=drugs,
+        category=raw["category"],
+        when=when,
+        priority=int(raw["priority"]),
+        adjust=adjust,
+        add=add,
+        evidence=tuple(raw["evidence"]),
+        sources=tuple(raw["sources"]),
+        rationale=raw["rationale"],
+        public=raw["public"],
+        clinician=raw["clinician"],
+        always=bool(raw.get("always")),
+    )
+
+
+@functools.cache
+def regimens() -> tuple[Regimen, ...]:
+    """All regimens, validated once per process (unknown flags or drugs are load errors)."""
+    data = yaml.safe_load((RULES_DIR / "therapy.yaml").read_text(encoding="utf-8"))
+    loaded = tuple(_load_regimen(i, raw) for i, raw in enumerate(data["regimens"]))
+    ids = [r.id for r in loaded]
+    if len(ids) != len(set(ids)):
+        raise ValueError("therapy.yaml: duplicate regimen ids")
+    return loaded
+
+
+#: (regimen index, adjust index, add mask, rank, flags, flagged) → built option; the space is small
+_OPTION_CACHE: dict[tuple[int, int, int, int, tuple[str, ...], bool], TherapyOption] = {}
+
+
+def build_option(
+    reg: Regimen,
+    adjust_index: int,
+    add_mask: int,
+    rank: int,
+    flags: tuple[str, ...] = (),
+    flagged: bool = False,
+) -> TherapyOption:
+    """The TherapyOption for a regimen variant; built from validated data, so model_construct is safe."""
+    key = (reg.index, adjust_index, add_mask, rank, flags, flagged)
+    option = _OPTION_CACHE.get(key)
+    if option is not None:
+        return option
+    drugs = list(reg.drugs)
+    label = reg.regimen
+    for i, addition in enumerate(reg.add):
+        if add_mask & (1 << i):
+            drugs.extend(d for d in addition.drugs if d not in drugs)
+            label = f"{label} + {addition.label}"
+    rationale = reg.rationale
+    if adjust_index >= 0 and reg.adjust[adjust_index].why:
+        rationale = f"{rationale} {reg.adjust[adjust_index].why}"
+    option = TherapyOption.model_construct(
+        rank=rank,
+        regimen=label,
+        drugs=tuple(drugs),
+        rationale=rationale,
+        evidence=reg.evidence,
+        sources=reg.sources,
+        public=reg.public,
+        clinician=reg.clinician,
+        category=reg.category,
+        flags=flags,
+        flagged=flagged,
+    )
+    if len(_OPTION_CACHE) < 50_000:
+        _OPTION_CACHE[key] = option
+        _ORIGIN[id(option)] = (reg, adjust_index, add_mask)
+    return option
+
+
+#: id of a cached option → its variant. Cached options live for the process, so ids stay unique.
+_ORIGIN: dict[int, tuple[Regimen, int, int]] = {}
+
+
+def rebuild(option: TherapyOption, rank: int, flags: tuple[str, ...], flagged: bool) -> TherapyOption:
+    """The same option with a new rank and safety flags (cached when the option came from the cache)."""
+    origin = _ORIGIN.get(id(option))
+    if origin is None:
+        return option.model_copy(update={"rank": rank, "flags": flags, "flagged": flagged})
+    reg, adjust_index, add_mask = origin
+    return build_option(reg, adjust_index, add_mask, rank, flags, flagged)
+
+
+@functools.cache
+def _memo() -> Memo:
+    relevant: set[str] = set()
+    for reg in regimens():
+        relevant |= reg.when.referenced()
+        for adj in reg.adjust:
+            relevant |= adj.when.referenced()
+        for addition in reg.add:
+            relevant |= addition.when.referenced()
+    return Memo(frozenset(relevant))
+
+
+def options_for_flags(flags: frozenset[str]) -> list[TherapyOption]:
+    """Regimens whose conditions hold, ranked by (adjusted) priority, then file order.
+
+    Memoised on the flags the regimens actually mention, so cases that differ only in facts no
+    regimen reads share one answer.
+    """
+    memo = _memo()
+    key = memo.key(flags)
+    cached = memo.get(key)
+    if cached is None:
+        cached = tuple(_options(key))
+        memo.put(key, cached)
+    return list(cached)
+
+
+def _options(flags: frozenset[str]) -> list[TherapyOption]:
+    chosen: list[tuple[int, int, Regimen, int, int]] = []
+    for reg in regimens():
+        if not reg.always and not reg.when.holds(flags):
+            continue
+        priority, adjust_index = reg.priority, -1
+        for i, adj in enumerate(reg.adjust):
+            if adj.when.holds(flags):
+                priority, adjust_index = adj.priority, i
+                break
+        mask = 0
+        for i, addition in enumerate(reg.add):
+            if addition.when.holds(flags):
+                mask |= 1 << i
+        chosen.append((priority, reg.index, reg, adjust_index, mask))
+    chosen.sort(key=lambda c: (c[0], c[1]))
+    out: list[TherapyOption] = []
+    seen: set[tuple[str, ...]] = set()
+    for _, _, reg, adjust_index, mask in chosen:
+        # Two rules may reach the same drugs by different routes; the better-ranked one speaks.
+        key = (*reg.drugs, str(mask)) if reg.drugs else (reg.id,)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(build_option(reg, adjust_index, mask, len(out) + 1))
+    return out
+
+
+def options(case: Any, subtype_result: Any, triage_result: Any) -> list[TherapyOption]:
+    """Ranked treatment options for this case (before safety checks; see safety.apply)."""
+    return options_for_flags(flags_for(case, subtype_result, triage_result))

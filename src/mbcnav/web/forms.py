@@ -1,0 +1,276 @@
+"""HTML forms generated from the pydantic models, so the form has every field the format has.
+
+The case form and the calculator forms are built from `Case` and each calculator's input model:
+a new field in the format appears in the form without anyone editing a template. Form values go
+to pydantic as strings (its lax mode reads "58" as 58), so the edge validation — and its messages
+naming the field — is the one the API and CLI use.
+"""
+
+from __future__ import annotations
+
+import re
+import types
+import typing
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+# Units are fixed by the field name (case-format.md); the suffix says which.
+UNIT_SUFFIXES: tuple[tuple[str, str], ...] = (
+    ("_mg_dl", "mg/dL"),
+    ("_g_dl", "g/dL"),
+    ("_u_l", "U/L"),
+    ("_per_ul", "cells/µL"),
+    ("_mmol_l", "mmol/L"),
+    ("_ng_ml", "ng/mL"),
+    ("_pg_ml", "pg/mL"),
+    ("_iu_l", "IU/L"),
+    ("_mg_m2", "mg/m²"),
+    ("_mg_kg", "mg/kg"),
+    ("_percent", "%"),
+    ("_ms", "ms"),
+    ("_fl", "fL"),
+    ("_kg", "kg"),
+    ("_cm", "cm"),
+    ("_mm", "mm"),
+    ("_mg", "mg"),
+    ("_temp_c", "°C"),
+    ("temp_c", "°C"),
+    ("_m2", "m²"),
+    ("months", "months"),
+    ("age", "years"),
+    ("gestation_weeks", "weeks"),
+)
+WORDS = {
+    "ecog": "ECOG",
+    "kps": "KPS (Karnofsky)",
+    "er": "ER",
+    "pr": "PR",
+    "her2": "HER2",
+    "ihc": "IHC",
+    "ish": "ISH",
+    "pik3ca": "PIK3CA",
+    "esr1": "ESR1",
+    "akt1": "AKT1",
+    "pten": "PTEN",
+    "gbrca": "Germline BRCA",
+    "gpalb2": "Germline PALB2",
+    "pdl1": "PD-L1",
+    "cps": "CPS",
+    "alt": "ALT",
+    "ast": "AST",
+    "anc": "ANC",
+    "lvef": "LVEF",
+    "qtcf": "QTcF",
+    "hba1c": "HbA1c",
+    "mcv": "MCV",
+    "inr": "INR",
+    "alp": "ALP",
+    "fsh": "FSH",
+    "spo2": "SpO2",
+    "dpyd": "DPYD",
+    "ugt1a1": "UGT1A1",
+    "cyp2d6": "CYP2D6",
+    "temp": "Temperature",
+    "bsa": "BSA",
+    "crcl": "CrCl",
+    "id": "Case id",
+    "25oh": "25-OH",
+}
+_UNIT_WORDS = {
+    "mg",
+    "dl",
+    "g",
+    "u",
+    "l",
+    "per",
+    "ul",
+    "mmol",
+    "ng",
+    "ml",
+    "pg",
+    "iu",
+    "m2",
+    "kg",
+    "cm",
+    "mm",
+    "ms",
+    "fl",
+    "percent",
+    "c",
+}
+
+
+def unit_of(name: str) -> str:
+    for suffix, unit in UNIT_SUFFIXES:
+        if name.endswith(suffix) or name == suffix:
+            return unit
+    return ""
+
+
+def human_label(name: str) -> str:
+    unit = unit_of(name)
+    parts = name.split("_")
+    if unit:
+        while len(parts) > 1 and parts[-1] in _UNIT_WORDS:
+            parts.pop()
+    words = [WORDS.get(p, p) for p in parts]
+    text = " ".join(words)
+    text = text[0].upper() + text[1:] if text else name
+    return f"{text} ({unit})" if unit else text
+
+
+@dataclass
+class FormField:
+    name: str  # dotted path, e.g. "labs.calcium_mg_dl" or "prior_treatment.0.drug"
+    label: str
+    kind: Literal["number", "text", "select", "bool", "checks", "lines", "csv"]
+    help: str = ""
+    choices: tuple[str, ...] = ()
+    required: bool = False
+    step: str = "any"
+
+
+@dataclass
+class FormSection:
+    name: str
+    legend: str
+    fields: list[FormField] = field(default_factory=list)
+    #: for lists of objects: how many rows, and the fields of row 0 as a template
+    rows: int = 0
+    row_fields: list[list[FormField]] = field(default_factory=list)
+    help: str = ""
+
+
+def _unwrap(annotation: Any) -> tuple[Any, bool]:
+    """(inner type, optional?) for `X | None`."""
+    args = typing.get_args(annotation)
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType) and type(None) in args:
+        rest = [a for a in args if a is not type(None)]
+        return (rest[0] if len(rest) == 1 else annotation), True
+    return annotation, False
+
+
+def _strip_annotated(annotation: Any) -> Any:
+    while typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    return annotation
+
+
+def field_for(name: str, path: str, info: Any, annotation: Any) -> FormField:
+    inner, _optional = _unwrap(_strip_annotated(annotation))
+    inner = _strip_annotated(inner)
+    help_text = info.description or ""
+    label = human_label(name)
+    required = info.is_required()
+    origin = typing.get_origin(inner)
+    if origin is Literal:
+        return FormField(
+            path, label, "select", help_text, tuple(str(a) for a in typing.get_args(inner)), required
+        )
+    if inner is bool:
+        return FormField(path, label, "bool", help_text, required=required)
+    if inner in (int, float):
+        step = "1" if inner is int else "any"
+        return FormField(path, label, "number", help_text, required=required, step=step)
+    if origin is tuple:
+        return FormField(path, label, "csv", help_text or "Separate values with commas", required=required)
+    return FormField(path, label, "text", help_text, required=required)
+
+
+def model_fields(model: type[BaseModel], prefix: str = "") -> list[FormField]:
+    return [
+        field_for(name, f"{prefix}{name}", info, info.annotation) for name, info in model.model_fields.items()
+    ]
+
+
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def as_number(text: str) -> Any:
+    """Numbers typed into a number field become numbers, so the unit checks of the Case format (which
+    look at numeric values: 101 °F in a °C field) see them; anything else stays text for pydantic to
+    reject with its own message."""
+    stripped = text.strip()
+    if re.fullmatch(r"-?\d+", stripped):
+        return int(stripped)
+    if re.fullmatch(r"-?(\d+\.\d*|\.\d+)", stripped):
+        return float(stripped)
+    return text
+
+
+def numeric(values: dict[str, str], fields: list[FormField]) -> dict[str, Any]:
+    kinds = {f.name: f.kind for f in fields}
+    return {
+        k: as_number(v) if kinds.get(k) == "number" and isinstance(v, str) else v for k, v in values.items()
+    }
+
+
+def form_to_data(
+    model: type[BaseModel],
+    form: dict[str, Any],
+    lists: dict[str, list[str]],
+    row_index: dict[str, list[int]] | None = None,
+) -> dict[str, Any]:
+    """Rebuild nested JSON from flat dotted form names; blanks mean "not given" and are dropped.
+
+    ``lists`` holds fields sent more than once (checkbox groups). ``row_index``, when given, receives
+    for each list of rows the form row number of each kept row (so errors point at the right row)."""
+    data: dict[str, Any] = {}
+    for key, raw in form.items():
+        value = raw.strip() if isinstance(raw, str) else raw
+        if value in ("", None) or key.startswith("_"):
+            continue
+        parts = key.split(".")
+        cursor: Any = data
+        for i, part in enumerate(parts[:-1]):
+            nxt = parts[i + 1]
+            if part.isdigit():
+                continue
+            if nxt.isdigit():
+                rows = cursor.setdefault(part, {})
+                cursor = rows.setdefault(int(nxt), {})
+            else:
+                cursor = cursor.setdefault(part, {})
+        cursor[parts[-1]] = value
+    for key, values in lists.items():
+        kept = [v.strip() for v in values if v.strip()]
+        if kept:
+            data[key] = kept
+    # Row dicts {0: {...}, 2: {...}} become lists in row order (blank rows already dropped).
+    for key, value in list(data.items()):
+        if isinstance(value, dict) and value and all(isinstance(k, int) for k in value):
+            data[key] = [value[k] for k in sorted(value)]
+            if row_index is not None:
+                row_index[key] = sorted(value)
+    return data
+
+
+def lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def csv_values(text: str) -> list[str]:
+    return [v for v in re.split(r"[,\s;]+", text.strip()) if v]
+
+
+class FormValues(dict[str, str]):
+    """Submitted values by field name, with every value of repeated fields (checkbox groups)."""
+
+    def __init__(self, items: list[tuple[str, str]] | None = None) -> None:
+        super().__init__()
+        self.multi: dict[str, list[str]] = {}
+        for key, value in items or []:
+            self.multi.setdefault(key, []).append(value)
+            self[key] = value
+
+    def getlist(self, key: str) -> list[str]:
+        return self.multi.get(key, [])
+
+
+def split_problems(message: str) -> list[str]:
+    """ "temp_c: looks like °F; give °C; calcium_mg_dl: ..." → one text per field it names."""
+    return re.split(r"; (?=[a-z0-9_]+: )", message)

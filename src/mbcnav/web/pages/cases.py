@@ -1,0 +1,345 @@
+"""Case assessment pages: the form (every field of the Case format), upload of a case JSON, the
+saved result with its permalink, and the PDF to take to an appointment."""
+
+from __future__ import annotations
+
+import re
+import typing
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel
+from starlette.datastructures import UploadFile
+
+from mbcnav.case import Case, parse_case
+from mbcnav.errors import CaseValidationError
+from mbcnav.reasoning.assess import assess
+from mbcnav.web.forms import (
+    FormField,
+    FormSection,
+    FormValues,
+    _is_model,
+    _strip_annotated,
+    _unwrap,
+    field_for,
+    form_to_data,
+    human_label,
+    lines,
+    model_fields,
+    numeric,
+    split_problems,
+)
+from mbcnav.web.pages.common import render
+from mbcnav.web.pdf import source_ids
+from mbcnav.web.store import ID_PATTERN
+
+router = APIRouter(include_in_schema=False)
+
+#: how many blank rows each list of objects shows (a no-JS button adds more)
+DEFAULT_ROWS = {
+    "prior_treatment": 3,
+    "current_treatment": 2,
+    "proposed_treatment": 2,
+    "allergies": 1,
+    "bone_lesions": 1,
+}
+MAX_ROWS = 30
+LEGENDS = {
+    "patient": "About the person",
+    "tumor": "Tumor tests (biopsy results)",
+    "labs": "Blood tests and measurements",
+    "pharmacogenomics": "Gene tests that change drug doses (pharmacogenomics)",
+    "metastatic_sites": "Where the cancer has spread",
+    "symptoms": "Symptoms",
+    "prior_treatment": "Treatments already given",
+    "current_treatment": "Cancer treatment now",
+    "proposed_treatment": "Treatment the team plans to start",
+    "current_meds": "Other medicines taken now",
+    "allergies": "Drug allergies",
+    "comorbidities": "Other health conditions",
+    "bone_lesions": "Bone lesions (for fracture risk)",
+    "notes": "Clinical notes",
+}
+LIST_HELP = {
+    "symptoms": "One symptom per line, in everyday words, e.g. “my back hurts and my legs feel weak”.",
+    "current_meds": "One medicine per line; generic or brand names, e.g. paroxetine.",
+    "comorbidities": "One per line, e.g. diabetes, heart_failure, interstitial_lung_disease, cirrhosis.",
+    "notes": "One note per line: imaging reports, letters. mbcnav says which notes it used.",
+}
+EXAMPLE_CASE: dict[str, Any] = {
+    "id": "example-hr-positive",
+    "patient": {"age": 58, "sex": "F", "menopausal": "post", "weight_kg": 70, "height_cm": 165, "ecog": 1},
+    "tumor": {"histology": "IDC", "er_percent": 90, "pr_percent": 40, "her2_ihc": "1+", "pik3ca": "unknown"},
+    "metastatic_sites": ["bone", "liver"],
+    "symptoms": ["my hip aches at night"],
+    "labs": {
+        "creatinine_mg_dl": 0.9,
+        "calcium_mg_dl": 9.8,
+        "albumin_g_dl": 4.0,
+        "bilirubin_mg_dl": 0.7,
+        "alt_u_l": 30,
+        "ast_u_l": 28,
+        "anc_per_ul": 3200,
+    },
+    "current_meds": ["paroxetine"],
+    "line": 1,
+}
+
+
+def _list_item_type(annotation: Any) -> Any | None:
+    inner = _strip_annotated(_unwrap(_strip_annotated(annotation))[0])
+    if typing.get_origin(inner) is tuple:
+        return _strip_annotated(typing.get_args(inner)[0])
+    return None
+
+
+def _row_fields(model: type[BaseModel], name: str, index: int) -> list[FormField]:
+    out: list[FormField] = []
+    for fname, info in model.model_fields.items():
+        inner = _strip_annotated(_unwrap(info.annotation)[0])
+        if _is_model(inner):
+            for sub in model_fields(inner, f"{name}.{index}.{fname}."):
+                sub.label = f"{human_label(fname)}: {sub.label}"
+                out.append(sub)
+        else:
+            out.append(field_for(fname, f"{name}.{index}.{fname}", info, info.annotation))
+    return out
+
+
+def case_sections(values: FormValues | None = None) -> list[FormSection]:
+    """Fieldsets in reading order; every field of `Case` lands in exactly one of them."""
+    values = values or FormValues()
+    about = FormSection("about", "The case")
+    sections: list[FormSection] = [about]
+    for name, info in Case.model_fields.items():
+        inner = _strip_annotated(_unwrap(info.annotation)[0])
+        item = _list_item_type(info.annotation)
+        if _is_model(inner):
+            legend = LEGENDS.get(name, human_label(name))
+            sections.append(FormSection(name, legend, model_fields(inner, f"{name}.")))
+        elif item is not None and _is_model(item):
+            submitted = {int(m.group(1)) for k in values for m in [re.match(rf"{name}\.(\d+)\.", k)] if m}
+            rows = max(DEFAULT_ROWS.get(name, 1), max(submitted, default=-1) + 1)
+            if values.get("_more") == name:
+                rows += 2
+            rows = min(rows, MAX_ROWS)
+            sections.append(
+                FormSection(
+                    name,
+                    LEGENDS.get(name, human_label(name)),
+                    rows=rows,
+                    row_fields=[_row_fields(item, name, i) for i in range(rows)],
+                )
+            )
+        elif item is not None and typing.get_origin(item) is typing.Literal:
+            field = FormField(
+                name,
+                LEGENDS.get(name, human_label(name)),
+                "checks",
+                info.description or "",
+                tuple(str(a) for a in typing.get_args(item)),
+            )
+            sections.append(FormSection(name, field.label, [field]))
+        elif item is not None:
+            legend = LEGENDS.get(name, human_label(name))
+            field = FormField(name, legend, "lines", LIST_HELP.get(name, "One per line."))
+            sections.append(FormSection(name, field.label, [field]))
+        else:
+            about.fields.extend(f for f in model_fields(Case) if f.name == name)
+    return sections
+
+
+def _field_names(sections: list[FormSection]) -> set[str]:
+    names = {f.name for s in sections for f in s.fields}
+    names |= {f.name for s in sections for row in s.row_fields for f in row}
+    return names
+
+
+def form_to_case_data(
+    values: FormValues, sections: list[FormSection], row_index: dict[str, list[int]] | None = None
+) -> dict[str, Any]:
+    kinds = {f.name: f.kind for s in sections for f in s.fields}
+    names = _field_names(sections)
+    scalars = {k: v for k, v in values.items() if k in names and kinds.get(k) not in ("checks", "lines")}
+    checks = {k: values.getlist(k) for k, kind in kinds.items() if kind == "checks"}
+    every = [f for s in sections for f in s.fields] + [
+        f for s in sections for row in s.row_fields for f in row
+    ]
+    data = form_to_data(Case, numeric(scalars, every), checks, row_index)
+    for name, kind in kinds.items():
+        if kind == "lines" and values.get(name, "").strip():
+            data[name] = lines(values[name])
+    return data
+
+
+def errors_by_field(
+    problems: list[tuple[str, str]], names: set[str], row_index: dict[str, list[int]] | None = None
+) -> tuple[dict[str, str], list[str]]:
+    """Map each problem to the form field it names; what names no field goes to the summary."""
+    errors: dict[str, str] = {}
+    general: list[str] = []
+    for problem_loc, message in problems:
+        loc = problem_loc
+        parts = loc.split(".")
+        # Blank rows are dropped before validation; point the error back at the row the person filled.
+        if row_index and len(parts) > 1 and parts[0] in row_index and parts[1].isdigit():
+            kept = row_index[parts[0]]
+            if int(parts[1]) < len(kept):
+                loc = ".".join([parts[0], str(kept[int(parts[1])]), *parts[2:]])
+        target = loc
+        # Items of one-per-line lists ("symptoms.2") belong to the list's text box.
+        if target not in names and re.fullmatch(r"[a-z_]+\.\d+", target) and target.split(".")[0] in names:
+            target = target.split(".")[0]
+        if target in names:
+            errors.setdefault(target, message)
+            continue
+        # Section-level checks ("labs": "temp_c: looks like °F ...") name their field in the message.
+        handled = False
+        for part in split_problems(message):
+            field, sep, rest = part.partition(": ")
+            key = f"{loc}.{field}" if loc else field
+            if sep and key in names:
+                errors.setdefault(key, rest)
+                handled = True
+            elif sep and field in names:
+                errors.setdefault(field, rest)
+                handled = True
+        if not handled:
+            general.append(f"{loc}: {message}" if loc else message)
+    return errors, general
+
+
+def _form_page(
+    request: Request,
+    values: FormValues,
+    errors: dict[str, str] | None = None,
+    general: list[str] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    return render(
+        request,
+        "case_form.html",
+        status_code=status,
+        title="Case assessment",
+        sections=case_sections(values),
+        values=values,
+        errors=errors or {},
+        general=general or [],
+    )
+
+
+def _flatten(data: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """A case JSON as form values (to prefill the form from the example or an upload)."""
+    out: list[tuple[str, str]] = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            out += _flatten(value, f"{prefix}{key}.")
+    elif isinstance(data, list):
+        name = prefix.rstrip(".")
+        if all(not isinstance(v, dict | list) for v in data):
+            if name == "metastatic_sites":
+                out += [(name, str(v)) for v in data]
+            else:
+                out.append((name, "\n".join(str(v) for v in data)))
+        else:
+            for i, value in enumerate(data):
+                out += _flatten(value, f"{prefix}{i}.")
+    elif data is not None:
+        text = ("true" if data else "false") if isinstance(data, bool) else str(data)
+        out.append((prefix.rstrip("."), text))
+    return out
+
+
+@router.get("/cases/new", response_class=HTMLResponse)
+def case_form(request: Request, example: str = "") -> HTMLResponse:
+    values = FormValues(_flatten(EXAMPLE_CASE)) if example else FormValues()
+    return _form_page(request, values)
+
+
+@router.get("/cases", include_in_schema=False)
+def cases_root() -> RedirectResponse:
+    return RedirectResponse("/cases/new", status_code=303)
+
+
+@router.post("/cases", response_class=HTMLResponse)
+async def case_submit(request: Request) -> Response:
+    form = await request.form()
+    upload = form.get("case_file")
+    items = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
+    values = FormValues(items)
+    if values.get("_more"):
+        return _form_page(request, values)
+    sections = case_sections(values)
+    names = _field_names(sections)
+    row_index: dict[str, list[int]] = {}
+    if isinstance(upload, UploadFile) and upload.filename:
+        raw = await upload.read()
+        try:
+            data = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            problem = {"case_file": f"the file is not valid JSON ({exc})"}
+            return _form_page(request, values, problem, status=422)
+        names = names | {"case_file"}
+    else:
+        data = form_to_case_data(values, sections, row_index)
+    try:
+        case = parse_case(data)
+    except CaseValidationError as exc:
+        if isinstance(upload, UploadFile) and upload.filename:
+            # Show the uploaded case in the form so each problem sits next to its field.
+            values = FormValues(_flatten(data)) if isinstance(data, dict) else values
+            names = _field_names(case_sections(values)) | {"case_file"}
+        errors, general = errors_by_field(exc.problems, names, row_index)
+        return _form_page(request, values, errors, general, status=422)
+    assessment = assess(case)
+    store = request.app.state.store
+    saved = store.save(
+        case.model_dump(mode="json", exclude_defaults=True),
+        assessment.model_dump(mode="json"),
+    )
+    return RedirectResponse(f"/cases/{saved.id}", status_code=303)
+
+
+def _saved(request: Request, saved_id: str) -> Any:
+    if not re.fullmatch(ID_PATTERN, saved_id):
+        raise HTTPException(404, "There is no saved assessment at this address.")
+    saved = request.app.state.store.get(saved_id)
+    if saved is None:
+        raise HTTPException(404, "There is no saved assessment at this address.")
+    return saved
+
+
+@router.get("/cases/{saved_id}", response_class=HTMLResponse)
+def case_result(request: Request, saved_id: str) -> HTMLResponse:
+    saved = _saved(request, saved_id)
+    return render(
+        request,
+        "case_result.html",
+        title="Assessment",
+        saved=saved,
+        a=saved.assessment,
+        case=saved.case,
+        source_ids=source_ids(saved.assessment),
+        permalink=str(request.url_for("case_result", saved_id=saved.id)),
+    )
+
+
+@router.get("/cases/{saved_id}/case.json")
+def case_json(request: Request, saved_id: str) -> Response:
+    saved = _saved(request, saved_id)
+    headers = {"content-disposition": f'attachment; filename="mbcnav-case-{saved.id}.json"'}
+    return Response(
+        orjson.dumps(saved.case, option=orjson.OPT_INDENT_2), media_type="application/json", headers=headers
+    )
+
+
+@router.get("/cases/{saved_id}/report.pdf")
+def case_pdf(request: Request, saved_id: str) -> Response:
+    from mbcnav.web.pdf import assessment_pdf
+
+    saved = _saved(request, saved_id)
+    pdf = assessment_pdf(saved, permalink=str(request.url_for("case_result", saved_id=saved.id)))
+    headers = {"content-disposition": f'attachment; filename="mbcnav-report-{saved.id}.pdf"'}
+    return Response(pdf, media_type="application/pdf", headers=headers)

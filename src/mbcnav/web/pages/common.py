@@ -1,0 +1,126 @@
+"""What every page shares: the template environment, the audience cookie, sources and errors.
+
+The audience (public or clinician) is a cookie that a plain form or link sets, so the switch works
+without JavaScript and every page reads it the same way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
+
+from mbcnav import __version__
+from mbcnav.knowledge.loader import load_knowledge_base
+from mbcnav.knowledge.schema import Source
+
+TEMPLATE_DIR = Path(__file__).parent.parent / "templates"
+AUDIENCES = ("public", "clinician")
+AUDIENCE_COOKIE = "mbcnav_audience"
+#: one year: the choice is remembered across visits
+AUDIENCE_MAX_AGE = 365 * 24 * 3600
+
+NAV: tuple[tuple[str, str], ...] = (
+    ("/", "Home"),
+    ("/learn", "Learn"),
+    ("/ask", "Ask"),
+    ("/symptoms", "Symptom checker"),
+    ("/cases/new", "Case assessment"),
+    ("/calculators", "Calculators"),
+    ("/analytics", "Survival data"),
+)
+
+KIND_LABELS: dict[str, tuple[str, str]] = {
+    # kind: (plural heading, one-line description in plain words)
+    "topic": ("Topics", "The basics of metastatic breast cancer and living with it."),
+    "subtype": ("Subtypes", "The kinds of breast cancer, by what the tumor test shows."),
+    "site": ("Where it spreads", "The places breast cancer can spread to, and what each means."),
+    "symptom": ("Symptoms", "Signs to watch for, and what to do about each one."),
+    "test": ("Tests", "Scans, blood tests and gene tests, and what each one changes."),
+    "treatment": ("Treatments", "The kinds of treatment and when they are used."),
+    "drug": ("Medicines", "Each medicine: what it does, side effects, and checks."),
+    "regimen": ("Regimens", "Medicines given together, and the studies behind them."),
+    "risk_factor": ("Risk factors", "What does and does not change the chance of cancer."),
+    "statistic": ("Numbers", "Counts and survival figures, with where they come from."),
+    "resource": ("Help and support", "Groups and services that can help."),
+    "faq": ("Questions people ask", "Short answers to common questions."),
+}
+
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+
+
+def rich_text(text: str | None) -> Markup:
+    """Knowledge texts use **bold** for labels and blank lines for paragraphs; nothing else renders."""
+    if not text:
+        return Markup("")
+    html = str(escape(text))
+    html = _BOLD.sub(r"<strong>\1</strong>", html)
+    paragraphs = [p.strip().replace("\n", "<br>") for p in re.split(r"\n\s*\n", html) if p.strip()]
+    return Markup("".join(f"<p>{p}</p>" for p in paragraphs))
+
+
+def source_of(source_id: str) -> Source | None:
+    return load_knowledge_base().sources.get(source_id)
+
+
+def label(name: str) -> str:
+    return name.replace("_", " ").strip().capitalize()
+
+
+templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
+templates.env.filters["rich"] = rich_text
+templates.env.filters["label"] = label
+templates.env.globals.update(
+    source_of=source_of, nav=NAV, version=__version__, kind_labels=KIND_LABELS, audiences=AUDIENCES
+)
+
+
+def audience_of(request: Request) -> str:
+    value = request.cookies.get(AUDIENCE_COOKIE, "public")
+    return value if value in AUDIENCES else "public"
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths: an open redirect would let others dress their links in our name."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+def here(request: Request) -> str:
+    query = request.url.query
+    return request.url.path + (f"?{query}" if query else "")
+
+
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    context.setdefault("title", "mbcnav")
+    context.update(
+        audience=audience_of(request),
+        here=here(request),
+        path=request.url.path,
+        today=dt.date.today().isoformat(),
+    )
+    return templates.TemplateResponse(request, template, context, status_code=status_code)
+
+
+def error_page(request: Request, status: int, detail: str) -> HTMLResponse:
+    titles = {404: "Page not found", 405: "This page does not take that kind of request"}
+    return render(
+        request,
+        "error.html",
+        status_code=status,
+        title=titles.get(status, "Something went wrong"),
+        status=status,
+        detail=detail,
+    )
+
+
+def query_string(**params: Any) -> str:
+    return urlencode({k: v for k, v in params.items() if v not in (None, "")})

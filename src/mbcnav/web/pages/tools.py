@@ -1,0 +1,165 @@
+"""Ask, the symptom checker and the calculators: forms that work without JavaScript."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse
+from pydantic import ValidationError
+
+from mbcnav.case import Labs
+from mbcnav.errors import CalculatorInputError, MbcnavError
+from mbcnav.reasoning.calculators import CALCULATORS
+from mbcnav.reasoning.triage import triage
+from mbcnav.search import ask
+from mbcnav.web.forms import csv_values, form_to_data, human_label, model_fields, numeric, split_problems
+from mbcnav.web.pages.common import audience_of, render
+
+router = APIRouter(include_in_schema=False)
+
+#: labs the symptom checker asks for (optional): the ones that turn words into a red flag
+TRIAGE_LABS = ("temp_c", "anc_per_ul", "calcium_mg_dl", "albumin_g_dl")
+
+
+@router.get("/ask", response_class=HTMLResponse)
+def ask_page(request: Request, q: str = "") -> HTMLResponse:
+    question = q.strip()[:2000]
+    result = None
+    error = ""
+    if question:
+        try:
+            result = ask(question, audience=audience_of(request), k=5)
+        except MbcnavError as exc:
+            error = exc.message
+    status = 422 if error else 200
+    return render(
+        request, "ask.html", status_code=status, title="Ask", q=question, result=result, error=error
+    )
+
+
+def _triage_fields() -> list[Any]:
+    return [f for f in model_fields(Labs, "labs.") if f.name.removeprefix("labs.") in TRIAGE_LABS]
+
+
+@router.get("/symptoms", response_class=HTMLResponse)
+def symptoms_page(request: Request) -> HTMLResponse:
+    return render(
+        request,
+        "symptoms.html",
+        title="Symptom checker",
+        fields=_triage_fields(),
+        values={},
+        errors={},
+        result=None,
+    )
+
+
+@router.post("/symptoms", response_class=HTMLResponse)
+async def symptoms_check(request: Request) -> HTMLResponse:
+    form = await request.form()
+    values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
+    errors: dict[str, str] = {}
+    text = values.get("text", "").strip()
+    if not text:
+        errors["text"] = "type at least a few words about how you feel"
+    elif len(text) > 5000:
+        errors["text"] = "please keep it under 5000 characters"
+    labs = None
+    lab_values = numeric({k: v for k, v in values.items() if k.startswith("labs.")}, _triage_fields())
+    lab_data = form_to_data(Labs, lab_values, {}).get("labs")
+    if lab_data:
+        try:
+            labs = Labs.model_validate(lab_data)
+        except ValidationError as exc:
+            for err in exc.errors(include_url=False):
+                loc = ".".join(str(p) for p in err["loc"])
+                message = str(err["msg"]).removeprefix("Value error, ")
+                if loc:
+                    errors[f"labs.{loc}"] = message
+                else:  # unit traps report "field: message" at model level
+                    for part in split_problems(message):
+                        name, _, msg = part.partition(": ")
+                        errors[f"labs.{name}"] = msg or part
+    result = None
+    if not errors:
+        result = triage(text, labs)
+    return render(
+        request,
+        "symptoms.html",
+        status_code=422 if errors else 200,
+        title="Symptom checker",
+        fields=_triage_fields(),
+        values=values,
+        errors=errors,
+        result=result,
+    )
+
+
+@router.get("/calculators", response_class=HTMLResponse)
+def calculators_index(request: Request) -> HTMLResponse:
+    return render(request, "calculators.html", title="Calculators", calculators=list(CALCULATORS.values()))
+
+
+def _calculator(name: str) -> Any:
+    calc = CALCULATORS.get(name)
+    if calc is None:
+        raise HTTPException(404, f"There is no calculator called '{name}'.")
+    return calc
+
+
+def _calc_page(
+    request: Request,
+    calc: Any,
+    values: dict[str, str],
+    errors: dict[str, str],
+    general: list[str],
+    result: Any,
+    status: int = 200,
+) -> HTMLResponse:
+    return render(
+        request,
+        "calculator.html",
+        status_code=status,
+        title=calc.title,
+        calc=calc,
+        fields=model_fields(calc.inputs),
+        values=values,
+        errors=errors,
+        general=general,
+        result=result,
+    )
+
+
+@router.get("/calculators/{name}", response_class=HTMLResponse)
+def calculator_page(request: Request, name: str) -> HTMLResponse:
+    return _calc_page(request, _calculator(name), {}, {}, [], None)
+
+
+@router.post("/calculators/{name}", response_class=HTMLResponse)
+async def calculator_run(request: Request, name: str) -> HTMLResponse:
+    calc = _calculator(name)
+    form = await request.form()
+    values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
+    fields = {f.name: f for f in model_fields(calc.inputs)}
+    data: dict[str, Any] = {}
+    for key, raw in values.items():
+        if key not in fields or not raw.strip():
+            continue
+        data[key] = csv_values(raw) if fields[key].kind == "csv" else raw.strip()
+    errors: dict[str, str] = {}
+    general: list[str] = []
+    result = None
+    try:
+        result = calc.compute(data)
+    except CalculatorInputError as exc:
+        field = (exc.field or "").split(".")[0]
+        if field in fields:
+            errors[field] = exc.message
+        else:
+            general.append(exc.message)
+    status = 422 if errors or general else 200
+    return _calc_page(request, calc, values, errors, general, result, status)
+
+
+__all__ = ["human_label", "router"]

@@ -1,0 +1,50 @@
+"""The assessment as a PDF to take to an appointment (weasyprint: HTML and CSS to PDF).
+
+The report reuses the result page's partial template, so paper and screen never disagree: plain
+summary first, care-team detail on its own page after, then every source and the disclaimer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mbcnav.web.pages.common import templates
+from mbcnav.web.store import SavedAssessment
+
+
+def source_ids(assessment: dict[str, Any]) -> list[str]:
+    """Every source the assessment cites, in order of first mention."""
+    ids: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for key, sub in value.items():
+                if key == "sources" and isinstance(sub, list):
+                    ids.extend(str(s) for s in sub)
+                else:
+                    walk(sub)
+        elif isinstance(value, list):
+            for sub in value:
+                walk(sub)
+
+    walk(assessment)
+    return list(dict.fromkeys(ids))
+
+
+def report_html(saved: SavedAssessment, permalink: str) -> str:
+    template = templates.env.get_template("report.html")
+    return template.render(
+        a=saved.assessment,
+        case=saved.case,
+        source_ids=source_ids(saved.assessment),
+        permalink=permalink,
+        date=saved.created_at.strftime("%Y-%m-%d"),
+        pdf=True,
+    )
+
+
+def assessment_pdf(saved: SavedAssessment, permalink: str) -> bytes:
+    from weasyprint import HTML
+
+    # base_url None: the report has no external assets, so nothing is fetched while rendering.
+    return HTML(string=report_html(saved, permalink)).write_pdf()

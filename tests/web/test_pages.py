@@ -1,0 +1,249 @@
+"""Server-rendered pages without JavaScript: audience switch, Learn, Ask, symptom checker,
+calculators, the case form (every field of the Case format, inline errors), permalinks, PDF."""
+
+from __future__ import annotations
+
+import io
+import re
+import typing
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import BaseModel
+
+from mbcnav.case import Case
+from mbcnav.web.store import AssessmentStore
+
+CARE_TEAM_LINE = "supports, not replaces, your care team"
+PAGES = (
+    "/",
+    "/learn",
+    "/learn/kind/drug",
+    "/learn/paclitaxel",
+    "/ask?q=fatigue",
+    "/symptoms",
+    "/calculators",
+    "/calculators/crcl",
+    "/cases/new",
+    "/analytics",
+)
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_every_page_carries_the_care_team_line_and_a_skip_link(browser_client: TestClient, url: str) -> None:
+    response = browser_client.get(url)
+    assert response.status_code == 200
+    assert CARE_TEAM_LINE in response.text
+    assert 'href="#main"' in response.text and 'id="main"' in response.text
+    assert '<html lang="en">' in response.text
+
+
+def test_audience_switch_is_a_remembered_cookie(browser_client: TestClient) -> None:
+    public = browser_client.get("/learn/paclitaxel").text
+    assert "It goes into a vein through a drip" in public.split("<details>")[0]
+    response = browser_client.post(
+        "/audience", data={"audience": "clinician", "next": "/learn/paclitaxel"}, follow_redirects=False
+    )
+    assert response.status_code == 303 and response.headers["location"] == "/learn/paclitaxel"
+    clinician = browser_client.get("/learn/paclitaxel").text
+    main = clinician.split("<details>")[0]
+    assert "<strong>Label (MBC):</strong>" in main
+    assert "It goes into a vein through a drip" not in main
+    assert 'value="clinician" aria-pressed="true"' in clinician
+    browser_client.get("/audience", params={"audience": "public", "next": "/"})
+    assert (
+        "<strong>Label (MBC):</strong>"
+        not in browser_client.get("/learn/paclitaxel").text.split("<details>")[0]
+    )
+
+
+def test_audience_switch_refuses_open_redirects(browser_client: TestClient) -> None:
+    response = browser_client.post(
+        "/audience", data={"audience": "public", "next": "//evil.example/"}, follow_redirects=False
+    )
+    assert response.headers["location"] == "/"
+
+
+def test_learn_index_lists_every_kind_and_drug_page_shows_label_facts(browser_client: TestClient) -> None:
+    index = browser_client.get("/learn").text
+    for heading in ("Medicines", "Where it spreads", "Questions people ask", "Symptoms"):
+        assert heading in index
+    drug = browser_client.get("/learn/palbociclib").text
+    assert "Ibrance" in drug and "Checks while on it" in drug and "Serious side effects" in drug
+    assert 'href="https://' in drug  # sources are linked
+
+
+def test_unknown_page_is_html_404_for_browsers_and_problem_json_otherwise(
+    browser_client: TestClient, client: TestClient
+) -> None:
+    response = browser_client.get("/learn/no-such-page")
+    assert response.status_code == 404 and "text/html" in response.headers["content-type"]
+    assert CARE_TEAM_LINE in response.text
+    response = client.get("/learn/no-such-page")
+    assert response.status_code == 404 and response.headers["content-type"] == "application/problem+json"
+    assert browser_client.delete("/learn").status_code == 405
+
+
+def test_ask_page_shows_red_flags_before_answers(browser_client: TestClient) -> None:
+    text = browser_client.get("/ask", params={"q": "my back hurts and my legs feel weak"}).text
+    assert 'role="alert"' in text
+    assert text.index('role="alert"') < text.index("<h2>Answers</h2>")
+
+
+def test_symptom_checker_emergency_banner_says_what_to_do_now(browser_client: TestClient) -> None:
+    text = browser_client.post("/symptoms", data={"text": "my back hurts and my legs feel weak"}).text
+    banner = text[text.index('role="alert"') :]
+    assert "Spinal cord compression" in banner or "spinal cord" in banner.lower()
+    assert "emergency" in banner.lower() and "now" in banner
+
+
+def test_symptom_checker_lab_in_wrong_unit_is_an_inline_error(browser_client: TestClient) -> None:
+    response = browser_client.post("/symptoms", data={"text": "I feel hot", "labs.temp_c": "101.5"})
+    assert response.status_code == 422
+    assert re.search(r'id="err-labs.temp_c"><strong>labs.temp_c:</strong>[^<]*°C', response.text)
+    assert 'value="101.5"' in response.text
+
+
+def test_calculator_page_error_then_result(browser_client: TestClient) -> None:
+    response = browser_client.post("/calculators/bsa", data={"height_cm": "17", "weight_kg": "70"})
+    assert response.status_code == 422
+    assert 'id="err-height_cm"' in response.text and 'value="17"' in response.text
+    response = browser_client.post("/calculators/bsa", data={"height_cm": "170", "weight_kg": "70"})
+    assert response.status_code == 200 and "1.82" in response.text
+    assert "mosteller" in response.text.lower()
+
+
+def _leaf_fields(model: type[BaseModel], prefix: str = "") -> list[str]:
+    """Every leaf field of a model as the form names it (rows of lists get index 0)."""
+    names: list[str] = []
+    for name, info in model.model_fields.items():
+        annotation = info.annotation
+        if type(None) in typing.get_args(annotation):
+            annotation = next(a for a in typing.get_args(annotation) if a is not type(None))
+        inner = annotation
+        if typing.get_origin(inner) is tuple:
+            item = typing.get_args(inner)[0]
+            if isinstance(item, type) and issubclass(item, BaseModel):
+                names += _leaf_fields(item, f"{prefix}{name}.0.")
+                continue
+            names.append(f"{prefix}{name}")
+        elif isinstance(inner, type) and issubclass(inner, BaseModel):
+            names += _leaf_fields(inner, f"{prefix}{name}.")
+        else:
+            names.append(f"{prefix}{name}")
+    return names
+
+
+def test_case_form_has_every_field_of_the_case_format(browser_client: TestClient) -> None:
+    text = browser_client.get("/cases/new").text
+    missing = [name for name in _leaf_fields(Case) if f'name="{name}"' not in text]
+    assert missing == []
+    assert "Creatinine (mg/dL)" in text and "Weight (kg)" in text  # units in labels
+
+
+def test_case_form_error_names_the_field_and_keeps_values(browser_client: TestClient) -> None:
+    response = browser_client.post(
+        "/cases",
+        data={
+            "patient.age": "300",
+            "tumor.er_percent": "90",
+            "metastatic_sites": ["bone", "liver"],
+            "symptoms": "my hip aches",
+            "prior_treatment.0.drug": "letrozole",
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 422
+    assert re.search(r'id="err-patient.age"><strong>patient.age:</strong>', response.text)
+    assert 'name="patient.age" value="300"' in response.text
+    assert 'value="letrozole"' in response.text and "my hip aches</textarea>" in response.text
+    assert re.search(r'value="liver"\s+checked', response.text)
+
+
+def test_case_form_unknown_drug_in_a_row_is_named(browser_client: TestClient) -> None:
+    response = browser_client.post("/cases", data={"prior_treatment.1.drug": "letrozolle"})
+    assert response.status_code == 422
+    assert 'id="err-prior_treatment.1.drug"' in response.text and "letrozole" in response.text
+
+
+def _submit_valid(browser_client: TestClient) -> str:
+    response = browser_client.post(
+        "/cases",
+        data={
+            "id": "form-case",
+            "patient.age": "58",
+            "patient.sex": "F",
+            "patient.menopausal": "post",
+            "tumor.er_percent": "90",
+            "tumor.pr_percent": "40",
+            "tumor.her2_ihc": "1+",
+            "metastatic_sites": ["bone", "liver"],
+            "current_meds": "paroxetine\n",
+            "prior_treatment.0.drug": "letrozole",
+            "prior_treatment.0.setting": "adjuvant",
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text[:2000]
+    return response.headers["location"]
+
+
+def test_case_result_has_both_voices_and_a_permalink(browser_client: TestClient) -> None:
+    location = _submit_valid(browser_client)
+    text = browser_client.get(location).text
+    assert text.index("Summary in plain words") < text.index("Detail for the care team")
+    assert "HR+/HER2-" in text and "Sources" in text
+    assert location in text  # the permalink is printed
+    case = browser_client.get(f"{location}/case.json").json()
+    assert case["patient"]["age"] == 58 and case["current_meds"] == ["paroxetine"]
+
+
+def test_case_pdf_report_public_first_then_clinician(browser_client: TestClient) -> None:
+    from pypdf import PdfReader
+
+    location = _submit_valid(browser_client)
+    response = browser_client.get(f"{location}/report.pdf")
+    assert response.headers["content-type"] == "application/pdf"
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert (
+        text.index("Summary in plain words") < text.index("Detail for the care team") < text.index("Sources")
+    )
+    assert "supports, not replaces, your care team" in text
+    assert re.search(r"Date: \d{4}-\d{2}-\d{2}", text)
+
+
+def test_case_upload_json_and_malformed_upload(browser_client: TestClient, hr_case: dict[str, Any]) -> None:
+    import orjson
+
+    files = {"case_file": ("case.json", orjson.dumps(hr_case), "application/json")}
+    response = browser_client.post("/cases", files=files, follow_redirects=False)
+    assert response.status_code == 303
+    files = {"case_file": ("case.json", b"{not json", "application/json")}
+    response = browser_client.post("/cases", files=files)
+    assert response.status_code == 422 and 'id="err-case_file"' in response.text
+    bad = {**hr_case, "labs": {"calcium_mg_dl": 2.5}}
+    files = {"case_file": ("case.json", orjson.dumps(bad), "application/json")}
+    response = browser_client.post("/cases", files=files)
+    assert response.status_code == 422 and 'id="err-labs.calcium_mg_dl"' in response.text
+
+
+def test_unknown_permalink_is_404(browser_client: TestClient) -> None:
+    assert browser_client.get("/cases/AAAAAAAAAAAAAAAAAAAAAA").status_code == 404
+    assert browser_client.get("/cases/../etc").status_code == 404
+
+
+def test_analytics_medians_logrank_and_svg(browser_client: TestClient) -> None:
+    text = browser_client.get("/analytics", params={"dataset": "gbsg2", "by": "horTh"}).text
+    assert "horTh=yes" in text and "Log-rank test" in text
+    svg = browser_client.get("/analytics/km.svg", params={"dataset": "gbsg2", "by": "horTh"})
+    assert svg.headers["content-type"] == "image/svg+xml" and b"<svg" in svg.content
+    assert browser_client.get("/analytics", params={"by": "no_such_column"}).status_code == 404
+
+
+def test_store_round_trip(tmp_path: Any) -> None:
+    store = AssessmentStore(f"sqlite:///{tmp_path / 'x.db'}")
+    saved = store.save({"id": "a"}, {"subtype": "TNBC"})
+    again = store.get(saved.id)
+    assert again is not None and again.case == {"id": "a"} and again.assessment == {"subtype": "TNBC"}
+    assert store.get("missing") is None
