@@ -135,3 +135,19 @@ def test_cli_import_malformed_bundle_is_exit_2_with_the_element(tmp_path: Path) 
     proc = run("import", str(path))
     assert proc.returncode == 2
     assert "Observation/cr: valueQuantity.value" in proc.stderr
+
+
+def test_cli_assess_fhir_gives_the_assessment_json_and_notes_on_stderr() -> None:
+    proc = run("assess", "--fhir", str(FIXTURES / "mcode-ctm-app_TrialMatching_Patient01.json"), "--json")
+    assert proc.returncode == 0, proc.stderr
+    assessment = Assessment.model_validate(json.loads(proc.stdout))
+    assert assessment.case_id == "mCODETrialMatchingPatientExample01"
+    assert assessment.stage == "IV"
+    assert assessment.subtype == "HR+/HER2-"  # from the reported ER-positive / HER2-negative calls
+    assert "FHIR import notes" in proc.stderr
+
+
+def test_cli_assess_needs_exactly_one_input() -> None:
+    proc = run("assess")
+    assert proc.returncode == 2
+    assert "--fhir" in proc.stderr and "Traceback" not in proc.stderr

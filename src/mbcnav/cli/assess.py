@@ -27,14 +27,6 @@ class CaseInputError(MbcnavError):
     """The case file cannot be read, is not JSON / JSON Lines, or a case in it is invalid."""
 
 
-class _Located(Exception):
-    """Carries the dotted field of the first problem (kept as the error's cause for callers)."""
-
-    def __init__(self, field: str | None) -> None:
-        super().__init__(field or "")
-        self.field = field
-
-
 def read_cases(text: str, source: str = "input") -> tuple[list[Case], str]:
     """Parse and validate every case; returns (cases, format: single|list|lines).
 
@@ -71,9 +63,8 @@ def read_cases(text: str, source: str = "input") -> tuple[list[Case], str]:
             text = "; ".join(
                 f"{prefix}{loc}: {msg}" if loc else f"{prefix}{msg}" for loc, msg in exc.problems
             )
-            first = exc.problems[0][0] if exc.problems else None
-            # One line naming the case and the field (the error's own str would repeat the field).
-            raise CaseInputError(text, field=None) from _Located(first)
+            # One line naming the case and the field; the field itself is already in the text.
+            raise CaseInputError(text) from None
     if not cases:
         raise CaseInputError(f"{source}: no case found")
     return cases, fmt
@@ -171,14 +162,30 @@ def render(assessment: Assessment, audience: Audience) -> None:
 def register(app: typer.Typer) -> None:
     @app.command("assess")
     def assess_command(
-        case_file: str = typer.Argument(..., help="Case JSON file, a JSON list, JSON Lines, or - for stdin."),
+        case_file: str = typer.Argument(
+            None, help="Case JSON file, a JSON list, JSON Lines, or - for stdin."
+        ),
         as_json: bool = typer.Option(False, "--json", help="Print the JSON Assessment(s)."),
         audience: Audience = typer.Option(Audience.public, "--audience", help="Voice of the report."),
+        fhir: Path = typer.Option(
+            None, "--fhir", help="Read the case from a FHIR R4/mCODE Bundle, NDJSON file or folder."
+        ),
+        verbose: bool = typer.Option(False, "--verbose", "-v", help="With --fhir: show every import note."),
     ) -> None:
         """Assess a case: red flags, subtype, missing tests, ranked options with safety checks."""
         from mbcnav.reasoning.assess import assess
 
-        cases, fmt = read_cases(_read_source(case_file), source=case_file)
+        if (case_file is None) == (fhir is None):
+            raise CaseInputError("give either a case file (or - for stdin) or --fhir BUNDLE, not both")
+        if fhir is not None:
+            from mbcnav.cli.interop import print_import_notes
+            from mbcnav.interop.fhir import case_from_fhir_path
+
+            imported = case_from_fhir_path(fhir)
+            print_import_notes(imported.import_notes, verbose=verbose)  # to stderr: stdout stays JSON
+            cases, fmt = [imported.case], "single"
+        else:
+            cases, fmt = read_cases(_read_source(case_file), source=case_file)
         results = [assess(case) for case in cases]  # everything computed before anything is printed
         if as_json:
             dumped = [r.model_dump(mode="json") for r in results]
