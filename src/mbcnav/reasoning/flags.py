@@ -381,6 +381,9 @@ def case_flags(case: Any, subtype_result: Any, triage_result: Any) -> frozenset[
     codes = red_flag_codes(triage_result)
     for code in codes:
         add(f"rf:{code}")
+    for red_flag in _attr(triage_result, "red_flags") or ():
+        # The level too, so a rule can treat "back pain alone" (urgent) apart from cord signs.
+        add(f"rf:{_attr(red_flag, 'code')}:{_attr(red_flag, 'urgency')}")
     if "visceral_crisis" in codes or "liver_failure" in codes:
         add("visceral_crisis")
     if not _NEURO_FLAGS.isdisjoint(codes):

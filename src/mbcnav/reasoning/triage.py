@@ -605,8 +605,9 @@ def _sites(concepts: tuple[str, ...]) -> tuple[SuspectedSite, ...]:
 def _red_flag(code: str, urgency: str, rationale: str, extra_sources: tuple[str, ...]) -> RedFlag:
     """One red flag in both voices (cached: the same finding recurs across many cases)."""
     spec = lexicon().codes[code]
-    public = spec["public"]
+    public, clinician = spec["public"], spec["clinician"]
     if URGENCY_ORDER[urgency] > URGENCY_ORDER[spec["urgency"]]:
+        clinician = spec.get(f"clinician_{urgency}") or clinician
         # Raised below the code's own level (e.g. back pain alone): the text must not say
         # "emergency" while the urgency says "call today", but it still says when to escalate.
         public = spec.get(f"public_{urgency}") or (
@@ -617,7 +618,7 @@ def _red_flag(code: str, urgency: str, rationale: str, extra_sources: tuple[str,
         code=code,
         urgency=urgency,
         public=public,
-        clinician=spec["clinician"],  # type: ignore[arg-type]
+        clinician=clinician,
         sources=tuple(dict.fromkeys([*spec["sources"], *extra_sources])),
         rationale=rationale,
         title=spec["title"],
@@ -625,14 +626,18 @@ def _red_flag(code: str, urgency: str, rationale: str, extra_sources: tuple[str,
 
 
 @functools.lru_cache(maxsize=4096)
-def _advice(urgency: str, first_code: str | None, first_public: str | None = None) -> Advice:
+def _advice(
+    urgency: str, first_code: str | None, first_public: str | None = None, first_clinician: str | None = None
+) -> Advice:
     lex = lexicon()
     advice = lex.advice[urgency]
     public_advice, clinician_advice = advice["public"], advice["clinician"]
     if first_code is not None:
         spec = lex.codes[first_code]
         public_advice = f"{first_public or spec['public']} {public_advice}"
-        clinician_advice = f"{clinician_advice} First: {spec['title'].lower()} - {spec['clinician']}"
+        clinician_advice = (
+            f"{clinician_advice} First: {spec['title'].lower()} - {first_clinician or spec['clinician']}"
+        )
     return Advice(public=public_advice, clinician=clinician_advice)
 
 
@@ -654,7 +659,12 @@ def _result(text: str, found: _Found, flags: _Flags) -> TriageResult:
         urgency=urgency,
         red_flags=tuple(red),
         suspected_sites=_sites(tuple(found.present)),
-        advice=_advice(urgency, red[0].code if red else None, red[0].public if red else None),
+        advice=_advice(
+            urgency,
+            red[0].code if red else None,
+            red[0].public if red else None,
+            red[0].clinician if red else None,
+        ),
         matched=matched,
         negated=negated,
         rationale=rationale,
