@@ -10,6 +10,7 @@ import pytest
 import typer
 import yaml
 
+from mbcnav.assessment import RED_FLAG_CODES
 from mbcnav.cli import app
 from mbcnav.knowledge.loader import load_knowledge_base
 from mbcnav.knowledge.readability import MAX_PUBLIC_GRADE, reading_grade
@@ -17,28 +18,7 @@ from mbcnav.reasoning.calculators import CALCULATORS
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-CASE_FORMAT_RED_FLAGS = [
-    "spinal_cord_compression",
-    "hypercalcemia",
-    "raised_icp",
-    "seizure",
-    "febrile_neutropenia",
-    "pathologic_fracture_risk",
-    "visceral_crisis",
-    "svc_syndrome",
-    "liver_failure",
-    "leptomeningeal_disease",
-    "pleural_effusion",
-    "pericardial_effusion",
-    "focal_neurologic_deficit",
-    "bowel_obstruction",
-    "pulmonary_embolism",
-    "heart_failure",
-    "pneumonitis",
-    "severe_diarrhea_dehydration",
-    "hyperglycemia_crisis",
-    "arrhythmia_qt_prolongation",
-]
+CASE_FORMAT_RED_FLAGS = RED_FLAG_CODES
 RED_FLAGS = yaml.safe_load((ROOT / "src/mbcnav/reasoning/rules/red_flags.yaml").read_text(encoding="utf-8"))[
     "codes"
 ]

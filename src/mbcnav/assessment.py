@@ -14,6 +14,30 @@ from pydantic import BaseModel, ConfigDict, Field
 Urgency = Literal["emergency", "urgent", "routine"]
 URGENCY_ORDER: dict[str, int] = {"emergency": 0, "urgent": 1, "routine": 2}
 
+#: Red-flag codes of the public contract (docs/case-format.md); the engine may add codes, never rename.
+RED_FLAG_CODES: tuple[str, ...] = (
+    "spinal_cord_compression",
+    "hypercalcemia",
+    "raised_icp",
+    "seizure",
+    "febrile_neutropenia",
+    "pathologic_fracture_risk",
+    "visceral_crisis",
+    "svc_syndrome",
+    "liver_failure",
+    "leptomeningeal_disease",
+    "pleural_effusion",
+    "pericardial_effusion",
+    "focal_neurologic_deficit",
+    "bowel_obstruction",
+    "pulmonary_embolism",
+    "heart_failure",
+    "pneumonitis",
+    "severe_diarrhea_dehydration",
+    "hyperglycemia_crisis",
+    "arrhythmia_qt_prolongation",
+)
+
 
 class _Out(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)

@@ -11,18 +11,13 @@ import re
 
 import pytest
 
+from mbcnav.assessment import RED_FLAG_CODES
 from mbcnav.knowledge.loader import DATA_DIR, read_all
 from mbcnav.knowledge.readability import MAX_PUBLIC_GRADE, reading_grade
 from mbcnav.knowledge.schema import Faq, Symptom
 
 #: Red-flag codes of the public contract (shared/design/case-format.md, "Red-flag codes").
-CASE_FORMAT_RED_FLAGS: frozenset[str] = frozenset({
-    "spinal_cord_compression", "hypercalcemia", "raised_icp", "seizure", "febrile_neutropenia",
-    "pathologic_fracture_risk", "visceral_crisis", "svc_syndrome", "liver_failure",
-    "leptomeningeal_disease", "pleural_effusion", "pericardial_effusion", "focal_neurologic_deficit",
-    "bowel_obstruction", "pulmonary_embolism", "heart_failure", "pneumonitis",
-    "severe_diarrhea_dehydration", "hyperglycemia_crisis", "arrhythmia_qt_prolongation",
-})
+CASE_FORMAT_RED_FLAGS: frozenset[str] = frozenset(RED_FLAG_CODES)
 
 MY_FILES = ("symptoms.yaml", "faqs.yaml")
 

@@ -4,32 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from mbcnav.assessment import RED_FLAG_CODES as CONTRACT_RED_FLAGS
 from mbcnav.assessment import URGENCY_ORDER
 from mbcnav.case import Labs, parse_case
 from mbcnav.reasoning.triage import lexicon, triage, triage_case
 
-RED_FLAG_CODES = [
-    "spinal_cord_compression",
-    "hypercalcemia",
-    "raised_icp",
-    "seizure",
-    "febrile_neutropenia",
-    "pathologic_fracture_risk",
-    "visceral_crisis",
-    "svc_syndrome",
-    "liver_failure",
-    "leptomeningeal_disease",
-    "pleural_effusion",
-    "pericardial_effusion",
-    "focal_neurologic_deficit",
-    "bowel_obstruction",
-    "pulmonary_embolism",
-    "heart_failure",
-    "pneumonitis",
-    "severe_diarrhea_dehydration",
-    "hyperglycemia_crisis",
-    "arrhythmia_qt_prolongation",
-]
+RED_FLAG_CODES = list(CONTRACT_RED_FLAGS)
 
 # (text, red-flag code expected, minimum urgency)
 PHRASINGS = [

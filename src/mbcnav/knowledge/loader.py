@@ -8,6 +8,7 @@ The loaded base is cached per process, so rules and renderers never pay for pars
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -43,31 +44,12 @@ def _describe(exc: ValidationError) -> str:
     )
 
 
-def read_all(data_dir: Path = DATA_DIR) -> tuple[KnowledgeBase, list[str]]:
-    """Read every file, returning the base built from the valid rows plus every problem found."""
-    problems: list[str] = []
-    sources: dict[str, Source] = {}
-    items: list[Any] = []
-    origins: dict[str, str] = {}
-    source_files = sorted((data_dir / "sources").glob("*.yaml"))
-    item_files = sorted(p for p in data_dir.rglob("*.yaml") if p.parent.name != "sources")
-    for path in source_files:
-        try:
-            rows = _read_yaml_list(path)
-        except LoadProblem as exc:
-            problems.append(str(exc))
-            continue
-        for n, row in enumerate(rows):
-            try:
-                source = Source.model_validate(row)
-            except ValidationError as exc:
-                problems.append(f"{path.name}: source #{n + 1} ({row.get('id', '?')}): {_describe(exc)}")
-                continue
-            if source.id in sources:
-                problems.append(f"{path.name}: duplicate source id '{source.id}'")
-                continue
-            sources[source.id] = source
-    for path in item_files:
+def _read_rows(
+    files: list[Path], data_dir: Path, validate: Callable[[Any], Any], label: str, problems: list[str]
+) -> dict[str, tuple[Any, str]]:
+    """Validate every row of every file; the first row with an id wins, later ones are reported."""
+    found: dict[str, tuple[Any, str]] = {}
+    for path in files:
         rel = str(path.relative_to(data_dir))
         try:
             rows = _read_yaml_list(path)
@@ -76,16 +58,29 @@ def read_all(data_dir: Path = DATA_DIR) -> tuple[KnowledgeBase, list[str]]:
             continue
         for n, row in enumerate(rows):
             try:
-                item = _ITEM.validate_python(row)
+                value = validate(row)
             except ValidationError as exc:
-                problems.append(f"{rel}: item #{n + 1} ({row.get('id', '?')}): {_describe(exc)}")
+                problems.append(f"{rel}: {label} #{n + 1} ({row.get('id', '?')}): {_describe(exc)}")
                 continue
-            if item.id in origins:
-                problems.append(f"{rel}: duplicate item id '{item.id}' (first in {origins[item.id]})")
+            if value.id in found:
+                problems.append(f"{rel}: duplicate {label} id '{value.id}' (first in {found[value.id][1]})")
                 continue
-            origins[item.id] = rel
-            items.append(item)
-    kb = KnowledgeBase(items=tuple(items), sources=sources, origins=origins)
+            found[value.id] = (value, rel)
+    return found
+
+
+def read_all(data_dir: Path = DATA_DIR) -> tuple[KnowledgeBase, list[str]]:
+    """Read every file, returning the base built from the valid rows plus every problem found."""
+    problems: list[str] = []
+    source_files = sorted((data_dir / "sources").glob("*.yaml"))
+    item_files = sorted(p for p in data_dir.rglob("*.yaml") if p.parent.name != "sources")
+    sources = _read_rows(source_files, data_dir, Source.model_validate, "source", problems)
+    items = _read_rows(item_files, data_dir, _ITEM.validate_python, "item", problems)
+    kb = KnowledgeBase(
+        items=tuple(item for item, _ in items.values()),
+        sources={sid: source for sid, (source, _) in sources.items()},
+        origins={iid: origin for iid, (_, origin) in items.items()},
+    )
     return kb, problems
 
 
