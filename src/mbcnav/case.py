@@ -14,12 +14,13 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
     ValidationError,
-    ValidationInfo,
     field_validator,
     model_validator,
 )
 
+from mbcnav.drugnames import known_generic, resolve_drug
 from mbcnav.errors import CaseValidationError, UnknownDrugError
 
 SiteCode = Literal[
@@ -34,10 +35,11 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
-def _drug(value: str, info: ValidationInfo) -> str:
+def _drug(value: str) -> str:
     """Resolve a generic or brand name; unknown names are errors (no silent guessing)."""
-    from mbcnav.drugnames import resolve_drug  # late import: the name index loads data files
-
+    generic = known_generic(value)
+    if generic is not None:
+        return generic
     try:
         return resolve_drug(value)
     except UnknownDrugError as exc:
@@ -91,6 +93,8 @@ class Tumor(_Strict):
 
     @model_validator(mode="after")
     def _calls_match_numbers(self) -> Tumor:
+        if self.er_status is None and self.pr_status is None:
+            return self
         for marker in ("er", "pr"):
             percent = getattr(self, f"{marker}_percent")
             status = getattr(self, f"{marker}_status")
@@ -139,20 +143,43 @@ class Labs(_Strict):
     spo2_percent: float | None = Field(None, ge=30, le=100, description="Oxygen saturation, %")
     peripheral_blasts_percent: float | None = Field(None, ge=0, le=100, description="Blasts, %")
 
-    @model_validator(mode="before")
+    @model_validator(mode="wrap")
     @classmethod
-    def _catch_other_units(cls, data: Any) -> Any:
-        """Values that only make sense in another unit get a message naming the unit we want."""
-        if not isinstance(data, dict):
-            return data
-        problems: list[str] = []
-        for field, test, message in _UNIT_TRAPS:
-            value = data.get(field)
-            if isinstance(value, int | float) and not isinstance(value, bool) and test(value):
-                problems.append(f"{field}: {message}")
-        if problems:
-            raise ValueError("; ".join(problems))
-        return data
+    def _catch_other_units(cls, data: Any, handler: ModelWrapValidatorHandler[Labs]) -> Labs:
+        """Values that only make sense in another unit get a message naming the unit we want.
+
+        The unit message replaces the range errors, as if it were checked first. Most trap ranges lie
+        outside the field's valid range, so those traps can only fire when validation fails; on success
+        only the traps inside the valid range are checked, which keeps the common path short.
+        """
+        try:
+            labs = handler(data)
+        except ValidationError:
+            if isinstance(data, dict):
+                _raise_unit_traps(data, _UNIT_TRAPS)
+            raise
+        # A cheap screen on the validated numbers (a superset of those two traps' ranges);
+        # _raise_unit_traps then judges the raw input exactly as the traps say.
+        anc, platelets = labs.anc_per_ul, labs.platelets_per_ul
+        if ((anc is not None and anc < 30) or (platelets is not None and platelets < 2000)) and isinstance(
+            data, dict
+        ):
+            _raise_unit_traps(data, _IN_RANGE_TRAPS)
+        return labs
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _raise_unit_traps(data: dict[Any, Any], traps: tuple[tuple[str, Any, str], ...]) -> None:
+    problems: list[str] = []
+    for field, test, message in traps:
+        value = data.get(field)
+        if _is_number(value) and test(value):
+            problems.append(f"{field}: {message}")
+    if problems:
+        raise ValueError("; ".join(problems))
 
 
 _UNIT_TRAPS: tuple[tuple[str, Any, str], ...] = (
@@ -176,6 +203,10 @@ _UNIT_TRAPS: tuple[tuple[str, Any, str], ...] = (
     ("lvef_percent", lambda v: 0 < v < 1, "looks like a fraction; give a percent (0.55 = 55)"),
     ("qtcf_ms", lambda v: 0 < v < 1, "looks like seconds; give milliseconds (0.45 s = 450 ms)"),
 )
+#: traps whose range overlaps the field's valid range (the others fail range validation anyway, so
+#: Labs checks them only then); tests/reasoning/test_case_validation.py checks that no other trap
+#: overlaps its field's range and that Labs._catch_other_units screens these two with bounds that cover them
+_IN_RANGE_TRAPS = tuple(trap for trap in _UNIT_TRAPS if trap[0] in ("anc_per_ul", "platelets_per_ul"))
 
 
 class StoppedFor(_Strict):
@@ -234,21 +265,29 @@ class BoneLesion(_Strict):
     pain: Literal["mild", "moderate", "functional"]
 
 
+# Absent sections share one empty, frozen instance: building a fresh one per case ran a full
+# validation each time (a default factory's result is not validated, and frozen models cannot change).
+_NO_PATIENT = Patient()
+_NO_TUMOR = Tumor()
+_NO_LABS = Labs()
+_NO_PHARMACOGENOMICS = Pharmacogenomics()
+
+
 class Case(_Strict):
     id: str | None = Field(None, max_length=200)
-    patient: Patient = Field(default_factory=Patient)
-    tumor: Tumor = Field(default_factory=Tumor)
+    patient: Patient = Field(default_factory=lambda: _NO_PATIENT)
+    tumor: Tumor = Field(default_factory=lambda: _NO_TUMOR)
     metastatic_sites: tuple[SiteCode, ...] = ()
     brain_mets_count: int | None = Field(None, ge=0, le=1000)
     symptoms: tuple[Annotated[str, Field(max_length=2000)], ...] = ()
-    labs: Labs = Field(default_factory=Labs)
+    labs: Labs = Field(default_factory=lambda: _NO_LABS)
     prior_treatment: tuple[PriorTreatment, ...] = ()
     cumulative_doxorubicin_mg_m2: float | None = Field(None, ge=0, le=3000)
     current_meds: tuple[DrugName, ...] = ()
     current_treatment: tuple[CurrentTreatment, ...] = ()
     proposed_treatment: tuple[ProposedTreatment, ...] = ()
     line: int | None = Field(None, ge=1, le=20, description="Line of therapy in the metastatic setting")
-    pharmacogenomics: Pharmacogenomics = Field(default_factory=Pharmacogenomics)
+    pharmacogenomics: Pharmacogenomics = Field(default_factory=lambda: _NO_PHARMACOGENOMICS)
     allergies: tuple[Allergy, ...] = ()
     comorbidities: tuple[Annotated[str, Field(min_length=1, max_length=120)], ...] = ()
     bone_lesions: tuple[BoneLesion, ...] = ()
@@ -256,21 +295,21 @@ class Case(_Strict):
 
     @field_validator("current_meds", mode="after")
     @classmethod
-    def _resolve_meds(cls, values: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
-        return tuple(_drug(value, info) for value in values)
+    def _resolve_meds(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple([_drug(value) for value in values]) if values else values
 
     @field_validator("comorbidities", mode="after")
     @classmethod
     def _normalise_comorbidities(cls, values: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(v.strip().lower().replace(" ", "_").replace("-", "_") for v in values)
 
-    @field_validator("metastatic_sites", mode="after")
-    @classmethod
-    def _unique_sites(cls, values: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(values))
-
     @model_validator(mode="after")
     def _consistent(self) -> Case:
+        sites = self.metastatic_sites
+        if len(sites) > 1 and len(set(sites)) < len(sites):
+            # Repeated sites count once. Done here rather than in a field validator of its own, which
+            # cost a call on every case; the model is not yet handed out, so setting the field is safe.
+            self.__dict__["metastatic_sites"] = tuple(dict.fromkeys(sites))
         if self.brain_mets_count and "brain" not in self.metastatic_sites:
             raise ValueError("brain_mets_count is above 0 but 'brain' is not in metastatic_sites")
         if self.patient.sex == "M" and self.patient.pregnant:
@@ -287,7 +326,8 @@ def parse_case(data: Any) -> Case:
     if not isinstance(data, dict):
         raise CaseValidationError([("", "a case must be a JSON object")])
     try:
-        return Case.model_validate(data)
+        # The validator itself: Case.model_validate only adds argument checks that do not apply here.
+        return Case.__pydantic_validator__.validate_python(data)
     except ValidationError as exc:
         problems: list[tuple[str, str]] = []
         for err in exc.errors(include_url=False):

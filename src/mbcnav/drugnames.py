@@ -18,10 +18,12 @@ from mbcnav.errors import UnknownDrugError
 
 COMEDICATIONS_FILE = Path(__file__).parent / "reasoning" / "rules" / "comedications.yaml"
 
+_SPACES = re.compile(r"[\s_]+")
+
 
 def normalise(name: str) -> str:
     text = name.strip().lower().replace("®", "").replace("™", "")
-    return re.sub(r"[\s_]+", " ", text)
+    return _SPACES.sub(" ", text)
 
 
 @functools.cache
@@ -44,14 +46,22 @@ def name_index() -> dict[str, str]:
 
 def resolve_drug(name: str) -> str:
     """Generic name for a generic, brand or alias. Raises UnknownDrugError with suggestions."""
+    generic = known_generic(name)
+    if generic is not None:
+        return generic
     index = name_index()
     key = normalise(name)
-    if key in index:
-        return index[key]
     close = difflib.get_close_matches(key, list(index), n=4, cutoff=0.75)
     suggestions = list(dict.fromkeys(index[c] if c == index[c] else f"{c} ({index[c]})" for c in close))
     raise UnknownDrugError(name, suggestions)
 
 
+@functools.lru_cache(maxsize=4096)
+def known_generic(name: str) -> str | None:
+    """Generic name for a known name, else None. Cached by the raw string: cases repeat the same few
+    dozen names, and the index never changes within a process."""
+    return name_index().get(normalise(name))
+
+
 def is_known_drug(name: str) -> bool:
-    return normalise(name) in name_index()
+    return known_generic(name) is not None

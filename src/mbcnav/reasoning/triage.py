@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict
 
 from mbcnav.assessment import URGENCY_ORDER, RedFlag, Urgency
 from mbcnav.case import Case, Labs
+from mbcnav.reasoning.calculators import _corrected_ca, _mirels_points
 
 RULES_DIR = Path(__file__).parent / "rules"
 
@@ -163,6 +164,8 @@ class _Lexicon:
     kb_sources: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: concept -> (rule index, group) pairs whose group mentions the concept
     rules_by_concept: dict[str, list[tuple[int, frozenset[str]]]] = field(default_factory=dict)
+    #: labs thresholds as floats, read once (every case consults several)
+    lab_values: dict[str, float] = field(default_factory=dict)
 
 
 def _read(name: str) -> dict[str, Any]:
@@ -263,6 +266,7 @@ def lexicon() -> _Lexicon:
         site_sources=tuple(lex["site_sources"]),
         kb_sources=kb_sources,
         rules_by_concept=rules_by_concept,
+        lab_values={name: float(spec["value"]) for name, spec in lex["labs"].items()},
     )
 
 
@@ -420,9 +424,20 @@ class _Flags:
 
 
 def _apply_word_rules(found: _Found, flags: _Flags) -> None:
+    if found.present:
+        for code, urgency, why, sources in _word_rule_hits(tuple(found.present.items())):
+            flags.add(code, urgency, why, sources)
+
+
+@functools.lru_cache(maxsize=8192)
+def _word_rule_hits(
+    present_items: tuple[tuple[str, str], ...],
+) -> tuple[tuple[str, str, str, tuple[str, ...]], ...]:
+    """The word rules that fire, in order; cached because the same findings recur across many cases."""
     lex = lexicon()
-    present = found.present
+    present = dict(present_items)
     fired: set[int] = set()
+    hits: list[tuple[str, str, str, tuple[str, ...]]] = []
     for concept in present:
         for r_idx, group in lex.rules_by_concept.get(concept, ()):
             if r_idx in fired or not group <= present.keys():
@@ -430,11 +445,8 @@ def _apply_word_rules(found: _Found, flags: _Flags) -> None:
             fired.add(r_idx)
             rule = lex.rules[r_idx]
             why = " + ".join(f"'{present[c]}' ({lex.concepts[c]['label']})" for c in sorted(group))
-            flags.add(rule.code, rule.urgency, why, lex.kb_sources.get(next(iter(group)), ()))
-
-
-def _lab(name: str) -> float:
-    return float(lexicon().labs[name]["value"])
+            hits.append((rule.code, rule.urgency, why, tuple(lex.kb_sources.get(next(iter(group)), ()))))
+    return tuple(hits)
 
 
 def _lab_sources(name: str) -> list[str]:
@@ -445,38 +457,33 @@ def _apply_labs(labs: Labs | None, found: _Found, flags: _Flags, on_myelosuppres
     if labs is None:
         return
     present = found.present
+    lab = lexicon().lab_values
     # Hypercalcemia: albumin-corrected when albumin is known.
     if labs.calcium_mg_dl is not None:
-        from mbcnav.reasoning.calculators import _corrected_ca
-
-        if labs.albumin_g_dl is not None:
-            ca = _corrected_ca(labs.calcium_mg_dl, labs.albumin_g_dl)
-            what = f"corrected calcium {ca:.1f} mg/dL"
-        else:
-            ca = labs.calcium_mg_dl
-            what = f"calcium {ca:.1f} mg/dL (albumin not given, so not corrected)"
-        if ca >= _lab("calcium_urgent_mg_dl"):
-            severe = ca > _lab("calcium_emergency_mg_dl") or "confusion" in present or "drowsiness" in present
+        corrected = labs.albumin_g_dl is not None
+        ca = _corrected_ca(labs.calcium_mg_dl, labs.albumin_g_dl) if corrected else labs.calcium_mg_dl
+        if ca >= lab["calcium_urgent_mg_dl"]:
+            severe = ca > lab["calcium_emergency_mg_dl"] or "confusion" in present or "drowsiness" in present
             flags.add(
                 "hypercalcemia",
                 "emergency" if severe else "urgent",
-                what,
+                f"corrected calcium {ca:.1f} mg/dL"
+                if corrected
+                else f"calcium {ca:.1f} mg/dL (albumin not given, so not corrected)",
                 _lab_sources("calcium_urgent_mg_dl"),
             )
     # Febrile neutropenia: temperature + ANC, or fever while on myelosuppressive treatment.
-    fever_c = _lab("fever_c")
-    febrile = (labs.temp_c is not None and labs.temp_c >= fever_c) or "fever" in present
-    fever_what = (
-        f"temperature {labs.temp_c:g} °C"
-        if labs.temp_c is not None and labs.temp_c >= fever_c
-        else ("fever reported")
-    )
+    temp_c = labs.temp_c
+    hot = temp_c is not None and temp_c >= lab["fever_c"]
+    febrile = hot or "fever" in present
+    # Only worded when a flag uses it (most cases have no fever).
+    fever_what = (f"temperature {temp_c:g} °C" if hot else "fever reported") if febrile else ""
     if febrile and labs.anc_per_ul is not None:
-        if labs.anc_per_ul < _lab("anc_neutropenia_per_ul"):
+        if labs.anc_per_ul < lab["anc_neutropenia_per_ul"]:
             flags.add(
                 "febrile_neutropenia", "emergency", f"{fever_what} with ANC {labs.anc_per_ul:g}/µL (< 500)"
             )
-        elif labs.anc_per_ul < _lab("anc_expected_fall_per_ul"):
+        elif labs.anc_per_ul < lab["anc_expected_fall_per_ul"]:
             flags.add(
                 "febrile_neutropenia",
                 "emergency",
@@ -486,45 +493,45 @@ def _apply_labs(labs: Labs | None, found: _Found, flags: _Flags, on_myelosuppres
         flags.add(
             "febrile_neutropenia", "emergency", f"{fever_what} while on chemotherapy or a CDK4/6 inhibitor"
         )
-    elif labs.temp_c is not None and labs.temp_c >= fever_c and labs.anc_per_ul is None:
+    elif hot and labs.anc_per_ul is None:
         flags.add("febrile_neutropenia", "urgent", f"{fever_what}; neutrophil count not known")
     # Liver failure from labs.
-    uln = _lab("bilirubin_uln_mg_dl")
+    uln = lab["bilirubin_uln_mg_dl"]
     bili = labs.bilirubin_mg_dl
-    if labs.inr is not None and labs.inr >= _lab("liver_failure_inr"):
+    if labs.inr is not None and labs.inr >= lab["liver_failure_inr"]:
         encephalopathy = "confusion" in present or "drowsiness" in present
-        if encephalopathy or (bili is not None and bili >= _lab("liver_failure_bilirubin_x_uln") * uln):
+        if encephalopathy or (bili is not None and bili >= lab["liver_failure_bilirubin_x_uln"] * uln):
             detail = f"INR {labs.inr:g}" + (f", bilirubin {bili:g} mg/dL" if bili is not None else "")
             if encephalopathy:
                 detail += " with confusion or drowsiness"
             flags.add("liver_failure", "emergency", detail, _lab_sources("liver_failure_inr"))
-    if bili is not None and bili >= _lab("liver_failure_bilirubin_x_uln") * uln and "jaundice" not in present:
+    if bili is not None and bili >= lab["liver_failure_bilirubin_x_uln"] * uln and "jaundice" not in present:
         flags.add("liver_failure", "urgent", f"bilirubin {bili:g} mg/dL (>= 3x ULN)")
-    if labs.glucose_mg_dl is not None and labs.glucose_mg_dl > _lab("glucose_emergency_mg_dl"):
+    if labs.glucose_mg_dl is not None and labs.glucose_mg_dl > lab["glucose_emergency_mg_dl"]:
         flags.add("hyperglycemia_crisis", "emergency", f"glucose {labs.glucose_mg_dl:g} mg/dL (> 500)")
-    if labs.qtcf_ms is not None and labs.qtcf_ms > _lab("qtcf_ms"):
+    if labs.qtcf_ms is not None and labs.qtcf_ms > lab["qtcf_ms"]:
         faint = "syncope" in present or "palpitations" in present
         flags.add(
             "arrhythmia_qt_prolongation",
             "emergency" if faint else "urgent",
             f"QTcF {labs.qtcf_ms:g} ms (> 500)",
         )
-    if labs.spo2_percent is not None and labs.spo2_percent < _lab("spo2_emergency_percent"):
+    if labs.spo2_percent is not None and labs.spo2_percent < lab["spo2_emergency_percent"]:
         flags.add("hypoxemia", "emergency", f"SpO2 {labs.spo2_percent:g}% (< 90%)")
 
 
 def _apply_case(case: Case, found: _Found, flags: _Flags) -> None:
     lex = lexicon()
+    lab = lex.lab_values
     present = found.present
     labs = case.labs
-    sites = set(case.metastatic_sites)
-    drugs = {t.drug for t in case.current_treatment}
-    uln = _lab("bilirubin_uln_mg_dl")
+    sites = case.metastatic_sites
+    uln = lab["bilirubin_uln_mg_dl"]
     # Visceral crisis (ABC 5 examples).
     if (
         "liver" in sites
         and labs.bilirubin_mg_dl is not None
-        and (labs.bilirubin_mg_dl > _lab("visceral_crisis_bilirubin_x_uln") * uln)
+        and (labs.bilirubin_mg_dl > lab["visceral_crisis_bilirubin_x_uln"] * uln)
     ):
         flags.add(
             "visceral_crisis",
@@ -533,7 +540,7 @@ def _apply_case(case: Case, found: _Found, flags: _Flags) -> None:
             _lab_sources("visceral_crisis_bilirubin_x_uln"),
         )
     if "lung" in sites or "pleura" in sites:
-        if labs.spo2_percent is not None and labs.spo2_percent < _lab("spo2_emergency_percent"):
+        if labs.spo2_percent is not None and labs.spo2_percent < lab["spo2_emergency_percent"]:
             flags.add("visceral_crisis", "emergency", f"lung metastases with SpO2 {labs.spo2_percent:g}%")
         elif "breathless_rest" in present:
             flags.add("visceral_crisis", "urgent", "lung metastases with breathlessness at rest")
@@ -544,13 +551,11 @@ def _apply_case(case: Case, found: _Found, flags: _Flags) -> None:
         flags.add("leptomeningeal_disease", "urgent", "new symptoms with known leptomeningeal disease")
     # Impending fracture by Mirels.
     if case.bone_lesions:
-        from mbcnav.reasoning.calculators import _mirels_points
-
         for lesion in case.bone_lesions:
             score = sum(
                 _mirels_points(lesion.site, lesion.pain, lesion.type, lesion.cortex_fraction).values()
             )
-            if score >= _lab("mirels_fixation"):
+            if score >= lab["mirels_fixation"]:
                 flags.add(
                     "pathologic_fracture_risk",
                     "urgent",
@@ -558,6 +563,9 @@ def _apply_case(case: Case, found: _Found, flags: _Flags) -> None:
                     _lab_sources("mirels_fixation"),
                 )
     # Treatment toxicities.
+    if not case.current_treatment:
+        return
+    drugs = {t.drug for t in case.current_treatment}
     on_pneumonitis = drugs & lex.drug_groups["pneumonitis"]
     if on_pneumonitis and ({"cough", "breathless", "breathless_rest", "fever"} & present.keys()):
         signs = ", ".join(lex.concepts[c]["label"] for c in ("cough", "breathless", "fever") if c in present)
@@ -571,8 +579,8 @@ def _apply_case(case: Case, found: _Found, flags: _Flags) -> None:
     ):
         flags.add("severe_diarrhea_dehydration", "urgent", f"diarrhea on {', '.join(sorted(on_diarrhea))}")
     on_pi3k = drugs & lex.drug_groups["pi3k_akt"]
-    if on_pi3k and labs.glucose_mg_dl is not None and labs.glucose_mg_dl >= _lab("glucose_pi3k_mg_dl"):
-        severe = labs.glucose_mg_dl > _lab("glucose_emergency_mg_dl") or bool(
+    if on_pi3k and labs.glucose_mg_dl is not None and labs.glucose_mg_dl >= lab["glucose_pi3k_mg_dl"]:
+        severe = labs.glucose_mg_dl > lab["glucose_emergency_mg_dl"] or bool(
             {"vomiting", "confusion", "drowsiness"} & present.keys()
         )
         flags.add(
@@ -642,15 +650,38 @@ def _advice(
 
 
 def _result(text: str, found: _Found, flags: _Flags) -> TriageResult:
+    why, extra = flags.why, flags.extra_sources
+    flag_keys = (
+        tuple(
+            [
+                (code, urgency, "; ".join(why[code]), tuple(extra.get(code, ())))
+                for code, urgency in flags.urgency.items()
+            ]
+        )
+        if flags.urgency
+        else ()
+    )
+    return _result_cached(text, tuple(found.present), tuple(found.negated), flag_keys)
+
+
+@functools.lru_cache(maxsize=8192)
+def _result_cached(
+    text: str,
+    present: tuple[str, ...],
+    negated_concepts: tuple[str, ...],
+    flag_keys: tuple[tuple[str, str, str, tuple[str, ...]], ...],
+) -> TriageResult:
+    """The result for what was found (concepts, then flags as _red_flag's arguments).
+
+    Cached on those findings, not on the case: results are frozen, and in a stream of cases the
+    same symptom lines and the same few flags recur, while building the result is the dearest step.
+    """
     lex = lexicon()
-    red = [
-        _red_flag(code, urgency, "; ".join(flags.why[code]), tuple(flags.extra_sources.get(code, ())))
-        for code, urgency in flags.urgency.items()
-    ]
+    red = [_red_flag(*key) for key in flag_keys]
     red.sort(key=lambda f: (URGENCY_ORDER[f.urgency], lex.code_order.get(f.code, 999)))
     urgency: Urgency = red[0].urgency if red else "routine"
-    matched = tuple(lex.concepts[c]["label"] for c in found.present)
-    negated = tuple(lex.concepts[c]["label"] for c in found.negated if c not in found.present)
+    matched = tuple(lex.concepts[c]["label"] for c in present)
+    negated = tuple(lex.concepts[c]["label"] for c in negated_concepts if c not in present)
     rationale = "; ".join(f"{f.code}: {f.rationale}" for f in red) or (
         "no red-flag pattern recognised" + (f" (read as negated: {', '.join(negated)})" if negated else "")
     )
@@ -658,7 +689,7 @@ def _result(text: str, found: _Found, flags: _Flags) -> TriageResult:
         text=text,
         urgency=urgency,
         red_flags=tuple(red),
-        suspected_sites=_sites(tuple(found.present)),
+        suspected_sites=_sites(present),
         advice=_advice(
             urgency,
             red[0].code if red else None,
@@ -690,12 +721,15 @@ def _triage_cached(text: str, labs: Labs | None) -> TriageResult:
 def triage_case(case: Case) -> TriageResult:
     """Triage of a whole case: its symptoms and notes, labs, sites, bone lesions and current treatment."""
     found = _Found()
-    for line in (*case.symptoms, *case.notes):
-        _scan(line, found)
+    if case.symptoms or case.notes:
+        for line in (*case.symptoms, *case.notes):
+            _scan(line, found)
     flags = _Flags()
     _apply_word_rules(found, flags)
-    drugs = {t.drug for t in case.current_treatment}
-    on_myelo = bool(drugs & lexicon().drug_groups["myelosuppressive"]) or "chemo_mention" in found.present
+    on_myelo = "chemo_mention" in found.present or bool(
+        case.current_treatment
+        and {t.drug for t in case.current_treatment} & lexicon().drug_groups["myelosuppressive"]
+    )
     _apply_labs(case.labs, found, flags, on_myelosuppressive=on_myelo)
     _apply_case(case, found, flags)
     return _result("; ".join(case.symptoms), found, flags)

@@ -1,0 +1,177 @@
+"""Case validation at the edge: unit traps, drug names, shared empty sections, repeated sites.
+
+These pin the behaviour that the fast paths in case.py and drugnames.py (cached name look-ups, unit
+traps checked only where they can fire, one shared instance per absent section) must keep exactly.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from annotated_types import Ge, Gt, Le, Lt
+
+from mbcnav.case import _IN_RANGE_TRAPS, _UNIT_TRAPS, Case, Labs, parse_case
+from mbcnav.errors import CaseValidationError
+from mbcnav.reasoning.triage import triage_case
+
+
+def _problems(data: dict[str, Any]) -> list[tuple[str, str]]:
+    with pytest.raises(CaseValidationError) as info:
+        parse_case(data)
+    return info.value.problems
+
+
+# (field, a value in the other unit, start of the message naming the unit we want)
+OTHER_UNITS = [
+    ("temp_c", 101.3, "temp_c: looks like °F"),
+    ("calcium_mg_dl", 2.4, "calcium_mg_dl: looks like mmol/L"),
+    ("creatinine_mg_dl", 88, "creatinine_mg_dl: looks like µmol/L"),
+    ("albumin_g_dl", 40, "albumin_g_dl: looks like g/L"),
+    ("hemoglobin_g_dl", 121, "hemoglobin_g_dl: looks like g/L"),
+    ("glucose_mg_dl", 5.5, "glucose_mg_dl: looks like mmol/L"),
+    ("bilirubin_mg_dl", 70, "bilirubin_mg_dl: looks like µmol/L"),
+    ("anc_per_ul", 1.5, "anc_per_ul: looks like ×10⁹/L"),
+    ("platelets_per_ul", 210, "platelets_per_ul: looks like ×10⁹/L"),
+    ("lvef_percent", 0.55, "lvef_percent: looks like a fraction"),
+    ("qtcf_ms", 0.45, "qtcf_ms: looks like seconds"),
+]
+
+
+@pytest.mark.parametrize(("field", "value", "message"), OTHER_UNITS)
+def test_value_in_another_unit_names_the_unit_wanted(field: str, value: float, message: str) -> None:
+    problems = _problems({"labs": {field: value}})
+    assert len(problems) == 1
+    assert problems[0][0] == "labs"
+    assert problems[0][1].startswith(message)
+
+
+@pytest.mark.parametrize(("field", "value", "message"), OTHER_UNITS)
+def test_labs_model_itself_catches_other_units(field: str, value: float, message: str) -> None:
+    # Labs is also built on its own (triage API, FHIR import), not only inside a Case.
+    with pytest.raises(ValueError, match=message.split(":")[0]):
+        Labs.model_validate({field: value})
+
+
+def test_unit_messages_replace_range_errors_and_keep_the_table_order() -> None:
+    problems = _problems({"labs": {"qtcf_ms": 0.45, "alt_u_l": -3, "temp_c": 101}})
+    assert [loc for loc, _ in problems] == ["labs"]
+    first, second = problems[0][1].split("; qtcf_ms: ")
+    assert first.startswith("temp_c: looks like °F")
+    assert second.startswith("looks like seconds")
+
+
+def test_unit_message_comes_with_other_sections_errors() -> None:
+    problems = _problems({"labs": {"anc_per_ul": 1.5}, "line": 0})
+    assert [loc for loc, _ in problems] == ["labs", "line"]
+
+
+def test_plausible_values_pass_the_traps() -> None:
+    labs = parse_case({"labs": {"anc_per_ul": 2, "platelets_per_ul": 2000, "temp_c": 38.3}}).labs
+    assert (labs.anc_per_ul, labs.platelets_per_ul, labs.temp_c) == (2, 2000, 38.3)
+    # Traps judge numbers as given; text is left to the field's own validation.
+    assert parse_case({"labs": {"anc_per_ul": "1.5"}}).labs.anc_per_ul == 1.5
+
+
+def test_out_of_range_value_outside_any_trap_keeps_the_range_error() -> None:
+    assert _problems({"labs": {"temp_c": 50}}) == [
+        ("labs.temp_c", "Input should be less than or equal to 45")
+    ]
+
+
+def _bounds(field: str) -> tuple[float, float]:
+    low, high = float("-inf"), float("inf")
+    for meta in Labs.model_fields[field].metadata:
+        if isinstance(meta, Ge | Gt):
+            low = float(meta.ge if isinstance(meta, Ge) else meta.gt)
+        if isinstance(meta, Le | Lt):
+            high = float(meta.le if isinstance(meta, Le) else meta.lt)
+    return low, high
+
+
+def _grid(low: float, high: float) -> list[float]:
+    edges = [low, high, *(b + d for b in (low, high) for d in (-1e-9, 1e-9))]
+    span = high - low
+    return [*edges, *(low + span * i / 20000 for i in range(20001))]
+
+
+@pytest.mark.parametrize("trap", [t for t in _UNIT_TRAPS if t not in _IN_RANGE_TRAPS], ids=lambda t: t[0])
+def test_traps_checked_only_on_failure_lie_outside_the_valid_range(trap: tuple[str, Any, str]) -> None:
+    # Labs checks these traps only when validation fails, which is right only if no valid value trips them.
+    field, test, _ = trap
+    low, high = _bounds(field)
+    assert not [v for v in _grid(low, high) if low <= v <= high and test(v)]
+
+
+@pytest.mark.parametrize("trap", _IN_RANGE_TRAPS, ids=lambda t: t[0])
+def test_traps_inside_the_valid_range_are_screened_by_their_bounds(trap: tuple[str, Any, str]) -> None:
+    # Labs screens anc < 30 and platelets < 2000 before judging these two traps.
+    field, test, _ = trap
+    screen = {"anc_per_ul": 30, "platelets_per_ul": 2000}[field]
+    assert not [v for v in _grid(0, 150_000) if test(v) and not v < screen]
+
+
+def test_brand_and_spelling_variants_resolve_to_the_generic_name() -> None:
+    case = parse_case(
+        {
+            "prior_treatment": [
+                {"drug": "  FEMARA® "},
+                {"drug": "Letrozole"},
+                {"drug": "Trastuzumab_Deruxtecan"},
+            ],
+            "current_meds": ["Zoloft", "zoloft"],
+        }
+    )
+    assert [t.drug for t in case.prior_treatment] == ["letrozole", "letrozole", "trastuzumab deruxtecan"]
+    assert case.current_meds == ("sertraline", "sertraline")
+
+
+def test_unknown_drug_is_an_error_every_time_with_suggestions() -> None:
+    first = _problems({"prior_treatment": [{"drug": "letrozol"}]})
+    again = _problems({"prior_treatment": [{"drug": "letrozol"}]})
+    assert first == again
+    assert first[0][0] == "prior_treatment.0.drug"
+    assert first[0][1].startswith("unknown drug 'letrozol'") and "letrozole" in first[0][1]
+    # A co-medication list is checked as one field.
+    assert [loc for loc, _ in _problems({"current_meds": ["metformin", "xyzzy"]})] == ["current_meds"]
+
+
+def test_blank_drug_name_is_too_short_not_unknown() -> None:
+    assert _problems({"allergies": [{"drug": "  "}]}) == [
+        ("allergies.0.drug", "String should have at least 1 character")
+    ]
+
+
+def test_absent_sections_are_empty_and_equal_to_fresh_ones() -> None:
+    case = parse_case({})
+    assert case.labs == Labs() and case.patient.model_fields_set == set()
+    assert case.labs.model_dump() == Labs().model_dump()
+    filled = parse_case({"labs": {"calcium_mg_dl": 9.5}})
+    assert filled.labs.calcium_mg_dl == 9.5
+    assert parse_case({}).labs.calcium_mg_dl is None
+    with pytest.raises(ValueError):
+        case.labs.calcium_mg_dl = 9.0  # type: ignore[misc]
+
+
+def test_repeated_sites_count_once_in_order() -> None:
+    case = parse_case({"metastatic_sites": ["liver", "bone", "liver", "bone"]})
+    assert case.metastatic_sites == ("liver", "bone")
+    assert case.model_dump()["metastatic_sites"] == ("liver", "bone")
+    assert Case.model_validate({"metastatic_sites": ["bone", "bone"]}).metastatic_sites == ("bone",)
+
+
+def test_brain_count_without_brain_site_is_still_an_error() -> None:
+    assert _problems({"brain_mets_count": 2, "metastatic_sites": ["bone", "bone"]}) == [
+        ("", "brain_mets_count is above 0 but 'brain' is not in metastatic_sites")
+    ]
+
+
+def test_triage_of_cases_with_the_same_symptoms_follows_each_case_labs() -> None:
+    # Triage reuses work for repeated symptom lines and findings; each case's own labs must still count.
+    high = {"symptoms": ["my back hurts"], "labs": {"calcium_mg_dl": 13.5, "albumin_g_dl": 4.0}}
+    plain = {"symptoms": ["my back hurts"]}
+    first, other, again = (triage_case(parse_case(c)) for c in (high, plain, high))
+    assert "hypercalcemia" in {f.code for f in first.red_flags}
+    assert "hypercalcemia" not in {f.code for f in other.red_flags}
+    assert first == again
+    assert {f.code for f in other.red_flags} <= {f.code for f in first.red_flags}
