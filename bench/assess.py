@@ -11,6 +11,7 @@ and prior treatment, labs, symptoms, co-medications), serialises them to JSON Li
 from __future__ import annotations
 
 import argparse
+import gc
 import random
 import time
 from typing import Any
@@ -165,6 +166,42 @@ def synthetic_case(rng: random.Random, i: int) -> dict[str, Any]:
     return case
 
 
+def _stages(parsed: list[Any]) -> list[tuple[str, float]]:
+    """µs per case of each step of assess(), each timed alone over all cases (inputs from earlier steps).
+
+    The steps are the ones assess() runs, in its order; the sum is close to, not exactly, the
+    assess-only time (assess() also builds the Assessment, and stepwise runs touch memory differently).
+    """
+    from mbcnav.reasoning import safety, staging, workup
+    from mbcnav.reasoning.assess import _classify
+    from mbcnav.reasoning.calculators import case_calculations
+    from mbcnav.reasoning.flags import case_flags
+    from mbcnav.reasoning.prognosis import prognosis
+    from mbcnav.reasoning.therapy import option_set
+    from mbcnav.reasoning.triage import triage_case
+
+    n = len(parsed)
+    out: list[tuple[str, float]] = []
+
+    def step(name: str, fn: Any, args: list[tuple[Any, ...]]) -> list[Any]:
+        t = time.perf_counter()
+        results = [fn(*a) for a in args]
+        out.append((name, (time.perf_counter() - t) / n * 1e6))
+        return results
+
+    subtypes = step("subtype (classify, memoised)", _classify, [(c.tumor,) for c in parsed])
+    triaged = step("triage_case", triage_case, [(c,) for c in parsed])
+    calcs = step("case_calculations", case_calculations, list(zip(parsed, subtypes, strict=True)))
+    flags = step("case_flags", case_flags, list(zip(parsed, subtypes, triaged, strict=True)))
+    step("workup", workup.plan_items, [(f,) for f in flags])
+    sets = step("therapy options", option_set, [(f,) for f in flags])
+    alerts = step("safety.check", safety.check_set, list(zip(parsed, sets, calcs, strict=True)))
+    step("safety.apply", safety.apply_set, list(zip(sets, alerts, strict=True)))
+    step("prognosis", prognosis, list(zip(parsed, subtypes, calcs, strict=True)))
+    step("stage", staging.stage, [(c,) for c in parsed])
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=100_000)
@@ -172,6 +209,7 @@ def main() -> None:
     parser.add_argument(
         "--profile", action="store_true", help="cProfile the assess loop (top 25 by own time)"
     )
+    parser.add_argument("--no-stages", action="store_true", help="skip the per-step breakdown")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     lines = [orjson.dumps(synthetic_case(rng, i)) for i in range(args.n)]
@@ -199,21 +237,39 @@ def main() -> None:
         cProfile.runctx("run()", globals(), {"run": run}, "/tmp/mbcnav-bench.prof")
         pstats.Stats("/tmp/mbcnav-bench.prof").sort_stats("tottime").print_stats(25)
         return
-    full = run()
+    cold = run()  # first pass: every memo starts empty (the figure the target is judged on)
+    warm = run()  # second pass: memos filled, the steady state of a long-running process
     t1 = time.perf_counter()
-    parsed = [parse_case(orjson.loads(line)) for line in lines]
+    for line in lines:
+        parse_case(orjson.loads(line))
     parse_only = time.perf_counter() - t1
+    parsed = [parse_case(orjson.loads(line)) for line in lines]
+    # The 100k parsed cases held in memory would otherwise be rescanned by every full garbage
+    # collection, which measures the list, not assess(); freezing moves them out of the GC's way.
+    gc.collect()
+    gc.freeze()
     t2 = time.perf_counter()
     for case in parsed:
         assess(case)
     assess_only = time.perf_counter() - t2
     n = len(lines)
-    print(f"orjson.loads only     : {n / baseline:>12,.0f} cases/s")
-    print(f"loads + parse_case    : {n / parse_only:>12,.0f} cases/s")
-    print(f"assess only (parsed)  : {n / assess_only:>12,.0f} cases/s")
-    print(f"loads + parse + assess: {n / full:>12,.0f} cases/s  ({full / n * 1e6:.1f} µs/case)")
-    print(f"ratio (full / orjson.loads time): {full / baseline:.0f}x")
-    print("target: >= 20,000 cases/s for loads + parse + assess on one core")
+    us = 1e6 / n
+    for label, seconds in (
+        ("orjson.loads only", baseline),
+        ("loads + parse_case", parse_only),
+        ("assess only (parsed)", assess_only),
+        ("loads + parse + assess, cold", cold),
+        ("loads + parse + assess, warm", warm),
+    ):
+        print(f"{label:29s}: {n / seconds:>10,.0f} cases/s  ({seconds * us:6.1f} µs/case)")
+    print(f"ratio (cold full / orjson.loads time): {cold / baseline:.0f}x")
+    print("target: >= 20,000 cases/s for loads + parse + assess on one core (cold pass)")
+    if not args.no_stages:
+        print("assess() by step (µs/case, each step timed alone over all cases):")
+        stages = _stages(parsed)
+        for name, value in stages:
+            print(f"  {name:30s} {value:7.1f}")
+        print(f"  {'sum of steps':30s} {sum(v for _, v in stages):7.1f}")
 
 
 if __name__ == "__main__":

@@ -12,24 +12,57 @@ demote any option this person should not get.
 
 from __future__ import annotations
 
-import functools
 import itertools
 from typing import Any
 
 from mbcnav import DISCLAIMER
 from mbcnav.assessment import URGENCY_ORDER, Assessment, RedFlag
-from mbcnav.case import Case
+from mbcnav.case import Case, Tumor
 from mbcnav.reasoning import safety, staging, workup
 from mbcnav.reasoning.calculators import case_calculations
 from mbcnav.reasoning.flags import flags_for, note_facts
 from mbcnav.reasoning.prognosis import prognosis
-from mbcnav.reasoning.subtype import classify
-from mbcnav.reasoning.therapy import options_for_flags
+from mbcnav.reasoning.subtype import SubtypeResult, classify
+from mbcnav.reasoning.therapy import option_set
 from mbcnav.reasoning.triage import triage_case
 
-#: the subtype depends only on the (frozen, hashable) Tumor, and synthetic or real case streams repeat
-#: the same receptor results often; caching here keeps classify() itself simple.
-_classify = functools.lru_cache(maxsize=8192)(classify)
+#: Tumor field values → subtype. The subtype depends only on the Tumor, and case streams repeat the
+#: same results often; the key is the tuple of its values, because comparing two pydantic models
+#: (what a cache keyed on the Tumor itself does on every hit) costs several microseconds.
+_SUBTYPES: dict[tuple[Any, ...], SubtypeResult] = {}
+_SUBTYPES_LIMIT = 50_000
+
+
+def _classify(tumor: Tumor) -> SubtypeResult:
+    key = tuple(tumor.__dict__.values())
+    found = _SUBTYPES.get(key)
+    if found is None:
+        found = classify(tumor)
+        if len(_SUBTYPES) >= _SUBTYPES_LIMIT:
+            _SUBTYPES.clear()
+        _SUBTYPES[key] = found
+    return found
+
+
+_FIELDS = tuple(Assessment.model_fields)
+_new_assessment = Assessment.__new__
+_set = object.__setattr__
+
+
+def _assessment(**values: Any) -> Assessment:
+    """``Assessment.model_construct`` without its per-field alias and default lookups (a hot path).
+
+    Same result: the values become ``__dict__`` in field order and every field counts as set. Any
+    other call (a field added to Assessment but not passed here) goes through model_construct.
+    """
+    if tuple(values) != _FIELDS:
+        return Assessment.model_construct(**values)
+    m = _new_assessment(Assessment)
+    _set(m, "__dict__", values)
+    _set(m, "__pydantic_fields_set__", set(_FIELDS))
+    _set(m, "__pydantic_extra__", None)
+    _set(m, "__pydantic_private__", None)
+    return m
 
 
 def _red_flags(triage_result: Any) -> tuple[RedFlag, ...]:
@@ -47,15 +80,15 @@ def assess(case: Case) -> Assessment:
     calculations = case_calculations(case, subtype_result)
     flags = flags_for(case, subtype_result, triage_result)
 
-    work = workup.plan_for_flags(flags)
-    candidates = options_for_flags(flags)
-    alerts = safety.check(case, candidates, calculations)
-    ranked = safety.apply(candidates, alerts)
+    work = workup.plan_items(flags)
+    candidates = option_set(flags)
+    alerts = safety.check_set(case, candidates, calculations)
+    ranked = safety.apply_set(candidates, alerts)
 
     red_flags = _red_flags(triage_result)
     urgency = red_flags[0].urgency if red_flags else "routine"
     notes_used = note_facts(case.notes)[1] if case.notes else ()
-    return Assessment.model_construct(
+    return _assessment(
         case_id=case.id,
         subtype=subtype_result.subtype,
         her2_low=subtype_result.her2_low,

@@ -685,36 +685,99 @@ def _kps_for_points(case: Any, tables: list[list[dict[str, Any]]]) -> int | None
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class _CaseConstants:
+    """The constants ``case_calculations`` reads, pulled out of the rules once (not per case)."""
+
+    mosteller_divisor: float
+    dubois_k: float
+    dubois_height_exp: float
+    dubois_weight_exp: float
+    crcl_age_constant: float
+    crcl_creatinine_factor: float
+    crcl_female_factor: float
+    calcium_factor: float
+    calcium_albumin_reference: float
+    gpa_subtypes: Any
+    kps_estimated: dict[int, str]
+
+
+@functools.cache
+def _case_constants() -> _CaseConstants:
+    r = rules()
+    dubois, crcl, calcium = r["bsa"]["dubois"], r["crcl"], r["corrected_calcium"]
+    return _CaseConstants(
+        mosteller_divisor=r["bsa"]["mosteller_divisor"],
+        dubois_k=dubois["k"],
+        dubois_height_exp=dubois["height_exp"],
+        dubois_weight_exp=dubois["weight_exp"],
+        crcl_age_constant=crcl["age_constant"],
+        crcl_creatinine_factor=crcl["creatinine_factor"],
+        crcl_female_factor=crcl["female_factor"],
+        calcium_factor=calcium["factor"],
+        calcium_albumin_reference=calcium["albumin_reference_g_dl"],
+        gpa_subtypes=r["breast_gpa_2012"]["subtype_points"],
+        kps_estimated={
+            int(ecog): f"{low}-{high}" if low != high else str(low)
+            for ecog, (low, high) in r["ecog_kps"]["ecog_to_kps"].items()
+        },
+    )
+
+
 def case_calculations(case: Any, subtype_result: Any) -> dict[str, Number]:
     """Every calculation the case's data allows, by the published keys of the Assessment.
 
     Keys appear only when derivable: bsa_mosteller_m2, bsa_dubois_m2, crcl_ml_min,
     corrected_calcium_mg_dl, breast_gpa (+ breast_gpa_median_months), breast_gpa_2020
     (+ breast_gpa_2020_median_months), mirels_max, kps_estimated or ecog_estimated.
-    Uses the raw formulas (the Case is already validated) to stay cheap per case.
+    Uses the raw formulas (the Case is already validated) with constants read once, to stay cheap
+    per case; the arithmetic is written exactly as in the calculators so the numbers are the same.
     """
+    c = _case_constants()
     out: dict[str, Number] = {}
     p, labs = case.patient, case.labs
-    if p.height_cm is not None and p.weight_kg is not None:
-        out["bsa_mosteller_m2"] = round(_mosteller(p.height_cm, p.weight_kg), 2)
-        out["bsa_dubois_m2"] = round(_dubois(p.height_cm, p.weight_kg), 2)
+    height, weight, age = p.height_cm, p.weight_kg, p.age
+    if height is not None and weight is not None:
+        out["bsa_mosteller_m2"] = round(math.sqrt(height * weight / c.mosteller_divisor), 2)
+        out["bsa_dubois_m2"] = round(
+            c.dubois_k * height**c.dubois_height_exp * weight**c.dubois_weight_exp, 2
+        )
+    creatinine = labs.creatinine_mg_dl
     if (
-        p.age is not None
-        and p.age >= 18
-        and p.weight_kg is not None
+        age is not None
+        and age >= 18
+        and weight is not None
         and p.sex is not None
-        and labs.creatinine_mg_dl is not None
-        and labs.creatinine_mg_dl >= 0.1
+        and creatinine is not None
+        and creatinine >= 0.1
     ):
-        out["crcl_ml_min"] = round(_cg(p.age, p.weight_kg, labs.creatinine_mg_dl, p.sex), 1)
-    if labs.calcium_mg_dl is not None and labs.albumin_g_dl is not None:
-        out["corrected_calcium_mg_dl"] = _corrected_ca(labs.calcium_mg_dl, labs.albumin_g_dl)
+        crcl = (c.crcl_age_constant - age) * weight / (c.crcl_creatinine_factor * creatinine)
+        if p.sex == "F":
+            crcl *= c.crcl_female_factor
+        out["crcl_ml_min"] = round(crcl, 1)
+    calcium, albumin = labs.calcium_mg_dl, labs.albumin_g_dl
+    if calcium is not None and albumin is not None:
+        out["corrected_calcium_mg_dl"] = round(
+            calcium + c.calcium_factor * (c.calcium_albumin_reference - albumin), 2
+        )
+    if "brain" in case.metastatic_sites:
+        _gpa_calculations(case, subtype_result, out)
+    if case.bone_lesions:
+        out["mirels_max"] = max(
+            sum(_mirels_points(b.site, b.pain, b.type, b.cortex_fraction).values()) for b in case.bone_lesions
+        )
+    if p.ecog is not None and p.kps is None:
+        out["kps_estimated"] = c.kps_estimated[p.ecog]
+    elif p.kps is not None and p.ecog is None:
+        out["ecog_estimated"] = _kps_to_ecog(p.kps)
+    return out
+
+
+def _gpa_calculations(case: Any, subtype_result: Any, out: dict[str, Number]) -> None:
+    """Breast-GPA 2012 and 2020 for a case with brain metastases (when subtype, age and KPS allow)."""
+    p = case.patient
     subtype = getattr(subtype_result, "subtype", None)
-    if (
-        "brain" in case.metastatic_sites
-        and subtype in rules()["breast_gpa_2012"]["subtype_points"]
-        and (p.age is not None and p.age >= 18)
-    ):
+    if subtype in rules()["breast_gpa_2012"]["subtype_points"] and (p.age is not None and p.age >= 18):
         cfg12, cfg20 = rules()["breast_gpa_2012"], rules()["breast_gpa_2020"]
         kps = _kps_for_points(case, [cfg12["kps_points"]])
         if kps is not None:
@@ -729,13 +792,3 @@ def case_calculations(case: Any, subtype_result: Any) -> dict[str, Number]:
             )
             out["breast_gpa_2020"] = score20
             out["breast_gpa_2020_median_months"] = _band(cfg20["bands"], score20)["median_months"]
-    if case.bone_lesions:
-        out["mirels_max"] = max(
-            sum(_mirels_points(b.site, b.pain, b.type, b.cortex_fraction).values()) for b in case.bone_lesions
-        )
-    if p.ecog is not None and p.kps is None:
-        low, high = rules()["ecog_kps"]["ecog_to_kps"][p.ecog]
-        out["kps_estimated"] = f"{low}-{high}" if low != high else str(low)
-    elif p.kps is not None and p.ecog is None:
-        out["ecog_estimated"] = _kps_to_ecog(p.kps)
-    return out

@@ -15,8 +15,9 @@ Drug flags come in prefixed families, each expanded over the drug, its category 
 from __future__ import annotations
 
 import functools
+import itertools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -235,6 +236,47 @@ class Memo:
         self.table[key] = value
 
 
+#: tokens name each distinct chunk answer for the life of the process (never reused, so a cleared
+#: table can never make an old combined key point at a new answer)
+_TOKENS = itertools.count(1)
+
+
+class ChunkMemo:
+    """Memo for one chunk of rules: (the flags its rules read) → (token, answer).
+
+    Why chunks: one memo over a whole rule file is keyed on every flag any rule reads, and real
+    case streams rarely repeat that exact combination (hit rates near 40%). A chunk reads a handful
+    of flags, so its answers repeat; the caller combines chunk answers through their tokens. A chunk
+    with a ``gate`` holds only rules whose ``all`` names that flag: without it the answer is empty.
+    """
+
+    __slots__ = ("compute", "empty", "gate", "limit", "relevant", "table")
+
+    def __init__(
+        self,
+        gate: str | None,
+        relevant: frozenset[str],
+        compute: Callable[[frozenset[str]], Any],
+        limit: int = 50_000,
+    ) -> None:
+        self.gate = gate
+        self.relevant = relevant
+        self.compute = compute
+        self.limit = limit
+        self.table: dict[frozenset[str], tuple[int, Any]] = {}
+        self.empty: tuple[int, Any] | None = None
+
+    def lookup(self, flags: frozenset[str]) -> tuple[int, Any]:
+        key = flags & self.relevant
+        hit = self.table.get(key)
+        if hit is None:
+            hit = (next(_TOKENS), self.compute(key))
+            if len(self.table) >= self.limit:
+                self.table.clear()
+            self.table[key] = hit
+        return hit
+
+
 def compile_condition(raw: Any, where: str) -> Condition:
     """``{all: [...], any: [...] or [[...], [...]], none: [...]}`` (a bare list = all) → Condition."""
     if raw is None:
@@ -318,22 +360,52 @@ def red_flag_codes(triage_result: Any) -> tuple[str, ...]:
     return tuple(_attr(rf, "code") for rf in (_attr(triage_result, "red_flags") or ()))
 
 
-def case_flags(case: Any, subtype_result: Any, triage_result: Any) -> frozenset[str]:
-    """Every flag that holds for this case (see the module docstring for the families)."""
-    flags: set[str] = set()
+_TUMOR_FLAGS: dict[tuple[Any, ...], tuple[str, ...]] = {}
+_SITES_FLAGS: dict[tuple[str, ...], tuple[str, ...]] = {}
+_PRIOR_FLAGS: dict[tuple[str, str, bool], tuple[tuple[str, ...], bool]] = {}
+_MEMO_LIMIT = 50_000
+
+
+def _remember(table: dict[Any, Any], key: Any, value: Any) -> None:
+    if len(table) >= _MEMO_LIMIT:
+        table.clear()
+    table[key] = value
+
+
+def _tumor_flags(
+    subtype: str, her2_low: bool, her2_ultralow: bool, er_low: bool, tumor: Any
+) -> tuple[str, ...]:
+    """Subtype and biomarker flags: they read only these few fields, so they are memoised on them."""
+    pdl1 = tumor.pdl1_cps
+    key = (
+        subtype,
+        her2_low,
+        her2_ultralow,
+        er_low,
+        tumor.her2_ihc,
+        tumor.her2_ish,
+        tumor.er_percent is None,
+        tumor.pik3ca,
+        tumor.akt1,
+        tumor.pten,
+        tumor.esr1,
+        tumor.gbrca,
+        tumor.gpalb2,
+        None if pdl1 is None else pdl1 >= 10,
+    )
+    found = _TUMOR_FLAGS.get(key)
+    if found is not None:
+        return found
+    flags: set[str] = set(_SUBTYPE_FLAGS.get(subtype, ("subtype_unknown",)))
     add = flags.add
-    subtype = _attr(subtype_result, "subtype", "unknown") or "unknown"
-    flags.update(_SUBTYPE_FLAGS.get(subtype, ("subtype_unknown",)))
-    tumor = case.tumor
-    if _attr(subtype_result, "her2_low"):
+    if her2_low:
         add("her2_low")
-    if _attr(subtype_result, "her2_ultralow"):
+    if her2_ultralow:
         add("her2_ultralow")
     if "her2_low" in flags or "her2_ultralow" in flags:
         add("her2_low_or_ultralow")
     if tumor.her2_ihc == "0":
         add("her2_zero")
-    er_low = bool(_attr(subtype_result, "er_low"))
     if er_low:
         add("er_low")
         if "her2_negative" in flags:
@@ -346,55 +418,6 @@ def case_flags(case: Any, subtype_result: Any, triage_result: Any) -> frozenset[
         add("her2_2plus_no_ish")
     if tumor.er_percent is None:
         add("er_missing")
-
-    patient = case.patient
-    if patient.sex == "M":
-        add("male")
-    else:
-        add("female")
-        if patient.menopausal in ("pre", "peri"):
-            add("premenopausal")
-        elif patient.menopausal == "post":
-            add("postmenopausal")
-        else:
-            add("menopause_unknown")
-    if (patient.ecog is not None and patient.ecog >= 3) or (patient.kps is not None and patient.kps <= 40):
-        add("ecog3plus")
-    if patient.pregnant:
-        add("pregnant")
-
-    line = infer_line(case)
-    add("line1" if line <= 1 else "line2plus")
-    if line >= 3:
-        add("line3plus")
-
-    sites = case.metastatic_sites
-    for site in sites:
-        add(_SITE_FLAGS[site])
-    if not sites:
-        add("no_sites")
-    elif all(s == "bone" for s in sites):
-        add("bone_only")
-    if not _VISCERAL.isdisjoint(sites):
-        add("visceral")
-
-    codes = red_flag_codes(triage_result)
-    for code in codes:
-        add(f"rf:{code}")
-    for red_flag in _attr(triage_result, "red_flags") or ():
-        # The level too, so a rule can treat "back pain alone" (urgent) apart from cord signs.
-        add(f"rf:{_attr(red_flag, 'code')}:{_attr(red_flag, 'urgency')}")
-    if "visceral_crisis" in codes or "liver_failure" in codes:
-        add("visceral_crisis")
-    if not _NEURO_FLAGS.isdisjoint(codes):
-        add("neuro_symptoms")
-    if "spinal_cord_compression" in codes:
-        add("cord_compression")
-    for suspected in _attr(triage_result, "suspected_sites") or ():
-        site = _attr(suspected, "site")
-        if site in _SUSPECTED_FLAGS:
-            add(_SUSPECTED_FLAGS[site])
-
     for gene in ("pik3ca", "akt1", "pten", "esr1"):
         if getattr(tumor, gene) == "mutant":
             add(gene)
@@ -416,30 +439,119 @@ def case_flags(case: Any, subtype_result: Any, triage_result: Any) -> frozenset[
         add("gbrca_untested")
     if tumor.gpalb2 == "mutant":
         add("gpalb2")
-    if tumor.pdl1_cps is None:
+    if pdl1 is None:
         add("pdl1_untested")
-    elif tumor.pdl1_cps >= 10:
+    elif pdl1 >= 10:
         add("pdl1_cps10")
+    found = tuple(sorted(flags))
+    _remember(_TUMOR_FLAGS, key, found)
+    return found
+
+
+def _site_flags(sites: tuple[str, ...]) -> tuple[str, ...]:
+    found = _SITES_FLAGS.get(sites)
+    if found is None:
+        out = [_SITE_FLAGS[site] for site in sites]
+        if not sites:
+            out.append("no_sites")
+        elif all(s == "bone" for s in sites):
+            out.append("bone_only")
+        if not _VISCERAL.isdisjoint(sites):
+            out.append("visceral")
+        found = tuple(out)
+        _remember(_SITES_FLAGS, sites, found)
+    return found
+
+
+def _prior_flags(drug: str, setting: str, progressed: bool) -> tuple[tuple[str, ...], bool]:
+    """Drug flags of one prior treatment, and whether it counts as metastatic chemotherapy."""
+    key = (drug, setting, progressed)
+    found = _PRIOR_FLAGS.get(key)
+    if found is None:
+        per = drug_groups().flag_strings.get(drug)
+        if per is None:  # a co-medication recorded as prior treatment: no drug flags
+            found = ((), False)
+        else:
+            out = list(per["prior"])
+            metastatic = setting == "metastatic"
+            met_chemo = False
+            if metastatic:
+                out.extend(per["prior_met"])
+                met_chemo = "prior_met:chemotherapy" in per["prior_met"]
+            if progressed:
+                out.extend(per["progressed"])
+                if metastatic:
+                    out.extend(per["progressed_met"])
+                elif setting in ("adjuvant", "neoadjuvant"):
+                    out.extend(per["adjuvant_relapse"])
+            found = (tuple(out), met_chemo)
+        _remember(_PRIOR_FLAGS, key, found)
+    return found
+
+
+def case_flags(case: Any, subtype_result: Any, triage_result: Any) -> frozenset[str]:
+    """Every flag that holds for this case (see the module docstring for the families)."""
+    subtype = _attr(subtype_result, "subtype", "unknown") or "unknown"
+    flags: set[str] = set(
+        _tumor_flags(
+            subtype,
+            bool(_attr(subtype_result, "her2_low")),
+            bool(_attr(subtype_result, "her2_ultralow")),
+            bool(_attr(subtype_result, "er_low")),
+            case.tumor,
+        )
+    )
+    add = flags.add
+
+    patient = case.patient
+    if patient.sex == "M":
+        add("male")
+    else:
+        add("female")
+        menopausal = patient.menopausal
+        if menopausal in ("pre", "peri"):
+            add("premenopausal")
+        elif menopausal == "post":
+            add("postmenopausal")
+        else:
+            add("menopause_unknown")
+    if (patient.ecog is not None and patient.ecog >= 3) or (patient.kps is not None and patient.kps <= 40):
+        add("ecog3plus")
+    if patient.pregnant:
+        add("pregnant")
+
+    line = infer_line(case)
+    add("line1" if line <= 1 else "line2plus")
+    if line >= 3:
+        add("line3plus")
+
+    flags.update(_site_flags(case.metastatic_sites))
+
+    red_flags = _attr(triage_result, "red_flags") or ()
+    if red_flags:
+        codes = red_flag_codes(triage_result)
+        for code in codes:
+            add(f"rf:{code}")
+        for red_flag in red_flags:
+            # The level too, so a rule can treat "back pain alone" (urgent) apart from cord signs.
+            add(f"rf:{_attr(red_flag, 'code')}:{_attr(red_flag, 'urgency')}")
+        if "visceral_crisis" in codes or "liver_failure" in codes:
+            add("visceral_crisis")
+        if not _NEURO_FLAGS.isdisjoint(codes):
+            add("neuro_symptoms")
+        if "spinal_cord_compression" in codes:
+            add("cord_compression")
+    for suspected in _attr(triage_result, "suspected_sites") or ():
+        site = _attr(suspected, "site")
+        if site in _SUSPECTED_FLAGS:
+            add(_SUSPECTED_FLAGS[site])
 
     if case.prior_treatment:
-        strings = drug_groups().flag_strings
         met_chemo = 0
         for prior in case.prior_treatment:
-            per = strings.get(prior.drug)
-            if per is None:  # a co-medication recorded as prior treatment: no drug flags
-                continue
-            flags.update(per["prior"])
-            metastatic = prior.setting == "metastatic"
-            if metastatic:
-                flags.update(per["prior_met"])
-                if "prior_met:chemotherapy" in per["prior_met"]:
-                    met_chemo += 1
-            if prior.progressed:
-                flags.update(per["progressed"])
-                if metastatic:
-                    flags.update(per["progressed_met"])
-                elif prior.setting in ("adjuvant", "neoadjuvant"):
-                    flags.update(per["adjuvant_relapse"])
+            drug_flags, is_met_chemo = _prior_flags(prior.drug, prior.setting, prior.progressed)
+            flags.update(drug_flags)
+            met_chemo += is_met_chemo
         if met_chemo >= 2:
             add("prior_met_chemo_2plus")
 

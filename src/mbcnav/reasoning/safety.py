@@ -12,6 +12,7 @@ never silently offered.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import operator
 from collections.abc import Callable, Iterable, Sequence
@@ -22,7 +23,7 @@ import yaml
 
 from mbcnav.assessment import SafetyAlert, TherapyOption
 from mbcnav.reasoning.flags import RULES_DIR, Condition, drug_groups
-from mbcnav.reasoning.therapy import rebuild
+from mbcnav.reasoning.therapy import OptionSet, rebuild
 
 _OPS: dict[str, Callable[[float, float], bool]] = {
     "lt": operator.lt,
@@ -343,6 +344,35 @@ class _Values(dict):  # type: ignore[type-arg]
         return None
 
 
+#: "x ULN" field → (lab field, reference limit), as computed in ``_Values``
+_TIMES_ULN = {
+    "bilirubin_x_uln": ("bilirubin_mg_dl", "bilirubin_uln_mg_dl"),
+    "alt_x_uln": ("alt_u_l", "alt_uln_u_l"),
+    "ast_x_uln": ("ast_u_l", "ast_uln_u_l"),
+    "alp_x_uln": ("alp_u_l", "alp_uln_u_l"),
+}
+
+
+def _field_getter(field: str, limits: dict[str, float]) -> Callable[[Any, dict[str, Any]], float | None]:
+    """A fast reader of one numeric field from (case, calculations): the same values as ``_Values``."""
+    if field in _LAB_FIELDS:
+        return lambda case, calculations, _get=operator.attrgetter(f"labs.{field}"): _get(case)
+    if field == "crcl_ml_min":
+        return lambda case, calculations: calculations.get("crcl_ml_min")
+    if field in _TIMES_ULN:
+        lab, limit_name = _TIMES_ULN[field]
+        limit = limits[limit_name]
+        get = operator.attrgetter(f"labs.{lab}")
+
+        def ratio(case: Any, calculations: dict[str, Any]) -> float | None:
+            value = get(case)
+            return None if value is None else value / limit
+
+        return ratio
+    # the rest are rare or combine several inputs: read them through _Values itself
+    return lambda case, calculations: _Values(case, calculations, limits)[field]
+
+
 #: derived numeric field → the inputs that must be present for it to exist
 _DERIVED_FROM: dict[str, tuple[str, ...]] = {
     "bilirubin_x_uln": ("bilirubin_mg_dl",),
@@ -427,14 +457,106 @@ def _rule_alert(rule: Rule, drug: str, values: _Values, where: str) -> SafetyAle
     return _alert(key, rule.code, drug, rule.severity, public, clinician, rule.sources, rationale)
 
 
-def check(case: Any, options: Sequence[TherapyOption], calculations: dict[str, Any]) -> list[SafetyAlert]:
-    """Alerts for every drug in play: options and proposed orders (start) and current treatment (current).
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    """A rule that can fire for this layout and these facts; only its numeric tests remain to check."""
 
-    Contraindications come first, then by the order the drugs appear. Each (code, drug) pair
-    appears once. Rules are reached through their gate keys, so a case pays only for the rules
-    its facts and measured values can trigger.
+    rule: Rule
+    #: (drug, where, order of the drug) for each drug in play the rule reaches, in order
+    entries: tuple[tuple[str, str, int], ...]
+    #: the alerts, built once, when the rule has no numeric tests (it fires whenever it is a candidate)
+    fixed: tuple[tuple[int, int, SafetyAlert], ...] | None
+
+
+#: one alert of a plan's answer: (severity rank, order of the drug, tiebreak, built alert or None, rule,
+#: drug, where, positions of the tested values) — the alert is built per case from the values when
+#: the rule has numeric tests
+_Slot = tuple[int, int, int, "SafetyAlert | None", "Rule", str, str, tuple[int, ...]]
+
+
+class _Plan:
+    """The candidates for one layout and fact set, and their answers by region of the tested values.
+
+    Why regions: which numeric tests pass depends only on where each tested value falls among the
+    thresholds the candidates use (below, equal to, or above each), so the deduplicated, ranked
+    list of alerts is memoised on those positions; per case only the values are read.
     """
-    rules = safety_rules()
+
+    __slots__ = ("answers", "candidates", "fields", "position")
+
+    def __init__(self, candidates: tuple[_Candidate, ...]) -> None:
+        self.candidates = candidates
+        thresholds: dict[str, set[float]] = {}
+        for candidate in candidates:
+            if candidate.fixed is None:
+                for field, _, threshold in candidate.rule.tests:
+                    thresholds.setdefault(field, set()).add(threshold)
+        limits = safety_rules().limits
+        #: (reader, sorted thresholds) per tested field
+        self.fields = tuple(
+            (_field_getter(field, limits), tuple(sorted(ts))) for field, ts in thresholds.items()
+        )
+        self.position = {field: i for i, field in enumerate(thresholds)}
+        self.answers: dict[tuple[int, ...], tuple[_Slot, ...]] = {}
+
+    def answer(self, key: tuple[int, ...], case: Any, calculations: dict[str, Any]) -> tuple[_Slot, ...]:
+        found = self.answers.get(key)
+        if found is None:
+            found = self.answers[key] = self._answer(_Values(case, calculations, safety_rules().limits))
+            if len(self.answers) > 4_096:
+                self.answers.clear()
+                self.answers[key] = found
+        return found
+
+    def _answer(self, values: _Values | None) -> tuple[_Slot, ...]:
+        out: dict[tuple[str, str], _Slot] = {}
+
+        def emit(slot: _Slot) -> None:
+            key = (slot[4].code, slot[5])
+            previous = out.get(key)
+            if previous is None or slot[0] < previous[0]:
+                out[key] = slot
+
+        for candidate in self.candidates:
+            rule = candidate.rule
+            severity = _SEVERITY_ORDER[rule.severity]
+            if candidate.fixed is not None:
+                for (order, tiebreak, alert), (drug, where, _) in zip(
+                    candidate.fixed, candidate.entries, strict=True
+                ):
+                    emit((severity, order, tiebreak, alert, rule, drug, where, ()))
+                continue
+            if values is None or not _passes(rule, values):
+                continue
+            shown = tuple(self.position[field] for field, _, _ in rule.tests)
+            for drug, where, order in candidate.entries:
+                emit((severity, order, rule.index, None, rule, drug, where, shown))
+        return tuple(sorted(out.values(), key=lambda t: (t[0], t[1], t[2])))
+
+
+def _region(value: float | None, thresholds: tuple[float, ...]) -> int:
+    """Where a value falls among sorted thresholds: the same region passes and fails the same tests."""
+    if value is None:
+        return -1
+    i = bisect.bisect_left(thresholds, value)
+    return 2 * i + (i < len(thresholds) and thresholds[i] == value)
+
+
+class _Layout:
+    """The drugs in play and where each comes from; memoised plans per set of safety facts."""
+
+    __slots__ = ("current", "drugs", "in_play", "order_of", "plans", "start")
+
+    def __init__(self, start: dict[str, str], current: dict[str, str]) -> None:
+        self.start = start
+        self.current = current
+        self.order_of = {drug: i for i, drug in enumerate(dict.fromkeys([*current, *start]))}
+        self.drugs = tuple(self.order_of)
+        self.in_play = frozenset(self.order_of)
+        self.plans: dict[frozenset[str], _Plan] = {}
+
+
+def _make_layout(options: Sequence[TherapyOption], case: Any) -> _Layout:
     start: dict[str, str] = {}
     for option in options:
         for drug in option.drugs:
@@ -442,52 +564,219 @@ def check(case: Any, options: Sequence[TherapyOption], calculations: dict[str, A
                 start[drug] = "therapy option"
     for order in case.proposed_treatment:
         start[order.drug] = "proposed order"
-    current = {t.drug: "current treatment" for t in case.current_treatment}
-    if not start and not current:
-        return []
-    order_of = {drug: i for i, drug in enumerate(dict.fromkeys([*current, *start]))}
-    in_play = order_of.keys()
-    facts = safety_facts(case)
-    values = _Values(case, calculations, rules.limits)
-    out: dict[tuple[str, str], tuple[int, int, SafetyAlert]] = {}
+    return _Layout(start, {t.drug: "current treatment" for t in case.current_treatment})
 
-    def emit(alert: SafetyAlert, tiebreak: int) -> None:
+
+_LAYOUTS: dict[tuple[Any, ...], _Layout] = {}
+_LAYOUT_LIMIT = 20_000
+
+
+def _layout(options: Sequence[TherapyOption], case: Any) -> _Layout:
+    key = (
+        tuple([o.drugs for o in options]),
+        tuple([p.drug for p in case.proposed_treatment]),
+        tuple([t.drug for t in case.current_treatment]),
+    )
+    layout = _LAYOUTS.get(key)
+    if layout is None:
+        layout = _make_layout(options, case)
+        if len(_LAYOUTS) >= _LAYOUT_LIMIT:
+            _LAYOUTS.clear()
+        _LAYOUTS[key] = layout
+    return layout
+
+
+@functools.cache
+def _visit_order() -> dict[int, tuple[int, int, int]]:
+    """Rule index → the order in which rules meet when two give the same (code, drug) alert.
+
+    Rules gated by a safety fact come first, then ungated ones, then those gated by a numeric field
+    in the order of the Labs fields (crcl and the doxorubicin total after them); the more severe
+    alert always wins, and among equals the first met speaks.
+    """
+    from mbcnav.case import Labs
+
+    position = {name: i for i, name in enumerate(Labs.model_fields)}
+    position["crcl_ml_min"] = len(position)
+    position["doxorubicin_total_mg_m2"] = len(position)
+    out: dict[int, tuple[int, int, int]] = {}
+    for rules_for_drug in safety_rules().rules_by_drug.values():
+        for rule in rules_for_drug:
+            gate = _gates(rule)[0]
+            if gate == "always":
+                out[rule.index] = (1, 0, rule.index)
+            elif gate.startswith("field:"):
+                base = _DERIVED_FROM.get(gate[6:], (gate[6:],))[0]
+                out[rule.index] = (2, position[base], rule.index)
+            else:
+                out[rule.index] = (0, 0, rule.index)
+    return out
+
+
+@functools.cache
+def _referenced_facts() -> frozenset[str]:
+    out: set[str] = set()
+    for rules_for_drug in safety_rules().rules_by_drug.values():
+        for rule in rules_for_drug:
+            out |= rule.when.referenced()
+    return frozenset(out)
+
+
+_FACTS: dict[tuple[Any, ...], frozenset[str]] = {}
+_FACTS_LIMIT = 50_000
+
+
+def _relevant_facts(case: Any) -> frozenset[str]:
+    """The safety facts any rule reads, memoised on the case fields they come from."""
+    patient, pgx = case.patient, case.pharmacogenomics
+    key = (
+        case.comorbidities,
+        patient.pregnant,
+        patient.gestation_weeks,
+        patient.breastfeeding,
+        patient.on_dialysis,
+        pgx.dpyd,
+        pgx.ugt1a1,
+        pgx.cyp2d6,
+        tuple([(p.drug, p.stopped_for) for p in case.prior_treatment]),
+    )
+    facts = _FACTS.get(key)
+    if facts is None:
+        facts = safety_facts(case) & _referenced_facts()
+        if len(_FACTS) >= _FACTS_LIMIT:
+            _FACTS.clear()
+        _FACTS[key] = facts
+    return facts
+
+
+def _plan(layout: _Layout, facts: frozenset[str]) -> _Plan:
+    """Rules that reach a drug in play in a context it is used in and whose fact condition holds."""
+    rules = safety_rules()
+    visit = _visit_order()
+    seen: set[int] = set()
+    found: list[Rule] = []
+    for drug in layout.drugs:
+        for rule in rules.rules_by_drug.get(drug, ()):
+            if rule.index not in seen:
+                seen.add(rule.index)
+                found.append(rule)
+    found.sort(key=lambda r: visit[r.index])
+    out: list[_Candidate] = []
+    start, current, order_of = layout.start, layout.current, layout.order_of
+    for rule in found:
+        if not rule.when.holds(facts):
+            continue
+        entries: list[tuple[str, str, int]] = []
+        for drug in sorted(rule.drugs.intersection(layout.in_play), key=order_of.__getitem__):
+            in_start, in_current = drug in start, drug in current
+            if not ((in_start and rule.start) or (in_current and rule.current)):
+                continue
+            where = start[drug] if in_start and rule.start else "current treatment"
+            entries.append((drug, where, order_of[drug]))
+        if not entries:
+            continue
+        fixed = None
+        if not rule.tests and "{" not in rule.public and "{" not in rule.clinician:
+            no_values = _Values(None, {}, rules.limits)
+            fixed = tuple(
+                (order, rule.index, _rule_alert(rule, drug, no_values, where))
+                for drug, where, order in entries
+            )
+        out.append(_Candidate(rule, tuple(entries), fixed))
+    return _Plan(tuple(out))
+
+
+@functools.cache
+def _partner_items() -> dict[str, tuple[Interaction, ...]]:
+    """Medicine → the interactions it can take part in as a partner (directly or by class), once each."""
+    rules = safety_rules()
+    out: dict[str, tuple[Interaction, ...]] = {}
+    for partner in {*rules.interactions_by_partner, *rules.classes}:
+        items = list(rules.interactions_by_partner.get(partner, ()))
+        for cls in sorted(rules.classes.get(partner, ())):
+            items.extend(rules.interactions_by_class.get(cls, ()))
+        unique = tuple({id(i): i for i in items}.values())
+        if unique:
+            out[partner] = unique
+    return out
+
+
+def check(case: Any, options: Sequence[TherapyOption], calculations: dict[str, Any]) -> list[SafetyAlert]:
+    """Alerts for every drug in play: options and proposed orders (start) and current treatment (current).
+
+    Contraindications come first, then by the order the drugs appear. Each (code, drug) pair
+    appears once. Which rules can fire depends only on the drugs in play and the case's safety
+    facts, so that part is memoised; per case only the numeric tests are evaluated.
+    """
+    return _check(case, options, calculations, _layout(options, case))
+
+
+def check_set(case: Any, option_set: OptionSet, calculations: dict[str, Any]) -> list[SafetyAlert]:
+    """``check`` for a memoised option set (its layout is kept on it when the case proposes nothing)."""
+    if case.proposed_treatment or case.current_treatment:
+        layout = _layout(option_set.options, case)
+    else:
+        layout = option_set.layout
+        if layout is None:
+            layout = option_set.layout = _make_layout(option_set.options, case)
+    return _check(case, option_set.options, calculations, layout)
+
+
+def _check(
+    case: Any, options: Sequence[TherapyOption], calculations: dict[str, Any], layout: _Layout
+) -> list[SafetyAlert]:
+    if not layout.drugs:
+        return []
+    rules = safety_rules()
+    facts = _relevant_facts(case)
+    plan = layout.plans.get(facts)
+    if plan is None:
+        plan = layout.plans[facts] = _plan(layout, facts)
+    if plan.fields:
+        vals = [get(case, calculations) for get, _ in plan.fields]
+        key = tuple(
+            [
+                -1 if value is None else _region(value, thresholds)
+                for value, (_, thresholds) in zip(vals, plan.fields, strict=True)
+            ]
+        )
+    else:
+        vals, key = [], ()
+    slots = plan.answer(key, case, calculations)
+    # Rule alerts are deduplicated and ranked already; interactions, allergies and prior toxicities
+    # use other codes, so they are ranked in beside them (their tiebreaks are 1000+, 2000, 3000).
+    ranked: list[tuple[int, int, int, SafetyAlert]] = []
+    for severity, order, tiebreak, alert, rule, drug, where, shown in slots:
+        if alert is None:
+            alert = _ALERT_CACHE.get(("rule", rule.index, drug, tuple([vals[i] for i in shown]), where))
+            if alert is None:
+                alert = _rule_alert(rule, drug, _Values(case, calculations, rules.limits), where)
+        ranked.append((severity, order, tiebreak, alert))
+    out: dict[tuple[str, str], tuple[int, int, SafetyAlert]] = {}
+    order_of = layout.order_of
+
+    def emit(alert: SafetyAlert, order: int, tiebreak: int) -> None:
         key = (alert.code, alert.drug or "")
         previous = out.get(key)
         if previous is None or _SEVERITY_ORDER[alert.severity] < _SEVERITY_ORDER[previous[2].severity]:
-            out[key] = (order_of.get(alert.drug or "", 0), tiebreak, alert)
+            out[key] = (order, tiebreak, alert)
 
-    gates = [*facts, "always", *_present_field_gates(case, calculations)]
-    tried: set[int] = set()
-    by_gate = rules.rules_by_gate
-    for gate in gates:
-        for rule in by_gate.get(gate, ()):
-            if rule.index in tried:
-                continue
-            tried.add(rule.index)
-            hits = rule.drugs.intersection(in_play)
-            if not hits or not rule.when.holds(facts) or not _passes(rule, values):
-                continue
-            for drug in sorted(hits, key=order_of.__getitem__):
-                in_start, in_current = drug in start, drug in current
-                if not ((in_start and rule.start) or (in_current and rule.current)):
-                    continue
-                where = start[drug] if in_start and rule.start else "current treatment"
-                emit(_rule_alert(rule, drug, values, where), rule.index)
-
-    partners = [*case.current_meds, *current, *(p.drug for p in case.proposed_treatment)]
+    partner_items = _partner_items()
+    start, current = layout.start, layout.current
+    partners = (
+        [*case.current_meds, *current, *(p.drug for p in case.proposed_treatment)]
+        if current or case.proposed_treatment
+        else case.current_meds
+    )
     for partner in dict.fromkeys(partners):
-        items = list(rules.interactions_by_partner.get(partner, ()))
-        for cls in rules.classes.get(partner, ()):
-            items.extend(rules.interactions_by_class.get(cls, ()))
-        for item in items:
-            for drug in in_play:
+        for item in partner_items.get(partner, ()):
+            for drug in layout.drugs:
                 if drug == partner or drug not in item.drugs:
                     continue
                 where = current.get(drug) or start.get(drug, "")
                 emit(
                     _alert(
-                        ("inter", item.index, drug, partner),
+                        ("inter", item.index, drug, partner, where),
                         item.code,
                         drug,
                         item.severity,
@@ -496,16 +785,20 @@ def check(case: Any, options: Sequence[TherapyOption], calculations: dict[str, A
                         item.sources,
                         f"{drug} with {partner} ({where})",
                     ),
+                    order_of[drug],
                     1000 + item.index,
                 )
-    in_play_map = {**start, **current}
-    if case.allergies:
-        _allergy_alerts(case, in_play_map, rules, lambda a: emit(a, 2000))
-    if case.prior_treatment:
-        _toxicity_alerts(case, in_play_map, rules, lambda a: emit(a, 3000))
-    ranked = sorted(out.values(), key=lambda t: (_SEVERITY_ORDER[t[2].severity], t[0], t[1]))
-    alerts = [t[2] for t in ranked]
-    if case.proposed_treatment:
+    if case.allergies or case.prior_treatment:
+        in_play_map = {**start, **current}
+        if case.allergies:
+            _allergy_alerts(case, in_play_map, rules, lambda a: emit(a, order_of.get(a.drug or "", 0), 2000))
+        if case.prior_treatment:
+            _toxicity_alerts(case, in_play_map, rules, lambda a: emit(a, order_of.get(a.drug or "", 0), 3000))
+    if out:
+        ranked.extend((_SEVERITY_ORDER[t[2].severity], t[0], t[1], t[2]) for t in out.values())
+        ranked.sort(key=lambda t: (t[0], t[1], t[2]))
+    alerts = [t[3] for t in ranked]
+    if case.proposed_treatment and alerts:
         alerts = _with_alternatives(alerts, case, options)
     return alerts
 
@@ -601,6 +894,24 @@ def _toxicity_alerts(
                 f"prior_treatment: {prior.drug} stopped for grade {stopped.grade} {stopped.toxicity}",
             )
         )
+
+
+_APPLIED_LIMIT = 2_000
+
+
+def apply_set(option_set: OptionSet, alerts: Sequence[SafetyAlert]) -> tuple[TherapyOption, ...]:
+    """``apply`` for a memoised option set, memoised on what ``apply`` reads of the alerts."""
+    if not alerts:
+        return option_set.options
+    key = tuple([(a.drug, a.code, a.severity) for a in alerts])
+    applied = option_set.applied
+    ranked = applied.get(key)
+    if ranked is None:
+        ranked = tuple(apply(option_set.options, alerts))
+        if len(applied) >= _APPLIED_LIMIT:
+            applied.clear()
+        applied[key] = ranked
+    return ranked
 
 
 def apply(options: Sequence[TherapyOption], alerts: Sequence[SafetyAlert]) -> list[TherapyOption]:

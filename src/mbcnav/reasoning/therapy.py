@@ -15,13 +15,14 @@ on or within 12 months of adjuvant therapy) — the route to fulvestrant-based a
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
 from mbcnav.assessment import TherapyOption
-from mbcnav.reasoning.flags import RULES_DIR, Condition, Memo, compile_condition, drug_groups, flags_for
+from mbcnav.reasoning.flags import RULES_DIR, ChunkMemo, Condition, compile_condition, drug_groups, flags_for
 
 _REQUIRED = (
     "id",
@@ -182,52 +183,122 @@ def rebuild(option: TherapyOption, rank: int, flags: tuple[str, ...], flagged: b
     return build_option(reg, adjust_index, add_mask, rank, flags, flagged)
 
 
+#: subtype flags split cases into disjoint groups; a regimen gated on one is only tried for that group
+_SUBTYPE_GATES = ("tnbc_like", "her2_positive", "endocrine_eligible", "hr_positive")
+
+
+def _referenced(reg: Regimen) -> frozenset[str]:
+    out = set(reg.when.referenced())
+    for adj in reg.adjust:
+        out |= adj.when.referenced()
+    for addition in reg.add:
+        out |= addition.when.referenced()
+    return frozenset(out)
+
+
+def _gate(reg: Regimen, counts: dict[str, int]) -> str | None:
+    """A flag the regimen needs (so it is tried only when present): its subtype flag, else its rarest."""
+    if reg.always or not reg.when.all:
+        return None
+    for gate in _SUBTYPE_GATES:
+        if gate in reg.when.all:
+            return gate
+    return min(reg.when.all, key=lambda f: (counts[f], f))
+
+
+_Chosen = tuple[int, int, int, int]  # (priority, regimen index, adjust index, add mask)
+
+
+def _evaluate(regs: tuple[Regimen, ...]) -> Callable[[frozenset[str]], tuple[_Chosen, ...]]:
+    def compute(flags: frozenset[str]) -> tuple[_Chosen, ...]:
+        chosen: list[_Chosen] = []
+        for reg in regs:
+            if not reg.always and not reg.when.holds(flags):
+                continue
+            priority, adjust_index = reg.priority, -1
+            for i, adj in enumerate(reg.adjust):
+                if adj.when.holds(flags):
+                    priority, adjust_index = adj.priority, i
+                    break
+            mask = 0
+            for i, addition in enumerate(reg.add):
+                if addition.when.holds(flags):
+                    mask |= 1 << i
+            chosen.append((priority, reg.index, adjust_index, mask))
+        return tuple(chosen)
+
+    return compute
+
+
 @functools.cache
-def _memo() -> Memo:
-    relevant: set[str] = set()
+def _chunks() -> tuple[ChunkMemo, ...]:
+    """Regimens grouped by gate flag, each group memoised on only the flags its regimens read."""
+    counts: dict[str, int] = {}
     for reg in regimens():
-        relevant |= reg.when.referenced()
-        for adj in reg.adjust:
-            relevant |= adj.when.referenced()
-        for addition in reg.add:
-            relevant |= addition.when.referenced()
-    return Memo(frozenset(relevant))
+        for flag in reg.when.all:
+            counts[flag] = counts.get(flag, 0) + 1
+    groups: dict[str | None, list[Regimen]] = {}
+    for reg in regimens():
+        groups.setdefault(_gate(reg, counts), []).append(reg)
+    out = []
+    for gate, regs in groups.items():
+        relevant = frozenset().union(*(_referenced(r) for r in regs))
+        out.append(ChunkMemo(gate, relevant, _evaluate(tuple(regs))))
+    # ungated chunks first: they are always looked up
+    out.sort(key=lambda c: c.gate is not None)
+    return tuple(out)
+
+
+class OptionSet:
+    """One memoised answer of the therapy step, with room for the safety step's memos on these options."""
+
+    __slots__ = ("applied", "layout", "options")
+
+    def __init__(self, options: tuple[TherapyOption, ...]) -> None:
+        self.options = options
+        #: safety.check_set: drugs in play when the case proposes nothing (built on first use)
+        self.layout: Any = None
+        #: safety.apply_set: (drug, code, severity) of the alerts → the options with safety applied
+        self.applied: dict[tuple[tuple[str | None, str, str], ...], tuple[TherapyOption, ...]] = {}
+
+
+_SETS: dict[tuple[int, ...], OptionSet] = {}
+_SETS_LIMIT = 50_000
+
+
+def option_set(flags: frozenset[str]) -> OptionSet:
+    """The ranked options for a flag set, memoised through the chunk answers it is made of."""
+    tokens: list[int] = []
+    parts: list[tuple[_Chosen, ...]] = []
+    for chunk in _chunks():
+        if chunk.gate is not None and chunk.gate not in flags:
+            continue
+        token, part = chunk.lookup(flags)
+        if part:
+            tokens.append(token)
+            parts.append(part)
+    key = tuple(tokens)
+    found = _SETS.get(key)
+    if found is None:
+        found = OptionSet(tuple(_ranked([c for part in parts for c in part])))
+        if len(_SETS) >= _SETS_LIMIT:
+            _SETS.clear()
+        _SETS[key] = found
+    return found
 
 
 def options_for_flags(flags: frozenset[str]) -> list[TherapyOption]:
-    """Regimens whose conditions hold, ranked by (adjusted) priority, then file order.
-
-    Memoised on the flags the regimens actually mention, so cases that differ only in facts no
-    regimen reads share one answer.
-    """
-    memo = _memo()
-    key = memo.key(flags)
-    cached = memo.get(key)
-    if cached is None:
-        cached = tuple(_options(key))
-        memo.put(key, cached)
-    return list(cached)
+    """Regimens whose conditions hold, ranked by (adjusted) priority, then file order."""
+    return list(option_set(flags).options)
 
 
-def _options(flags: frozenset[str]) -> list[TherapyOption]:
-    chosen: list[tuple[int, int, Regimen, int, int]] = []
-    for reg in regimens():
-        if not reg.always and not reg.when.holds(flags):
-            continue
-        priority, adjust_index = reg.priority, -1
-        for i, adj in enumerate(reg.adjust):
-            if adj.when.holds(flags):
-                priority, adjust_index = adj.priority, i
-                break
-        mask = 0
-        for i, addition in enumerate(reg.add):
-            if addition.when.holds(flags):
-                mask |= 1 << i
-        chosen.append((priority, reg.index, reg, adjust_index, mask))
+def _ranked(chosen: list[_Chosen]) -> list[TherapyOption]:
+    regs = regimens()
     chosen.sort(key=lambda c: (c[0], c[1]))
     out: list[TherapyOption] = []
     seen: set[tuple[str, ...]] = set()
-    for _, _, reg, adjust_index, mask in chosen:
+    for _, index, adjust_index, mask in chosen:
+        reg = regs[index]
         # Two rules may reach the same drugs by different routes; the better-ranked one speaks.
         key = (*reg.drugs, str(mask)) if reg.drugs else (reg.id,)
         if key in seen:

@@ -8,13 +8,14 @@ the routine one. Items come out emergency first, so nothing urgent sits below a 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
 from mbcnav.assessment import URGENCY_ORDER, WorkupItem
-from mbcnav.reasoning.flags import RULES_DIR, Condition, Memo, compile_condition, flags_for
+from mbcnav.reasoning.flags import RULES_DIR, ChunkMemo, Condition, compile_condition, flags_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,34 +48,67 @@ def workup_rules() -> tuple[WorkupRule, ...]:
     return tuple(out)
 
 
+#: rules per memo chunk: few enough that a chunk reads only a handful of flags, so its answers repeat
+_CHUNK = 5
+
+
+def _holding(rules: tuple[tuple[int, WorkupRule], ...]) -> Callable[[frozenset[str]], tuple[int, ...]]:
+    def compute(flags: frozenset[str]) -> tuple[int, ...]:
+        return tuple(i for i, rule in rules if rule.when.holds(flags))
+
+    return compute
+
+
 @functools.cache
-def _memo() -> Memo:
-    relevant: set[str] = set()
-    for rule in workup_rules():
-        relevant |= rule.when.referenced()
-    return Memo(frozenset(relevant))
+def _chunks() -> tuple[ChunkMemo, ...]:
+    """Consecutive rules in groups of ``_CHUNK``, each memoised on only the flags its rules read."""
+    indexed = tuple(enumerate(workup_rules()))
+    out = []
+    for start in range(0, len(indexed), _CHUNK):
+        part = indexed[start : start + _CHUNK]
+        relevant = frozenset().union(*(rule.when.referenced() for _, rule in part))
+        out.append(ChunkMemo(None, relevant, _holding(part)))
+    return tuple(out)
+
+
+_PLANS: dict[tuple[int, ...], tuple[WorkupItem, ...]] = {}
+_PLANS_LIMIT = 50_000
+
+
+def plan_items(flags: frozenset[str]) -> tuple[WorkupItem, ...]:
+    """Workup items for a flag set, memoised through the answers of the rule chunks."""
+    tokens: list[int] = []
+    parts: list[tuple[int, ...]] = []
+    for chunk in _chunks():
+        token, part = chunk.lookup(flags)
+        tokens.append(token)
+        parts.append(part)
+    key = tuple(tokens)
+    found = _PLANS.get(key)
+    if found is None:
+        found = _plan([i for part in parts for i in part])
+        if len(_PLANS) >= _PLANS_LIMIT:
+            _PLANS.clear()
+        _PLANS[key] = found
+    return found
 
 
 def plan_for_flags(flags: frozenset[str]) -> list[WorkupItem]:
-    """Workup items for a flag set, memoised on the flags the workup rules mention."""
-    memo = _memo()
-    key = memo.key(flags)
-    cached = memo.get(key)
-    if cached is None:
-        cached = tuple(_plan(key))
-        memo.put(key, cached)
-    return list(cached)
+    """Workup items for a flag set, most urgent first (one per code)."""
+    return list(plan_items(flags))
 
 
-def _plan(flags: frozenset[str]) -> list[WorkupItem]:
+def _plan(holding: list[int]) -> tuple[WorkupItem, ...]:
+    rules = workup_rules()
     seen: set[str] = set()
     items: list[WorkupItem] = []
-    for rule in workup_rules():
-        if rule.code in seen or not rule.when.holds(flags):
+    for i in holding:
+        rule = rules[i]
+        if rule.code in seen:
             continue
         seen.add(rule.code)
         items.append(rule.item)
-    return items
+    return tuple(items)
 
 
 def plan(case: Any, subtype_result: Any, triage_result: Any) -> list[WorkupItem]:
