@@ -7,6 +7,7 @@ the YAML is turned once into dictionaries keyed by (system short name, code).
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,16 +37,28 @@ def short_system(uri: str | None) -> str | None:
     return system_names().get(uri.rstrip("/"))
 
 
+# A bundle names the same few system URIs dozens of times; bounded, so odd input cannot grow it.
+_short_system_of_str = functools.lru_cache(maxsize=1024)(short_system)
+
+
 def codings(concept: Any) -> list[tuple[str | None, str, str]]:
     """(short system, code, display) for every coding of a CodeableConcept dict; odd shapes give []."""
     if not isinstance(concept, dict):
         return []
     out: list[tuple[str | None, str, str]] = []
     for coding in concept.get("coding") or ():
-        if isinstance(coding, dict) and coding.get("code") is not None:
-            out.append(
-                (short_system(coding.get("system")), str(coding["code"]), str(coding.get("display") or ""))
-            )
+        if isinstance(coding, dict):
+            code = coding.get("code")
+            if code is not None:
+                system = coding.get("system")
+                display = coding.get("display")
+                out.append(
+                    (
+                        _short_system_of_str(system) if type(system) is str else short_system(system),
+                        code if type(code) is str else str(code),
+                        display if type(display) is str else str(display or ""),
+                    )
+                )
     return out
 
 
@@ -151,3 +164,93 @@ def answer_meaning(concept: Any) -> str | None:
         if word in text:
             return meaning
     return None
+
+
+class PrefixTable:
+    """:func:`longest_prefix` over one fixed table, prepared once: prefixes upper-cased and tried
+    longest first (a stable sort keeps the table's order among equal lengths, as longest_prefix does)."""
+
+    __slots__ = ("_rows",)
+
+    def __init__(self, table: dict[str, Any]) -> None:
+        rows = [(prefix.upper(), len(prefix), value) for prefix, value in table.items()]
+        rows.sort(key=lambda row: -row[1])
+        self._rows = tuple((prefix, value) for prefix, _, value in rows)
+
+    def get(self, code: str) -> Any:
+        upper = code.upper()
+        for prefix, value in self._rows:
+            if upper.startswith(prefix):
+                return value
+        return None
+
+
+@dataclass(frozen=True)
+class Tables:
+    """The parts of codes.yaml the importer reads per resource, in the shape each lookup wants
+    (sets, prefix tables, tuples), so no per-call work rebuilds them."""
+
+    secondary_profiles: tuple[str, ...]
+    secondary_words: tuple[str, ...]
+    secondary_icd10: tuple[str, ...]  # upper-cased, for str.startswith
+    breast_sct: dict[str, Any]
+    breast_icd10: tuple[str, ...]
+    breast_icdo3: tuple[str, ...]
+    breast_words: tuple[str, ...]
+    histology_sct: dict[str, Any]
+    histology_icdo3: dict[str, Any]
+    histology_text: list[dict[str, Any]]
+    site_sct: dict[str, Any]
+    site_icd10: PrefixTable
+    site_icdo3: PrefixTable
+    site_body_sct: dict[str, Any]
+    site_text: list[dict[str, Any]]
+    comorbidity_sct: dict[str, Any]
+    comorbidity_icd10: PrefixTable
+    lab_caveats: dict[str, str]
+    ecog_answers: dict[str, Any]
+    rxnorm: dict[str, Any]
+    drug_text_noise: frozenset[str]
+    intent_metastatic_sct: frozenset[str]
+    progression_text: tuple[str, ...]
+    gene_component_codes: frozenset[str]
+    genomic_source_component_codes: frozenset[str]
+
+
+@functools.cache
+def tables() -> Tables:
+    c = codes()
+    marker, breast, hist, site, comorb = (
+        c["secondary_markers"],
+        c["breast_primary"],
+        c["histology"],
+        c["secondary_site"],
+        c["comorbidity"],
+    )
+    return Tables(
+        secondary_profiles=tuple(marker["profile_contains"]),
+        secondary_words=tuple(marker["text_keywords"]),
+        secondary_icd10=tuple(p.upper() for p in marker["icd10_prefixes"]),
+        breast_sct=breast["sct"],
+        breast_icd10=tuple(breast["icd10_prefixes"]),
+        breast_icdo3=tuple(breast["icdo3_prefixes"]),
+        breast_words=tuple(breast["text_keywords"]),
+        histology_sct=hist["sct"],
+        histology_icdo3=hist["icdo3"],
+        histology_text=hist["text"],
+        site_sct=site["sct"],
+        site_icd10=PrefixTable(site["icd10_prefixes"]),
+        site_icdo3=PrefixTable(site["icdo3_prefixes"]),
+        site_body_sct=site["body_site_sct"],
+        site_text=site["text"],
+        comorbidity_sct=comorb["sct"],
+        comorbidity_icd10=PrefixTable(comorb["icd10_prefixes"]),
+        lab_caveats=c["lab_caveats"],
+        ecog_answers=c["ecog"]["answers"],
+        rxnorm=c["rxnorm"],
+        drug_text_noise=frozenset(c["drug_text_noise"]),
+        intent_metastatic_sct=frozenset(c["intent_metastatic"]["sct"]),
+        progression_text=tuple(c["progression_text"]),
+        gene_component_codes=frozenset(c["gene_component_codes"]["loinc"]),
+        genomic_source_component_codes=frozenset(c["genomic_source_component_codes"]["loinc"]),
+    )

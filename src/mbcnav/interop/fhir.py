@@ -27,9 +27,10 @@ import orjson
 from pydantic import ValidationError
 
 from mbcnav.case import Case, Labs, Patient, parse_case
+from mbcnav.drugnames import is_known_drug, resolve_drug
 from mbcnav.errors import CaseValidationError, FhirMappingError, MbcnavError, UnknownDrugError
 from mbcnav.interop import codes as C
-from mbcnav.interop.units import UnitError, convert
+from mbcnav.interop.units import UnitError, convert_value
 
 NoteKind = Literal[
     "unmapped",
@@ -163,16 +164,23 @@ def case_from_fhir_path(path: str | Path, strict: bool = False, as_of: dt.date |
 def iter_resources(data: Any) -> Iterator[tuple[str, dict[str, Any], str | None]]:
     """(where, resource, fullUrl) for a Bundle (searchset Bundles inside are opened too), a resource
     or a list of resources. Raises FhirMappingError for anything that is not a resource."""
+    yield from _all_resources(data)
+
+
+def _all_resources(data: Any) -> list[tuple[str, dict[str, Any], str | None]]:
+    # a list filled in one pass: nested generators cost a frame switch per entry on the import hot path
+    out: list[tuple[str, dict[str, Any], str | None]] = []
     if isinstance(data, list):
         for n, item in enumerate(data):
-            yield from _iter_one(item, f"[{n}]", None)
+            _collect(item, f"[{n}]", None, out)
     else:
-        yield from _iter_one(data, "", None)
+        _collect(data, "", None, out)
+    return out
 
 
-def _iter_one(
-    item: Any, where: str, full_url: str | None
-) -> Iterator[tuple[str, dict[str, Any], str | None]]:
+def _collect(
+    item: Any, where: str, full_url: str | None, out: list[tuple[str, dict[str, Any], str | None]]
+) -> None:
     if not isinstance(item, dict):
         raise FhirMappingError(
             f"{where or 'input'}: expected a FHIR resource (JSON object), got {_kind(item)}"
@@ -190,11 +198,11 @@ def _iter_one(
                 raise FhirMappingError(f"{loc}: must be an object, got {_kind(entry)}")
             if "resource" not in entry:
                 # a transaction entry without a resource (e.g. DELETE) carries nothing to import
-                yield loc, {"resourceType": "_Empty"}, None
+                out.append((loc, {"resourceType": "_Empty"}, None))
                 continue
-            yield from _iter_one(entry["resource"], f"{loc}.resource", entry.get("fullUrl"))
+            _collect(entry["resource"], f"{loc}.resource", entry.get("fullUrl"), out)
         return
-    yield where, item, full_url
+    out.append((where, item, full_url))
 
 
 def _kind(value: Any) -> str:
@@ -282,6 +290,17 @@ def _drug_categories() -> dict[str, str]:
 
 
 _NON_LINE = {"bone", "supportive"}
+
+# Compiled once here, not looked up in re's pattern cache on every resource.
+_M1 = re.compile(r"\b[cp]?m1")
+_M0 = re.compile(r"\b[cp]?m0")
+_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
+_STAGE_IV = re.compile(r"(^|[^a-z])(iv|4)[abc]?($|[^a-z0-9])")
+_STAGE_EARLY = re.compile(r"(^|[^a-z])(0|i{1,3}|1|2|3)[abc]?($|[^a-z0-9])")
+_IHC_PLUS = re.compile(r"(?:^|[^0-9])([0-3])\s*\+")
+_IHC_ZERO = re.compile(r"\s*(?:score\s*)?0\s*")
+_DRUG_WORD_SPLIT = re.compile(r"[\s,;()\[\]]+")
+_NUMBER_START = re.compile(r"^[\d.]+")
 _OVARIAN_SUPPRESSION = {"goserelin", "leuprolide"}
 
 
@@ -465,22 +484,18 @@ class _Importer:
         if not isinstance(code, dict):
             self.note("unmapped", "condition has no code", ref, "code")
             return
-        cd = C.codes()
+        t = C.tables()
         text = C.concept_text(code)
         coded = C.codings(code)
         profile = _profile(res)
-        marker = cd["secondary_markers"]
         is_secondary = (
-            any(p in profile for p in marker["profile_contains"])
-            or any(k in text for k in marker["text_keywords"])
-            or any(
-                s == "icd10" and C.longest_prefix(c, dict.fromkeys(marker["icd10_prefixes"], True))
-                for s, c, _ in coded
-            )
+            any(p in profile for p in t.secondary_profiles)
+            or any(k in text for k in t.secondary_words)
+            or any(s == "icd10" and c.upper().startswith(t.secondary_icd10) for s, c, _ in coded)
         )
         date = _date_of(res) or self._asserted(res)
         if is_secondary:
-            site = self._site(code, res)
+            site = self._site(code, coded, res)
             if site is None:
                 self.note(
                     "unmapped",
@@ -494,26 +509,25 @@ class _Importer:
             if date:
                 self.metastasis_dates.append(date)
             return
-        breast = cd["breast_primary"]
         histology = None
         is_breast = False
         for system, c, _ in coded:
-            if system == "sct" and c in breast["sct"]:
+            if system == "sct" and c in t.breast_sct:
                 is_breast = True
-                histology = breast["sct"][c]
-            elif (system == "icd10" and any(c.startswith(p) for p in breast["icd10_prefixes"])) or (
-                system == "icdo3" and any(c.startswith(p) for p in breast["icdo3_prefixes"])
+                histology = t.breast_sct[c]
+            elif (system == "icd10" and c.startswith(t.breast_icd10)) or (
+                system == "icdo3" and c.startswith(t.breast_icdo3)
             ):
                 is_breast = True
         if (
             not is_breast
-            and any(k in text for k in breast["text_keywords"])
+            and any(k in text for k in t.breast_words)
             and ("neoplasm" in text or "carcinoma" in text or "cancer" in text)
         ):
             is_breast = True
         if is_breast:
             self.primary_seen = True
-            hist = self._histology(res) or histology or C.match_text_rules(text, cd["histology"]["text"])
+            hist = self._histology(res) or histology or C.match_text_rules(text, t.histology_text)
             if hist:
                 self.add("tumor.histology", hist, date, ref, "code/extension(histology)", C.label(code))
             else:
@@ -549,57 +563,59 @@ class _Importer:
         return None
 
     def _histology(self, res: dict[str, Any]) -> str | None:
-        cd = C.codes()["histology"]
+        t = C.tables()
         for ext in res.get("extension") or ():
             if isinstance(ext, dict) and "histology-morphology" in str(ext.get("url", "")):
                 concept = ext.get("valueCodeableConcept")
                 for system, c, _ in C.codings(concept):
-                    if system == "sct" and c in cd["sct"]:
-                        return str(cd["sct"][c])
-                    if system == "icdo3" and c in cd["icdo3"]:
-                        return str(cd["icdo3"][c])
-                found = C.match_text_rules(C.concept_text(concept), cd["text"])
+                    if system == "sct" and c in t.histology_sct:
+                        return str(t.histology_sct[c])
+                    if system == "icdo3" and c in t.histology_icdo3:
+                        return str(t.histology_icdo3[c])
+                found = C.match_text_rules(C.concept_text(concept), t.histology_text)
                 if found:
                     return found
         return None
 
-    def _site(self, code: dict[str, Any], res: dict[str, Any]) -> str | None:
-        cd = C.codes()["secondary_site"]
-        for system, c, _ in C.codings(code):
-            if system == "sct" and c in cd["sct"]:
-                return str(cd["sct"][c])
+    def _site(
+        self, code: dict[str, Any], coded: list[tuple[str | None, str, str]], res: dict[str, Any]
+    ) -> str | None:
+        t = C.tables()
+        for system, c, _ in coded:
+            if system == "sct" and c in t.site_sct:
+                return str(t.site_sct[c])
             if system == "icd10":
-                hit = C.longest_prefix(c, cd["icd10_prefixes"])
+                hit = t.site_icd10.get(c)
                 if hit:
                     return str(hit)
             if system == "icdo3":
-                hit = C.longest_prefix(c, cd["icdo3_prefixes"])
+                hit = t.site_icdo3.get(c)
                 if hit:
                     return str(hit)
         for body in res.get("bodySite") or ():
             for system, c, _ in C.codings(body):
-                if system == "sct" and c in cd["body_site_sct"]:
-                    return str(cd["body_site_sct"][c])
+                if system == "sct" and c in t.site_body_sct:
+                    return str(t.site_body_sct[c])
                 if system == "icdo3":
-                    hit = C.longest_prefix(c, cd["icdo3_prefixes"])
+                    hit = t.site_icdo3.get(c)
                     if hit:
                         return str(hit)
-        found = C.match_text_rules(C.concept_text(code), cd["text"])
+        found = C.match_text_rules(C.concept_text(code), t.site_text)
         if found:
             return found
         for body in res.get("bodySite") or ():
-            found = C.match_text_rules(C.concept_text(body), cd["text"])
+            found = C.match_text_rules(C.concept_text(body), t.site_text)
             if found:
                 return found
         return None
 
     def _comorbidity(self, coded: list[tuple[str | None, str, str]]) -> str | None:
-        cd = C.codes()["comorbidity"]
+        t = C.tables()
         for system, c, _ in coded:
-            if system == "sct" and c in cd["sct"]:
-                return str(cd["sct"][c])
+            if system == "sct" and c in t.comorbidity_sct:
+                return str(t.comorbidity_sct[c])
             if system == "icd10":
-                hit = C.longest_prefix(c, cd["icd10_prefixes"])
+                hit = t.comorbidity_icd10.get(c)
                 if hit:
                     return str(hit)
         return None
@@ -615,20 +631,22 @@ class _Importer:
             raise FhirMappingError(f"code: must be an object, got {_kind(code)}", field=ref)
         index = C.observation_index()
         hit = None
-        for system, c, _ in C.codings(code):
+        coded = C.codings(code)
+        for system, c, _ in coded:
             hit = index.get((system or "", c))
             if hit:
                 break
-        profile = _profile(res)
-        if hit is None and ("genetic-variant" in profile or "genomic-variant" in profile):
-            hit = ("variant", "")
+        if hit is None:
+            profile = _profile(res)
+            if "genetic-variant" in profile or "genomic-variant" in profile:
+                hit = ("variant", "")
         if hit is None:
             self.note("unmapped", f"observation '{C.label(code)}' is not used", ref, "code")
             return
         kind, detail = hit
         date = _date_of(res)
         if kind == "lab":
-            self._lab(res, ref, detail, date)
+            self._lab(res, ref, detail, date, coded)
         elif kind == "marker":
             self._marker(res, ref, detail, date)
         elif kind == "ecog":
@@ -642,9 +660,9 @@ class _Importer:
         elif kind == "m_category":
             concept = res.get("valueCodeableConcept")
             text = (C.concept_text(concept) + " " + " ".join(c for _, c, _ in C.codings(concept))).lower()
-            if re.search(r"\b[cp]?m1", text):
+            if _M1.search(text):
                 self.stage_iv.append((date, ref))
-            elif re.search(r"\b[cp]?m0", text):
+            elif _M0.search(text):
                 self.early_stage.append((date, ref))
         elif kind == "variant":
             self._variant(res, ref, date)
@@ -658,7 +676,14 @@ class _Importer:
         self.note("unmapped", "no numeric value", ref, "value[x]")
         return None
 
-    def _lab(self, res: dict[str, Any], ref: str, path: str, date: str | None) -> None:
+    def _lab(
+        self,
+        res: dict[str, Any],
+        ref: str,
+        path: str,
+        date: str | None,
+        coded: list[tuple[str | None, str, str]],
+    ) -> None:
         q = res.get("valueQuantity")
         if not isinstance(q, dict):
             if q is not None:
@@ -679,24 +704,22 @@ class _Importer:
         )
         unit = unit if unit is not None else q.get("code")
         try:
-            conv = convert(path, value, unit)
+            converted, unit_out, changed = convert_value(path, value, unit)
         except UnitError as exc:
             self.note("dropped", f"{path}: {exc}", ref, "valueQuantity.unit", "warning")
             return
         original = f"{_fmt(value)} {unit}"
-        if conv.converted:
+        if changed:
             self.note(
                 "conversion",
-                f"{path}: {original} converted to {_fmt(conv.value)} {conv.unit_out}",
+                f"{path}: {original} converted to {_fmt(converted)} {unit_out}",
                 ref,
                 "valueQuantity",
             )
-        caveat = C.codes()["lab_caveats"].get(
-            next((c for s, c, _ in C.codings(res.get("code")) if s == "loinc"), "")
-        )
+        caveat = C.tables().lab_caveats.get(next((c for s, c, _ in coded if s == "loinc"), ""))
         if caveat:
             self.note("assumption", caveat, ref, "code")
-        self.add(path, round(conv.value, 4), date, ref, "valueQuantity", original)
+        self.add(path, round(converted, 4), date, ref, "valueQuantity", original)
 
     def _marker(self, res: dict[str, Any], ref: str, marker: str, date: str | None) -> None:
         concept = res.get("valueCodeableConcept")
@@ -718,7 +741,7 @@ class _Importer:
                 )
                 return
             if isinstance(text_value, str):
-                m = re.search(r"(\d+(?:\.\d+)?)\s*%", text_value)
+                m = _PERCENT.search(text_value)
                 if m:
                     self.add(
                         f"tumor.{marker}_percent", float(m.group(1)), date, ref, "valueString", text_value
@@ -769,7 +792,7 @@ class _Importer:
         self.note("unmapped", f"HER2 result not understood: '{C.label(concept)}'", ref, "value[x]", "warning")
 
     def _ecog(self, res: dict[str, Any], ref: str, date: str | None) -> None:
-        answers = C.codes()["ecog"]["answers"]
+        answers = C.tables().ecog_answers
         value: float | None = None
         if "valueInteger" in res:
             value = _number(res["valueInteger"], ref, "valueInteger")
@@ -785,26 +808,26 @@ class _Importer:
     def _stage(self, concept: Any, date: str | None, ref: str, element: str) -> None:
         words = (C.concept_text(concept) + " " + " ".join(c for _, c, _ in C.codings(concept))).strip()
         label = C.label(concept)
-        if re.search(r"(^|[^a-z])(iv|4)[abc]?($|[^a-z0-9])", words.lower()):
+        if _STAGE_IV.search(words.lower()):
             self.stage_iv.append((date, ref))
             self.case_notes.append(f"FHIR import: stage group {label} ({ref}{', ' + date if date else ''}).")
-        elif re.search(r"(^|[^a-z])(0|i{1,3}|1|2|3)[abc]?($|[^a-z0-9])", words.lower()):
+        elif _STAGE_EARLY.search(words.lower()):
             self.early_stage.append((date, ref))
             self.case_notes.append(f"FHIR import: stage group {label} ({ref}{', ' + date if date else ''}).")
         else:
             self.note("unmapped", f"stage group '{label}' not understood", ref, element, "warning")
 
     def _variant(self, res: dict[str, Any], ref: str, date: str | None) -> None:
-        cd = C.codes()
+        t = C.tables()
         gene = None
         source = None
         for comp in res.get("component") or ():
             if not isinstance(comp, dict):
                 continue
             comp_codes = {c for _, c, _ in C.codings(comp.get("code"))}
-            if comp_codes & set(cd["gene_component_codes"]["loinc"]):
+            if comp_codes & t.gene_component_codes:
                 gene = gene or _gene(comp.get("valueCodeableConcept"))
-            if comp_codes & set(cd["genomic_source_component_codes"]["loinc"]):
+            if comp_codes & t.genomic_source_component_codes:
                 source = C.answer_meaning(comp.get("valueCodeableConcept"))
         if gene is None:
             self.note(
@@ -883,8 +906,9 @@ class _Importer:
                 )
         else:
             current = status in {"active", "on-hold", "draft", "intended", "unknown"}
+        t = C.tables()
         intent_ok = any(
-            s == "sct" and c in C.codes()["intent_metastatic"]["sct"]
+            s == "sct" and c in t.intent_metastatic_sct
             for ext in res.get("extension") or ()
             if isinstance(ext, dict) and "intent" in str(ext.get("url", ""))
             for s, c, _ in C.codings(ext.get("valueCodeableConcept"))
@@ -892,7 +916,7 @@ class _Importer:
         reasons = res.get("statusReason")
         reasons = list(reasons) if isinstance(reasons, list) else [reasons]
         reason_text = " ".join(C.concept_text(x) for x in (*reasons, *(res.get("reasonCode") or ())))
-        progressed = True if any(w in reason_text for w in C.codes()["progression_text"]) else None
+        progressed = True if any(w in reason_text for w in t.progression_text) else None
         self.meds.append(
             _Med(
                 drug,
@@ -983,6 +1007,8 @@ class _Importer:
         return data, provenance
 
     def _latest(self, path: str, cands: list[_Candidate]) -> _Candidate:
+        if len(cands) == 1:  # the common case: nothing to compare, no note
+            return cands[0]
         ordered = sorted(cands, key=lambda c: (_date_key(c.date), c.order))
         chosen = ordered[-1]
         others = [c for c in ordered[:-1] if c.value != chosen.value]
@@ -1274,10 +1300,10 @@ def _ihc_score(words: str) -> str | None:
     text = words.lower()
     if "ultralow" in text or "ultra-low" in text:
         return "0+ultralow"
-    m = re.search(r"(?:^|[^0-9])([0-3])\s*\+", text)
+    m = _IHC_PLUS.search(text)
     if m:
         return "0" if m.group(1) == "0" else f"{m.group(1)}+"
-    if re.fullmatch(r"\s*(?:score\s*)?0\s*", text):
+    if _IHC_ZERO.fullmatch(text):
         return "0"
     return None
 
@@ -1305,9 +1331,7 @@ def _gene(concept: Any) -> str | None:
 
 def _drug_name(concept: Any) -> str | None:
     """Canonical generic name for a medicine concept, or None. RxNorm map first, then the words."""
-    from mbcnav.drugnames import is_known_drug, resolve_drug
-
-    rx = C.codes()["rxnorm"]
+    rx = C.tables().rxnorm
     for system, c, _ in C.codings(concept):
         if system == "rxnorm" and c in rx:
             try:
@@ -1317,10 +1341,8 @@ def _drug_name(concept: Any) -> str | None:
     text = C.concept_text(concept)
     if not text:
         return None
-    noise = set(C.codes()["drug_text_noise"])
-    words = [
-        w for w in re.split(r"[\s,;()\[\]]+", text) if w and w not in noise and not re.match(r"^[\d.]+", w)
-    ]
+    noise = C.tables().drug_text_noise
+    words = [w for w in _DRUG_WORD_SPLIT.split(text) if w and w not in noise and not _NUMBER_START.match(w)]
     for size in range(min(5, len(words)), 0, -1):
         for i in range(len(words) - size + 1):
             candidate = " ".join(words[i : i + size])
@@ -1451,7 +1473,7 @@ def case_from_fhir(data: Any, *, strict: bool = False, as_of: dt.date | None = N
     fail are left out and each defect becomes an error-level note (``ImportResult.errors``).
     ``as_of``: the date ages and "current" are reckoned from (default: today).
     """
-    resources = list(iter_resources(data))
+    resources = _all_resources(data)
     defects: list[ImportNote] = []
     if strict:
         resources, defects = _strict_validate(resources, data)

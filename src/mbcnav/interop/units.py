@@ -77,18 +77,33 @@ def convert(field: str, value: float, unit: str | None) -> Converted:
     A missing unit is accepted only for fields whose unit is a pure number (none here), so it is an
     error: a creatinine of "1.1" with no unit could be mg/dL or µmol/L.
     """
+    out, to, changed = convert_value(field, value, unit)
+    return Converted(out, str(unit), to, changed)
+
+
+def convert_value(field: str, value: float, unit: str | None) -> tuple[float, str, bool]:
+    """:func:`convert` as (value, unit out, changed), for the importer's hot path (no result object)."""
+    factor, special, to = _rule(field, unit if unit is None or type(unit) is str else str(unit))
+    if special is not None:
+        return special(value), to, True
+    return value * factor, to, factor != 1.0
+
+
+@functools.lru_cache(maxsize=1024)
+def _rule(field: str, unit: str | None) -> tuple[float, Callable[[float], float] | None, str]:
+    # cached: a feed repeats the same (field, unit) pairs; bounded, so odd input cannot grow it.
+    # A UnitError is not cached (lru_cache stores only returns), so it is rebuilt each time: rare.
     alias, fields = _table()
     spec = fields.get(field)
     if spec is None:
         raise UnitError(f"no unit rule for {field}")
     to = spec["to"]
-    if unit is None or not str(unit).strip():
+    if unit is None or not unit.strip():
         raise UnitError(f"no unit given; {field} needs {to}")
-    canon = alias.get(normalise_unit(str(unit)))
+    canon = alias.get(normalise_unit(unit))
     if canon is not None and canon in spec.get("from", {}):
-        factor = float(spec["from"][canon])
-        return Converted(value * factor, str(unit), to, factor != 1.0)
+        return float(spec["from"][canon]), None, to
     if canon is not None and canon in spec.get("special", {}):
-        return Converted(_SPECIAL[spec["special"][canon]](value), str(unit), to, True)
+        return 1.0, _SPECIAL[spec["special"][canon]], to
     accepted = sorted({*spec.get("from", {}), *spec.get("special", {})})
     raise UnitError(f"unit '{unit}' cannot be converted to {to} (accepted: {', '.join(accepted)})")
