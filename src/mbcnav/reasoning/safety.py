@@ -12,7 +12,6 @@ never silently offered.
 
 from __future__ import annotations
 
-import bisect
 import functools
 import operator
 from collections.abc import Callable, Iterable, Sequence
@@ -353,8 +352,14 @@ _TIMES_ULN = {
 }
 
 
-def _field_getter(field: str, limits: dict[str, float]) -> Callable[[Any, dict[str, Any]], float | None]:
-    """A fast reader of one numeric field from (case, calculations): the same values as ``_Values``."""
+@functools.cache
+def _field_getter(field: str) -> Callable[[Any, dict[str, Any]], float | None]:
+    """A fast reader of one numeric field from (case, calculations): the same values as ``_Values``.
+
+    Cached per field name: the reader depends only on the field and the reference limits, which
+    are read once per process, so every plan testing a field shares one reader.
+    """
+    limits = safety_rules().limits
     if field in _LAB_FIELDS:
         return lambda case, calculations, _get=operator.attrgetter(f"labs.{field}"): _get(case)
     if field == "crcl_ml_min":
@@ -401,14 +406,6 @@ def _present_field_gates(case: Any, calculations: dict[str, Any]) -> list[str]:
     if case.cumulative_doxorubicin_mg_m2 is not None or case.proposed_treatment:
         out.append("field:doxorubicin_total_mg_m2")
     return out
-
-
-def _passes(rule: Rule, values: _Values) -> bool:
-    for field, op, threshold in rule.tests:
-        value = values[field]
-        if value is None or not op(value, threshold):
-            return False
-    return True
 
 
 _ALERT_CACHE: dict[tuple[Any, ...], SafetyAlert] = {}
@@ -475,40 +472,55 @@ _Slot = tuple[int, int, int, "SafetyAlert | None", "Rule", str, str, tuple[int, 
 
 
 class _Plan:
-    """The candidates for one layout and fact set, and their answers by region of the tested values.
+    """The candidates for one layout and fact set, and their answers by which numeric rules pass.
 
-    Why regions: which numeric tests pass depends only on where each tested value falls among the
-    thresholds the candidates use (below, equal to, or above each), so the deduplicated, ranked
-    list of alerts is memoised on those positions; per case only the values are read.
+    Why keyed on the pass mask: once the facts and drugs are fixed, the deduplicated, ranked list of
+    alerts depends only on which candidate rules' numeric tests pass (one bit each), so it is
+    memoised on that bitmask; per case only the tested values are read and compared.
     """
 
-    __slots__ = ("answers", "candidates", "fields", "position")
+    __slots__ = ("answers", "candidates", "fields", "position", "tested")
 
     def __init__(self, candidates: tuple[_Candidate, ...]) -> None:
         self.candidates = candidates
-        thresholds: dict[str, set[float]] = {}
+        position: dict[str, int] = {}
         for candidate in candidates:
             if candidate.fixed is None:
-                for field, _, threshold in candidate.rule.tests:
-                    thresholds.setdefault(field, set()).add(threshold)
-        limits = safety_rules().limits
-        #: (reader, sorted thresholds) per tested field
-        self.fields = tuple(
-            (_field_getter(field, limits), tuple(sorted(ts))) for field, ts in thresholds.items()
+                for field, _, _ in candidate.rule.tests:
+                    position.setdefault(field, len(position))
+        self.position = position
+        #: a reader per tested field, in ``position`` order (the values are read once per case)
+        self.fields = tuple(_field_getter(field) for field in position)
+        #: (bit, (value position, operator, threshold) per test) for each candidate with numeric tests
+        self.tested = tuple(
+            (1 << i, tuple((position[field], op, threshold) for field, op, threshold in candidate.rule.tests))
+            for i, candidate in enumerate(candidates)
+            if candidate.fixed is None
         )
-        self.position = {field: i for i, field in enumerate(thresholds)}
-        self.answers: dict[tuple[int, ...], tuple[_Slot, ...]] = {}
+        self.answers: dict[int, tuple[_Slot, ...]] = {}
 
-    def answer(self, key: tuple[int, ...], case: Any, calculations: dict[str, Any]) -> tuple[_Slot, ...]:
-        found = self.answers.get(key)
+    def passing(self, values: list[Any]) -> int:
+        """The bitmask of candidates whose every numeric test passes (a missing value fails)."""
+        mask = 0
+        for bit, tests in self.tested:
+            for pos, op, threshold in tests:
+                value = values[pos]
+                if value is None or not op(value, threshold):
+                    break
+            else:
+                mask |= bit
+        return mask
+
+    def answer(self, mask: int) -> tuple[_Slot, ...]:
+        found = self.answers.get(mask)
         if found is None:
-            found = self.answers[key] = self._answer(_Values(case, calculations, safety_rules().limits))
+            found = self.answers[mask] = self._answer(mask)
             if len(self.answers) > 4_096:
                 self.answers.clear()
-                self.answers[key] = found
+                self.answers[mask] = found
         return found
 
-    def _answer(self, values: _Values | None) -> tuple[_Slot, ...]:
+    def _answer(self, mask: int) -> tuple[_Slot, ...]:
         out: dict[tuple[str, str], _Slot] = {}
 
         def emit(slot: _Slot) -> None:
@@ -517,7 +529,7 @@ class _Plan:
             if previous is None or slot[0] < previous[0]:
                 out[key] = slot
 
-        for candidate in self.candidates:
+        for i, candidate in enumerate(self.candidates):
             rule = candidate.rule
             severity = _SEVERITY_ORDER[rule.severity]
             if candidate.fixed is not None:
@@ -526,20 +538,12 @@ class _Plan:
                 ):
                     emit((severity, order, tiebreak, alert, rule, drug, where, ()))
                 continue
-            if values is None or not _passes(rule, values):
+            if not mask & (1 << i):
                 continue
             shown = tuple(self.position[field] for field, _, _ in rule.tests)
             for drug, where, order in candidate.entries:
                 emit((severity, order, rule.index, None, rule, drug, where, shown))
         return tuple(sorted(out.values(), key=lambda t: (t[0], t[1], t[2])))
-
-
-def _region(value: float | None, thresholds: tuple[float, ...]) -> int:
-    """Where a value falls among sorted thresholds: the same region passes and fails the same tests."""
-    if value is None:
-        return -1
-    i = bisect.bisect_left(thresholds, value)
-    return 2 * i + (i < len(thresholds) and thresholds[i] == value)
 
 
 class _Layout:
@@ -556,7 +560,17 @@ class _Layout:
         self.plans: dict[frozenset[str], _Plan] = {}
 
 
-def _make_layout(options: Sequence[TherapyOption], case: Any) -> _Layout:
+_LAYOUTS: dict[tuple[tuple[str, str], ...], _Layout] = {}
+_LAYOUT_LIMIT = 20_000
+
+
+def _layout(options: Sequence[TherapyOption], case: Any) -> _Layout:
+    """The layout of the drugs in play, shared by every case that puts the same drugs in play.
+
+    Keyed on exactly what a layout is made of — each drug in play, in order, with where it comes
+    from — so option sets that differ only in regimens, labels or ranks (thousands of them) share
+    one layout and its memoised plans (about a thousand distinct keys).
+    """
     start: dict[str, str] = {}
     for option in options:
         for drug in option.drugs:
@@ -564,22 +578,11 @@ def _make_layout(options: Sequence[TherapyOption], case: Any) -> _Layout:
                 start[drug] = "therapy option"
     for order in case.proposed_treatment:
         start[order.drug] = "proposed order"
-    return _Layout(start, {t.drug: "current treatment" for t in case.current_treatment})
-
-
-_LAYOUTS: dict[tuple[Any, ...], _Layout] = {}
-_LAYOUT_LIMIT = 20_000
-
-
-def _layout(options: Sequence[TherapyOption], case: Any) -> _Layout:
-    key = (
-        tuple([o.drugs for o in options]),
-        tuple([p.drug for p in case.proposed_treatment]),
-        tuple([t.drug for t in case.current_treatment]),
-    )
+    current = {t.drug: "current treatment" for t in case.current_treatment}
+    key = (*start.items(), ("", ""), *current.items())
     layout = _LAYOUTS.get(key)
     if layout is None:
-        layout = _make_layout(options, case)
+        layout = _Layout(start, current)
         if len(_LAYOUTS) >= _LAYOUT_LIMIT:
             _LAYOUTS.clear()
         _LAYOUTS[key] = layout
@@ -718,7 +721,7 @@ def check_set(case: Any, option_set: OptionSet, calculations: dict[str, Any]) ->
     else:
         layout = option_set.layout
         if layout is None:
-            layout = option_set.layout = _make_layout(option_set.options, case)
+            layout = option_set.layout = _layout(option_set.options, case)
     return _check(case, option_set.options, calculations, layout)
 
 
@@ -732,17 +735,8 @@ def _check(
     plan = layout.plans.get(facts)
     if plan is None:
         plan = layout.plans[facts] = _plan(layout, facts)
-    if plan.fields:
-        vals = [get(case, calculations) for get, _ in plan.fields]
-        key = tuple(
-            [
-                -1 if value is None else _region(value, thresholds)
-                for value, (_, thresholds) in zip(vals, plan.fields, strict=True)
-            ]
-        )
-    else:
-        vals, key = [], ()
-    slots = plan.answer(key, case, calculations)
+    vals = [get(case, calculations) for get in plan.fields]
+    slots = plan.answer(plan.passing(vals))
     # Rule alerts are deduplicated and ranked already; interactions, allergies and prior toxicities
     # use other codes, so they are ranked in beside them (their tiebreaks are 1000+, 2000, 3000).
     ranked: list[tuple[int, int, int, SafetyAlert]] = []
@@ -925,20 +919,22 @@ def apply(options: Sequence[TherapyOption], alerts: Sequence[SafetyAlert]) -> li
         codes_by_drug.setdefault(drug, []).append(alert.code)
         if alert.severity == "contraindication":
             blocked.add(drug)
-    clear: list[tuple[TherapyOption, tuple[str, ...]]] = []
-    flagged: list[tuple[TherapyOption, tuple[str, ...]]] = []
+    clear: list[tuple[TherapyOption, tuple[str, ...], bool]] = []
+    flagged: list[tuple[TherapyOption, tuple[str, ...], bool]] = []
     for option in options:
+        drugs = option.drugs
         codes: list[str] = []
-        for drug in option.drugs:
-            codes.extend(codes_by_drug.get(drug, ()))
-        codes_t = tuple(dict.fromkeys(codes))
-        if blocked.isdisjoint(option.drugs):
-            clear.append((option, codes_t))
+        for drug in drugs:
+            found = codes_by_drug.get(drug)
+            if found:
+                codes.extend(found)
+        codes_t = tuple(dict.fromkeys(codes)) if codes else ()
+        if blocked.isdisjoint(drugs):
+            clear.append((option, codes_t, False))
         else:
-            flagged.append((option, codes_t))
+            flagged.append((option, codes_t, True))
     out: list[TherapyOption] = []
-    for rank, (option, codes_t) in enumerate([*clear, *flagged], start=1):
-        is_flagged = not blocked.isdisjoint(option.drugs)
+    for rank, (option, codes_t, is_flagged) in enumerate([*clear, *flagged], start=1):
         if option.rank == rank and option.flags == codes_t and option.flagged == is_flagged:
             out.append(option)
         else:
