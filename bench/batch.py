@@ -38,21 +38,36 @@ def generate(path: Path, n: int) -> float:
     return time.perf_counter() - start
 
 
-def tree_rss(process: psutil.Process) -> int:
-    """Resident memory of a process and all its descendants (0 once the process has gone)."""
+def tree_rss(process: psutil.Process) -> tuple[int, dict[int, int]]:
+    """Resident memory of a process and all its descendants (0 once the process has gone), and of each
+    process by pid (the CLI process hosts the Dask client, scheduler and nannies; its children are the
+    worker processes)."""
     try:
         procs = [process, *process.children(recursive=True)]
     except psutil.Error:
-        return 0
-    total = 0
+        return 0, {}
+    each: dict[int, int] = {}
     for proc in procs:
         with contextlib.suppress(psutil.Error):  # a child may exit between listing and reading
-            total += proc.memory_info().rss
-    return total
+            each[proc.pid] = proc.memory_info().rss
+            cpu = proc.cpu_times()
+            CPU_SECONDS[proc.pid] = cpu.user + cpu.system
+    return sum(each.values()), each
 
 
-def run(source: Path, out: Path, workers: int, chunk_size: int) -> tuple[float, int, int]:
-    """(seconds, peak RSS bytes of the tree, rows written)."""
+#: CPU seconds used by each process of the measured tree (last sample)
+CPU_SECONDS: dict[int, float] = {}
+
+
+def busy_seconds() -> float:
+    """CPU seconds the whole machine has spent busy (all processes, all cores)."""
+    times = psutil.cpu_times()
+    return sum(getattr(times, name, 0.0) for name in ("user", "nice", "system", "irq", "softirq", "steal"))
+
+
+def run(source: Path, out: Path, workers: int, chunk_size: int) -> tuple[float, int, int, int, list[int]]:
+    """(seconds, peak RSS bytes of the tree, rows written, peak RSS of the CLI process, peak RSS of
+    each child process, largest first)."""
     command = [
         *CLI,
         "assess-batch",
@@ -66,6 +81,9 @@ def run(source: Path, out: Path, workers: int, chunk_size: int) -> tuple[float, 
         "--json",
     ]
     peak = 0
+    peaks: dict[int, int] = {}
+    CPU_SECONDS.clear()
+    busy_before = busy_seconds()
     start = time.perf_counter()
     child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     handle = psutil.Process(child.pid)
@@ -74,7 +92,10 @@ def run(source: Path, out: Path, workers: int, chunk_size: int) -> tuple[float, 
     def sample() -> None:
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, tree_rss(handle))
+            total, each = tree_rss(handle)
+            peak = max(peak, total)
+            for pid, rss in each.items():
+                peaks[pid] = max(peaks.get(pid, 0), rss)
             done.wait(0.2)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -83,9 +104,12 @@ def run(source: Path, out: Path, workers: int, chunk_size: int) -> tuple[float, 
     seconds = time.perf_counter() - start
     done.set()
     sampler.join()
+    others = max(0.0, busy_seconds() - busy_before - sum(CPU_SECONDS.values())) / seconds
     if child.returncode != 0:
         sys.exit(f"assess-batch failed (exit {child.returncode}): {stderr.decode()[-2000:]}")
-    return seconds, peak, pq.ParquetFile(out).metadata.num_rows
+    main_peak = peaks.pop(child.pid, 0)
+    children = sorted(peaks.values(), reverse=True)
+    return seconds, peak, pq.ParquetFile(out).metadata.num_rows, main_peak, children, others
 
 
 def main() -> None:
@@ -111,7 +135,7 @@ def main() -> None:
         print(f"cpu cores visible: {psutil.cpu_count()}; chunk size {args.chunk_size}")
         rates: dict[int, float] = {}
         for workers in counts:
-            seconds, peak, rows = run(
+            seconds, peak, rows, main_peak, children, others = run(
                 source, folder / f"results-{workers}w.parquet", workers, args.chunk_size
             )
             rates[workers] = rows / seconds
@@ -119,6 +143,14 @@ def main() -> None:
             print(
                 f"workers={workers}: {rows:,} rows in {seconds:.1f} s = {rates[workers]:,.0f} cases/s; "
                 f"peak RSS (process tree) {peak / 2**20:,.0f} MiB [{verdict}]"
+            )
+            print(
+                f"  peak RSS by process: CLI (client, scheduler, nannies) {main_peak / 2**20:,.0f} MiB; "
+                f"children {', '.join(f'{c / 2**20:,.0f}' for c in children) or 'none'} MiB"
+            )
+            print(
+                f"  other processes used {others:.1f} of {psutil.cpu_count()} cores meanwhile"
+                + (" (shared machine: repeat for a clean figure)" if others > 0.2 else "")
             )
         if 1 in rates:
             for workers, rate in rates.items():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 from pathlib import Path
@@ -13,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from mbcnav.analytics.batch import BatchError, iter_input, run_batch
+from mbcnav.analytics.batch import BatchError, iter_input, iter_jsonl, plan_jsonl, run_batch
 from mbcnav.analytics.synthetic import synthetic_cases
 from mbcnav.assessment import Assessment
 from mbcnav.case import Case
@@ -144,11 +145,30 @@ def test_two_worker_local_dask_cluster_matches_in_process(tmp_path: Path) -> Non
     local = run_batch(source, tmp_path / "one.parquet", chunk_size=10)
     dask = run_batch(source, tmp_path / "two.parquet", workers=2, chunk_size=10)
     assert dask.workers == 2
-    key = lambda r: r["line"]  # noqa: E731 - Dask writes chunks in completion order
-    one = sorted(pq.read_table(tmp_path / "one.parquet").to_pylist(), key=key)
-    two = sorted(pq.read_table(tmp_path / "two.parquet").to_pylist(), key=key)
-    assert one == two
+    one = pq.read_table(tmp_path / "one.parquet").to_pylist()
+    two = pq.read_table(tmp_path / "two.parquet").to_pylist()
+    assert one == two  # the workers' parts are merged back in input order
     assert (dask.errors, dask.subtypes) == (local.errors, local.subtypes) == (4, local.subtypes)
+    assert dask.to_json() | {"workers": 1, "output": ""} == local.to_json() | {"output": ""}
+    assert [e["line"] for e in dask.first_errors] == [61, 62, 63, 64]
+    assert pq.ParquetFile(tmp_path / "two.parquet").metadata.num_row_groups == 7
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.jsonl", "one.parquet", "two.parquet"]
+
+
+def test_jsonl_slices_cover_every_line_once_with_its_number(tmp_path: Path) -> None:
+    lines = [b'{"id": "a"}', b"", b'{"id": "b"}', b"  ", b'{"id": "c"}', b'{"id": "d"}', b'{"id": "e"}']
+    for ending in (b"\n", b""):  # with and without a final newline
+        source = tmp_path / "c.jsonl"
+        source.write_bytes(b"\n".join(lines) + ending)
+        expected = [(r.line, r.payload) for r in iter_jsonl(source)]
+        for size in (1, 2, 3, 7, 100):
+            for block in (4, 5, 1 << 22):  # slice ends inside and across read blocks
+                slices = list(plan_jsonl(source, size, block_size=block))
+                got = [(r.line, r.payload) for s in slices for r in s.records()]
+                assert got == expected, (size, block, ending)
+                assert slices[0].start == 0 and slices[-1].end == source.stat().st_size
+                assert all(a.end == b.start for a, b in itertools.pairwise(slices))
+                assert len(slices) == -(-len(lines) // size)
 
 
 def test_unreachable_scheduler_is_a_clear_error(tmp_path: Path) -> None:
@@ -181,3 +201,28 @@ def test_cli_summary_json(tmp_path: Path) -> None:
     assert summary["first_errors"][0]["line"] == 16
     assert "a case must be a JSON object" in summary["first_errors"][0]["error"]
     assert sum(summary["subtypes"].values()) == 15
+
+
+@pytest.mark.parametrize("shared_disk", [True, False])
+def test_existing_scheduler_with_and_without_a_shared_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared_disk: bool
+) -> None:
+    from distributed import LocalCluster
+
+    import mbcnav.analytics.batch as batch
+
+    if not shared_disk:  # workers that cannot see our files are sent the cases and send back rows
+        monkeypatch.setattr(batch, "_sees", lambda paths: False)
+    source = _write_jsonl(tmp_path / "c.jsonl", [*synthetic_cases(25, seed=5), *_bad_lines()])
+    local = run_batch(source, tmp_path / "one.parquet", chunk_size=6)
+    with LocalCluster(n_workers=2, processes=False, dashboard_address=None) as cluster:
+        remote = run_batch(
+            source, tmp_path / "two.parquet", scheduler=cluster.scheduler_address, chunk_size=6
+        )
+    key = lambda r: r["line"]  # noqa: E731 - without a shared disk, chunks land in completion order
+    one = sorted(pq.read_table(tmp_path / "one.parquet").to_pylist(), key=key)
+    two = sorted(pq.read_table(tmp_path / "two.parquet").to_pylist(), key=key)
+    assert one == two and len(two) == 29
+    assert remote.workers == 2
+    assert remote.to_json() | {"workers": 1, "output": ""} == local.to_json() | {"output": ""}
+    assert not (tmp_path / "two.parquet.parts").exists()

@@ -1,19 +1,25 @@
 """Assess many cases: stream an input in chunks, run the reasoning core on each, write Parquet as we go.
 
 Memory stays bounded by (chunk size x chunks in flight): the input is read lazily (JSONL line by
-line, Parquet batch by batch, FHIR files one at a time), and each finished chunk is appended to the
-output as one Parquet row group. A case that fails (bad JSON, a field outside the Case format, an
-error in the engine) becomes a row with ``error`` set; the batch goes on.
+line, Parquet batch by batch, FHIR files one at a time), and each finished chunk becomes one Parquet
+row group. A case that fails (bad JSON, a field outside the Case format, an error in the engine)
+becomes a row with ``error`` set; the batch goes on.
 
-Scale-out is Dask's: ``workers > 1`` starts a ``distributed.LocalCluster`` on loopback, and
-``scheduler="tcp://host:port"`` uses an existing cluster. With one worker the chunks run in this
-process, so a small batch pays no cluster start-up.
+Scale-out is Dask's: ``workers > 1`` starts a ``distributed.LocalCluster`` on loopback (one
+single-threaded worker process per worker), and ``scheduler="tcp://host:port"`` uses an existing
+cluster. With one worker the chunks run in this process, so a small batch pays no cluster start-up.
+On Dask, the client only plans: for JSONL it cuts the file into byte ranges of ``chunk_size`` lines,
+each worker reads its own range, writes its own Parquet part and sends back a small summary; at the
+end the parts are copied into the output in input order. (Shipping lines out and rows back through
+the client cost a core's worth of pickling on a 2-core machine: 2 workers ran barely faster than 1.)
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import os
+import shutil
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -60,6 +66,12 @@ class Record:
     payload: Any
 
 
+def ranked(counts: Counter[str], limit: int | None = None) -> list[tuple[str, int]]:
+    """Most common first, ties by name: the same summary whatever order the workers finished in
+    (``Counter.most_common`` breaks ties by insertion order)."""
+    return sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))[:limit]
+
+
 @dataclass
 class BatchSummary:
     total: int = 0
@@ -74,6 +86,7 @@ class BatchSummary:
     first_errors: list[dict[str, Any]] = field(default_factory=list)
     output: str = ""
     workers: int = 1
+    _error_order: list[tuple[int, int]] = field(default_factory=list, repr=False)
 
     def add(self, rows: list[dict[str, Any]], keep_errors: int = 20) -> None:
         for row in rows:
@@ -93,6 +106,27 @@ class BatchSummary:
                 self.options[row["top_options"][0]] += 1
             self.alerts.update(row["alerts"])
 
+    def merge(self, other: BatchSummary, order: int, keep_errors: int = 20) -> None:
+        """Fold in the summary of one slice. Slices finish in any order; ``order`` (the slice's
+        index) keeps ``first_errors`` the first ones of the input, as with one worker."""
+        self.total += other.total
+        self.assessed += other.assessed
+        self.errors += other.errors
+        for mine, theirs in (
+            (self.subtypes, other.subtypes),
+            (self.urgency, other.urgency),
+            (self.red_flags, other.red_flags),
+            (self.options, other.options),
+            (self.alerts, other.alerts),
+        ):
+            mine.update(theirs)
+        if other.first_errors:
+            keyed = [*self._error_order, *((order, i) for i in range(len(other.first_errors)))]
+            errors = [*self.first_errors, *other.first_errors]
+            kept = sorted(range(len(errors)), key=keyed.__getitem__)[:keep_errors]
+            self.first_errors = [errors[i] for i in kept]
+            self._error_order = [keyed[i] for i in kept]
+
     def to_json(self) -> dict[str, Any]:
         return {
             "output": self.output,
@@ -100,11 +134,11 @@ class BatchSummary:
             "total": self.total,
             "assessed": self.assessed,
             "errors": self.errors,
-            "subtypes": dict(self.subtypes.most_common()),
-            "urgency": dict(self.urgency.most_common()),
-            "red_flags": dict(self.red_flags.most_common()),
-            "top_first_options": dict(self.options.most_common(10)),
-            "alerts": dict(self.alerts.most_common(10)),
+            "subtypes": dict(ranked(self.subtypes)),
+            "urgency": dict(ranked(self.urgency)),
+            "red_flags": dict(ranked(self.red_flags)),
+            "top_first_options": dict(ranked(self.options, 10)),
+            "alerts": dict(ranked(self.alerts, 10)),
             "first_errors": self.first_errors,
         }
 
@@ -362,6 +396,84 @@ def assess_chunk(records: list[Record], assess: AssessFn | None = None) -> list[
     return [assess_record(record, fn) for record in records]
 
 
+# ------------------------------------------------------------------------------ planning (Dask)
+
+
+@dataclass(frozen=True)
+class JsonlSlice:
+    """Lines ``first_line ...`` of a JSONL file, as the byte range [start, end): the worker reads them
+    itself, so the client never touches case data (on one machine it would otherwise share a core with
+    the workers just to pickle lines out and rows back)."""
+
+    path: str
+    start: int
+    end: int
+    first_line: int
+
+    def records(self) -> Iterator[Record]:
+        with open(self.path, "rb") as handle:
+            handle.seek(self.start)
+            data = handle.read(self.end - self.start)
+        name = Path(self.path).name
+        # BytesIO splits exactly as iterating the file does (on b"\n", ends kept), so rows match the
+        # in-process path byte for byte, JSON error positions included
+        for number, line in enumerate(io.BytesIO(data), start=self.first_line):
+            if line.strip():
+                yield Record(name, number, "json", line)
+
+
+def plan_jsonl(path: Path, lines_per_slice: int, block_size: int = 1 << 22) -> Iterator[JsonlSlice]:
+    """Cut a JSONL file into slices of ``lines_per_slice`` lines by scanning it for newlines (numpy,
+    ~1 GB/s): only byte offsets and line numbers are kept, never the lines."""
+    import numpy as np
+
+    lines = 0  # complete lines seen so far
+    slice_start, slice_line = 0, 1
+    offset = 0
+    with path.open("rb") as handle:
+        while block := handle.read(block_size):
+            newlines = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 10)
+            # indices (in this block) of the newline that ends each slice: line numbers that are
+            # multiples of lines_per_slice
+            first = (lines_per_slice - 1 - lines) % lines_per_slice
+            for index in newlines[first::lines_per_slice].tolist():
+                end = offset + index + 1
+                yield JsonlSlice(str(path), slice_start, end, slice_line)
+                slice_line += lines_per_slice
+                slice_start = end
+            lines += len(newlines)
+            offset += len(block)
+    if offset > slice_start:
+        yield JsonlSlice(str(path), slice_start, offset, slice_line)
+
+
+Work = JsonlSlice | list[Record]
+
+
+def _records_of(work: Work) -> Iterable[Record]:
+    return work.records() if isinstance(work, JsonlSlice) else work
+
+
+def assess_part(work: Work, part: str | None, assess: AssessFn | None = None) -> tuple[BatchSummary, Any]:
+    """The unit of work on a Dask worker: assess a slice, write its rows to the Parquet file ``part``
+    (shared file system) and return only the small summary; with no ``part``, return the Arrow table
+    too (a remote cluster that cannot see our disk)."""
+    rows = assess_chunk(list(_records_of(work)), assess)
+    summary = BatchSummary()
+    summary.add(rows)
+    table = _results_table(rows)
+    del rows
+    if part is None:
+        return summary, table
+    pq.write_table(table, part, compression="zstd")
+    return summary, None
+
+
+def _sees(paths: list[str]) -> bool:
+    """Run on each worker: can it read the input and write the parts folder?"""
+    return os.access(paths[0], os.R_OK) and os.access(paths[1], os.W_OK)
+
+
 # -------------------------------------------------------------------------------------- running
 
 
@@ -369,17 +481,30 @@ def _results_table(rows: list[dict[str, Any]]) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=RESULT_SCHEMA)
 
 
+#: Dask's statistical profiler samples the running task's stack every 10 ms (and the GIL monitor every
+#: 1 ms): diagnostics for a dashboard nobody watches here, paid on every case of a pure-Python engine.
+WORKER_CONFIG = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.system-monitor.gil.enabled": False,
+}
+
+
 def _local_cluster(workers: int) -> Any:
+    """One single-threaded worker process per core asked for (the engine is pure Python: threads
+    would share one GIL). The nannies live in this process as asyncio objects, not extra processes."""
+    import dask
     from distributed import LocalCluster
 
-    return LocalCluster(
-        n_workers=workers,
-        processes=True,
-        threads_per_worker=1,
-        dashboard_address=None,
-        host="127.0.0.1",
-        silence_logs=logging.ERROR,
-    )
+    # the nannies hand this config to the worker processes they start
+    with dask.config.set(WORKER_CONFIG):
+        return LocalCluster(
+            n_workers=workers,
+            processes=True,
+            threads_per_worker=1,
+            dashboard_address=None,
+            host="127.0.0.1",
+            silence_logs=logging.ERROR,
+        )
 
 
 def run_batch(
@@ -396,7 +521,7 @@ def run_batch(
     """Assess every case of ``input_path`` and write one row per case to the Parquet file ``out``.
 
     The output appears only when the batch has finished (it is written to ``out.partial`` first), so
-    an interrupted run never leaves a half file that looks whole.
+    an interrupted run never leaves a half file that looks whole. Rows are in input order.
     """
     source, target = Path(input_path), Path(out)
     if chunk_size < 1:
@@ -409,6 +534,7 @@ def run_batch(
     if assess is None and scheduler is None and workers == 1:
         assess = default_assess()  # fail early, before any output, when the core is missing
     partial = target.with_name(target.name + ".partial")
+    parts = target.with_name(target.name + ".parts")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         writer = pq.ParquetWriter(partial, RESULT_SCHEMA, compression="zstd")
@@ -416,37 +542,65 @@ def run_batch(
         raise BatchError(f"cannot write {target}: {exc.strerror or exc}", field="out") from None
     summary = BatchSummary(output=str(target), workers=workers)
 
-    def emit(rows: list[dict[str, Any]]) -> None:
-        writer.write_table(_results_table(rows))
-        summary.add(rows)
-        if on_progress is not None:
-            on_progress(len(rows))
-
     try:
-        chunks = chunked(records, chunk_size)
         if scheduler is None and workers == 1:
-            for chunk in chunks:
-                emit(assess_chunk(chunk, assess))
+            for chunk in chunked(records, chunk_size):
+                rows = assess_chunk(chunk, assess)
+                writer.write_table(_results_table(rows))
+                summary.add(rows)
+                if on_progress is not None:
+                    on_progress(len(rows))
         else:
-            summary.workers = _run_dask(chunks, emit, workers, scheduler, assess, in_flight_per_worker)
+            parts.mkdir(exist_ok=True)
+
+            def plan(shared: bool) -> Iterator[Work]:
+                if shared and input_kind(source) == "jsonl":
+                    return plan_jsonl(source, chunk_size)
+                # Parquet, FHIR, or a cluster that cannot see our disk: we read, the workers assess
+                return chunked(records, chunk_size)
+
+            summary.workers = _run_dask(
+                source,
+                plan,
+                parts,
+                writer,
+                summary,
+                workers,
+                scheduler,
+                assess,
+                in_flight_per_worker,
+                on_progress,
+            )
         writer.close()
         os.replace(partial, target)
     except BaseException:
         writer.close()
         partial.unlink(missing_ok=True)
         raise
+    finally:
+        shutil.rmtree(parts, ignore_errors=True)
     return summary
 
 
 def _run_dask(
-    chunks: Iterator[list[Record]],
-    emit: Callable[[list[dict[str, Any]]], None],
+    source: Path,
+    plan: Callable[[bool], Iterator[Work]],
+    parts: Path,
+    writer: pq.ParquetWriter,
+    summary: BatchSummary,
     workers: int,
     scheduler: str | None,
     assess: AssessFn | None,
     in_flight_per_worker: int,
+    on_progress: Callable[[int], None] | None,
 ) -> int:
-    """Submit chunks with a bounded number in flight, write each result as it completes."""
+    """Submit slices with a bounded number in flight; each worker writes its own Parquet part and
+    sends back a summary, which we merge. At the end the parts are copied into ``writer`` in input
+    order, one row group at a time (never all in memory).
+
+    A remote cluster that cannot see our disk gets the cases themselves and sends back Arrow tables,
+    which are written in the order they finish.
+    """
     from distributed import Client, as_completed
 
     cluster = None
@@ -463,21 +617,40 @@ def _run_dask(
             client = Client(cluster)
         with client:
             n_workers = max(1, len(client.scheduler_info().get("workers", {})) or workers)
+            shared = cluster is not None or all(
+                client.run(_sees, [str(source.resolve()), str(parts.resolve())]).values()
+            )
             limit = max(2, n_workers * in_flight_per_worker)
-            pending = as_completed()
-            in_flight = 0
-            for chunk in chunks:
-                pending.add(client.submit(assess_chunk, chunk, assess, pure=False))
-                in_flight += 1
-                while in_flight >= limit:
-                    future = next(pending)
-                    emit(future.result())
-                    future.release()
-                    in_flight -= 1
-            for future in pending:
-                emit(future.result())
+            pending = as_completed(with_results=True)
+            index_of: dict[str, int] = {}
+            written: list[int] = []  # part files on disk, copied into the output at the end
+
+            def collect() -> None:
+                future, (part_summary, table) = next(pending)
+                index = index_of.pop(future.key)
+                summary.merge(part_summary, order=index)
+                if table is None:
+                    written.append(index)
+                else:
+                    writer.write_table(table)
                 future.release()
-            return n_workers
+                if on_progress is not None:
+                    on_progress(part_summary.total)
+
+            for index, item in enumerate(plan(shared)):
+                part = str(parts / f"part-{index:06d}.parquet") if shared else None
+                future = client.submit(assess_part, item, part, assess, pure=False)
+                index_of[future.key] = index
+                pending.add(future)
+                while len(index_of) >= limit:
+                    collect()
+            while index_of:
+                collect()
+        for index in sorted(written):
+            part_file = pq.ParquetFile(parts / f"part-{index:06d}.parquet")
+            for group in range(part_file.num_row_groups):
+                writer.write_table(part_file.read_row_group(group))
+        return n_workers
     finally:
         if cluster is not None:
             cluster.close()

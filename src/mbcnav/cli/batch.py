@@ -17,7 +17,9 @@ def _counter_table(title: str, header: str, counts: Counter[str], limit: int = 1
     table = Table(title=title)
     table.add_column(header)
     table.add_column("cases", justify="right")
-    items = counts.most_common(limit)
+    from mbcnav.analytics.batch import ranked
+
+    items = ranked(counts, limit)
     for key, value in items:
         table.add_row(str(key), str(value))
     if not items:
