@@ -24,6 +24,8 @@ from typing import Any
 
 import yaml
 
+from mbcnav.case import SITE_CODES
+
 RULES_DIR = Path(__file__).parent / "rules"
 
 _DRUG_PREFIXES = (
@@ -105,18 +107,7 @@ FLAG_VOCABULARY: frozenset[str] = frozenset(
     }
 )
 _PREFIXES_FREE = ("site:", "suspected:", "rf:", "comorb:")
-_SITES = (
-    "bone",
-    "liver",
-    "lung",
-    "brain",
-    "lymph_node",
-    "pleura",
-    "leptomeninges",
-    "peritoneum",
-    "skin",
-    "other",
-)
+_SITES = SITE_CODES
 _VISCERAL = frozenset({"liver", "lung", "pleura", "peritoneum"})
 _NEURO_FLAGS = frozenset({"raised_icp", "seizure", "focal_neurologic_deficit", "leptomeningeal_disease"})
 
