@@ -31,6 +31,11 @@ class Dataset:
     default_covariates: tuple[str, ...]
 
 
+#: ordered tumour-grade levels, lowest first: used both to load the data and to code Cox contrasts
+GBSG2_GRADES: tuple[str, ...] = ("I", "II", "III")
+DESMEDT_GRADES: tuple[str, ...] = ("well differentiated", "intermediate", "poorly differentiated")
+
+
 def load_gbsg2() -> pd.DataFrame:
     """German Breast Cancer Study Group 2: 686 women with node-positive primary breast cancer.
 
@@ -48,7 +53,7 @@ def load_gbsg2() -> pd.DataFrame:
     # Level orders as in R's TH.data::GBSG2, so model terms read horThyes, menostatPost, tgrade.L/Q.
     frame["horTh"] = pd.Categorical(frame["horTh"], categories=["no", "yes"])
     frame["menostat"] = pd.Categorical(frame["menostat"], categories=["Pre", "Post"])
-    frame["tgrade"] = pd.Categorical(frame["tgrade"], categories=["I", "II", "III"], ordered=True)
+    frame["tgrade"] = pd.Categorical(frame["tgrade"], categories=GBSG2_GRADES, ordered=True)
     return frame
 
 
@@ -71,7 +76,7 @@ def load_desmedt2007() -> pd.DataFrame:
     # Two rows say "unkown" (sic) in the source file: they are missing values, not a fourth grade.
     frame["grade"] = pd.Categorical(
         frame["grade"].astype(str).replace({"unkown": None}),
-        categories=["well differentiated", "intermediate", "poorly differentiated"],
+        categories=DESMEDT_GRADES,
         ordered=True,
     )
     return frame
@@ -84,7 +89,7 @@ DATASETS: dict[str, Dataset] = {
         provenance="Schumacher 1994 J Clin Oncol 12:2086; data from the lifelines package",
         time_unit="days",
         loader=load_gbsg2,
-        ordered={"tgrade": ("I", "II", "III")},
+        ordered={"tgrade": GBSG2_GRADES},
         default_covariates=(
             "horTh",
             "age",
@@ -102,7 +107,7 @@ DATASETS: dict[str, Dataset] = {
         provenance="Desmedt 2007 Clin Cancer Res 13:3207; data from the scikit-survival package",
         time_unit="days",
         loader=load_desmedt2007,
-        ordered={"grade": ("well differentiated", "intermediate", "poorly differentiated")},
+        ordered={"grade": DESMEDT_GRADES},
         default_covariates=("age", "er", "grade", "size"),
     ),
 }

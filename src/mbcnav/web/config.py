@@ -22,7 +22,6 @@ class Settings:
     max_body_bytes: int = field(
         default_factory=lambda: int(os.environ.get("MBCNAV_MAX_BODY_BYTES", str(2 * 1024 * 1024)))
     )
-    max_batch_cases: int = 1000
     #: public base URL used in links that leave the app (CDS Hooks cards)
     base_url: str = field(default_factory=lambda: os.environ.get("MBCNAV_BASE_URL", "http://127.0.0.1:8000"))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Body, HTTPException, Request
+from fastapi import APIRouter, Body, HTTPException
 from pydantic import BaseModel, Field, ValidationError
 
 from mbcnav.assessment import Assessment
@@ -15,6 +15,9 @@ from mbcnav.reasoning.calculators import CALCULATORS
 from mbcnav.reasoning.triage import TriageResult, triage
 
 router = APIRouter(prefix="/api/v1", tags=["reasoning"])
+
+#: cases per /assess/batch request (the body-size limit also applies); larger runs: `mbcnav assess-batch`
+MAX_BATCH_CASES = 1000
 
 
 class TriageRequest(BaseModel):
@@ -36,7 +39,7 @@ async def assess_endpoint(case: Case) -> Assessment:
 
 
 @router.post("/assess/batch", response_model=list[Assessment], summary="Assess a list of cases")
-def assess_batch(request: Request, cases: list[Case] = Body(..., max_length=1000)) -> list[Assessment]:
+def assess_batch(cases: list[Case] = Body(..., max_length=MAX_BATCH_CASES)) -> list[Assessment]:
     return [assess(case) for case in cases]
 
 
