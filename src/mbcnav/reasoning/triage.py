@@ -25,6 +25,7 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict
+from rapidfuzz import fuzz, process
 
 from mbcnav.assessment import URGENCY_ORDER, RedFlag, Urgency
 from mbcnav.case import Case, Labs
@@ -152,6 +153,8 @@ class _Lexicon:
     spelling: dict[str, str]
     known: frozenset[str]
     vocab: tuple[str, ...]
+    #: first letter -> lexicon words starting with it (fuzzy matching only compares same-initial words)
+    vocab_by_initial: dict[str, tuple[str, ...]]
     cues: frozenset[str]
     scope_breaks: frozenset[str]
     clause_breaks: frozenset[str]
@@ -255,6 +258,7 @@ def lexicon() -> _Lexicon:
         spelling=spelling,
         known=known,
         vocab=tuple(sorted(raw_words)),
+        vocab_by_initial=_by_initial(sorted(raw_words)),
         cues=frozenset(neg["cues"]),
         scope_breaks=frozenset(neg["scope_breaks"]),
         clause_breaks=frozenset(neg["clause_breaks"]),
@@ -270,6 +274,13 @@ def lexicon() -> _Lexicon:
     )
 
 
+def _by_initial(words: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    grouped: dict[str, list[str]] = {}
+    for word in words:
+        grouped.setdefault(word[0], []).append(word)
+    return {initial: tuple(group) for initial, group in grouped.items()}
+
+
 @functools.lru_cache(maxsize=8192)
 def _correct(token: str) -> str:
     """Spelling map, then a fuzzy match to a lexicon word with the same first letter."""
@@ -278,9 +289,8 @@ def _correct(token: str) -> str:
         return lex.spelling[token]
     if token in lex.known or len(token) < lex.fuzzy_min_length or not token.isalpha():
         return token
-    from rapidfuzz import fuzz, process
-
-    choices = [w for w in lex.vocab if w[0] == token[0] and abs(len(w) - len(token)) <= 3]
+    size = len(token)
+    choices = [w for w in lex.vocab_by_initial.get(token[0], ()) if abs(len(w) - size) <= 3]
     best = process.extractOne(token, choices, scorer=fuzz.ratio, score_cutoff=lex.fuzzy_cutoff)
     return best[0] if best else token
 
