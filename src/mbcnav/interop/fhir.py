@@ -18,10 +18,10 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import orjson
 from pydantic import ValidationError
@@ -46,11 +46,11 @@ NoteKind = Literal[
 NoteLevel = Literal["info", "warning", "error"]
 
 
-@dataclass(frozen=True, slots=True)
-class ImportNote:
+class ImportNote(NamedTuple):
     """One thing the importer wants a person to know: what, where, and why.
 
-    A plain dataclass, not a pydantic model: an import makes dozens, and the benchmark thousands a second.
+    A named tuple (immutable, built in one step): an import makes dozens, the benchmark thousands a
+    second, and a frozen dataclass spends most of its construction time on per-field setattr calls.
     """
 
     kind: NoteKind
@@ -72,8 +72,7 @@ class ImportNote:
         return {k: v for k, v in out.items() if v is not None}
 
 
-@dataclass(frozen=True, slots=True)
-class FieldSource:
+class FieldSource(NamedTuple):
     """Where a Case value came from: the resource, the element, the date, and the value as sent."""
 
     value: Any
@@ -164,12 +163,25 @@ def case_from_fhir_path(path: str | Path, strict: bool = False, as_of: dt.date |
 def iter_resources(data: Any) -> Iterator[tuple[str, dict[str, Any], str | None]]:
     """(where, resource, fullUrl) for a Bundle (searchset Bundles inside are opened too), a resource
     or a list of resources. Raises FhirMappingError for anything that is not a resource."""
-    yield from _all_resources(data)
+    for where, res, full_url in _all_resources(data):
+        yield _where_text(where), res, full_url
 
 
-def _all_resources(data: Any) -> list[tuple[str, dict[str, Any], str | None]]:
+#: Where a resource sits in the input: a ready string, or (bundle location, entry number) for a
+#: Bundle entry, formatted only when a message needs it (most resources have an id and never do).
+_Where = str | tuple[str, int]
+_Resources = list[tuple[_Where, dict[str, Any], str | None]]
+
+
+def _where_text(where: _Where) -> str:
+    if isinstance(where, str):
+        return where
+    return f"{where[0]}.entry[{where[1]}].resource"
+
+
+def _all_resources(data: Any) -> _Resources:
     # a list filled in one pass: nested generators cost a frame switch per entry on the import hot path
-    out: list[tuple[str, dict[str, Any], str | None]] = []
+    out: _Resources = []
     if isinstance(data, list):
         for n, item in enumerate(data):
             _collect(item, f"[{n}]", None, out)
@@ -178,31 +190,37 @@ def _all_resources(data: Any) -> list[tuple[str, dict[str, Any], str | None]]:
     return out
 
 
-def _collect(
-    item: Any, where: str, full_url: str | None, out: list[tuple[str, dict[str, Any], str | None]]
-) -> None:
+def _collect(item: Any, where: _Where, full_url: str | None, out: _Resources) -> None:
     if not isinstance(item, dict):
         raise FhirMappingError(
-            f"{where or 'input'}: expected a FHIR resource (JSON object), got {_kind(item)}"
+            f"{_where_text(where) or 'input'}: expected a FHIR resource (JSON object), got {_kind(item)}"
         )
     rtype = item.get("resourceType")
-    if not isinstance(rtype, str) or not rtype:
-        raise FhirMappingError(f"{where or 'input'}: resourceType is missing")
     if rtype == "Bundle":
-        entries = item.get("entry", [])
-        if not isinstance(entries, list):
-            raise FhirMappingError(f"{where or 'Bundle'}.entry: must be a list, got {_kind(entries)}")
-        for n, entry in enumerate(entries):
-            loc = f"{where or 'Bundle'}.entry[{n}]"
-            if not isinstance(entry, dict):
-                raise FhirMappingError(f"{loc}: must be an object, got {_kind(entry)}")
-            if "resource" not in entry:
-                # a transaction entry without a resource (e.g. DELETE) carries nothing to import
-                out.append((loc, {"resourceType": "_Empty"}, None))
-                continue
-            _collect(entry["resource"], f"{loc}.resource", entry.get("fullUrl"), out)
+        _collect_bundle(item, _where_text(where), out)
         return
+    if type(rtype) is not str or not rtype:
+        raise FhirMappingError(f"{_where_text(where) or 'input'}: resourceType is missing")
     out.append((where, item, full_url))
+
+
+def _collect_bundle(bundle: dict[str, Any], where: str, out: _Resources) -> None:
+    base = where or "Bundle"
+    entries = bundle.get("entry", [])
+    if not isinstance(entries, list):
+        raise FhirMappingError(f"{base}.entry: must be a list, got {_kind(entries)}")
+    for n, entry in enumerate(entries):
+        if type(entry) is not dict:
+            raise FhirMappingError(f"{base}.entry[{n}]: must be an object, got {_kind(entry)}")
+        resource = entry.get("resource", _NO_RESOURCE)
+        if resource is _NO_RESOURCE:
+            # a transaction entry without a resource (e.g. DELETE) carries nothing to import
+            out.append((f"{base}.entry[{n}]", {"resourceType": "_Empty"}, None))
+            continue
+        _collect(resource, (base, n), entry.get("fullUrl"), out)
+
+
+_NO_RESOURCE: Any = object()
 
 
 def _kind(value: Any) -> str:
@@ -215,9 +233,11 @@ def _kind(value: Any) -> str:
 # ----------------------------------------------------------------------------------------- helpers
 
 
-def _ref(resource: dict[str, Any], where: str) -> str:
+def _ref(resource: dict[str, Any], where: _Where) -> str:
     rid = resource.get("id")
-    return f"{resource['resourceType']}/{rid}" if rid else f"{resource['resourceType']} at {where or 'input'}"
+    if rid:
+        return f"{resource['resourceType']}/{rid}"
+    return f"{resource['resourceType']} at {_where_text(where) or 'input'}"
 
 
 def _date_of(resource: dict[str, Any]) -> str | None:
@@ -304,7 +324,7 @@ _NUMBER_START = re.compile(r"^[\d.]+")
 _OVARIAN_SUPPRESSION = {"goserelin", "leuprolide"}
 
 
-@dataclass
+@dataclass(slots=True)
 class _Candidate:
     value: Any
     date: str | None
@@ -314,7 +334,7 @@ class _Candidate:
     order: int
 
 
-@dataclass
+@dataclass(slots=True)
 class _Med:
     drug: str
     status: Literal["current", "prior"]
@@ -330,6 +350,8 @@ class _Med:
 
 
 class _Importer:
+    _HANDLERS: dict[str, Callable[[_Importer, dict[str, Any], str], None]]
+
     def __init__(self, as_of: dt.date) -> None:
         self.as_of = as_of
         self.notes: list[ImportNote] = []
@@ -366,7 +388,7 @@ class _Importer:
         )
 
     # -- dispatch ------------------------------------------------------------------------------
-    def run(self, resources: list[tuple[str, dict[str, Any], str | None]]) -> None:
+    def run(self, resources: _Resources) -> None:
         patients = [(w, r, u) for w, r, u in resources if r["resourceType"] == "Patient"]
         if len(patients) > 1:
             ids = ", ".join(_ref(r, w) for w, r, _ in patients)
@@ -386,24 +408,13 @@ class _Importer:
             self.patient(patient, _ref(patient, where))
         else:
             self.note("info", "no Patient resource: age and sex are unknown")
-        self.index = {}
-        for _where, res, full_url in resources:
-            rid = res.get("id")
-            if rid:
-                self.index[f"{res['resourceType']}/{rid}"] = res
-            if full_url:
-                self.index[full_url] = res
-        handlers = {
-            "Condition": self.condition,
-            "Observation": self.observation,
-            "MedicationRequest": self.medication,
-            "MedicationStatement": self.medication,
-            "MedicationAdministration": self.medication,
-            "AllergyIntolerance": self.allergy,
-        }
+        self.resources = resources
+        self._index: dict[str, dict[str, Any]] | None = None
+        self._subjects: dict[str, bool] = {}
+        handlers = self._HANDLERS
         for where, res, _ in resources:
             rtype = res["resourceType"]
-            if rtype in {"Patient", "_Empty"}:
+            if rtype == "Patient" or rtype == "_Empty":
                 continue
             ref = _ref(res, where)
             handler = handlers.get(rtype)
@@ -412,7 +423,21 @@ class _Importer:
                 continue
             if not self.for_patient(res, ref):
                 continue
-            handler(res, ref)
+            handler(self, res, ref)
+
+    @property
+    def index(self) -> dict[str, dict[str, Any]]:
+        """"Type/id" and fullUrl -> resource; built on first use (only medicationReference needs it)."""
+        if self._index is None:
+            index: dict[str, dict[str, Any]] = {}
+            for _where, res, full_url in self.resources:
+                rid = res.get("id")
+                if rid:
+                    index[f"{res['resourceType']}/{rid}"] = res
+                if full_url:
+                    index[full_url] = res
+            self._index = index
+        return self._index
 
     def for_patient(self, res: dict[str, Any], ref: str) -> bool:
         subject = res.get("subject") or res.get("patient")
@@ -421,11 +446,15 @@ class _Importer:
         target = subject.get("reference")
         if not isinstance(target, str) or not target:
             return True
-        if (
-            target in self.patient_keys
-            or target.rsplit("/", 1)[-1] in self.patient_keys
-            or target.rsplit(":", 1)[-1] in self.patient_keys
-        ):
+        # every resource of a bundle names the same subject: decide once per reference
+        ours = self._subjects.get(target)
+        if ours is None:
+            ours = self._subjects[target] = (
+                target in self.patient_keys
+                or target.rsplit("/", 1)[-1] in self.patient_keys
+                or target.rsplit(":", 1)[-1] in self.patient_keys
+            )
+        if ours:
             return True
         self.note("dropped", f"refers to another patient ({target}); not used", ref, "subject", "warning")
         return False
@@ -1289,6 +1318,17 @@ class _Importer:
         self.note("assumption", f"line of therapy {line} derived from start dates ({how}; regimens: {names})")
 
 
+#: resource type -> the _Importer method that maps it (one table for the class, not one per import)
+_Importer._HANDLERS = {
+    "Condition": _Importer.condition,
+    "Observation": _Importer.observation,
+    "MedicationRequest": _Importer.medication,
+    "MedicationStatement": _Importer.medication,
+    "MedicationAdministration": _Importer.medication,
+    "AllergyIntolerance": _Importer.allergy,
+}
+
+
 def _dedupe(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     seen: dict[str, dict[str, Any]] = {}
     for row in rows:
@@ -1405,13 +1445,11 @@ def _dose(res: dict[str, Any], ref: str) -> dict[str, float]:
 # mCODE is written against FHIR R4 (4.0.1), but fhir.resources 8 ships no plain R4 package (only R4B,
 # R5 and STU3). R4B changed none of the resources mbcnav reads (Patient, Condition, Observation,
 # Medication*, AllergyIntolerance, Bundle) in ways that matter here, so its models parse R4 mCODE data.
-def _strict_validate(
-    resources: list[tuple[str, dict[str, Any], str | None]], data: Any
-) -> tuple[list[tuple[str, dict[str, Any], str | None]], list[ImportNote]]:
+def _strict_validate(resources: _Resources, data: Any) -> tuple[_Resources, list[ImportNote]]:
     from fhir.resources.R4B import get_fhir_model_class
 
     defects: list[ImportNote] = []
-    kept: list[tuple[str, dict[str, Any], str | None]] = []
+    kept: _Resources = []
     if isinstance(data, dict) and data.get("resourceType") == "Bundle":
         shell = {k: v for k, v in data.items() if k != "entry"}
         defects.extend(
