@@ -36,6 +36,8 @@ RED_FLAG_CODES: tuple[str, ...] = (
     "severe_diarrhea_dehydration",
     "hyperglycemia_crisis",
     "arrhythmia_qt_prolongation",
+    # an extension of the contract list (case-format.md: "add codes as the knowledge grows")
+    "suicidal_ideation",
 )
 
 

@@ -56,6 +56,12 @@ PHRASINGS = [
     ("scan shows lymphangitic spread", "visceral_crisis", "urgent"),
     ("CT report: pneumonitis", "pneumonitis", "urgent"),
     ("MRI shows cord compression at T8", "spinal_cord_compression", "emergency"),
+    ("I have been thinking about killing myself", "suicidal_ideation", "emergency"),
+    ("having suicidal thoughts again", "suicidal_ideation", "emergency"),
+    ("I might take my own life", "suicidal_ideation", "emergency"),
+    ("I wish I was dead", "suicidal_ideation", "urgent"),
+    ("they would all be better off without me", "suicidal_ideation", "urgent"),
+    ("I dont want to live anymore", "suicidal_ideation", "urgent"),
 ]
 
 NO_FLAG = [
@@ -68,6 +74,11 @@ NO_FLAG = [
     "never had a seizure",
     "a bit tired today",
     "my hair is falling out",
+    "denies suicidal ideation",
+    "I don't want to die",
+    "I hurt myself when I fell",
+    "we talked about end of life care",
+    "can't stop worrying about dying",
     "",
 ]
 
@@ -227,3 +238,19 @@ def test_urgent_flags_do_not_tell_people_it_is_an_emergency(text: str) -> None:
         assert "is an emergency" not in flag.public.lower()
         assert "today" in flag.public.lower() or "now" in flag.public.lower()
     assert "is an emergency" not in result.advice.public.lower()
+
+
+def test_suicidal_thoughts_give_the_crisis_line_and_911_against_nimh_asq_and_samhsa_988() -> None:
+    """Active thoughts are an emergency (ASQ acute positive); a passive death wish is same-day (positive
+    screen). Both name the 988 Suicide & Crisis Lifeline and when to call 911 (SAMHSA)."""
+    active = triage("I want to kill myself")
+    assert active.urgency == "emergency" and active.red_flags[0].code == "suicidal_ideation"
+    assert "988" in active.red_flags[0].public and "911" in active.red_flags[0].public
+    assert "do not leave the person alone" in active.red_flags[0].clinician.lower()
+    passive = triage("sometimes I wish I was dead")
+    assert passive.urgency == "urgent"
+    assert "988" in passive.red_flags[0].public and "911" in passive.red_flags[0].public
+    assert "is an emergency" not in passive.red_flags[0].public.lower()
+    # It outranks routine findings and is not lost among other flags.
+    mixed = triage("my hip hurts when I walk and I have been thinking about suicide")
+    assert mixed.red_flags[0].code == "suicidal_ideation" and mixed.urgency == "emergency"
