@@ -12,16 +12,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import httpx
+
+from mbcnav.web.devserver import running_server
 
 CASE = {
     "id": "bench",
@@ -40,44 +38,6 @@ QUESTIONS = (
     "what is her2 low",
     "side effects of letrozole",
 )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_server(data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = {**os.environ, "MBCNAV_DATA_DIR": str(data_dir), "MBCNAV_DATABASE_URL": ""}
-    cmd = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "mbcnav.web.app:create_app",
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-    ]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit("the server exited during start-up")
-        try:
-            if httpx.get(f"{base}/api/v1/knowledge/kinds", timeout=2).status_code == 200:
-                return proc, base
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.terminate()
-    raise SystemExit("the server did not start within 60 s")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -144,13 +104,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000, help="how many requests in total")
     parser.add_argument("--max-seconds", type=float, default=60.0, help="stop sending after this long")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        proc, base = start_server(Path(tmp))
-        try:
-            asyncio.run(run(base, args.rate, args.requests, args.max_seconds))
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+    with tempfile.TemporaryDirectory() as tmp, running_server(Path(tmp), access_log=False) as base:
+        asyncio.run(run(base, args.rate, args.requests, args.max_seconds))
 
 
 if __name__ == "__main__":

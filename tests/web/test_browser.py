@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from mbcnav.web.devserver import running_server
+
 pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -29,8 +31,6 @@ ARGS = [
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from server import running_server
-
     with running_server(tmp_path_factory.mktemp("browser-data")) as url:
         yield url
 
