@@ -16,6 +16,7 @@ from pydantic import (
     Field,
     ModelWrapValidatorHandler,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -220,8 +221,29 @@ class PriorTreatment(_Strict):
     progressed: bool | None = None
     months: float | None = Field(None, ge=0, le=600, description="How long it was given, months")
     stopped_for: StoppedFor | None = None
+    relapse_after_end_months: float | None = Field(
+        None,
+        ge=0,
+        le=600,
+        description="(Neo)adjuvant treatment only: months from its end to the relapse (0 = came back while "
+        "still on it). A relapse within 12 months counts as resistance to it; a later one does not.",
+    )
 
     _resolve = field_validator("drug")(_drug)
+
+    @field_validator("relapse_after_end_months")
+    @classmethod
+    def _relapse_fits_setting(cls, value: float | None, info: ValidationInfo) -> float | None:
+        # Runs only when the field is given, so cases without it pay nothing.
+        setting = info.data.get("setting")
+        if value is not None and setting not in ("adjuvant", "neoadjuvant"):
+            raise ValueError(
+                "applies only to adjuvant or neoadjuvant treatment "
+                f"(setting is {setting!r}); for metastatic treatment use progressed and months"
+            )
+        if value is not None and info.data.get("progressed") is False:
+            raise ValueError("records a relapse, but progressed is false: give one consistent account")
+        return value
 
 
 class CurrentTreatment(_Strict):

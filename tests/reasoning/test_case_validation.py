@@ -175,3 +175,34 @@ def test_triage_of_cases_with_the_same_symptoms_follows_each_case_labs() -> None
     assert "hypercalcemia" not in {f.code for f in other.red_flags}
     assert first == again
     assert {f.code for f in other.red_flags} <= {f.code for f in first.red_flags}
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        (
+            {"drug": "letrozole", "setting": "metastatic", "relapse_after_end_months": 3},
+            "setting is 'metastatic'",
+        ),
+        ({"drug": "letrozole", "relapse_after_end_months": 3}, "setting is None"),
+        (
+            {"drug": "letrozole", "setting": "adjuvant", "progressed": False, "relapse_after_end_months": 3},
+            "progressed is false",
+        ),
+        (
+            {"drug": "letrozole", "setting": "adjuvant", "relapse_after_end_months": -1},
+            "greater than or equal to 0",
+        ),
+    ],
+)
+def test_relapse_time_only_on_adjuvant_entries_that_relapsed(entry: dict[str, Any], message: str) -> None:
+    problems = _problems({"prior_treatment": [entry]})
+    assert [loc for loc, _ in problems] == ["prior_treatment.0.relapse_after_end_months"]
+    assert message in problems[0][1]
+
+
+def test_relapse_time_is_accepted_on_neoadjuvant_entries() -> None:
+    case = parse_case(
+        {"prior_treatment": [{"drug": "tamoxifen", "setting": "neoadjuvant", "relapse_after_end_months": 14}]}
+    )
+    assert case.prior_treatment[0].relapse_after_end_months == 14

@@ -8,7 +8,8 @@ fact means adding it here and to ``FLAG_VOCABULARY`` so that the loaders can rej
 Drug flags come in prefixed families, each expanded over the drug, its category and its groups
 (``rules/drug_groups.yaml``): ``prior:X`` (any setting), ``prior_met:X`` (metastatic setting),
 ``progressed:X`` (progressed on it in any setting), ``progressed_met:X`` (metastatic setting) and
-``adjuvant_relapse:X`` (relapse while on, or as recorded after, (neo)adjuvant X), ``current:X``
+``adjuvant_relapse:X`` (relapse while on (neo)adjuvant X or within ``rules/resistance.yaml``'s months of
+its end, or recorded as ``progressed`` without a relapse time), ``current:X``
 (current anticancer treatment) and ``proposed:X`` (proposed orders).
 """
 
@@ -353,7 +354,7 @@ def red_flag_codes(triage_result: Any) -> tuple[str, ...]:
 
 _TUMOR_FLAGS: dict[tuple[Any, ...], tuple[str, ...]] = {}
 _SITES_FLAGS: dict[tuple[str, ...], tuple[str, ...]] = {}
-_PRIOR_FLAGS: dict[tuple[str, str, bool], tuple[tuple[str, ...], bool]] = {}
+_PRIOR_FLAGS: dict[tuple[str, str | None, bool | None], tuple[tuple[str, ...], bool]] = {}
 _MEMO_LIMIT = 50_000
 
 
@@ -454,7 +455,14 @@ def _site_flags(sites: tuple[str, ...]) -> tuple[str, ...]:
     return found
 
 
-def _prior_flags(drug: str, setting: str, progressed: bool) -> tuple[tuple[str, ...], bool]:
+@functools.cache
+def _late_relapse_months() -> float:
+    """Months after the end of (neo)adjuvant treatment within which a relapse counts as resistance."""
+    data = yaml.safe_load((RULES_DIR / "resistance.yaml").read_text(encoding="utf-8"))
+    return float(data["relapse_within_months_after_end"])
+
+
+def _prior_flags(drug: str, setting: str | None, progressed: bool | None) -> tuple[tuple[str, ...], bool]:
     """Drug flags of one prior treatment, and whether it counts as metastatic chemotherapy."""
     key = (drug, setting, progressed)
     found = _PRIOR_FLAGS.get(key)
@@ -540,7 +548,11 @@ def case_flags(case: Any, subtype_result: Any, triage_result: Any) -> frozenset[
     if case.prior_treatment:
         met_chemo = 0
         for prior in case.prior_treatment:
-            drug_flags, is_met_chemo = _prior_flags(prior.drug, prior.setting, prior.progressed)
+            progressed = prior.progressed
+            if prior.relapse_after_end_months is not None:
+                # a relapse long after (neo)adjuvant treatment ended is not resistance to it (ABC 5)
+                progressed = prior.relapse_after_end_months <= _late_relapse_months()
+            drug_flags, is_met_chemo = _prior_flags(prior.drug, prior.setting, progressed)
             flags.update(drug_flags)
             met_chemo += is_met_chemo
         if met_chemo >= 2:
