@@ -12,8 +12,15 @@ Data come from ``prefetch`` when the EHR sends it; whatever is missing is fetche
 with the ``fhirAuthorization`` bearer token (httpx, timeouts, same-origin paging only). The token
 is never logged. Errors are ``application/problem+json``. CORS is handled on the router itself
 (CDS Hooks 2.0 requires CORS for browser-based clients and leaves the policy to OWASP guidance: an
-allow-list of origins, no credentials), so mounting it with ``app.include_router(cds_router)`` is
-enough; the allow-list comes from ``MBCNAV_CDS_CORS_ORIGINS`` (comma-separated; ``*`` = any).
+allow-list of origins, no credentials), so mounting it with
+``app.include_router(build_cds_router(settings))`` is enough; the allow-list comes from
+``MBCNAV_CDS_CORS_ORIGINS`` (comma-separated; ``*`` = any).
+
+CDS Clients are authenticated by the signed JWT of CDS Hooks 2.0 (``cds_auth``) when trusted clients
+are configured (``MBCNAV_CDS_TRUSTED_CLIENTS``, a JSON/YAML file): every service call and feedback POST
+then needs ``Authorization: Bearer <JWT>`` whose ``aud`` is the endpoint's public URL (``base_url`` +
+path), else 401 problem+json naming the problem. Discovery and CORS preflight stay open. Without
+trusted clients the services are open (development mode; one warning when the router is built).
 """
 
 from __future__ import annotations
@@ -38,6 +45,14 @@ from starlette.concurrency import run_in_threadpool
 from mbcnav.assessment import Assessment, SafetyAlert
 from mbcnav.case import Case, parse_case
 from mbcnav.errors import MbcnavError
+from mbcnav.interop.cds_auth import (
+    CdsAuthConfig,
+    CdsAuthenticator,
+    CdsAuthError,
+    CdsClient,
+    load_trusted_clients,
+    url_allowed,
+)
 from mbcnav.interop.fhir import ImportResult, case_from_fhir, dose_of, drug_from_concept, resources_of
 
 log = logging.getLogger("mbcnav.cds")
@@ -106,6 +121,12 @@ class CdsSettings:
     max_pages: int = 5
     #: info cards (workup gaps, therapy options) at most, so the EHR is not flooded
     max_info_cards: int = 6
+    #: JSON/YAML file listing the trusted CDS Clients (see cds_auth); empty = open (development mode)
+    trusted_clients_file: str = field(
+        default_factory=lambda: os.environ.get("MBCNAV_CDS_TRUSTED_CLIENTS", "")
+    )
+    #: the trusted clients given directly (wins over ``trusted_clients_file``)
+    auth: CdsAuthConfig | None = None
 
 
 # ----------------------------------------------------------------------------------------- errors
@@ -114,6 +135,14 @@ class CdsSettings:
 def problem(status: int, title: str, detail: str) -> Response:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
     return Response(orjson.dumps(body), status_code=status, media_type="application/problem+json")
+
+
+def unauthorized(exc: CdsAuthError) -> Response:
+    """401 problem+json with an RFC 6750 challenge; the detail names the problem, never the token."""
+    response = problem(401, "Unauthorized", exc.detail)
+    challenge = 'Bearer realm="cds-services"' + (f', error="{exc.error}"' if exc.error else "")
+    response.headers["WWW-Authenticate"] = challenge
+    return response
 
 
 class _BadRequest(Exception):
@@ -511,10 +540,59 @@ def _assess(case: Case) -> Assessment:
 FEEDBACK: collections.deque[dict[str, Any]] = collections.deque(maxlen=1000)
 
 
+def build_authenticator(settings: CdsSettings) -> CdsAuthenticator | None:
+    """The CDS Client authenticator, or None (open service) when no trusted client is configured.
+
+    Raises CdsAuthConfigError (naming the file and field) when the trusted-clients file is unusable,
+    so a misconfigured deployment does not start rather than start open.
+    """
+    config = settings.auth
+    if config is None and settings.trusted_clients_file:
+        config = load_trusted_clients(settings.trusted_clients_file)
+    if config is None:
+        log.warning(
+            "CDS Hooks: no trusted CDS Clients configured (MBCNAV_CDS_TRUSTED_CLIENTS), so the services "
+            "answer calls without a JWT - development mode, not for use with real patient data"
+        )
+        return None
+    base = settings.base_url.rstrip("/")
+    log.info(
+        "CDS Hooks: %d trusted CDS Client(s) from %s; JWT aud must be %s/cds-services/<service>",
+        len(config.clients),
+        config.source,
+        base,
+    )
+    if urlsplit(base).scheme != "https" and url_allowed(base):
+        log.warning(
+            "CDS Hooks: MBCNAV_BASE_URL is %s, so CDS Clients must send that as aud; "
+            "set it to the public URL",
+            base,
+        )
+    return CdsAuthenticator(config)
+
+
 def build_cds_router(settings: CdsSettings | None = None) -> APIRouter:
-    """The CDS Hooks router; mount with ``app.include_router(build_cds_router())``."""
+    """The CDS Hooks router; mount with ``app.include_router(build_cds_router(settings))``.
+
+    Each router has its own JWK Set cache and jti replay cache, so build it once per app.
+    """
     cfg = settings or CdsSettings()
+    authenticator = build_authenticator(cfg)
+    endpoint_base = cfg.base_url.rstrip("/") + "/cds-services/"
     router = APIRouter(tags=["CDS Hooks"], route_class=_cors_route_class(cfg))
+
+    async def authenticate(request: Request, *paths: str) -> CdsClient | None:
+        """The calling CDS Client (None in development mode); CdsAuthError when it is not trusted."""
+        if authenticator is None:
+            return None
+        audiences = [endpoint_base + path for path in paths]
+        try:
+            client = await authenticator.authenticate(request.headers.get("authorization"), audiences)
+        except CdsAuthError as exc:
+            log.warning("CDS call to %r refused: %s", request.url.path, exc.detail)
+            raise
+        log.info("CDS call to %r from %r (kid %r)", request.url.path, client.iss, client.kid)
+        return client
 
     def preflight(request: Request) -> Response:
         headers = _cors_headers(request.headers.get("origin"), cfg)
@@ -546,6 +624,10 @@ def build_cds_router(settings: CdsSettings | None = None) -> APIRouter:
 
     @router.post("/cds-services/{service_id}", summary="Call a CDS service (patient-view, order-select/sign)")
     async def call_service(service_id: str, request: Request) -> Response:
+        try:
+            await authenticate(request, quote(service_id, safe=""))
+        except CdsAuthError as exc:
+            return unauthorized(exc)
         service = _BY_ID.get(service_id)
         if service is None:
             return problem(404, "Not Found", f"no CDS service '{service_id}'")
@@ -558,6 +640,12 @@ def build_cds_router(settings: CdsSettings | None = None) -> APIRouter:
 
     @router.post("/cds-services/{service_id}/feedback", summary="Card outcome feedback")
     async def feedback(service_id: str, request: Request) -> Response:
+        # aud: the feedback endpoint itself; the service's URL is accepted too, as some clients send it
+        service_path = quote(service_id, safe="")
+        try:
+            client = await authenticate(request, f"{service_path}/feedback", service_path)
+        except CdsAuthError as exc:
+            return unauthorized(exc)
         if service_id not in _BY_ID:
             return problem(404, "Not Found", f"no CDS service '{service_id}'")
         try:
@@ -577,7 +665,7 @@ def build_cds_router(settings: CdsSettings | None = None) -> APIRouter:
             if not isinstance(item.get("outcomeTimestamp"), str):
                 return problem(400, "Bad Request", f"feedback[{n}].outcomeTimestamp is required")
         for item in items:
-            FEEDBACK.append({"service": service_id, **item})
+            FEEDBACK.append({"service": service_id, **item, **({"client": client.iss} if client else {})})
             log.info("CDS feedback %s: card %s %s", service_id, item["card"], item["outcome"])
         return Response(status_code=200)
 
@@ -633,6 +721,3 @@ async def _run(body: dict[str, Any], service: dict[str, Any], settings: CdsSetti
         orders=orders,
     )
     return {"cards": cards}
-
-
-cds_router = build_cds_router()

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from mbcnav import __version__
-from mbcnav.interop.cds_hooks import cds_router
+from mbcnav.interop.cds_hooks import CdsSettings, build_cds_router
 from mbcnav.web import problems
 from mbcnav.web.api import ask as ask_api
 from mbcnav.web.api import knowledge as knowledge_api
@@ -83,7 +83,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(knowledge_api.router)
     app.include_router(reasoning_api.router)
     app.include_router(ask_api.router)
-    app.include_router(cds_router)
+    app.include_router(
+        build_cds_router(
+            CdsSettings(base_url=settings.base_url, trusted_clients_file=settings.cds_trusted_clients)
+        )
+    )
     _add_offline_docs(app)
     for pages in (home_pages, learn_pages, tool_pages, case_pages, analytics_pages):
         app.include_router(pages.router)

@@ -24,6 +24,9 @@ class Settings:
     )
     #: public base URL used in links that leave the app (CDS Hooks cards)
     base_url: str = field(default_factory=lambda: os.environ.get("MBCNAV_BASE_URL", "http://127.0.0.1:8000"))
+    #: JSON/YAML file of the CDS Clients whose JWTs the CDS Hooks services accept (interop/cds_auth.py);
+    #: empty = the services are open (development mode). Also the JWT ``aud`` base is ``base_url``.
+    cds_trusted_clients: str = field(default_factory=lambda: os.environ.get("MBCNAV_CDS_TRUSTED_CLIENTS", ""))
 
     def resolved_database_url(self) -> str:
         if self.database_url:
