@@ -465,3 +465,31 @@ def test_patient_view_cards_match_the_assessment_one_to_one() -> None:
     )
     assert cards[0]["indicator"] == "critical"
     assert all(len(c["summary"]) <= 140 for c in cards)
+
+
+def test_feedback_through_the_web_app_is_stored_and_outlives_a_restart(tmp_path: Path) -> None:
+    """The web app hands feedback to its database store (not process memory): a new app on the
+    same database still has it, newest first, as the CDS Client sent it."""
+    from fastapi.testclient import TestClient
+
+    from mbcnav.web.app import create_app
+    from mbcnav.web.config import Settings
+
+    settings = Settings(data_dir=tmp_path, database_url="")
+    first = create_app(settings)
+    memory_before = len(FEEDBACK)
+    with TestClient(first) as client:
+        for example in ("18-example", "20-example"):
+            resp = client.post("/cds-services/mbcnav-patient-view/feedback", json=spec(example))
+            assert resp.status_code == 200, resp.text
+    first.state.store.dispose()
+    assert len(FEEDBACK) == memory_before  # nothing went to process memory
+
+    second = create_app(settings)
+    stored = second.state.store.feedback("mbcnav-patient-view")
+    second.state.store.dispose()
+    sent = [item for example in ("18-example", "20-example") for item in spec(example)["feedback"]]
+    assert [item["card"] for item in stored] == [item["card"] for item in reversed(sent)]
+    assert all(item["service"] == "mbcnav-patient-view" for item in stored)
+    assert stored[-1]["outcome"] == sent[0]["outcome"]
+    assert stored[-1]["outcomeTimestamp"] == sent[0]["outcomeTimestamp"]

@@ -33,7 +33,7 @@ import os
 import uuid
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
 import httpx
@@ -537,7 +537,25 @@ def _assess(case: Case) -> Assessment:
     return assess(case)
 
 
-FEEDBACK: collections.deque[dict[str, Any]] = collections.deque(maxlen=1000)
+class FeedbackSink(Protocol):
+    """Where card feedback goes: the web app's store (a database table), or process memory."""
+
+    def add_feedback(self, service: str, item: dict[str, Any], client: str | None) -> None: ...
+
+
+class MemoryFeedback:
+    """Feedback kept in this process only: for a router used on its own, without the web app's store."""
+
+    def __init__(self, maxlen: int = 1000) -> None:
+        self.items: collections.deque[dict[str, Any]] = collections.deque(maxlen=maxlen)
+
+    def add_feedback(self, service: str, item: dict[str, Any], client: str | None) -> None:
+        self.items.append({"service": service, **item, **({"client": client} if client else {})})
+
+
+_MEMORY_FEEDBACK = MemoryFeedback()
+#: the in-memory feedback of routers built without a sink (tests read it)
+FEEDBACK = _MEMORY_FEEDBACK.items
 
 
 def build_authenticator(settings: CdsSettings) -> CdsAuthenticator | None:
@@ -571,12 +589,16 @@ def build_authenticator(settings: CdsSettings) -> CdsAuthenticator | None:
     return CdsAuthenticator(config)
 
 
-def build_cds_router(settings: CdsSettings | None = None) -> APIRouter:
-    """The CDS Hooks router; mount with ``app.include_router(build_cds_router(settings))``.
+def build_cds_router(
+    settings: CdsSettings | None = None, feedback_sink: FeedbackSink | None = None
+) -> APIRouter:
+    """The CDS Hooks router; mount with ``app.include_router(build_cds_router(settings, store))``.
 
-    Each router has its own JWK Set cache and jti replay cache, so build it once per app.
+    Each router has its own JWK Set cache and jti replay cache, so build it once per app. Feedback
+    goes to ``feedback_sink`` (the web app passes its database store), else to process memory.
     """
     cfg = settings or CdsSettings()
+    sink: FeedbackSink = feedback_sink if feedback_sink is not None else _MEMORY_FEEDBACK
     authenticator = build_authenticator(cfg)
     endpoint_base = cfg.base_url.rstrip("/") + "/cds-services/"
     router = APIRouter(tags=["CDS Hooks"], route_class=_cors_route_class(cfg))
@@ -665,7 +687,8 @@ def build_cds_router(settings: CdsSettings | None = None) -> APIRouter:
             if not isinstance(item.get("outcomeTimestamp"), str):
                 return problem(400, "Bad Request", f"feedback[{n}].outcomeTimestamp is required")
         for item in items:
-            FEEDBACK.append({"service": service_id, **item, **({"client": client.iss} if client else {})})
+            # the store is synchronous (SQLAlchemy): keep its write off the event loop
+            await run_in_threadpool(sink.add_feedback, service_id, item, client.iss if client else None)
             log.info("CDS feedback %s: card %s %s", service_id, item["card"], item["outcome"])
         return Response(status_code=200)
 

@@ -85,7 +85,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ask_api.router)
     app.include_router(
         build_cds_router(
-            CdsSettings(base_url=settings.base_url, trusted_clients_file=settings.cds_trusted_clients)
+            CdsSettings(base_url=settings.base_url, trusted_clients_file=settings.cds_trusted_clients),
+            feedback_sink=app.state.store,
         )
     )
     _add_offline_docs(app)

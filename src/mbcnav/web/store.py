@@ -1,6 +1,7 @@
-"""Saved assessments, so a result page and its PDF have a permalink to take to an appointment.
+"""Saved assessments, so a result page and its PDF have a permalink to take to an appointment; and
+CDS Hooks card feedback, so what clinicians accepted or overrode outlives a restart.
 
-SQLAlchemy Core over one table: SQLite under the data directory by default (no service to run),
+SQLAlchemy Core over two tables: SQLite under the data directory by default (no service to run),
 PostgreSQL when MBCNAV_DATABASE_URL says so. The case and the assessment are stored as JSON exactly
 as computed, so a permalink shows what the person saw, even after the rules change.
 """
@@ -13,7 +14,18 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Column, DateTime, MetaData, String, Table, Text, create_engine, insert, select
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    insert,
+    select,
+)
 from sqlalchemy.engine import Engine
 
 metadata = MetaData()
@@ -24,6 +36,21 @@ assessments = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("case_json", Text, nullable=False),
     Column("assessment_json", Text, nullable=False),
+)
+
+#: one row per feedback item a CDS Client sent (CDS Hooks 2.0 feedback: card, outcome, timestamps,
+#: override reason, accepted suggestions); the item is also kept whole as sent
+cds_feedback = Table(
+    "cds_feedback",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("service", String(100), nullable=False, index=True),
+    Column("card", String(200), nullable=False),
+    Column("outcome", String(20), nullable=False),
+    Column("outcome_timestamp", String(40), nullable=False),
+    Column("client", String(500)),
+    Column("item_json", Text, nullable=False),
 )
 
 #: permalink ids are random (not guessable, not counting visits): 16 bytes of URL-safe text
@@ -79,6 +106,36 @@ class AssessmentStore:
             case=orjson.loads(row.case_json),
             assessment=orjson.loads(row.assessment_json),
         )
+
+    def add_feedback(self, service: str, item: dict[str, Any], client: str | None) -> None:
+        """Store one validated feedback item (card id, outcome, outcomeTimestamp, and the rest as sent)."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(cds_feedback).values(
+                    received_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
+                    service=service,
+                    card=str(item["card"])[:200],
+                    outcome=str(item["outcome"]),
+                    outcome_timestamp=str(item["outcomeTimestamp"])[:40],
+                    client=client,
+                    item_json=orjson.dumps(item).decode(),
+                )
+            )
+
+    def feedback(self, service: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        """The latest feedback items, newest first, each as sent plus ``service`` and ``client``."""
+        query = select(cds_feedback).order_by(cds_feedback.c.id.desc()).limit(limit)
+        if service is not None:
+            query = query.where(cds_feedback.c.service == service)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        out = []
+        for row in rows:
+            item = {"service": row.service, **orjson.loads(row.item_json)}
+            if row.client:
+                item["client"] = row.client
+            out.append(item)
+        return out
 
     def dispose(self) -> None:
         self.engine.dispose()
