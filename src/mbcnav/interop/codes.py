@@ -62,13 +62,61 @@ def codings(concept: Any) -> list[tuple[str | None, str, str]]:
     return out
 
 
+# The lookups below walk a concept's codings without building codings()'s list of tuples. Like
+# codings(), each one reads every coding's system, even after a match: a system that is neither text
+# nor empty fails there exactly as it does in codings(), so a malformed record fails the same way
+# whichever helper reads it first.
+
+
+def first_code(concept: Any, system: str) -> str | None:
+    """The code of the first coding in ``system`` (a short name), or None."""
+    if not isinstance(concept, dict):
+        return None
+    found = None
+    for coding in concept.get("coding") or ():
+        if isinstance(coding, dict):
+            code = coding.get("code")
+            if code is not None:
+                uri = coding.get("system")
+                short = _short_system_of_str(uri) if type(uri) is str else short_system(uri)
+                if found is None and short == system:
+                    found = code if type(code) is str else str(code)
+    return found
+
+
+def has_code(concept: Any, wanted: frozenset[str]) -> bool:
+    """Whether any coding's code (in any system) is one of ``wanted``."""
+    if not isinstance(concept, dict):
+        return False
+    found = False
+    for coding in concept.get("coding") or ():
+        if isinstance(coding, dict):
+            code = coding.get("code")
+            if code is not None:
+                uri = coding.get("system")
+                if uri and type(uri) is not str:
+                    short_system(uri)  # fails as codings() does
+                if (code if type(code) is str else str(code)) in wanted:
+                    found = True
+    return found
+
+
 def concept_text(concept: Any) -> str:
     """All human words of a CodeableConcept (text and displays), lower case, for keyword rules."""
     if not isinstance(concept, dict):
         return ""
-    parts = [str(concept.get("text") or "")]
-    parts.extend(str(c.get("display") or "") for c in concept.get("coding") or () if isinstance(c, dict))
-    return " ".join(p for p in parts if p).lower()
+    # empty and missing parts are left out, so no double spaces: str() of a JSON value is empty only
+    # when the value is falsy
+    text = concept.get("text")
+    parts = [str(text)] if text else []
+    for coding in concept.get("coding") or ():
+        if isinstance(coding, dict):
+            display = coding.get("display")
+            if display:
+                parts.append(str(display))
+    if not parts:
+        return ""
+    return (parts[0] if len(parts) == 1 else " ".join(parts)).lower()
 
 
 def label(concept: Any) -> str:
@@ -127,6 +175,25 @@ def observation_index() -> dict[tuple[str, str], tuple[str, str]]:
     return index
 
 
+def observation_kind(concept: Any) -> tuple[str, str] | None:
+    """(kind, detail) of the first coding of an Observation.code found in :func:`observation_index`."""
+    if not isinstance(concept, dict):
+        return None
+    index = observation_index()
+    hit = None
+    for coding in concept.get("coding") or ():
+        if isinstance(coding, dict):
+            code = coding.get("code")
+            if code is not None:
+                uri = coding.get("system")
+                if not hit:
+                    system = _short_system_of_str(uri) if type(uri) is str else short_system(uri)
+                    hit = index.get((system or "", code if type(code) is str else str(code)))
+                elif uri and type(uri) is not str:
+                    short_system(uri)  # fails as codings() does
+    return hit
+
+
 @functools.cache
 def answer_index() -> dict[tuple[str, str], str]:
     """(system, code) of a coded answer -> positive/negative/present/absent/germline/somatic."""
@@ -154,12 +221,29 @@ _ANSWER_WORDS: tuple[tuple[str, str], ...] = (
 
 def answer_meaning(concept: Any) -> str | None:
     """positive/negative/present/absent/equivocal/germline/somatic for a coded or worded answer."""
+    if not isinstance(concept, dict):
+        return None
     index = answer_index()
-    for system, code, _ in codings(concept):
-        meaning = index.get((system, code)) if system else None
-        if meaning:
-            return meaning
-    text = concept_text(concept)
+    meaning = None
+    for coding in concept.get("coding") or ():
+        if isinstance(coding, dict):
+            code = coding.get("code")
+            if code is not None:
+                uri = coding.get("system")
+                if not meaning:
+                    system = _short_system_of_str(uri) if type(uri) is str else short_system(uri)
+                    if system:
+                        meaning = index.get((system, code if type(code) is str else str(code)))
+                elif uri and type(uri) is not str:
+                    short_system(uri)  # fails as codings() does
+    return meaning or answer_in_words(concept_text(concept))
+
+
+@functools.lru_cache(maxsize=1024)
+def answer_in_words(text: str) -> str | None:
+    """The meaning of a worded answer (lower case), by the first answer word it contains.
+
+    Cached by the text: answers repeat ("Positive", "Not detected"); bounded, so odd input cannot grow it."""
     for word, meaning in _ANSWER_WORDS:
         if word in text:
             return meaning

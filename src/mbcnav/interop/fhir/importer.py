@@ -1,0 +1,130 @@
+"""One import, start to finish: read the resources, send each to its family's mapper, resolve, and
+build the Case.
+
+This is the only module that knows every resource family: it holds the dispatch table, decides which
+resources belong to the one patient, and turns a Case that does not validate into a clear error (after
+dropping, with a note, any imported value the Case refuses).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from mbcnav.case import parse_case
+from mbcnav.errors import CaseValidationError, FhirMappingError
+from mbcnav.interop.fhir.condition import map_condition
+from mbcnav.interop.fhir.medication import map_allergy, map_medication
+from mbcnav.interop.fhir.notes import ImportNote, ImportResult
+from mbcnav.interop.fhir.observation import map_observation
+from mbcnav.interop.fhir.patient import map_patient
+from mbcnav.interop.fhir.reading import Resources, all_resources, load_fhir_path, ref_of
+from mbcnav.interop.fhir.resolve import drop_invalid, resolve
+from mbcnav.interop.fhir.state import ImportState
+from mbcnav.interop.fhir.strict import strict_validate
+
+#: resource type -> the function that maps it
+HANDLERS: dict[str, Callable[[ImportState, dict[str, Any], str], None]] = {
+    "Condition": map_condition,
+    "Observation": map_observation,
+    "MedicationRequest": map_medication,
+    "MedicationStatement": map_medication,
+    "MedicationAdministration": map_medication,
+    "AllergyIntolerance": map_allergy,
+}
+
+
+def run(st: ImportState, resources: Resources) -> None:
+    """Map every resource into ``st``: the one Patient first, then the rest in input order."""
+    patients = [(w, r, u) for w, r, u in resources if r["resourceType"] == "Patient"]
+    if len(patients) > 1:
+        ids = ", ".join(ref_of(r, w) for w, r, _ in patients)
+        raise FhirMappingError(
+            f"the input holds {len(patients)} patients ({ids}); import one patient at a time"
+        )
+    if patients:
+        where, patient, full_url = patients[0]
+        st.patient_id = patient.get("id")
+        if st.patient_id:
+            st.patient_keys.add(f"Patient/{st.patient_id}")
+            st.patient_keys.add(str(st.patient_id))
+        if full_url:
+            st.patient_keys.add(full_url)
+        map_patient(st, patient, ref_of(patient, where))
+    else:
+        st.note("info", "no Patient resource: age and sex are unknown")
+    st.resources = resources
+    handlers = HANDLERS
+    keys = st.patient_keys
+    subjects = st.subjects
+    # the hot loop: the reference text and the subject check are inline, not function calls
+    for where, res, _ in resources:
+        rtype = res["resourceType"]
+        if rtype == "Patient" or rtype == "_Empty":
+            continue
+        rid = res.get("id")
+        ref = f"{rtype}/{rid}" if rid else ref_of(res, where)
+        handler = handlers.get(rtype)
+        if handler is None:
+            st.note("unmapped", f"{rtype} resources are not used by mbcnav", ref)
+            continue
+        if keys:
+            subject = res.get("subject") or res.get("patient")
+            if isinstance(subject, dict):
+                target = subject.get("reference")
+                if isinstance(target, str) and target:
+                    # every resource of a bundle names the same subject: judge each reference once
+                    ours = subjects.get(target)
+                    if ours is None:
+                        ours = subjects[target] = _names_patient(target, keys)
+                    if not ours:
+                        st.note(
+                            "dropped",
+                            f"refers to another patient ({target}); not used",
+                            ref,
+                            "subject",
+                            "warning",
+                        )
+                        continue
+        handler(st, res, ref)
+
+
+def _names_patient(target: str, keys: set[str]) -> bool:
+    """Whether a subject reference names the one Patient ("Patient/id", a bare id, a fullUrl or urn)."""
+    return target in keys or target.rsplit("/", 1)[-1] in keys or target.rsplit(":", 1)[-1] in keys
+
+
+def case_from_fhir(data: Any, *, strict: bool = False, as_of: dt.date | None = None) -> ImportResult:
+    """Map a parsed FHIR Bundle, resource, or list of resources to a Case with import notes.
+
+    ``strict``: validate every resource against the fhir.resources R4B models first; resources that
+    fail are left out and each defect becomes an error-level note (``ImportResult.errors``).
+    ``as_of``: the date ages and "current" are reckoned from (default: today).
+    """
+    resources = all_resources(data)
+    defects: list[ImportNote] = []
+    if strict:
+        resources, defects = strict_validate(resources, data)
+    st = ImportState(as_of or dt.date.today())
+    st.notes.extend(defects)
+    run(st, resources)
+    case_data, provenance = resolve(st)
+    if st.patient_id:
+        case_data["id"] = str(st.patient_id)[:200]
+    try:
+        case = parse_case(case_data)
+    except CaseValidationError as exc:
+        if not drop_invalid(st, case_data, provenance):
+            raise FhirMappingError(f"the imported values do not form a valid case: {exc}") from None
+        try:
+            case = parse_case(case_data)
+        except CaseValidationError as exc2:
+            raise FhirMappingError(f"the imported values do not form a valid case: {exc2}") from None
+    return ImportResult(case=case, import_notes=st.notes, provenance=provenance, patient_id=st.patient_id)
+
+
+def case_from_fhir_path(path: str | Path, strict: bool = False, as_of: dt.date | None = None) -> ImportResult:
+    """Read a file or folder and import it (the entry point for ``mbcnav import`` and ``assess --fhir``)."""
+    return case_from_fhir(load_fhir_path(path), strict=strict, as_of=as_of)

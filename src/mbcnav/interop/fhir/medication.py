@@ -1,0 +1,245 @@
+"""MedicationRequest/Statement/Administration → medicine uses; AllergyIntolerance → drug allergies; and
+the two things other modules ask of a medicine: its canonical drug name and its first dose.
+
+Whether a medicine is current, its period, dose, metastatic intent and any progression reason are
+read here; which line of therapy and setting it belongs to is decided later, in :mod:`.resolve`,
+once every medicine and the metastasis dates are known.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+from mbcnav.drugnames import is_known_drug, resolve_drug
+from mbcnav.errors import MbcnavError, UnknownDrugError
+from mbcnav.interop import codes as C
+from mbcnav.interop.fhir.reading import ref_of
+from mbcnav.interop.fhir.state import ImportState, Med
+from mbcnav.interop.fhir.values import number, parse_date
+
+_DRUG_WORD_SPLIT = re.compile(r"[\s,;()\[\]]+")
+_NUMBER_START = re.compile(r"^[\d.]+")
+_DOSE_UNITS = {"mg": "dose_mg", "mg/m2": "dose_mg_m2", "mg/m^2": "dose_mg_m2", "mg/kg": "dose_mg_kg"}
+
+
+def map_medication(st: ImportState, res: dict[str, Any], ref: str) -> None:
+    """One MedicationRequest/Statement/Administration into ``st.meds`` (current or prior, with dose)."""
+    rtype = res["resourceType"]
+    status = str(res.get("status") or "unknown")
+    if status in {"entered-in-error", "cancelled", "not-taken", "not-done"}:
+        st.note("dropped", f"{rtype} status '{status}'; not used", ref, "status")
+        return
+    concept = res.get("medicationCodeableConcept")
+    element = "medicationCodeableConcept"
+    if concept is None and isinstance(res.get("medicationReference"), dict):
+        target = res["medicationReference"].get("reference", "")
+        med = _contained(res, target) or st.index.get(target)
+        concept = med.get("code") if isinstance(med, dict) else None
+        element = "medicationReference"
+        if concept is None:
+            st.note(
+                "unmapped",
+                f"medication reference '{target}' not found in the input",
+                ref,
+                element,
+                "warning",
+            )
+            return
+    drug = _drug(st, concept, ref, element)
+    if drug is None:
+        return
+    start, end = _med_period(res)
+    if rtype == "MedicationAdministration":
+        current = status == "in-progress" or (
+            status == "completed"
+            and (d := parse_date(end or start)) is not None
+            and (st.as_of - d).days <= 42
+        )
+        if status == "completed" and current:
+            st.note(
+                "assumption",
+                f"{drug} given within 6 weeks of {st.as_of.isoformat()}: counted as current",
+                ref,
+                "effective[x]",
+            )
+    else:
+        current = status in {"active", "on-hold", "draft", "intended", "unknown"}
+    extensions = res.get("extension")
+    intent_ok = (
+        any(
+            s == "sct" and c in C.tables().intent_metastatic_sct
+            for ext in extensions
+            if isinstance(ext, dict) and "intent" in str(ext.get("url", ""))
+            for s, c, _ in C.codings(ext.get("valueCodeableConcept"))
+        )
+        if extensions
+        else False
+    )
+    reasons = res.get("statusReason")
+    reason_codes = res.get("reasonCode")
+    if reasons is None and not reason_codes:
+        reason_text = ""  # what the join below gives for no reasons, without building it
+    else:
+        reasons = list(reasons) if isinstance(reasons, list) else [reasons]
+        reason_text = " ".join(C.concept_text(x) for x in (*reasons, *(reason_codes or ())))
+    progressed = _progressed(reason_text)
+    st.meds.append(
+        Med(
+            drug,
+            "current" if current else "prior",
+            start,
+            end,
+            ref,
+            _dose(res, ref),
+            intent_ok,
+            progressed,
+        )
+    )
+
+
+def map_allergy(st: ImportState, res: dict[str, Any], ref: str) -> None:
+    """One AllergyIntolerance to a known drug into ``st.allergies`` (with the first reaction named)."""
+    verification = {c for _, c, _ in C.codings(res.get("verificationStatus"))}
+    if verification & {"refuted", "entered-in-error"}:
+        st.note("dropped", "allergy refuted or entered in error", ref, "verificationStatus")
+        return
+    drug = _drug(st, res.get("code"), ref, "code")
+    if drug is None:
+        return
+    reaction = None
+    for r in res.get("reaction") or ():
+        for m in (r.get("manifestation") or ()) if isinstance(r, dict) else ():
+            reaction = reaction or C.label(m)
+    entry: dict[str, Any] = {"drug": drug}
+    if reaction and reaction != "?":
+        entry["reaction"] = reaction[:200]
+    st.allergies.append(entry)
+
+
+def _drug(st: ImportState, concept: Any, ref: str, element: str) -> str | None:
+    try:
+        drug = drug_name(concept)
+    except MbcnavError as exc:  # the drug index lives in the knowledge base, which can be broken
+        st.note(
+            "unmapped",
+            f"medicine '{C.label(concept)}' not used: mbcnav's drug index could not be "
+            f"loaded ({exc.message[:120]})",
+            ref,
+            element,
+            "error",
+        )
+        return None
+    if drug is None:
+        st.note(
+            "unmapped",
+            f"medicine '{C.label(concept)}' is not known to mbcnav; not used",
+            ref,
+            element,
+            "warning",
+        )
+    return drug
+
+
+@functools.lru_cache(maxsize=1024)
+def _progressed(reason_text: str) -> bool | None:
+    """True when the reasons a medicine was stopped or changed name progression, else None (not known).
+
+    Cached by the text (most often empty); bounded, so odd input cannot grow it."""
+    return True if any(w in reason_text for w in C.tables().progression_text) else None
+
+
+def _contained(res: dict[str, Any], target: str) -> dict[str, Any] | None:
+    if target.startswith("#"):
+        for item in res.get("contained") or ():
+            if isinstance(item, dict) and item.get("id") == target[1:]:
+                return item
+    return None
+
+
+def drug_name(concept: Any) -> str | None:
+    """Canonical generic name for a medicine concept, or None. RxNorm map first, then the words."""
+    rx = C.tables().rxnorm
+    for system, c, _ in C.codings(concept):
+        if system == "rxnorm" and c in rx:
+            try:
+                return resolve_drug(str(rx[c]))
+            except UnknownDrugError:
+                return None
+    text = C.concept_text(concept)
+    if not text:
+        return None
+    return _drug_in_words(text)
+
+
+@functools.lru_cache(maxsize=2048)
+def _drug_in_words(text: str) -> str | None:
+    """The drug named by the longest run of words (up to five) of a medicine's lower-case text.
+
+    Cached by the text: a feed names the same few dozen medicines over and over, and the drug index
+    never changes within a process. Bounded, so odd input cannot grow it; a broken drug index raises
+    every time (lru_cache keeps only returns)."""
+    noise = C.tables().drug_text_noise
+    words = [w for w in _DRUG_WORD_SPLIT.split(text) if w and w not in noise and not _NUMBER_START.match(w)]
+    for size in range(min(5, len(words)), 0, -1):
+        for i in range(len(words) - size + 1):
+            candidate = " ".join(words[i : i + size])
+            if is_known_drug(candidate):
+                return resolve_drug(candidate)
+    return None
+
+
+def _med_period(res: dict[str, Any]) -> tuple[str | None, str | None]:
+    for key in ("effectivePeriod",):
+        period = res.get(key)
+        if isinstance(period, dict):
+            return period.get("start"), period.get("end")
+    for key in ("effectiveDateTime", "authoredOn", "dateAsserted"):
+        if isinstance(res.get(key), str):
+            return res[key], None
+    validity = (
+        (res.get("dispenseRequest") or {}).get("validityPeriod")
+        if isinstance(res.get("dispenseRequest"), dict)
+        else None
+    )
+    if isinstance(validity, dict):
+        return validity.get("start"), validity.get("end")
+    return None, None
+
+
+def _dose(res: dict[str, Any], ref: str) -> dict[str, float]:
+    """The first dose quantity in mg, mg/m² or mg/kg (what the safety rules compare); else nothing."""
+    dosages: list[Any] = []
+    if isinstance(res.get("dosageInstruction"), list):
+        dosages = res["dosageInstruction"]
+    elif isinstance(res.get("dosage"), list):
+        dosages = res["dosage"]
+    quantities: list[tuple[Any, str]] = []
+    for n, dosage in enumerate(dosages):
+        for m, dr in enumerate((dosage.get("doseAndRate") or ()) if isinstance(dosage, dict) else ()):
+            if isinstance(dr, dict) and isinstance(dr.get("doseQuantity"), dict):
+                quantities.append((dr["doseQuantity"], f"dosage[{n}].doseAndRate[{m}].doseQuantity"))
+    if isinstance(res.get("dosage"), dict) and isinstance(res["dosage"].get("dose"), dict):
+        quantities.append((res["dosage"]["dose"], "dosage.dose"))
+    for q, element in quantities[:1]:
+        if "value" not in q:
+            continue
+        value = number(q["value"], ref, f"{element}.value")
+        unit = str(q.get("code") or q.get("unit") or "").strip().lower().replace("²", "2")
+        key = _DOSE_UNITS.get(unit)
+        if key:
+            return {key: value}
+        if unit == "g":
+            return {"dose_mg": value * 1000}
+    return {}
+
+
+def drug_from_concept(concept: Any) -> str | None:
+    """Canonical drug name for a medication CodeableConcept (RxNorm or words), or None."""
+    return drug_name(concept)
+
+
+def dose_of(resource: dict[str, Any]) -> dict[str, float]:
+    """dose_mg / dose_mg_m2 / dose_mg_kg of a MedicationRequest's first dose."""
+    return _dose(resource, ref_of(resource, ""))

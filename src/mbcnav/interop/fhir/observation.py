@@ -1,0 +1,336 @@
+"""Observation → labs (with unit conversion), ER/PR/HER2, ECOG/Karnofsky, stage group and M category,
+and genomic variants.
+
+The Observation's code picks the reader (``codes.observation_index``); an mCODE genomic-variant profile
+with no known code is read as a variant. Results the Case cannot hold faithfully (ER given only as
+"Positive") are kept as statuses for :mod:`.resolve` to turn into review notes, never into numbers.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+from mbcnav.errors import FhirMappingError
+from mbcnav.interop import codes as C
+from mbcnav.interop.fhir.state import Candidate, ImportState
+from mbcnav.interop.fhir.values import date_of, fmt, kind, number, profile
+from mbcnav.interop.units import UnitError, convert_value
+
+# Compiled once here, not looked up in re's pattern cache on every resource.
+_M1 = re.compile(r"\b[cp]?m1")
+_M0 = re.compile(r"\b[cp]?m0")
+_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
+_STAGE_IV = re.compile(r"(^|[^a-z])(iv|4)[abc]?($|[^a-z0-9])")
+_STAGE_EARLY = re.compile(r"(^|[^a-z])(0|i{1,3}|1|2|3)[abc]?($|[^a-z0-9])")
+_IHC_PLUS = re.compile(r"(?:^|[^0-9])([0-3])\s*\+")
+_IHC_ZERO = re.compile(r"\s*(?:score\s*)?0\s*")
+
+
+def map_observation(st: ImportState, res: dict[str, Any], ref: str) -> None:
+    """One Observation into ``st``: its code picks the reader; an unknown code becomes a note."""
+    status = res.get("status")
+    if status in {"entered-in-error", "cancelled"}:
+        st.note("dropped", f"observation status is '{status}'; not used", ref, "status")
+        return
+    code = res.get("code")
+    if code is not None and not isinstance(code, dict):
+        raise FhirMappingError(f"code: must be an object, got {kind(code)}", field=ref)
+    hit = C.observation_kind(code)
+    if hit is None:
+        prof = profile(res)
+        if "genetic-variant" in prof or "genomic-variant" in prof:
+            hit = ("variant", "")
+    if hit is None:
+        st.note("unmapped", f"observation '{C.label(code)}' is not used", ref, "code")
+        return
+    what, detail = hit
+    date = date_of(res)
+    if what == "lab":
+        _lab(st, res, ref, detail, date, code)
+    elif what == "marker":
+        _marker(st, res, ref, detail, date)
+    elif what == "ecog":
+        _ecog(st, res, ref, date)
+    elif what == "kps":
+        value = _quantity_or_int(st, res, ref)
+        if value is not None:
+            st.add("patient.kps", round(value), date, ref, "value[x]", fmt(value))
+    elif what == "stage":
+        stage(st, res.get("valueCodeableConcept"), date, ref, "valueCodeableConcept")
+    elif what == "m_category":
+        concept = res.get("valueCodeableConcept")
+        m = _m_category(
+            (C.concept_text(concept) + " " + " ".join(c for _, c, _ in C.codings(concept))).lower()
+        )
+        if m == 1:
+            st.stage_iv.append((date, ref))
+        elif m == 0:
+            st.early_stage.append((date, ref))
+    elif what == "variant":
+        _variant(st, res, ref, date)
+
+
+def _quantity_or_int(st: ImportState, res: dict[str, Any], ref: str) -> float | None:
+    if "valueInteger" in res:
+        return number(res["valueInteger"], ref, "valueInteger")
+    q = res.get("valueQuantity")
+    if isinstance(q, dict) and "value" in q:
+        return number(q["value"], ref, "valueQuantity.value")
+    st.note("unmapped", "no numeric value", ref, "value[x]")
+    return None
+
+
+def _lab(
+    st: ImportState,
+    res: dict[str, Any],
+    ref: str,
+    path: str,
+    date: str | None,
+    code: dict[str, Any] | None,
+) -> None:
+    q = res.get("valueQuantity")
+    if not isinstance(q, dict):
+        if q is not None:
+            raise FhirMappingError(f"valueQuantity: must be an object, got {kind(q)}", field=ref)
+        what = next((k for k in res if k.startswith("value")), None)
+        st.note(
+            "unmapped", f"{path} needs a valueQuantity; got {what or 'no value'}", ref, what or "value[x]"
+        )
+        return
+    if "value" not in q:
+        st.note("unmapped", "valueQuantity has no value", ref, "valueQuantity.value")
+        return
+    value = number(q["value"], ref, "valueQuantity.value")
+    unit = (
+        q.get("code") if q.get("system") == "http://unitsofmeasure.org" and q.get("code") else q.get("unit")
+    )
+    unit = unit if unit is not None else q.get("code")
+    try:
+        converted, unit_out, changed = convert_value(path, value, unit)
+    except UnitError as exc:
+        st.note("dropped", f"{path}: {exc}", ref, "valueQuantity.unit", "warning")
+        return
+    original = f"{fmt(value)} {unit}"
+    if changed:
+        st.note(
+            "conversion",
+            f"{path}: {original} converted to {fmt(converted)} {unit_out}",
+            ref,
+            "valueQuantity",
+        )
+    caveat = C.tables().lab_caveats.get(C.first_code(code, "loinc") or "")
+    if caveat:
+        st.note("assumption", caveat, ref, "code")
+    st.add(path, round(converted, 4), date, ref, "valueQuantity", original)
+
+
+def _marker(st: ImportState, res: dict[str, Any], ref: str, marker: str, date: str | None) -> None:
+    concept = res.get("valueCodeableConcept")
+    q = res.get("valueQuantity")
+    text_value = res.get("valueString")
+    if marker in {"er", "pr"}:
+        if isinstance(q, dict) and "value" in q:
+            value = number(q["value"], ref, "valueQuantity.value")
+            unit = str(q.get("code") or q.get("unit") or "")
+            if unit.strip() == "%":
+                st.add(f"tumor.{marker}_percent", value, date, ref, "valueQuantity", f"{fmt(value)}%")
+                return
+            st.note(
+                "dropped",
+                f"{marker.upper()} quantity in '{unit}' (need %)",
+                ref,
+                "valueQuantity.unit",
+                "warning",
+            )
+            return
+        if isinstance(text_value, str):
+            m = _PERCENT.search(text_value)
+            if m:
+                st.add(f"tumor.{marker}_percent", float(m.group(1)), date, ref, "valueString", text_value)
+                return
+        meaning = C.answer_meaning(concept) or C.answer_meaning({"text": text_value or ""})
+        if meaning is None:
+            for interp in res.get("interpretation") or ():
+                meaning = meaning or C.answer_meaning(interp)
+        if meaning in {"positive", "negative"}:
+            st.add(f"status.{marker}", meaning, date, ref, "valueCodeableConcept", meaning)
+        else:
+            st.note(
+                "unmapped",
+                f"{marker.upper()} result not understood: '{C.label(concept)}'",
+                ref,
+                "value[x]",
+                "warning",
+            )
+        return
+    words = " ".join(
+        p
+        for p in (
+            C.concept_text(concept),
+            " ".join(c for _, c, _ in C.codings(concept)),
+            str(text_value or ""),
+        )
+        if p
+    )
+    score = _ihc_score(words)
+    if marker in {"her2_ihc", "her2_unspecified"} and score:
+        st.add("tumor.her2_ihc", score, date, ref, "value[x]", words)
+        return
+    meaning = C.answer_meaning(concept) or C.answer_meaning({"text": str(text_value or "")})
+    if marker == "her2_ish" and meaning in {"positive", "negative"}:
+        st.add(
+            "tumor.her2_ish",
+            "amplified" if meaning == "positive" else "not_amplified",
+            date,
+            ref,
+            "value[x]",
+            meaning,
+        )
+        return
+    if meaning in {"positive", "negative", "equivocal"}:
+        st.add("status.her2", meaning, date, ref, "valueCodeableConcept", meaning)
+        return
+    st.note("unmapped", f"HER2 result not understood: '{C.label(concept)}'", ref, "value[x]", "warning")
+
+
+def _ecog(st: ImportState, res: dict[str, Any], ref: str, date: str | None) -> None:
+    answers = C.tables().ecog_answers
+    value: float | None = None
+    if "valueInteger" in res:
+        value = number(res["valueInteger"], ref, "valueInteger")
+    else:
+        for _, c, _ in C.codings(res.get("valueCodeableConcept")):
+            if c in answers:
+                value = float(answers[c])
+    if value is None:
+        st.note("unmapped", "ECOG value not understood", ref, "value[x]", "warning")
+        return
+    st.add("patient.ecog", int(value), date, ref, "value[x]", fmt(value))
+
+
+def stage(st: ImportState, concept: Any, date: str | None, ref: str, element: str) -> None:
+    """A stage group (an Observation's value or a Condition's stage.summary): IV, earlier, or a note."""
+    words = (C.concept_text(concept) + " " + " ".join(c for _, c, _ in C.codings(concept))).strip()
+    label = C.label(concept)
+    group = _stage_group(words)
+    if group == "iv":
+        st.stage_iv.append((date, ref))
+        st.case_notes.append(f"FHIR import: stage group {label} ({ref}{', ' + date if date else ''}).")
+    elif group == "early":
+        st.early_stage.append((date, ref))
+        st.case_notes.append(f"FHIR import: stage group {label} ({ref}{', ' + date if date else ''}).")
+    else:
+        st.note("unmapped", f"stage group '{label}' not understood", ref, element, "warning")
+
+
+def _variant(st: ImportState, res: dict[str, Any], ref: str, date: str | None) -> None:
+    t = C.tables()
+    gene = None
+    source = None
+    for comp in res.get("component") or ():
+        if not isinstance(comp, dict):
+            continue
+        comp_codes = {c for _, c, _ in C.codings(comp.get("code"))}
+        if comp_codes & t.gene_component_codes:
+            gene = gene or _gene(comp.get("valueCodeableConcept"))
+        if comp_codes & t.genomic_source_component_codes:
+            source = C.answer_meaning(comp.get("valueCodeableConcept"))
+    if gene is None:
+        st.note(
+            "unmapped",
+            "variant in a gene mbcnav does not use (or gene not named)",
+            ref,
+            "component(48018-6)",
+        )
+        return
+    meaning = C.answer_meaning(res.get("valueCodeableConcept")) if "valueCodeableConcept" in res else None
+    if meaning is None:
+        meaning = "present"
+        st.note(
+            "assumption",
+            f"{gene} variant observation has no value; read as 'present'",
+            ref,
+            "valueCodeableConcept",
+        )
+    if meaning not in {"present", "absent", "positive", "negative"}:
+        st.note("unmapped", f"{gene} variant result '{meaning}' not understood", ref, "valueCodeableConcept")
+        return
+    found = meaning in {"present", "positive"}
+    st.genes.setdefault(gene, []).append(
+        Candidate(
+            (found, source),
+            date,
+            ref,
+            "valueCodeableConcept",
+            f"{gene} {'present' if found else 'absent'}",
+            st.order,
+        )
+    )
+    st.order += 1
+
+
+# Reading the words of a result, cached by the text: results repeat ("Stage IV", "HER2 2+", "M1").
+# Pure functions of their string; bounded, so odd input cannot grow them.
+
+
+@functools.lru_cache(maxsize=1024)
+def _m_category(text: str) -> int | None:
+    """1 for M1, 0 for M0, None when a (lower-case) TNM M category says neither."""
+    if _M1.search(text):
+        return 1
+    if _M0.search(text):
+        return 0
+    return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _stage_group(words: str) -> str | None:
+    """The stage a group's words and codes name: "iv", "early" (0 to III) or None."""
+    lower = words.lower()
+    if _STAGE_IV.search(lower):
+        return "iv"
+    if _STAGE_EARLY.search(lower):
+        return "early"
+    return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _ihc_score(words: str) -> str | None:
+    text = words.lower()
+    if "ultralow" in text or "ultra-low" in text:
+        return "0+ultralow"
+    m = _IHC_PLUS.search(text)
+    if m:
+        return "0" if m.group(1) == "0" else f"{m.group(1)}+"
+    if _IHC_ZERO.fullmatch(text):
+        return "0"
+    return None
+
+
+def _gene(concept: Any) -> str | None:
+    cd = C.codes()
+    for _, c, display in C.codings(concept):
+        if c in cd["genes"]:
+            return str(cd["genes"][c])
+        if c.upper() in cd["gene_symbols"]:
+            return c.upper()
+        if display.upper() in cd["gene_symbols"]:
+            return display.upper()
+    return _gene_in_words(C.concept_text(concept))
+
+
+@functools.lru_cache(maxsize=1024)
+def _gene_in_words(text: str) -> str | None:
+    """The gene a (lower-case) text names: a full gene name, else a gene symbol as a word."""
+    cd = C.codes()
+    if text in cd["gene_names"]:
+        return str(cd["gene_names"][text])
+    for name, symbol in cd["gene_names"].items():
+        if name in text:
+            return str(symbol)
+    for symbol in cd["gene_symbols"]:
+        if re.search(rf"\b{symbol.lower()}\b", text):
+            return str(symbol)
+    return None

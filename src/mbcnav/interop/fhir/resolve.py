@@ -1,0 +1,361 @@
+"""From what the resources said to Case data: pick one value per field, and derive what no single
+resource states.
+
+The latest dated value wins (every replaced value becomes a note); marker statuses are kept or
+checked against percentages; variants become PIK3CA/ESR1/... or germline BRCA/PALB2; metastatic sites
+come from metastasis Conditions or stage IV; medicines become current and prior treatment with a
+setting; and the line of therapy is derived from the start dates of metastatic regimens.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from pydantic import ValidationError
+
+from mbcnav.case import Labs, Patient
+from mbcnav.interop.fhir.notes import FieldSource
+from mbcnav.interop.fhir.state import Candidate, ImportState, Med, new_tuple
+from mbcnav.interop.fhir.values import date_key, parse_date
+
+_NON_LINE = {"bone", "supportive"}
+_OVARIAN_SUPPRESSION = {"goserelin", "leuprolide"}
+
+
+@functools.cache
+def _drug_categories() -> dict[str, str]:
+    """generic name -> knowledge-base category (endocrine, cdk46, ..., bone, supportive)."""
+    try:
+        from mbcnav.knowledge.loader import load_knowledge_base
+
+        return {d.generic: d.category for d in load_knowledge_base().of_kind("drug")}  # type: ignore[attr-defined]
+    except Exception:  # the knowledge base is someone else's; a broken one must not break import
+        return {}
+
+
+def resolve(st: ImportState) -> tuple[dict[str, Any], dict[str, FieldSource]]:
+    """Case data (a dict for parse_case) and the provenance of each value taken from a resource."""
+    data: dict[str, Any] = {}
+    provenance: dict[str, FieldSource] = {}
+    status: dict[str, Candidate] = {}
+    chosen_of: dict[str, Candidate] = {}
+    st.chosen = chosen_of
+    for path, cands in st.values.items():
+        # one candidate is the common case: nothing to compare, no note, no call
+        chosen = cands[0] if len(cands) == 1 else _latest(st, path, cands)
+        if path.startswith("status."):
+            status[path[7:]] = chosen
+            continue
+        section, name = path.split(".", 1)
+        data.setdefault(section, {})[name] = chosen.value
+        provenance[path] = new_tuple(
+            FieldSource, (chosen.value, chosen.date, chosen.resource, chosen.element, chosen.original)
+        )
+        chosen_of[path] = chosen
+    _statuses(st, status, data)
+    _genomics(st, data, provenance)
+    _metastatic(st, data)
+    _treatments(st, data)
+    if st.allergies:
+        data["allergies"] = st.allergies
+    if st.comorbidities:
+        data["comorbidities"] = list(dict.fromkeys(st.comorbidities))
+    if st.case_notes:
+        data["notes"] = list(dict.fromkeys(st.case_notes))
+    return data, provenance
+
+
+def _latest(st: ImportState, path: str, cands: list[Candidate]) -> Candidate:
+    if len(cands) == 1:
+        return cands[0]
+    ordered = sorted(cands, key=lambda c: (date_key(c.date), c.order))
+    chosen = ordered[-1]
+    others = [c for c in ordered[:-1] if c.value != chosen.value]
+    for other in others:
+        same_time = date_key(other.date) == date_key(chosen.date)
+        when = f" on {chosen.date}" if chosen.date else " (no date)"
+        was = f" on {other.date}" if other.date else " (no date)"
+        if same_time:
+            st.note(
+                "conflict",
+                f"{path}: {other.original!s} ({other.resource}) and {chosen.original!s} "
+                f"({chosen.resource}) have the same date{when}; the later entry in the input is used",
+                chosen.resource,
+                chosen.element,
+                "warning",
+            )
+        else:
+            st.note(
+                "conflict",
+                f"{path}: {chosen.original!s}{when} ({chosen.resource}) replaces "
+                f"{other.original!s}{was} ({other.resource}); latest value wins",
+                chosen.resource,
+                chosen.element,
+                "warning",
+            )
+    superseded = len(ordered) - 1 - len(others)
+    if superseded:
+        st.note(
+            "superseded",
+            f"{path}: {superseded} older result(s) with the same value",
+            chosen.resource,
+            chosen.element,
+        )
+    return chosen
+
+
+def drop_invalid(st: ImportState, data: dict[str, Any], provenance: dict[str, FieldSource]) -> bool:
+    """After a failed Case parse: drop each imported lab/patient value the Case refuses, with a note.
+
+    Checked only when the whole Case fails, so the common path pays for one validation, not one per field.
+    """
+    dropped = False
+    for path, cand in list(st.chosen.items()):
+        section, name = path.split(".", 1)
+        model = {"labs": Labs, "patient": Patient}.get(section)
+        if model is None or name not in data.get(section, {}):
+            continue
+        try:
+            model.model_validate({name: cand.value})
+        except ValidationError as exc:
+            msg = exc.errors(include_url=False)[0]["msg"].removeprefix("Value error, ")
+            st.note(
+                "dropped",
+                f"{path} = {cand.value} (sent as {cand.original}) is not accepted: {msg}",
+                cand.resource,
+                cand.element,
+                "warning",
+            )
+            del data[section][name]
+            provenance.pop(path, None)
+            dropped = True
+    return dropped
+
+
+def _statuses(st: ImportState, status: dict[str, Candidate], data: dict[str, Any]) -> None:
+    tumor = data.get("tumor", {})
+    names = {"er": "ER", "pr": "PR", "her2": "HER2"}
+    for marker, cand in status.items():
+        when = f", {cand.date}" if cand.date else ""
+        if marker in {"er", "pr"} and f"{marker}_percent" in tumor:
+            pct = tumor[f"{marker}_percent"]
+            if (pct >= 1) != (cand.value == "positive"):
+                st.note(
+                    "conflict",
+                    f"{names[marker]} reported '{cand.value}' ({cand.resource}) but the "
+                    f"percent is {pct}%; the percent is used",
+                    cand.resource,
+                    cand.element,
+                    "warning",
+                )
+            continue
+        if marker == "her2" and ("her2_ihc" in tumor or "her2_ish" in tumor):
+            continue
+        # Keep the reported call in the Case (tumor.<marker>_status); the subtype step uses it
+        # and names what is still missing (ER-low cannot be excluded, HER2-low needs the IHC score).
+        tumor[f"{marker}_status"] = cand.value
+        data["tumor"] = tumor
+        need = (
+            "the percent of stained cells (ER-low 1-10% cannot be excluded)"
+            if marker != "her2"
+            else "the IHC score (0, 1+, 2+, 3+) or ISH result (HER2-low cannot be decided)"
+        )
+        st.note(
+            "needs_review",
+            f"{names[marker]} reported only as '{cand.value}'{when}; kept as tumor.{marker}_status; "
+            f"still needed: {need}",
+            cand.resource,
+            cand.element,
+            "warning",
+        )
+
+
+def _genomics(st: ImportState, data: dict[str, Any], provenance: dict[str, FieldSource]) -> None:
+    tumor = data.setdefault("tumor", {})
+    for gene, cands in st.genes.items():
+        ordered = sorted(cands, key=lambda c: (date_key(c.date), c.order))
+        latest = ordered[-1]
+        found, source = latest.value
+        if len({c.value[0] for c in ordered}) > 1:
+            st.note(
+                "conflict",
+                f"{gene}: results differ over time; latest ({latest.original}, "
+                f"{latest.date or 'no date'}) used",
+                latest.resource,
+                latest.element,
+                "warning",
+            )
+        if gene in {"PIK3CA", "ESR1", "AKT1", "PTEN"}:
+            name = gene.lower()
+            tumor[name] = "mutant" if found else "wildtype"
+            provenance[f"tumor.{name}"] = FieldSource(
+                value=tumor[name], date=latest.date, resource=latest.resource, element=latest.element
+            )
+            continue
+        if source != "germline":
+            st.case_notes.append(
+                f"FHIR import: {gene} variant {'present' if found else 'absent'} "
+                f"({source or 'germline or somatic not stated'}; {latest.resource})."
+            )
+            st.note(
+                "needs_review",
+                f"{gene} result is {source or 'not marked germline or somatic'}; "
+                "the germline fields are left empty and the result is kept in notes",
+                latest.resource,
+                "component(48002-0)",
+                "warning",
+            )
+            continue
+        if gene == "PALB2":
+            tumor["gpalb2"] = "mutant" if found else "negative"
+        elif found:
+            if tumor.get("gbrca") in {"BRCA1", "BRCA2"} and tumor["gbrca"] != gene:
+                st.note(
+                    "info",
+                    f"germline variants in both BRCA1 and BRCA2; {tumor['gbrca']} kept",
+                    latest.resource,
+                )
+                continue
+            tumor["gbrca"] = gene
+        elif "gbrca" not in tumor and {"BRCA1", "BRCA2"} <= set(st.genes):
+            tumor["gbrca"] = "negative"
+    if not tumor:
+        data.pop("tumor")
+
+
+def _metastatic(st: ImportState, data: dict[str, Any]) -> None:
+    if st.sites:
+        data["metastatic_sites"] = list(st.sites)
+    elif st.stage_iv:
+        data["metastatic_sites"] = ["other"]
+        st.note(
+            "assumption",
+            "stage IV / M1 recorded but no metastasis Condition names a site; "
+            "metastatic_sites set to ['other']",
+            st.stage_iv[0][1],
+            None,
+            "warning",
+        )
+    elif st.early_stage:
+        st.note(
+            "needs_review",
+            "the record describes early (non-metastatic) breast cancer; mbcnav is "
+            "built for metastatic disease",
+            st.early_stage[0][1],
+            None,
+            "warning",
+        )
+    if st.stage_iv:
+        st.metastasis_dates.extend(d for d, _ in st.stage_iv if d)
+
+
+def _treatments(st: ImportState, data: dict[str, Any]) -> None:
+    if not st.meds:
+        return
+    categories = _drug_categories()
+    met_start = min((date_key(d) for d in st.metastasis_dates), default=None)
+    de_novo = bool(st.stage_iv) and not st.early_stage
+    current_tx: list[dict[str, Any]] = []
+    current_meds: list[str] = []
+    prior: list[dict[str, Any]] = []
+    line_items: list[tuple[str, str, bool]] = []  # (start, drug, current)
+    for med in st.meds:
+        category = categories.get(med.drug)
+        if category is None or category == "supportive":
+            if med.status == "current":
+                current_meds.append(med.drug)
+            else:
+                st.note("unmapped", f"past non-cancer medicine {med.drug} is not used", med.resource)
+            continue
+        if med.status == "current":
+            entry: dict[str, Any] = {"drug": med.drug, **med.dose}
+            current_tx.append(entry)
+        setting = _setting(st, med, met_start, de_novo)
+        if med.status == "prior":
+            p: dict[str, Any] = {"drug": med.drug}
+            if setting:
+                p["setting"] = setting
+            start, end = parse_date(med.start), parse_date(med.end)
+            if start and end and end >= start:
+                p["months"] = round((end - start).days / 30.4375, 1)
+            if med.progressed is not None:
+                p["progressed"] = med.progressed
+            prior.append(p)
+        if setting == "metastatic" and category not in _NON_LINE:
+            line_items.append((date_key(med.start), med.drug, med.status == "current"))
+    if current_tx:
+        data["current_treatment"] = _dedupe(current_tx)
+    if current_meds:
+        data["current_meds"] = list(dict.fromkeys(current_meds))
+    if prior:
+        data["prior_treatment"] = prior
+    _line(st, line_items, data)
+
+
+def _setting(st: ImportState, med: Med, met_start: str | None, de_novo: bool) -> str | None:
+    if med.metastatic_intent:
+        return "metastatic"
+    if met_start and med.start:
+        if date_key(med.start) >= met_start:
+            return "metastatic"
+        st.note(
+            "needs_review",
+            f"{med.drug} started before the metastatic diagnosis; adjuvant or "
+            "neoadjuvant is not stated, so no setting is given",
+            med.resource,
+            "effective[x]",
+        )
+        return None
+    if de_novo:
+        st.note(
+            "assumption",
+            f"{med.drug}: stage IV with no earlier stage recorded, so counted as "
+            "metastatic-setting treatment",
+            med.resource,
+        )
+        return "metastatic"
+    st.note(
+        "needs_review",
+        f"{med.drug}: setting (metastatic or early disease) cannot be told from the record",
+        med.resource,
+    )
+    return None
+
+
+def _line(st: ImportState, items: list[tuple[str, str, bool]], data: dict[str, Any]) -> None:
+    if not items:
+        return
+    if any(not start for start, _, _ in items):
+        st.note("needs_review", "some metastatic treatments have no dates; line of therapy not derived")
+        return
+    groups: dict[str, list[tuple[str, bool]]] = {}
+    for start, drug, current in items:
+        groups.setdefault(start[:10], []).append((drug, current))
+    regimens = [
+        (start, g)
+        for start, g in sorted(groups.items())
+        if not all(drug in _OVARIAN_SUPPRESSION for drug, _ in g)
+    ]
+    if not regimens:
+        return
+    current_idx = [i for i, (_, g) in enumerate(regimens) if any(cur for _, cur in g)]
+    if current_idx:
+        line = current_idx[-1] + 1
+        how = f"current regimen started {regimens[current_idx[-1]][0]} is regimen {line} by start date"
+    else:
+        line = len(regimens) + 1
+        how = f"{len(regimens)} earlier metastatic regimen(s) and none current, so the next line is {line}"
+    if line > 20:
+        st.note("dropped", f"derived line {line} is above 20; not used", None, None, "warning")
+        return
+    data["line"] = line
+    names = "; ".join(f"{s}: {' + '.join(d for d, _ in g)}" for s, g in regimens)
+    st.note("assumption", f"line of therapy {line} derived from start dates ({how}; regimens: {names})")
+
+
+def _dedupe(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        seen[row["drug"]] = {**seen.get(row["drug"], {}), **row}
+    return list(seen.values())

@@ -1,0 +1,108 @@
+"""The state of one import: what the mapping functions found, before it becomes a Case.
+
+Each resource family (patient, condition, observation, medication) writes into one
+:class:`ImportState`; :mod:`.resolve` then turns it into Case data. Keeping the state in its own
+module lets every family module name it without importing the dispatcher, which imports them all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Literal, NamedTuple
+
+from mbcnav.interop.fhir.notes import ImportNote, NoteKind, NoteLevel
+from mbcnav.interop.fhir.reading import Resources
+
+
+class Candidate(NamedTuple):
+    """One value for a Case field, as found in one resource; :mod:`.resolve` picks among them.
+
+    A named tuple, built with ``tuple.__new__`` on the hot path (no per-field setattr)."""
+
+    value: Any
+    date: str | None
+    resource: str
+    element: str
+    original: str
+    order: int
+
+
+@dataclass(slots=True)
+class Med:
+    """One medicine use, before :mod:`.resolve` sorts it into current, prior and line of therapy."""
+
+    drug: str
+    status: Literal["current", "prior"]
+    start: str | None
+    end: str | None
+    resource: str
+    dose: dict[str, float] = field(default_factory=dict)
+    metastatic_intent: bool = False
+    progressed: bool | None = None
+
+
+#: ``tuple.__new__(NamedTupleClass, values)``: what a named tuple's own constructor ends in, without the
+#: Python-level ``__new__`` frame in front of it (the importer makes a dozen notes per bundle)
+new_tuple = tuple.__new__
+
+
+class ImportState:
+    """Everything one import has gathered so far, and the notes it has made."""
+
+    def __init__(self, as_of: dt.date) -> None:
+        self.as_of = as_of
+        self.notes: list[ImportNote] = []
+        self.values: dict[str, list[Candidate]] = {}
+        self.sites: dict[str, tuple[str, str | None]] = {}
+        self.case_notes: list[str] = []
+        self.meds: list[Med] = []
+        self.allergies: list[dict[str, Any]] = []
+        self.comorbidities: list[str] = []
+        self.genes: dict[str, list[Candidate]] = {}
+        self.stage_iv: list[tuple[str | None, str]] = []
+        self.early_stage: list[tuple[str | None, str]] = []
+        self.metastasis_dates: list[str] = []
+        self.primary_seen = False
+        self.order = 0
+        #: "Patient/id", the bare id and the fullUrl of the one Patient: what a subject may name
+        self.patient_keys: set[str] = set()
+        self.patient_id: str | None = None
+        #: subject reference -> whether it names our patient (every resource of a bundle names the same)
+        self.subjects: dict[str, bool] = {}
+        #: dotted Case path -> the candidate that won (set by resolve; drop_invalid reads it)
+        self.chosen: dict[str, Candidate] = {}
+        self.resources: Resources = []
+        self._index: dict[str, dict[str, Any]] | None = None
+
+    def note(
+        self,
+        kind: NoteKind,
+        message: str,
+        resource: str | None = None,
+        element: str | None = None,
+        level: NoteLevel = "info",
+    ) -> None:
+        self.notes.append(new_tuple(ImportNote, (kind, message, level, resource, element)))
+
+    def add(
+        self, path: str, value: Any, date: str | None, resource: str, element: str, original: str
+    ) -> None:
+        self.order += 1
+        self.values.setdefault(path, []).append(
+            new_tuple(Candidate, (value, date, resource, element, original, self.order))
+        )
+
+    @property
+    def index(self) -> dict[str, dict[str, Any]]:
+        """Resources by "Type/id" and by fullUrl; built on first use (only medicationReference needs it)."""
+        if self._index is None:
+            index: dict[str, dict[str, Any]] = {}
+            for _where, res, full_url in self.resources:
+                rid = res.get("id")
+                if rid:
+                    index[f"{res['resourceType']}/{rid}"] = res
+                if full_url:
+                    index[full_url] = res
+            self._index = index
+        return self._index

@@ -1,0 +1,99 @@
+"""Reading plain FHIR values: dates, numbers, profiles, and the short forms notes print them in.
+
+Every resource family needs these, and they know nothing about what a resource means, so they live
+here rather than in any one mapping module. Each is a pure function of its arguments.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from mbcnav.errors import FhirMappingError
+
+_DATE_KEYS = (
+    "effectiveDateTime",
+    "effectiveInstant",
+    "onsetDateTime",
+    "recordedDate",
+    "authoredOn",
+    "occurrenceDateTime",
+    "issued",
+    "dateAsserted",
+)
+_fromisoformat = dt.date.fromisoformat
+_PERIOD_KEYS = ("effectivePeriod", "onsetPeriod", "occurrencePeriod")
+
+
+def kind(value: Any) -> str:
+    """A JSON value's type in words, for error messages ("an object", "a number", "null", ...)."""
+    return {dict: "an object", list: "a list", str: "a string", bool: "true/false"}.get(
+        type(value),
+        "a number" if isinstance(value, int | float) else "null" if value is None else type(value).__name__,
+    )
+
+
+def date_of(resource: dict[str, Any]) -> str | None:
+    """The clinically relevant date of a resource as sent (the first of its date elements present)."""
+    for key in _DATE_KEYS:
+        value = resource.get(key)
+        if isinstance(value, str) and value:
+            return value
+    for key in _PERIOD_KEYS:
+        period = resource.get(key)
+        if isinstance(period, dict):
+            value = period.get("end") or period.get("start")
+            if isinstance(value, str) and value:
+                return value
+    return None
+
+
+def date_key(value: str | None) -> str:
+    """A sort key in time order for a FHIR date/dateTime string."""
+    # ISO 8601 strings sort in time order once cut to the same length; undated values sort first.
+    return value[:19] if value else ""
+
+
+def parse_date(value: str | None) -> dt.date | None:
+    """The calendar date of a FHIR date/dateTime (a missing month or day counts as the first), or None."""
+    if not value:
+        return None
+    day10 = value[:10]
+    if type(day10) is str and len(day10) == 10 and day10[4] == "-" and day10[7] == "-":
+        # the usual full date: the C parser. It accepts only YYYY-MM-DD in this shape, and gives the
+        # same date as the split below whenever it accepts; anything odd falls through to the split.
+        try:
+            return _fromisoformat(day10)
+        except ValueError:
+            pass
+    try:
+        parts = day10.split("-")
+        year = int(parts[0])
+        month = int(parts[1]) if len(parts) > 1 else 1
+        day = int(parts[2]) if len(parts) > 2 else 1
+        return dt.date(year, month, day)
+    except (ValueError, IndexError):
+        return None
+
+
+def number(value: Any, resource: str, element: str) -> float:
+    """A JSON number as float; anything else is a broken record (FhirMappingError naming the element)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise FhirMappingError(f"{element}: must be a number, got {kind(value)} {value!r}", field=resource)
+    return float(value)
+
+
+def profile(resource: dict[str, Any]) -> str:
+    """The resource's meta.profile URLs joined by spaces ("" when none), for substring tests."""
+    meta = resource.get("meta")
+    if isinstance(meta, dict):
+        profiles = meta.get("profile") or ()
+        if type(profiles) is list and len(profiles) == 1 and type(profiles[0]) is str:
+            return profiles[0]  # the usual one profile: what the join below gives, without it
+        return " ".join(str(p) for p in profiles)
+    return ""
+
+
+def fmt(value: float) -> str:
+    """A number as notes print it: four significant digits, whole numbers from 10,000 up."""
+    return f"{value:.4g}" if abs(value) < 1e4 else f"{value:.0f}"
