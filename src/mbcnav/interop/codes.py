@@ -34,6 +34,12 @@ def system_names() -> dict[str, str]:
 def short_system(uri: str | None) -> str | None:
     if not uri:
         return None
+    if not isinstance(uri, str):
+        # the importer adds the resource to this message (see fhir/importer.py)
+        from mbcnav.errors import FhirMappingError
+
+        got = "a number" if isinstance(uri, int | float) else type(uri).__name__.replace("dict", "an object")
+        raise FhirMappingError(f"coding.system: must be a URI string, got {got} {uri!r}"[:200])
     return system_names().get(uri.rstrip("/"))
 
 

@@ -46,13 +46,16 @@ def run(st: ImportState, resources: Resources) -> None:
         )
     if patients:
         where, patient, full_url = patients[0]
+        ref = ref_of(patient, where)
         st.patient_id = patient.get("id")
         if st.patient_id:
+            if not isinstance(st.patient_id, str):
+                raise FhirMappingError(f"id: must be a string, got {st.patient_id!r}"[:200], field=ref)
             st.patient_keys.add(f"Patient/{st.patient_id}")
-            st.patient_keys.add(str(st.patient_id))
+            st.patient_keys.add(st.patient_id)
         if full_url:
-            st.patient_keys.add(full_url)
-        map_patient(st, patient, ref_of(patient, where))
+            st.patient_keys.add(str(full_url))
+        _guarded(map_patient, st, patient, ref)
     else:
         st.note("info", "no Patient resource: age and sex are unknown")
     st.resources = resources
@@ -88,7 +91,25 @@ def run(st: ImportState, resources: Resources) -> None:
                             "warning",
                         )
                         continue
+        _guarded(handler, st, res, ref)
+
+
+def _guarded(handler: Callable[[ImportState, dict[str, Any], str], None], st: ImportState,
+             res: dict[str, Any], ref: str) -> None:  # fmt: skip
+    """Run one resource's mapping; any error names the resource.
+
+    The except clauses are a safety net, not a parser: the mapping reads plain JSON, and some wrong
+    shapes (a number where FHIR has a list or an object) reach code that expects the right one. The
+    person then gets the resource and the way to the exact element instead of an internal error.
+    """
+    try:
         handler(st, res, ref)
+    except FhirMappingError as exc:
+        if exc.field is None:
+            raise FhirMappingError(exc.message, field=ref) from None
+        raise
+    except (AttributeError, TypeError, KeyError, IndexError) as exc:
+        raise FhirMappingError(_malformed(exc), field=ref) from None
 
 
 def _names_patient(target: str, keys: set[str]) -> bool:
@@ -110,7 +131,10 @@ def case_from_fhir(data: Any, *, strict: bool = False, as_of: dt.date | None = N
     st = ImportState(as_of or dt.date.today())
     st.notes.extend(defects)
     run(st, resources)
-    case_data, provenance = resolve(st)
+    try:
+        case_data, provenance = resolve(st)
+    except (AttributeError, TypeError, KeyError, IndexError) as exc:
+        raise FhirMappingError(_malformed(exc)) from None
     if st.patient_id:
         case_data["id"] = str(st.patient_id)[:200]
     try:
@@ -128,3 +152,11 @@ def case_from_fhir(data: Any, *, strict: bool = False, as_of: dt.date | None = N
 def case_from_fhir_path(path: str | Path, strict: bool = False, as_of: dt.date | None = None) -> ImportResult:
     """Read a file or folder and import it (the entry point for ``mbcnav import`` and ``assess --fhir``)."""
     return case_from_fhir(load_fhir_path(path), strict=strict, as_of=as_of)
+
+
+def _malformed(exc: Exception) -> str:
+    return (
+        "an element has the wrong JSON type for FHIR R4 (a number, text, list or object where FHIR "
+        "expects another), so this resource cannot be read; import with --strict to have every "
+        f"defect named by its element (detail: {type(exc).__name__}: {str(exc)[:120]})"
+    )
