@@ -158,3 +158,36 @@ def test_reported_call_that_contradicts_the_percent_is_rejected() -> None:
         parse_case({"tumor": {"er_status": "negative", "er_percent": 50}})
     assert info.value.problems[0][0] == "tumor"
     assert "er_status" in info.value.problems[0][1]
+
+
+def test_subtype_memo_key_holds_every_field_that_changes_the_subtype() -> None:
+    """assess() memoises classify() on _SUBTYPE_FIELDS only: changing any other Tumor field (genes,
+    PD-L1, histology) must never change the result, for tumors of every subtype."""
+    from mbcnav.case import Tumor
+    from mbcnav.reasoning.assess import _SUBTYPE_FIELDS
+    from mbcnav.reasoning.subtype import classify
+
+    others = {
+        "histology": ["IDC", "ILC", None],
+        "pik3ca": ["mutant", "wildtype", None],
+        "esr1": ["mutant", None],
+        "akt1": ["mutant", None],
+        "pten": ["mutant", None],
+        "gbrca": ["BRCA1", "negative", None],
+        "gpalb2": ["mutant", None],
+        "pdl1_cps": [0, 12, None],
+    }
+    assert set(others) | set(_SUBTYPE_FIELDS) == set(Tumor.model_fields)
+    tumors = [
+        {"er_percent": 90, "pr_percent": 40, "her2_ihc": "1+"},
+        {"er_percent": 5, "pr_percent": 0, "her2_ihc": "0"},
+        {"er_percent": 0, "pr_percent": 0, "her2_ihc": "3+"},
+        {"er_percent": 0, "her2_ihc": "2+", "her2_ish_ratio": 2.4, "her2_mean_copy_number": 5.0},
+        {"er_status": "positive", "her2_status": "negative"},
+        {},
+    ]
+    for base in tumors:
+        expected = classify(Tumor(**base))
+        for field, values in others.items():
+            for value in values:
+                assert classify(Tumor(**base, **{field: value})) == expected, (base, field, value)

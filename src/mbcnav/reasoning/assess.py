@@ -13,6 +13,7 @@ demote any option this person should not get.
 from __future__ import annotations
 
 import itertools
+import operator
 from typing import Any
 
 from mbcnav import DISCLAIMER
@@ -27,14 +28,28 @@ from mbcnav.reasoning.therapy import option_set
 from mbcnav.reasoning.triage import triage_case
 
 #: Tumor field values → subtype. The subtype depends only on the Tumor, and case streams repeat the
-#: same results often; the key is the tuple of its values, because comparing two pydantic models
-#: (what a cache keyed on the Tumor itself does on every hit) costs several microseconds.
+#: same results often; the key is the tuple of the values ``classify`` reads (not the gene results,
+#: PD-L1 or histology, which would split one answer into dozens), because comparing two pydantic
+#: models (what a cache keyed on the Tumor itself does on every hit) costs several microseconds.
 _SUBTYPES: dict[tuple[Any, ...], SubtypeResult] = {}
 _SUBTYPES_LIMIT = 50_000
+#: every Tumor field subtype.classify reads: a field it starts to read must be added here
+_SUBTYPE_FIELDS = (
+    "er_percent",
+    "pr_percent",
+    "her2_ihc",
+    "her2_ish",
+    "her2_ish_ratio",
+    "her2_mean_copy_number",
+    "er_status",
+    "pr_status",
+    "her2_status",
+)
+_subtype_key = operator.attrgetter(*_SUBTYPE_FIELDS)
 
 
 def _classify(tumor: Tumor) -> SubtypeResult:
-    key = tuple(tumor.__dict__.values())
+    key = _subtype_key(tumor)
     found = _SUBTYPES.get(key)
     if found is None:
         found = classify(tumor)
@@ -67,6 +82,8 @@ def _assessment(**values: Any) -> Assessment:
 
 def _red_flags(triage_result: Any) -> tuple[RedFlag, ...]:
     flags = tuple(triage_result.red_flags)
+    if len(flags) < 2:  # nothing to order (most cases): skips building the pairwise check
+        return flags
     # Emergency first, always — even if a future triage forgets to sort.
     if any(URGENCY_ORDER[a.urgency] > URGENCY_ORDER[b.urgency] for a, b in itertools.pairwise(flags)):
         flags = tuple(sorted(flags, key=lambda f: URGENCY_ORDER[f.urgency]))

@@ -236,7 +236,9 @@ class CorrectedCalciumInputs(_Inputs):
     albumin_g_dl: float = Field(ge=0.5, le=7, description="Serum albumin in g/dL")
 
 
+@functools.lru_cache(maxsize=4096)
 def _corrected_ca(calcium_mg_dl: float, albumin_g_dl: float) -> float:
+    """Memoised: triage and case_calculations both ask for it per case, and round() is slow."""
     cfg = rules()["corrected_calcium"]
     return round(calcium_mg_dl + cfg["factor"] * (cfg["albumin_reference_g_dl"] - albumin_g_dl), 2)
 
@@ -696,8 +698,6 @@ class _CaseConstants:
     crcl_age_constant: float
     crcl_creatinine_factor: float
     crcl_female_factor: float
-    calcium_factor: float
-    calcium_albumin_reference: float
     gpa_subtypes: Any
     kps_estimated: dict[int, str]
 
@@ -705,7 +705,7 @@ class _CaseConstants:
 @functools.cache
 def _case_constants() -> _CaseConstants:
     r = rules()
-    dubois, crcl, calcium = r["bsa"]["dubois"], r["crcl"], r["corrected_calcium"]
+    dubois, crcl = r["bsa"]["dubois"], r["crcl"]
     return _CaseConstants(
         mosteller_divisor=r["bsa"]["mosteller_divisor"],
         dubois_k=dubois["k"],
@@ -714,8 +714,6 @@ def _case_constants() -> _CaseConstants:
         crcl_age_constant=crcl["age_constant"],
         crcl_creatinine_factor=crcl["creatinine_factor"],
         crcl_female_factor=crcl["female_factor"],
-        calcium_factor=calcium["factor"],
-        calcium_albumin_reference=calcium["albumin_reference_g_dl"],
         gpa_subtypes=r["breast_gpa_2012"]["subtype_points"],
         kps_estimated={
             int(ecog): f"{low}-{high}" if low != high else str(low)
@@ -757,9 +755,7 @@ def case_calculations(case: Any, subtype_result: Any) -> dict[str, Number]:
         out["crcl_ml_min"] = round(crcl, 1)
     calcium, albumin = labs.calcium_mg_dl, labs.albumin_g_dl
     if calcium is not None and albumin is not None:
-        out["corrected_calcium_mg_dl"] = round(
-            calcium + c.calcium_factor * (c.calcium_albumin_reference - albumin), 2
-        )
+        out["corrected_calcium_mg_dl"] = _corrected_ca(calcium, albumin)  # memoised; triage asked already
     if "brain" in case.metastatic_sites:
         _gpa_calculations(case, subtype_result, out)
     if case.bone_lesions:

@@ -60,16 +60,14 @@ def _prognosis(subtype: str, er_low: bool, gpa: float | None, age: int | None, k
 def prognosis(case: Case, subtype_result: SubtypeResult, calculations: dict[str, Any]) -> Prognosis:
     """Population figures for this subtype (and Breast-GPA when brain metastases are present)."""
     gpa = calculations.get("breast_gpa")
+    if not isinstance(gpa, float | int):
+        # Without a GPA the text reads neither age nor KPS: leaving them out of the memo key lets every
+        # age share one entry (with them in it, the bounded memo thrashed).
+        return _prognosis(subtype_result.subtype, subtype_result.er_low, None, None, None)
     kps = case.patient.kps
-    if gpa is not None and kps is None and case.patient.ecog is not None:
+    if kps is None and case.patient.ecog is not None:
         # the GPA was scored from ECOG where the KPS range scores the same; use the range's lower end
         from mbcnav.reasoning.calculators import rules as calc_rules
 
         kps = int(calc_rules()["ecog_kps"]["ecog_to_kps"][case.patient.ecog][0])
-    return _prognosis(
-        subtype_result.subtype,
-        subtype_result.er_low,
-        gpa if isinstance(gpa, float | int) else None,
-        case.patient.age,
-        kps,
-    )
+    return _prognosis(subtype_result.subtype, subtype_result.er_low, gpa, case.patient.age, kps)

@@ -454,49 +454,45 @@ def _rule_alert(rule: Rule, drug: str, values: _Values, where: str) -> SafetyAle
     return _alert(key, rule.code, drug, rule.severity, public, clinician, rule.sources, rationale)
 
 
-@dataclass(frozen=True, slots=True)
-class _Candidate:
-    """A rule that can fire for this layout and these facts; only its numeric tests remain to check."""
-
-    rule: Rule
-    #: (drug, where, order of the drug) for each drug in play the rule reaches, in order
-    entries: tuple[tuple[str, str, int], ...]
-    #: the alerts, built once, when the rule has no numeric tests (it fires whenever it is a candidate)
-    fixed: tuple[tuple[int, int, SafetyAlert], ...] | None
-
-
 #: one alert of a plan's answer: (severity rank, order of the drug, tiebreak, built alert or None, rule,
 #: drug, where, positions of the tested values) — the alert is built per case from the values when
 #: the rule has numeric tests
 _Slot = tuple[int, int, int, "SafetyAlert | None", "Rule", str, str, tuple[int, ...]]
 
 
+#: (bit of the rule in a pass mask, its numeric tests as (value position, operator, threshold))
+_Tested = tuple[int, tuple[tuple[int, Callable[[float, float], bool], float], ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    """A rule that reaches drugs in play in a context they are used in; its facts and tests remain to check.
+
+    Shared by every layout where the rule reaches the same drugs in the same places (``_candidate``),
+    with everything the plans share: its numeric tests and its answer slots.
+    """
+
+    rule: Rule
+    #: (bit, tests) when the rule has numeric tests; None when it has none (its alerts are built here)
+    tested: _Tested | None
+    #: the alerts this rule gives, one slot per drug in play it reaches, in order
+    slots: tuple[_Slot, ...]
+
+
 class _Plan:
     """The candidates for one layout and fact set, and their answers by which numeric rules pass.
 
     Why keyed on the pass mask: once the facts and drugs are fixed, the deduplicated, ranked list of
-    alerts depends only on which candidate rules' numeric tests pass (one bit each), so it is
+    alerts depends only on which candidate rules' numeric tests pass (bit ``1 << rule.index``), so it is
     memoised on that bitmask; per case only the tested values are read and compared.
     """
 
-    __slots__ = ("answers", "candidates", "fields", "position", "tested")
+    __slots__ = ("answers", "candidates", "tested")
 
     def __init__(self, candidates: tuple[_Candidate, ...]) -> None:
         self.candidates = candidates
-        position: dict[str, int] = {}
-        for candidate in candidates:
-            if candidate.fixed is None:
-                for field, _, _ in candidate.rule.tests:
-                    position.setdefault(field, len(position))
-        self.position = position
-        #: a reader per tested field, in ``position`` order (the values are read once per case)
-        self.fields = tuple(_field_getter(field) for field in position)
-        #: (bit, (value position, operator, threshold) per test) for each candidate with numeric tests
-        self.tested = tuple(
-            (1 << i, tuple((position[field], op, threshold) for field, op, threshold in candidate.rule.tests))
-            for i, candidate in enumerate(candidates)
-            if candidate.fixed is None
-        )
+        #: (bit, tests) for each candidate with numeric tests
+        self.tested = tuple([c.tested for c in candidates if c.tested is not None])
         self.answers: dict[int, tuple[_Slot, ...]] = {}
 
     def passing(self, values: list[Any]) -> int:
@@ -522,34 +518,37 @@ class _Plan:
 
     def _answer(self, mask: int) -> tuple[_Slot, ...]:
         out: dict[tuple[str, str], _Slot] = {}
-
-        def emit(slot: _Slot) -> None:
-            key = (slot[4].code, slot[5])
-            previous = out.get(key)
-            if previous is None or slot[0] < previous[0]:
-                out[key] = slot
-
-        for i, candidate in enumerate(self.candidates):
-            rule = candidate.rule
-            severity = _SEVERITY_ORDER[rule.severity]
-            if candidate.fixed is not None:
-                for (order, tiebreak, alert), (drug, where, _) in zip(
-                    candidate.fixed, candidate.entries, strict=True
-                ):
-                    emit((severity, order, tiebreak, alert, rule, drug, where, ()))
+        for candidate in self.candidates:
+            tested = candidate.tested
+            if tested is not None and not mask & tested[0]:
                 continue
-            if not mask & (1 << i):
-                continue
-            shown = tuple(self.position[field] for field, _, _ in rule.tests)
-            for drug, where, order in candidate.entries:
-                emit((severity, order, rule.index, None, rule, drug, where, shown))
+            for slot in candidate.slots:
+                key = (slot[4].code, slot[5])
+                previous = out.get(key)
+                if previous is None or slot[0] < previous[0]:
+                    out[key] = slot
         return tuple(sorted(out.values(), key=lambda t: (t[0], t[1], t[2])))
 
 
 class _Layout:
-    """The drugs in play and where each comes from; memoised plans per set of safety facts."""
+    """The drugs in play and where each comes from; memoised plans per set of safety facts.
 
-    __slots__ = ("current", "drugs", "in_play", "order_of", "plans", "start")
+    The rules that reach these drugs (``candidates``) and the numeric fields they test (``fields``)
+    are found once per layout; plans are keyed on only the facts those rules read (``referenced``),
+    so cases whose other facts differ share a plan.
+    """
+
+    __slots__ = (
+        "candidates",
+        "current",
+        "drugs",
+        "fields",
+        "in_play",
+        "order_of",
+        "plans",
+        "referenced",
+        "start",
+    )
 
     def __init__(self, start: dict[str, str], current: dict[str, str]) -> None:
         self.start = start
@@ -558,6 +557,11 @@ class _Layout:
         self.drugs = tuple(self.order_of)
         self.in_play = frozenset(self.order_of)
         self.plans: dict[frozenset[str], _Plan] = {}
+        #: filled on first use by ``_prepare``
+        self.candidates: tuple[_Candidate, ...] | None = None
+        #: (value position, reader) for each numeric field the candidates test
+        self.fields: tuple[tuple[int, Callable[[Any, dict[str, Any]], float | None]], ...] = ()
+        self.referenced: frozenset[str] = frozenset()
 
 
 _LAYOUTS: dict[tuple[tuple[str, str], ...], _Layout] = {}
@@ -641,7 +645,7 @@ def _relevant_facts(case: Any) -> frozenset[str]:
         pgx.dpyd,
         pgx.ugt1a1,
         pgx.cyp2d6,
-        tuple([(p.drug, p.stopped_for) for p in case.prior_treatment]),
+        tuple([(p.drug, p.stopped_for) for p in case.prior_treatment]) if case.prior_treatment else (),
     )
     facts = _FACTS.get(key)
     if facts is None:
@@ -652,8 +656,78 @@ def _relevant_facts(case: Any) -> frozenset[str]:
     return facts
 
 
-def _plan(layout: _Layout, facts: frozenset[str]) -> _Plan:
-    """Rules that reach a drug in play in a context it is used in and whose fact condition holds."""
+@functools.cache
+def _value_positions() -> dict[str, int]:
+    """Numeric field → its position in the per-case value list (one numbering for every layout)."""
+    fields: dict[str, int] = {}
+    for rule in sorted(
+        {r for rs in safety_rules().rules_by_drug.values() for r in rs}, key=lambda r: r.index
+    ):
+        for field, _, _ in rule.tests:
+            fields.setdefault(field, len(fields))
+    return fields
+
+
+@functools.cache
+def _rule_tested(rule_index: int) -> _Tested:
+    """A rule's bit in pass masks and its tests against the shared value positions (built once)."""
+    rule = _rule_by_index()[rule_index]
+    position = _value_positions()
+    return 1 << rule.index, tuple((position[field], op, threshold) for field, op, threshold in rule.tests)
+
+
+@functools.cache
+def _value_reader(field: str) -> tuple[int, Callable[[Any, dict[str, Any]], float | None]]:
+    """(position, reader) of a numeric field, one shared pair per field for every layout."""
+    return _value_positions()[field], _field_getter(field)
+
+
+@functools.cache
+def _value_count() -> int:
+    return len(_value_positions())
+
+
+@functools.cache
+def _rule_by_index() -> dict[int, Rule]:
+    return {r.index: r for rs in safety_rules().rules_by_drug.values() for r in rs}
+
+
+_CANDIDATES: dict[tuple[int, tuple[tuple[str, str, int], ...]], _Candidate] = {}
+_CANDIDATES_LIMIT = 50_000
+
+
+def _candidate(rule: Rule, entries: tuple[tuple[str, str, int], ...]) -> _Candidate:
+    """The candidate for a rule reaching these (drug, where, order) entries, shared across layouts."""
+    key = (rule.index, entries)
+    found = _CANDIDATES.get(key)
+    if found is not None:
+        return found
+    severity = _SEVERITY_ORDER[rule.severity]
+    if not rule.tests and "{" not in rule.public and "{" not in rule.clinician:
+        empty = _Values(None, {}, safety_rules().limits)
+        slots = tuple(
+            (severity, order, rule.index, _rule_alert(rule, drug, empty, where), rule, drug, where, ())
+            for drug, where, order in entries
+        )
+        found = _Candidate(rule, None, slots)
+    else:
+        tested = _rule_tested(rule.index)
+        shown = tuple(pos for pos, _, _ in tested[1])
+        slots = tuple(
+            (severity, order, rule.index, None, rule, drug, where, shown) for drug, where, order in entries
+        )
+        found = _Candidate(rule, tested, slots)
+    if len(_CANDIDATES) >= _CANDIDATES_LIMIT:
+        _CANDIDATES.clear()
+    _CANDIDATES[key] = found
+    return found
+
+
+def _prepare(layout: _Layout) -> tuple[_Candidate, ...]:
+    """Find the layout's candidates: rules that reach a drug in play in a context it is used in.
+
+    In visit order, whatever the facts. Also sets the layout's value readers and referenced facts.
+    """
     rules = safety_rules()
     visit = _visit_order()
     seen: set[int] = set()
@@ -667,8 +741,6 @@ def _plan(layout: _Layout, facts: frozenset[str]) -> _Plan:
     out: list[_Candidate] = []
     start, current, order_of = layout.start, layout.current, layout.order_of
     for rule in found:
-        if not rule.when.holds(facts):
-            continue
         entries: list[tuple[str, str, int]] = []
         for drug in sorted(rule.drugs.intersection(layout.in_play), key=order_of.__getitem__):
             in_start, in_current = drug in start, drug in current
@@ -676,17 +748,28 @@ def _plan(layout: _Layout, facts: frozenset[str]) -> _Plan:
                 continue
             where = start[drug] if in_start and rule.start else "current treatment"
             entries.append((drug, where, order_of[drug]))
-        if not entries:
-            continue
-        fixed = None
-        if not rule.tests and "{" not in rule.public and "{" not in rule.clinician:
-            no_values = _Values(None, {}, rules.limits)
-            fixed = tuple(
-                (order, rule.index, _rule_alert(rule, drug, no_values, where))
-                for drug, where, order in entries
-            )
-        out.append(_Candidate(rule, tuple(entries), fixed))
-    return _Plan(tuple(out))
+        if entries:
+            out.append(_candidate(rule, tuple(entries)))
+    tested_fields = dict.fromkeys(field for c in out if c.tested is not None for field, _, _ in c.rule.tests)
+    layout.fields = tuple(_value_reader(field) for field in tested_fields)
+    layout.referenced = frozenset().union(*(c.rule.when.referenced() for c in out))
+    layout.candidates = tuple(out)
+    return layout.candidates
+
+
+def _plan(layout: _Layout, facts: frozenset[str]) -> _Plan:
+    """The layout's plan for these safety facts: its candidates whose fact condition holds.
+
+    Memoised on the facts the layout's rules read (``holds`` reads no others, so the plan is the same).
+    """
+    candidates = layout.candidates
+    if candidates is None:
+        candidates = _prepare(layout)
+    key = facts & layout.referenced
+    plan = layout.plans.get(key)
+    if plan is None:
+        plan = layout.plans[key] = _Plan(tuple(c for c in candidates if c.rule.when.holds(key)))
+    return plan
 
 
 @functools.cache
@@ -732,10 +815,10 @@ def _check(
         return []
     rules = safety_rules()
     facts = _relevant_facts(case)
-    plan = layout.plans.get(facts)
-    if plan is None:
-        plan = layout.plans[facts] = _plan(layout, facts)
-    vals = [get(case, calculations) for get in plan.fields]
+    plan = _plan(layout, facts)
+    vals = [None] * _value_count()
+    for pos, get in layout.fields:
+        vals[pos] = get(case, calculations)
     slots = plan.answer(plan.passing(vals))
     # Rule alerts are deduplicated and ranked already; interactions, allergies and prior toxicities
     # use other codes, so they are ranked in beside them (their tiebreaks are 1000+, 2000, 3000).

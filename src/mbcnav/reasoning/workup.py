@@ -98,17 +98,29 @@ def plan_for_flags(flags: frozenset[str]) -> list[WorkupItem]:
     return list(plan_items(flags))
 
 
+#: the rules kept (one per code) → their items: many chunk-token keys share one answer, so the answers
+#: are shared objects (fewer objects for the garbage collector to scan)
+_ANSWERS: dict[tuple[int, ...], tuple[WorkupItem, ...]] = {}
+
+
 def _plan(holding: list[int]) -> tuple[WorkupItem, ...]:
     rules = workup_rules()
     seen: set[str] = set()
-    items: list[WorkupItem] = []
+    kept: list[int] = []
     for i in holding:
-        rule = rules[i]
-        if rule.code in seen:
+        code = rules[i].code
+        if code in seen:
             continue
-        seen.add(rule.code)
-        items.append(rule.item)
-    return tuple(items)
+        seen.add(code)
+        kept.append(i)
+    key = tuple(kept)
+    items = _ANSWERS.get(key)
+    if items is None:
+        items = tuple(rules[i].item for i in kept)
+        if len(_ANSWERS) >= _PLANS_LIMIT:
+            _ANSWERS.clear()
+        _ANSWERS[key] = items
+    return items
 
 
 def plan(case: Any, subtype_result: Any, triage_result: Any) -> list[WorkupItem]:
