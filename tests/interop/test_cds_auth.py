@@ -11,8 +11,6 @@ import base64
 import copy
 import json
 import logging
-import socket
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -22,13 +20,13 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-import uvicorn
 import yaml
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
 
 from interop import mcode as M
+from interop.loopback import LoopbackServer
 from interop.test_cds_hooks import HAS_ASSESS, hook_request, prefetch_from, spec
 from mbcnav.interop import cds_hooks
 from mbcnav.interop.cds_auth import (
@@ -116,7 +114,7 @@ def tampered_token() -> str:
 # ------------------------------------------------------------------------------ a loopback JWKS host
 
 
-class JwksServer:
+class JwksServer(LoopbackServer):
     """Serves JWK Sets on 127.0.0.1 (same pattern as the loopback FHIR server in test_cds_hooks)."""
 
     def __init__(self) -> None:
@@ -136,28 +134,11 @@ class JwksServer:
                 return JSONResponse({"error": "not found"}, status_code=404)
             return JSONResponse(self.sets[name])
 
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.base = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        self.server = uvicorn.Server(uvicorn.Config(api, log_level="warning"))
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
+        super().__init__(api, "", "loopback JWKS server")
 
     def url(self, name: str = "jwks.json") -> str:
         return f"{self.base}/{name}"
 
-    def __enter__(self) -> JwksServer:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("loopback JWKS server did not start")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-        self.sock.close()
 
 
 @pytest.fixture(scope="module")

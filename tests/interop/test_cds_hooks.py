@@ -7,20 +7,17 @@ import copy
 import importlib.util
 import json
 import logging
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from interop import mcode as M
+from interop.loopback import LoopbackServer
 from mbcnav.assessment import Assessment, RedFlag, SafetyAlert, TherapyOption, WorkupItem
 from mbcnav.interop import cds_hooks
 from mbcnav.interop.cds_hooks import FEEDBACK, SERVICES, CdsSettings, build_cds_router, cards_for
@@ -305,7 +302,7 @@ def test_bad_feedback_is_refused(path: str, body: Any, status: int) -> None:
 # ------------------------------------------------------------------------------ fetch from a real FHIR server
 
 
-class FhirServer:
+class FhirServer(LoopbackServer):
     """A tiny FHIR REST endpoint on 127.0.0.1 serving one patient's Bundle; it demands the bearer token."""
 
     def __init__(self, bundle: dict[str, Any]) -> None:
@@ -345,25 +342,8 @@ class FhirServer:
                 ]
             return JSONResponse(body)
 
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.base = f"http://127.0.0.1:{self.sock.getsockname()[1]}/fhir"
-        self.server = uvicorn.Server(uvicorn.Config(api, log_level="warning"))
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
+        super().__init__(api, "/fhir", "loopback FHIR server")
 
-    def __enter__(self) -> FhirServer:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("loopback FHIR server did not start")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-        self.sock.close()
 
 
 @pytest.fixture
