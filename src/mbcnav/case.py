@@ -143,6 +143,14 @@ class Labs(_Strict):
     fsh_iu_l: float | None = Field(None, ge=0, le=500, description="FSH, IU/L")
     spo2_percent: float | None = Field(None, ge=30, le=100, description="Oxygen saturation, %")
     peripheral_blasts_percent: float | None = Field(None, ge=0, le=100, description="Blasts, %")
+    # The laboratory's own upper limits of normal, for the "x ULN" safety rules (labels dose by
+    # multiples of the ULN); without them, typical adult limits from rules/safety.yaml are used.
+    bilirubin_uln_mg_dl: float | None = Field(
+        None, ge=0.3, le=3, description="Upper limit of normal for total bilirubin at this lab, mg/dL"
+    )
+    alt_uln_u_l: float | None = Field(None, ge=10, le=200, description="Upper limit of normal for ALT, U/L")
+    ast_uln_u_l: float | None = Field(None, ge=10, le=200, description="Upper limit of normal for AST, U/L")
+    alp_uln_u_l: float | None = Field(None, ge=30, le=500, description="Upper limit of normal for ALP, U/L")
 
     @model_validator(mode="wrap")
     @classmethod

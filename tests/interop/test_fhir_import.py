@@ -453,3 +453,21 @@ def test_official_r4_examples_import_without_crashing_and_strict_agrees() -> Non
         if not strict.errors:
             assert strict.case == lenient.case, name
     assert imported >= 160
+
+
+def test_lab_reference_range_high_becomes_the_labs_own_uln_for_x_uln_rules() -> None:
+    """Bilirubin 20 umol/L with this lab's ULN 17 umol/L: 1.18 x ULN here, though under the typical
+    adult limit (1.2 mg/dL) used when a record gives no reference range."""
+    bili = M.lab("bili", "1975-2", 20, "umol/L", "2024-05-01")
+    bili["referenceRange"] = [{"high": {"value": 17, "unit": "umol/L", "system": M.UCUM, "code": "umol/L"}}]
+    alt = M.lab("alt", "1742-6", 50, "U/L", "2024-05-01")
+    alt["referenceRange"] = [{"low": {"value": 7, "unit": "U/L"}, "high": {"value": 33, "unit": "U/L"}}]
+    result = imp(bili, alt)
+    labs = result.case.labs
+    assert labs.bilirubin_uln_mg_dl == pytest.approx(0.9942, abs=1e-3)
+    assert labs.alt_uln_u_l == 33
+    assert result.provenance["labs.bilirubin_uln_mg_dl"].element == "referenceRange[0].high"
+    assert any(
+        n.kind == "conversion" and n.message.startswith("labs.bilirubin_uln_mg_dl: 17 umol/L")
+        for n in result.import_notes
+    )

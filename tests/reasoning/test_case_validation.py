@@ -206,3 +206,25 @@ def test_relapse_time_is_accepted_on_neoadjuvant_entries() -> None:
         {"prior_treatment": [{"drug": "tamoxifen", "setting": "neoadjuvant", "relapse_after_end_months": 14}]}
     )
     assert case.prior_treatment[0].relapse_after_end_months == 14
+
+
+def test_the_labs_own_uln_decides_x_uln_rules_against_the_docetaxel_label() -> None:
+    """Docetaxel label: do not give with bilirubin > ULN. 1.1 mg/dL is within the typical adult limit
+    (1.2) but above a lab whose ULN is 1.0 mg/dL, so only the second case gets the contraindication."""
+    from mbcnav.reasoning.assess import assess
+
+    def docetaxel_alerts(labs: dict[str, float]) -> list[str]:
+        case = parse_case(
+            {
+                "tumor": {"er_percent": 0, "pr_percent": 0, "her2_ihc": "0"},
+                "metastatic_sites": ["liver"],
+                "proposed_treatment": [{"drug": "docetaxel", "dose_mg_m2": 75}],
+                "labs": labs,
+            }
+        )
+        alerts = assess(case).safety_alerts
+        return [a.severity for a in alerts if a.drug == "docetaxel" and "ULN" in a.clinician]
+
+    assert docetaxel_alerts({"bilirubin_mg_dl": 1.1}) == []
+    assert docetaxel_alerts({"bilirubin_mg_dl": 1.1, "bilirubin_uln_mg_dl": 1.0}) == ["contraindication"]
+    assert _problems({"labs": {"alt_uln_u_l": 2}})[0][0] == "labs.alt_uln_u_l"

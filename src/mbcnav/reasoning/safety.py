@@ -317,18 +317,14 @@ class _Values(dict):  # type: ignore[type-arg]
             if value is None and labs.albumin_g_dl is None:
                 value = labs.calcium_mg_dl
             return value
-        if key == "bilirubin_x_uln":
-            return (
-                None
-                if labs.bilirubin_mg_dl is None
-                else labs.bilirubin_mg_dl / self.limits["bilirubin_uln_mg_dl"]
-            )
-        if key == "alt_x_uln":
-            return None if labs.alt_u_l is None else labs.alt_u_l / self.limits["alt_uln_u_l"]
-        if key == "ast_x_uln":
-            return None if labs.ast_u_l is None else labs.ast_u_l / self.limits["ast_uln_u_l"]
-        if key == "alp_x_uln":
-            return None if labs.alp_u_l is None else labs.alp_u_l / self.limits["alp_uln_u_l"]
+        if key in _TIMES_ULN:
+            lab, limit_name = _TIMES_ULN[key]
+            value = getattr(labs, lab)
+            if value is None:
+                return None
+            # the laboratory's own upper limit when the case gives it, else the typical adult one
+            uln = getattr(labs, limit_name)
+            return value / (uln if uln is not None else self.limits[limit_name])
         if key == "transaminase_x_uln":
             vals = [v for v in (self["alt_x_uln"], self["ast_x_uln"]) if v is not None]
             return max(vals) if vals else None
@@ -368,10 +364,14 @@ def _field_getter(field: str) -> Callable[[Any, dict[str, Any]], float | None]:
         lab, limit_name = _TIMES_ULN[field]
         limit = limits[limit_name]
         get = operator.attrgetter(f"labs.{lab}")
+        get_uln = operator.attrgetter(f"labs.{limit_name}")
 
         def ratio(case: Any, calculations: dict[str, Any]) -> float | None:
             value = get(case)
-            return None if value is None else value / limit
+            if value is None:
+                return None
+            uln = get_uln(case)  # the laboratory's own limit, when given
+            return value / (uln if uln is not None else limit)
 
         return ratio
     # the rest are rare or combine several inputs: read them through _Values itself

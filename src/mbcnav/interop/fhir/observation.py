@@ -124,6 +124,42 @@ def _lab(
     if caveat:
         st.note("assumption", caveat, ref, "code")
     st.add(path, round(converted, 4), date, ref, "valueQuantity", original)
+    uln_path = _ULN_OF.get(path)
+    if uln_path is not None and "referenceRange" in res:
+        _upper_limit(st, res["referenceRange"], ref, path, uln_path, date)
+
+
+#: lab field -> the Case field for that laboratory's upper limit of normal (read from referenceRange)
+_ULN_OF = {
+    "labs.bilirubin_mg_dl": "labs.bilirubin_uln_mg_dl",
+    "labs.alt_u_l": "labs.alt_uln_u_l",
+    "labs.ast_u_l": "labs.ast_uln_u_l",
+    "labs.alp_u_l": "labs.alp_uln_u_l",
+}
+
+
+def _upper_limit(st: ImportState, ranges: Any, ref: str, path: str, uln_path: str, date: str | None) -> None:
+    """The lab's own upper limit of normal (referenceRange[0].high), converted like the value itself.
+
+    The "x ULN" safety rules then use it instead of a typical adult limit.
+    """
+    first = ranges[0] if isinstance(ranges, list) and ranges else None
+    high = first.get("high") if isinstance(first, dict) else None
+    if not isinstance(high, dict) or "value" not in high:
+        return
+    element = "referenceRange[0].high"
+    value = number(high["value"], ref, f"{element}.value")
+    unit = high.get("code") or high.get("unit")
+    try:
+        converted, unit_out, changed = convert_value(path, value, unit)
+    except UnitError as exc:
+        st.note("dropped", f"{uln_path}: {exc}", ref, f"{element}.unit", "warning")
+        return
+    original = f"{fmt(value)} {unit}"
+    if changed:
+        message = f"{uln_path}: {original} converted to {fmt(converted)} {unit_out}"
+        st.note("conversion", message, ref, element)
+    st.add(uln_path, round(converted, 4), date, ref, element, original)
 
 
 def _marker(st: ImportState, res: dict[str, Any], ref: str, marker: str, date: str | None) -> None:
