@@ -77,6 +77,7 @@ WORDS = {
     "crcl": "CrCl",
     "id": "Case id",
     "25oh": "25-OH",
+    "uln": "ULN (upper limit of normal)",
 }
 _UNIT_WORDS = {
     "mg",
@@ -99,6 +100,7 @@ _UNIT_WORDS = {
     "fl",
     "percent",
     "c",
+    "months",
 }
 
 
