@@ -116,12 +116,15 @@ def render(assessment: Assessment, audience: Audience) -> None:
     if assessment.workup:
         table = Table(title="What is missing (workup)", show_lines=False)
         table.add_column("urgency")
-        table.add_column("test")
-        table.add_column("why")
+        if voice == "clinician":  # codes are for clinicians and tools; the public text says what the test is
+            table.add_column("test")
+        table.add_column("why" if voice == "clinician" else "what and why")
         for item in assessment.workup:
-            table.add_row(
-                f"[{_URGENCY_STYLE[item.urgency]}]{item.urgency}[/]", item.code, getattr(item, voice)
-            )
+            urgency = f"[{_URGENCY_STYLE[item.urgency]}]{item.urgency}[/]"
+            if voice == "clinician":
+                table.add_row(urgency, item.code, item.clinician)
+            else:
+                table.add_row(urgency, item.public)
         console.print(table)
     if assessment.therapy_options:
         table = Table(title="Treatment options (ranked for this case)")
