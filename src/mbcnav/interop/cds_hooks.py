@@ -744,3 +744,13 @@ async def _run(body: dict[str, Any], service: dict[str, Any], settings: CdsSetti
         orders=orders,
     )
     return {"cards": cards}
+
+
+def __getattr__(name: str) -> Any:
+    """``cds_router``, as earlier versions exported it: built on first use with default settings (the
+    web app builds its own from its settings, with its database store for feedback)."""
+    if name == "cds_router":
+        router = build_cds_router()
+        globals()["cds_router"] = router
+        return router
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
