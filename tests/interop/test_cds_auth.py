@@ -28,7 +28,6 @@ from fastapi.responses import JSONResponse, Response
 from interop import mcode as M
 from interop.loopback import LoopbackServer
 from interop.test_cds_hooks import HAS_ASSESS, hook_request, prefetch_from, spec
-from mbcnav.interop import cds_hooks
 from mbcnav.interop.cds_auth import (
     CdsAuthConfig,
     CdsAuthConfigError,
@@ -572,5 +571,13 @@ def test_a_bad_file_stops_the_router_from_being_built(tmp_path: Path) -> None:
 
 
 def test_cds_hooks_module_has_no_router_built_at_import() -> None:
-    # the router reads its settings (and the trusted-clients file) when the app is created, not on import
-    assert not hasattr(cds_hooks, "cds_router")
+    # the router reads its settings (and the trusted-clients file) when the app is created, not on
+    # import; the old module-level name is built only when someone asks for it
+    import subprocess
+    import sys
+
+    probe = (
+        "import mbcnav.interop.cds_hooks as m; assert 'cds_router' not in vars(m); "
+        "m.cds_router; assert 'cds_router' in vars(m)"
+    )
+    subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, timeout=120)
