@@ -473,3 +473,16 @@ def test_feedback_through_the_web_app_is_stored_and_outlives_a_restart(tmp_path:
     assert all(item["service"] == "mbcnav-patient-view" for item in stored)
     assert stored[-1]["outcome"] == sent[0]["outcome"]
     assert stored[-1]["outcomeTimestamp"] == sent[0]["outcomeTimestamp"]
+
+
+def test_a_draft_order_with_a_dose_that_is_not_a_number_is_a_bad_request_naming_it() -> None:
+    record = M.hr_positive_renal_record()
+    body = hook_request("order-sign", prefetch=prefetch_from(record))
+    orders = zoledronic_order(4)
+    orders["entry"][0]["resource"]["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] = "four"
+    body["context"]["draftOrders"] = orders
+    resp = call("POST", "/cds-services/mbcnav-order-sign", json=body)
+    assert resp.status_code == 400
+    assert resp.headers["content-type"].startswith("application/problem+json")
+    detail = resp.json()["detail"]
+    assert "MedicationRequest/draft-zol" in detail and "doseQuantity.value: must be a number" in detail

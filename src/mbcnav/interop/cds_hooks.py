@@ -358,7 +358,11 @@ def proposed_from_orders(context: dict[str, Any], hook: str) -> list[tuple[dict[
         if drug is None:
             log.info("draft order %s: medicine not known to mbcnav", res.get("id"))
             continue
-        out.append((res, {"drug": drug, **dose_of(res)}))
+        try:
+            dose = dose_of(res)
+        except MbcnavError as exc:  # e.g. a dose that is not a number: the client's request is at fault
+            raise _BadRequest(400, "Bad Request", f"context.draftOrders: {exc}") from None
+        out.append((res, {"drug": drug, **dose}))
     return out
 
 
