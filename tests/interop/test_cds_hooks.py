@@ -7,6 +7,7 @@ import copy
 import importlib.util
 import json
 import logging
+import random
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -486,3 +487,57 @@ def test_a_draft_order_with_a_dose_that_is_not_a_number_is_a_bad_request_naming_
     assert resp.headers["content-type"].startswith("application/problem+json")
     detail = resp.json()["detail"]
     assert "MedicationRequest/draft-zol" in detail and "doseQuantity.value: must be a number" in detail
+
+
+def test_a_prefetch_bundle_that_is_not_made_of_resources_is_a_bad_request_naming_the_key() -> None:
+    body = hook_request("patient-view", prefetch=copy.deepcopy(prefetch_from(M.hr_positive_renal_record())))
+    body["prefetch"]["observations"]["entry"][0] = 7
+    resp = call("POST", "/cds-services/mbcnav-patient-view", json=body)
+    assert resp.status_code == 400
+    assert resp.json()["detail"].startswith("prefetch.observations: Bundle.entry[0]: must be an object")
+
+
+def test_draft_orders_that_are_not_a_bundle_of_resources_are_a_bad_request() -> None:
+    body = hook_request("order-sign", prefetch=copy.deepcopy(prefetch_from(M.hr_positive_renal_record())))
+    body["context"]["draftOrders"] = {"resourceType": "Bundle", "entry": "not a list"}
+    resp = call("POST", "/cds-services/mbcnav-order-sign", json=body)
+    assert resp.status_code == 400
+    assert resp.json()["detail"].startswith("context.draftOrders: Bundle.entry: must be a list")
+
+
+def test_randomly_damaged_hook_requests_never_cause_a_server_error() -> None:
+    """60 seeded damaged requests (prefetch, context, draft orders): 200 or a 4xx problem, never 500."""
+    odd: list[Any] = [None, 0, 1.5, "", "x", True, [], {}, [1], {"coding": [{"system": 5, "code": "x"}]}]
+    rnd = random.Random(3)
+    statuses: dict[int, int] = {}
+    for _ in range(60):
+        hook = rnd.choice(["patient-view", "order-sign"])
+        body = hook_request(hook, prefetch=copy.deepcopy(prefetch_from(M.hr_positive_renal_record())))
+        if hook == "order-sign":
+            body["context"]["draftOrders"] = zoledronic_order(4)
+        places = [p for p, _ in _nodes(body)][1:]
+        for _ in range(rnd.randint(1, 2)):
+            path = rnd.choice(places)
+            parent: Any = body
+            try:
+                for key in path[:-1]:
+                    parent = parent[key]
+                parent[path[-1]] = copy.deepcopy(rnd.choice(odd))
+            except (KeyError, IndexError, TypeError):
+                continue  # an earlier change removed this place
+        resp = call("POST", f"/cds-services/mbcnav-{hook}", json=body)
+        statuses[resp.status_code] = statuses.get(resp.status_code, 0) + 1
+        assert resp.status_code < 500, (path, resp.text[:300])
+        if resp.status_code >= 400:
+            assert resp.headers["content-type"].startswith("application/problem+json")
+    assert statuses.get(200, 0) > 10 and sum(v for k, v in statuses.items() if k >= 400) > 5, statuses
+
+
+def _nodes(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Any]]:
+    yield path, value
+    if isinstance(value, dict):
+        for key, child in value.items():
+            yield from _nodes(child, (*path, key))
+    elif isinstance(value, list):
+        for i, child in enumerate(value):
+            yield from _nodes(child, (*path, i))

@@ -333,8 +333,16 @@ async def gather_resources(
     elif missing:
         problems.append(f"not prefetched and no fhirServer: {', '.join(sorted(missing))}")
     resources: dict[str, dict[str, Any]] = {}
-    for value in found.values():
-        for res in resources_of(value):
+    for name, value in found.items():
+        try:
+            listed = list(resources_of(value))
+        except MbcnavError as exc:  # a Bundle that is not made of resources
+            if name not in missing:  # sent by the client in prefetch
+                raise _BadRequest(400, "Bad Request", f"prefetch.{name}: {exc}") from None
+            raise _BadRequest(
+                422, "Unprocessable Content", f"the {name} fetched from fhirServer could not be read: {exc}"
+            ) from None
+        for res in listed:
             if res.get("resourceType") == "OperationOutcome":
                 continue
             key = f"{res['resourceType']}/{res.get('id') or len(resources)}"
@@ -346,7 +354,11 @@ def proposed_from_orders(context: dict[str, Any], hook: str) -> list[tuple[dict[
     """(draft MedicationRequest, proposed_treatment row) for each order mbcnav can name."""
     selected = set(context.get("selections") or ()) if hook == "order-select" else set()
     out: list[tuple[dict[str, Any], dict[str, Any]]] = []
-    for res in resources_of(context["draftOrders"]):
+    try:
+        drafts = list(resources_of(context["draftOrders"]))
+    except MbcnavError as exc:
+        raise _BadRequest(400, "Bad Request", f"context.draftOrders: {exc}") from None
+    for res in drafts:
         if res.get("resourceType") != "MedicationRequest":
             continue
         if selected and f"MedicationRequest/{res.get('id')}" not in selected:
