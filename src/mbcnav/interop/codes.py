@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from mbcnav.errors import FhirMappingError
+
 CODES_FILE = Path(__file__).parent / "codes.yaml"
 
 
@@ -36,8 +38,6 @@ def short_system(uri: str | None) -> str | None:
         return None
     if not isinstance(uri, str):
         # the importer adds the resource to this message (see fhir/importer.py)
-        from mbcnav.errors import FhirMappingError
-
         got = "a number" if isinstance(uri, int | float) else type(uri).__name__.replace("dict", "an object")
         raise FhirMappingError(f"coding.system: must be a URI string, got {got} {uri!r}"[:200])
     return system_names().get(uri.rstrip("/"))
