@@ -1,5 +1,6 @@
 """Fixtures: the ASGI app on a temporary data directory, and a test client that speaks to it
-in-process (no network)."""
+in-process (no network); for browser tests, the real server in a child process and Debian's
+Chromium driven by Playwright (one copy for test_browser and test_accessibility)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,35 @@ from fastapi.testclient import TestClient  # noqa: E402
 
 from mbcnav.web.app import create_app  # noqa: E402
 from mbcnav.web.config import Settings  # noqa: E402
+from mbcnav.web.devserver import running_server  # noqa: E402
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The real web app (uvicorn in a child process) on a fresh data directory, per test module."""
+    with running_server(tmp_path_factory.mktemp("browser-data")) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.skip("/usr/bin/chromium is missing: run scripts/ensure-browser.sh (make test does)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
 
 HR_POSITIVE_CASE: dict[str, Any] = {
     "id": "web-hr-pos",
