@@ -7,7 +7,6 @@ import copy
 import datetime as dt
 import json
 import random
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from mbcnav.errors import FhirMappingError
 from mbcnav.interop.fhir import case_from_fhir, load_fhir_path
 
 from . import mcode as M
+from .damage import damage
 
 FIXTURES = Path(__file__).parent / "fixtures"
 AS_OF = dt.date(2025, 1, 1)
@@ -61,36 +61,6 @@ def test_cli_prints_one_line_and_exits_2_on_a_malformed_resource(tmp_path: Path)
 
 # ------------------------------------------------------------------------------ mutation sweep
 
-ODD_VALUES: list[Any] = [None, 0, -1, 1.5, "", "x", "2024-13-01", True, [], {}, [1], {"a": 1},
-                         {"coding": [{"system": 5, "code": "x"}]}, {"value": "x"}]  # fmt: skip
-
-
-def _nodes(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Any]]:
-    yield path, value
-    if isinstance(value, dict):
-        for key, child in value.items():
-            yield from _nodes(child, (*path, key))
-    elif isinstance(value, list):
-        for i, child in enumerate(value):
-            yield from _nodes(child, (*path, i))
-
-
-def _mutate(doc: Any, rnd: random.Random) -> None:
-    """Replace, copy over or delete one element anywhere in the document."""
-    nodes = list(_nodes(doc))
-    path, _ = rnd.choice(nodes[1:])
-    parent = doc
-    for key in path[:-1]:
-        parent = parent[key]
-    roll = rnd.random()
-    if roll < 0.2 and isinstance(parent, dict):
-        del parent[path[-1]]
-    elif roll < 0.35:
-        parent[path[-1]] = copy.deepcopy(rnd.choice(nodes)[1])
-    else:
-        parent[path[-1]] = copy.deepcopy(rnd.choice(ODD_VALUES))
-
-
 def _bases() -> list[Any]:
     out: list[Any] = [M.hr_positive_renal_record()]
     for name in ("mcode-ctm-app_TrialMatching_Patient01.json", "mcode-ctms_eom_patient_1.json"):
@@ -107,7 +77,7 @@ def test_randomly_damaged_records_fail_only_with_named_errors(seed: int) -> None
     for _ in range(200):
         doc = copy.deepcopy(rnd.choice(bases))
         for _ in range(rnd.randint(1, 2)):
-            _mutate(doc, rnd)
+            damage(doc, rnd)
         try:
             case_from_fhir(doc, as_of=AS_OF)
             outcomes["imported"] += 1
