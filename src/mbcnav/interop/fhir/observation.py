@@ -102,24 +102,10 @@ def _lab(
     if "value" not in q:
         st.note("unmapped", "valueQuantity has no value", ref, "valueQuantity.value")
         return
-    value = number(q["value"], ref, "valueQuantity.value")
-    unit = (
-        q.get("code") if q.get("system") == "http://unitsofmeasure.org" and q.get("code") else q.get("unit")
-    )
-    unit = unit if unit is not None else q.get("code")
-    try:
-        converted, unit_out, changed = convert_value(path, value, unit)
-    except UnitError as exc:
-        st.note("dropped", f"{path}: {exc}", ref, "valueQuantity.unit", "warning")
+    read = _quantity(st, q, ref, path, path, "valueQuantity")
+    if read is None:
         return
-    original = f"{fmt(value)} {unit}"
-    if changed:
-        st.note(
-            "conversion",
-            f"{path}: {original} converted to {fmt(converted)} {unit_out}",
-            ref,
-            "valueQuantity",
-        )
+    converted, original = read
     caveat = C.tables().lab_caveats.get(C.first_code(code, "loinc") or "")
     if caveat:
         st.note("assumption", caveat, ref, "code")
@@ -147,19 +133,33 @@ def _upper_limit(st: ImportState, ranges: Any, ref: str, path: str, uln_path: st
     high = first.get("high") if isinstance(first, dict) else None
     if not isinstance(high, dict) or "value" not in high:
         return
-    element = "referenceRange[0].high"
-    value = number(high["value"], ref, f"{element}.value")
-    unit = high.get("code") or high.get("unit")
+    read = _quantity(st, high, ref, path, uln_path, "referenceRange[0].high")
+    if read is not None:
+        converted, original = read
+        st.add(uln_path, round(converted, 4), date, ref, "referenceRange[0].high", original)
+
+
+def _quantity(
+    st: ImportState, q: dict[str, Any], ref: str, path: str, target: str, element: str
+) -> tuple[float, str] | None:
+    """A Quantity in the unit of lab field ``path``, for Case field ``target``: (value, as sent), or None.
+
+    The unit is the UCUM code when the system is UCUM, else the human unit, else the code. A unit that
+    cannot be converted becomes a "dropped" note, a real conversion a "conversion" note.
+    """
+    value = number(q["value"], ref, f"{element}.value")
+    ucum = q.get("system") == "http://unitsofmeasure.org" and q.get("code")
+    unit = q.get("code") if ucum else q.get("unit")
+    unit = unit if unit is not None else q.get("code")
     try:
         converted, unit_out, changed = convert_value(path, value, unit)
     except UnitError as exc:
-        st.note("dropped", f"{uln_path}: {exc}", ref, f"{element}.unit", "warning")
-        return
+        st.note("dropped", f"{target}: {exc}", ref, f"{element}.unit", "warning")
+        return None
     original = f"{fmt(value)} {unit}"
     if changed:
-        message = f"{uln_path}: {original} converted to {fmt(converted)} {unit_out}"
-        st.note("conversion", message, ref, element)
-    st.add(uln_path, round(converted, 4), date, ref, element, original)
+        st.note("conversion", f"{target}: {original} converted to {fmt(converted)} {unit_out}", ref, element)
+    return converted, original
 
 
 def _marker(st: ImportState, res: dict[str, Any], ref: str, marker: str, date: str | None) -> None:
