@@ -295,11 +295,10 @@ def safety_facts(case: Any) -> frozenset[str]:
 class _Values(dict):  # type: ignore[type-arg]
     """Numeric values by field name, computed on first use (most rules never ask for most fields)."""
 
-    def __init__(self, case: Any, calculations: dict[str, Any], limits: dict[str, float]) -> None:
+    def __init__(self, case: Any, calculations: dict[str, Any]) -> None:
         super().__init__()
         self.case = case
         self.calculations = calculations
-        self.limits = limits
 
     def __missing__(self, key: str) -> float | None:
         value = self._compute(key)
@@ -317,14 +316,8 @@ class _Values(dict):  # type: ignore[type-arg]
             if value is None and labs.albumin_g_dl is None:
                 value = labs.calcium_mg_dl
             return value
-        if key in _TIMES_ULN:
-            lab, limit_name = _TIMES_ULN[key]
-            value = getattr(labs, lab)
-            if value is None:
-                return None
-            # the laboratory's own upper limit when the case gives it, else the typical adult one
-            uln = getattr(labs, limit_name)
-            return value / (uln if uln is not None else self.limits[limit_name])
+        if key in _TIMES_ULN:  # one reader for "x ULN" values, shared with the rule plans
+            return _field_getter(key)(self.case, self.calculations)
         if key == "transaminase_x_uln":
             vals = [v for v in (self["alt_x_uln"], self["ast_x_uln"]) if v is not None]
             return max(vals) if vals else None
@@ -370,12 +363,12 @@ def _field_getter(field: str) -> Callable[[Any, dict[str, Any]], float | None]:
             value = get(case)
             if value is None:
                 return None
-            uln = get_uln(case)  # the laboratory's own limit, when given
+            uln = get_uln(case)  # the laboratory's own upper limit when given, else the typical adult one
             return value / (uln if uln is not None else limit)
 
         return ratio
     # the rest are rare or combine several inputs: read them through _Values itself
-    return lambda case, calculations: _Values(case, calculations, limits)[field]
+    return lambda case, calculations: _Values(case, calculations)[field]
 
 
 #: derived numeric field → the inputs that must be present for it to exist
@@ -704,7 +697,7 @@ def _candidate(rule: Rule, entries: tuple[tuple[str, str, int], ...]) -> _Candid
         return found
     severity = _SEVERITY_ORDER[rule.severity]
     if not rule.tests and "{" not in rule.public and "{" not in rule.clinician:
-        empty = _Values(None, {}, safety_rules().limits)
+        empty = _Values(None, {})
         slots = tuple(
             (severity, order, rule.index, _rule_alert(rule, drug, empty, where), rule, drug, where, ())
             for drug, where, order in entries
@@ -827,7 +820,7 @@ def _check(
         if alert is None:
             alert = _ALERT_CACHE.get(("rule", rule.index, drug, tuple([vals[i] for i in shown]), where))
             if alert is None:
-                alert = _rule_alert(rule, drug, _Values(case, calculations, rules.limits), where)
+                alert = _rule_alert(rule, drug, _Values(case, calculations), where)
         ranked.append((severity, order, tiebreak, alert))
     out: dict[tuple[str, str], tuple[int, int, SafetyAlert]] = {}
     order_of = layout.order_of
