@@ -37,9 +37,11 @@ def short_system(uri: str | None) -> str | None:
     if not uri:
         return None
     if not isinstance(uri, str):
-        # the importer adds the resource to this message (see fhir/importer.py)
-        got = "a number" if isinstance(uri, int | float) else type(uri).__name__.replace("dict", "an object")
-        raise FhirMappingError(f"coding.system: must be a URI string, got {got} {uri!r}"[:200])
+        # The importer's JSON-type wording; imported here, on this error path only, because the fhir
+        # package imports this module. The importer adds the resource to the message.
+        from mbcnav.interop.fhir.values import kind
+
+        raise FhirMappingError(f"coding.system: must be a URI string, got {kind(uri)} {uri!r}"[:200])
     return system_names().get(uri.rstrip("/"))
 
 
