@@ -24,6 +24,7 @@ from mbcnav.interop.fhir.reading import Resources, all_resources, load_fhir_path
 from mbcnav.interop.fhir.resolve import drop_invalid, resolve
 from mbcnav.interop.fhir.state import ImportState
 from mbcnav.interop.fhir.strict import strict_validate
+from mbcnav.interop.fhir.values import kind
 
 #: resource type -> the function that maps it
 HANDLERS: dict[str, Callable[[ImportState, dict[str, Any], str], None]] = {
@@ -50,7 +51,8 @@ def run(st: ImportState, resources: Resources) -> None:
         st.patient_id = patient.get("id")
         if st.patient_id:
             if not isinstance(st.patient_id, str):
-                raise FhirMappingError(f"id: must be a string, got {st.patient_id!r}"[:200], field=ref)
+                got = f"{kind(st.patient_id)} {st.patient_id!r}"[:150]
+                raise FhirMappingError(f"id: must be a string, got {got}", field=ref)
             st.patient_keys.add(f"Patient/{st.patient_id}")
             st.patient_keys.add(st.patient_id)
         if full_url:
