@@ -254,3 +254,35 @@ def test_suicidal_thoughts_give_the_crisis_line_and_911_against_nimh_asq_and_sam
     # It outranks routine findings and is not lost among other flags.
     mixed = triage("my hip hurts when I walk and I have been thinking about suicide")
     assert mixed.red_flags[0].code == "suicidal_ideation" and mixed.urgency == "emergency"
+
+
+def test_every_source_in_every_rule_file_resolves_in_the_knowledge_base() -> None:
+    """Any `sources:` list in reasoning/rules/*.yaml (red flags, therapy, safety, resistance, ...)."""
+    from pathlib import Path
+    from typing import Any
+
+    import yaml
+
+    from mbcnav.knowledge.loader import read_all
+    from mbcnav.reasoning.flags import RULES_DIR
+
+    kb, _ = read_all()
+
+    def sources_in(node: Any) -> list[str]:
+        if isinstance(node, dict):
+            listed = node.get("sources")
+            if isinstance(listed, dict):  # subtype.yaml: sources by topic
+                listed = [s for group in listed.values() for s in group]
+            found = [s for s in listed if isinstance(s, str)] if isinstance(listed, list) else []
+            return found + [s for value in node.values() for s in sources_in(value)]
+        if isinstance(node, list):
+            return [s for value in node for s in sources_in(value)]
+        return []
+
+    missing: dict[str, list[str]] = {}
+    for path in sorted(Path(RULES_DIR).glob("*.yaml")):
+        ids = sources_in(yaml.safe_load(path.read_text(encoding="utf-8")))
+        bad = sorted({i for i in ids if i not in kb.sources})
+        if bad:
+            missing[path.name] = bad
+    assert not missing, f"source ids not found in sources/*.yaml: {missing}"
