@@ -209,6 +209,26 @@ def med_request(
     return res
 
 
+def surgery(
+    rid: str = "surgery",
+    code: dict[str, Any] | None = None,
+    performed: str | None = "2017-12-01",
+    status: str = "completed",
+) -> dict[str, Any]:
+    """An mCODE CancerRelatedSurgicalProcedure (default: excision of part of breast, as in mCODE 4.0.0)."""
+    res: dict[str, Any] = {
+        "resourceType": "Procedure",
+        "id": rid,
+        "status": status,
+        "subject": subject(),
+        "meta": {"profile": [f"{MCODE}/mcode-cancer-related-surgical-procedure"]},
+        "code": code or cc(SCT, "64368001", "Excision of part of breast (procedure)"),
+    }
+    if performed:
+        res["performedDateTime"] = performed
+    return res
+
+
 def bundle(*resources: dict[str, Any], bid: str = "b1", kind: str = "collection") -> dict[str, Any]:
     return {
         "resourceType": "Bundle",

@@ -316,18 +316,116 @@ def test_medicines_current_prior_comedication_dose_and_progression() -> None:
     assert c.line == 2
 
 
-@needs_drugs
-def test_treatment_before_metastasis_gets_no_setting_and_a_note() -> None:
-    r = imp(
+def _liver_mets(onset: str = "2023-06-01") -> list[dict]:
+    return [
         M.primary(),
-        M.secondary("met", M.cc(M.SCT, "94381002", "Secondary malignant neoplasm of liver"), "2023-06-01"),
+        M.secondary("met", M.cc(M.SCT, "94381002", "Secondary malignant neoplasm of liver"), onset),
+    ]
+
+
+@needs_drugs
+def test_treatment_before_metastasis_without_surgery_is_recorded_as_adjuvant_with_a_warning() -> None:
+    r = imp(
+        *_liver_mets("2023-06-01"),
         M.med_statement("tam", "tamoxifen", "completed", "2018-01-01", "2022-12-31"),
         M.med_statement("let", "letrozole", "active", "2023-07-01"),
     )
     (prior,) = r.case.prior_treatment
-    assert prior.drug == "tamoxifen" and prior.setting is None
-    assert any("before the metastatic diagnosis" in n for n in notes_of(r, "needs_review"))
+    # 2022-12-31 to 2023-06-01 is 152 days: 5.0 months
+    assert prior.model_dump(exclude_none=True) == {
+        "drug": "tamoxifen",
+        "setting": "adjuvant",
+        "months": 60.0,
+        "relapse_after_end_months": 5.0,
+    }
+    warnings = [n for n in r.import_notes if n.kind == "assumption" and n.level == "warning"]
+    assert any("no breast surgery is recorded" in n.message for n in warnings)
+    assert any("relapse_after_end_months = 5" in n for n in notes_of(r, "assumption"))
     assert r.case.line == 1
+
+
+@needs_drugs
+def test_breast_surgery_date_tells_neoadjuvant_from_adjuvant() -> None:
+    r = imp(
+        *_liver_mets("2023-06-01"),
+        M.surgery(performed="2017-12-01"),
+        M.med_statement("pac", "paclitaxel", "completed", "2017-08-01", "2017-11-01"),
+        M.med_statement("let", "letrozole", "completed", "2018-01-05", "2022-12-31"),
+    )
+    settings = {p.drug: (p.setting, p.relapse_after_end_months) for p in r.case.prior_treatment}
+    assert settings == {"paclitaxel": ("neoadjuvant", 67.0), "letrozole": ("adjuvant", 5.0)}
+    assert any("after breast surgery (2017-12-01)" in n for n in notes_of(r, "assumption"))
+    assert not any("Procedure/surgery" in n for n in notes_of(r, "unmapped"))
+
+
+@needs_drugs
+def test_relapse_on_adjuvant_ai_is_resistance_and_late_relapse_is_not() -> None:
+    """ABC 5: relapse on adjuvant endocrine therapy or within 12 months of its end is resistance to it.
+
+    The same HR+/HER2- woman with liver metastases, once relapsing 3 years after adjuvant anastrozole
+    ended and once while still taking it: the AI + CDK4/6 first line stays for the first, not the second.
+    """
+    from mbcnav.reasoning.assess import assess
+
+    def first_line(end: str) -> tuple[str, ...]:
+        r = imp(
+            *_liver_mets("2023-06-01"),
+            M.marker_percent("er", "85337-4", 90),
+            M.marker_percent("pr", "85339-0", 40),
+            M.marker_answer("her2", "85319-2", {"text": "0"}),
+            M.surgery(performed="2015-03-01"),
+            M.med_statement("ana", "anastrozole", "completed", "2015-05-01", end),
+        )
+        (prior,) = r.case.prior_treatment
+        assert prior.setting == "adjuvant"
+        offered = [o for o in assess(r.case).therapy_options if not o.flagged]
+        return tuple(sorted(offered[0].drugs))
+
+    late = first_line("2020-05-01")  # 37 months before the relapse
+    on_it = first_line("2023-09-01")  # still taking it when the metastases were found: 0 months
+    assert "anastrozole" in late or "letrozole" in late
+    assert not {"anastrozole", "letrozole"} & set(on_it)
+
+
+@needs_drugs
+def test_treatment_begun_just_before_the_charted_metastasis_date_gets_no_setting() -> None:
+    """The mCODE EOM patient's shape: first-line drugs dated a day before the stage IV Observation."""
+    abema = M.med_statement("abe", "abemaciclib", "completed", "2022-01-01", "2022-01-01")
+    r = imp(*_liver_mets("2022-01-02"), abema)
+    (prior,) = r.case.prior_treatment
+    assert prior.setting is None and prior.relapse_after_end_months is None
+    assert any("under 90 days" in n for n in notes_of(r, "needs_review"))
+
+
+@needs_drugs
+def test_early_treatment_with_no_end_date_gets_no_relapse_time_and_a_warning() -> None:
+    r = imp(*_liver_mets(), M.med_statement("tam", "tamoxifen", "completed", "2018-01-01"))
+    (prior,) = r.case.prior_treatment
+    assert prior.setting == "adjuvant" and prior.relapse_after_end_months is None
+    assert any("no end date" in n for n in notes_of(r, "needs_review"))
+
+
+@needs_drugs
+def test_current_treatment_begun_before_metastasis_gets_no_setting_and_a_note() -> None:
+    r = imp(*_liver_mets(), M.med_statement("tam", "tamoxifen", "active", "2018-01-01"))
+    assert [t.drug for t in r.case.current_treatment] == ["tamoxifen"]
+    assert r.case.prior_treatment == ()
+    assert any("before the metastatic diagnosis and is still given" in n for n in notes_of(r, "needs_review"))
+
+
+def test_only_completed_dated_breast_surgery_is_read() -> None:
+    r = imp(
+        M.surgery("planned", status="not-done"),
+        M.surgery("undated", performed=None),
+        M.surgery("mastectomy", code=M.cc(None, None, text="Left simple mastectomy")),
+        M.surgery("port", code=M.cc(M.SCT, "233527006", "Insertion of central venous catheter")),
+    )
+    assert any(n.startswith("Procedure/planned status") for n in notes_of(r, "dropped"))
+    assert any(n.startswith("Procedure/undated performed[x]") for n in notes_of(r, "unmapped"))
+    assert any(n.startswith("Procedure/port") and "not a breast cancer surgery" in n
+               for n in notes_of(r, "unmapped"))  # fmt: skip
+    unused = notes_of(r, "unmapped") + notes_of(r, "dropped")
+    assert not any(n.startswith("Procedure/mastectomy") for n in unused)
 
 
 # ------------------------------------------------------------------------------ unmapped and malformed

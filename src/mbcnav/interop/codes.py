@@ -305,6 +305,9 @@ class Tables:
     drug_text_noise: frozenset[str]
     intent_metastatic_sct: frozenset[str]
     progression_text: tuple[str, ...]
+    breast_surgery_sct: frozenset[str]
+    breast_surgery_words: tuple[str, ...]
+    early_treatment_min_days: int
     gene_component_codes: frozenset[str]
     genomic_source_component_codes: frozenset[str]
 
@@ -343,6 +346,9 @@ def tables() -> Tables:
         drug_text_noise=frozenset(c["drug_text_noise"]),
         intent_metastatic_sct=frozenset(c["intent_metastatic"]["sct"]),
         progression_text=tuple(c["progression_text"]),
+        breast_surgery_sct=frozenset(c["breast_surgery"]["sct"]),
+        breast_surgery_words=tuple(w.lower() for w in c["breast_surgery"]["text_keywords"]),
+        early_treatment_min_days=int(c["early_treatment_min_days_before_metastasis"]),
         gene_component_codes=frozenset(c["gene_component_codes"]["loinc"]),
         genomic_source_component_codes=frozenset(c["genomic_source_component_codes"]["loinc"]),
     )

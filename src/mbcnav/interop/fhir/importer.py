@@ -20,6 +20,7 @@ from mbcnav.interop.fhir.medication import map_allergy, map_medication
 from mbcnav.interop.fhir.notes import ImportNote, ImportResult
 from mbcnav.interop.fhir.observation import map_observation
 from mbcnav.interop.fhir.patient import map_patient
+from mbcnav.interop.fhir.procedure import map_procedure
 from mbcnav.interop.fhir.reading import Resources, all_resources, load_fhir_path, ref_of
 from mbcnav.interop.fhir.resolve import drop_invalid, resolve
 from mbcnav.interop.fhir.state import ImportState
@@ -34,6 +35,7 @@ HANDLERS: dict[str, Callable[[ImportState, dict[str, Any], str], None]] = {
     "MedicationStatement": map_medication,
     "MedicationAdministration": map_medication,
     "AllergyIntolerance": map_allergy,
+    "Procedure": map_procedure,
 }
 
 

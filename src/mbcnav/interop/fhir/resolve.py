@@ -9,17 +9,20 @@ setting; and the line of therapy is derived from the start dates of metastatic r
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from typing import Any
 
 from pydantic import ValidationError
 
 from mbcnav.case import Labs, Patient
+from mbcnav.interop import codes as C
 from mbcnav.interop.fhir.notes import FieldSource
 from mbcnav.interop.fhir.state import Candidate, ImportState, Med, new_tuple
 from mbcnav.interop.fhir.values import date_key, parse_date
 
 _NON_LINE = {"bone", "supportive"}
+_EARLY = ("adjuvant", "neoadjuvant")
 _OVARIAN_SUPPRESSION = {"goserelin", "leuprolide"}
 
 
@@ -256,6 +259,9 @@ def _treatments(st: ImportState, data: dict[str, Any]) -> None:
     categories = _drug_categories()
     met_start = min((date_key(d) for d in st.metastasis_dates), default=None)
     de_novo = bool(st.stage_iv) and not st.early_stage
+    surgery = min(
+        (date_key(d) for d, _ in st.surgeries if not met_start or date_key(d) <= met_start), default=None
+    )
     current_tx: list[dict[str, Any]] = []
     current_meds: list[str] = []
     prior: list[dict[str, Any]] = []
@@ -271,16 +277,20 @@ def _treatments(st: ImportState, data: dict[str, Any]) -> None:
         if med.status == "current":
             entry: dict[str, Any] = {"drug": med.drug, **med.dose}
             current_tx.append(entry)
-        setting = _setting(st, med, met_start, de_novo)
+        setting = _setting(st, med, met_start, de_novo, surgery)
         if med.status == "prior":
             p: dict[str, Any] = {"drug": med.drug}
             if setting:
                 p["setting"] = setting
             start, end = parse_date(med.start), parse_date(med.end)
             if start and end and end >= start:
-                p["months"] = round((end - start).days / 30.4375, 1)
+                p["months"] = _months(start, end)
             if med.progressed is not None:
                 p["progressed"] = med.progressed
+            if setting in _EARLY and met_start:
+                relapse = _relapse_after_end(st, med, met_start)
+                if relapse is not None:
+                    p["relapse_after_end_months"] = relapse
             prior.append(p)
         if setting == "metastatic" and category not in _NON_LINE:
             line_items.append((date_key(med.start), med.drug, med.status == "current"))
@@ -293,20 +303,58 @@ def _treatments(st: ImportState, data: dict[str, Any]) -> None:
     _line(st, line_items, data)
 
 
-def _setting(st: ImportState, med: Med, met_start: str | None, de_novo: bool) -> str | None:
+def _setting(
+    st: ImportState, med: Med, met_start: str | None, de_novo: bool, surgery: str | None
+) -> str | None:
+    """Metastatic, adjuvant or neoadjuvant from the dates (every inference is a note), else None."""
     if med.metastatic_intent:
         return "metastatic"
     if met_start and med.start:
-        if date_key(med.start) >= met_start:
+        started = date_key(med.start)
+        if started >= met_start:
             return "metastatic"
+        if med.status == "current":
+            st.note(
+                "needs_review",
+                f"{med.drug} started before the metastatic diagnosis and is still given; "
+                "its setting is not stated, so none is given",
+                med.resource,
+                "effective[x]",
+            )
+            return None
+        start_day, met_day = parse_date(med.start), parse_date(met_start)
+        margin = C.tables().early_treatment_min_days
+        if start_day is None or met_day is None or (met_day - start_day).days < margin:
+            st.note(
+                "needs_review",
+                f"{med.drug} started {med.start[:10]}, shortly before the metastatic diagnosis date "
+                f"({met_start[:10]}; under {margin} days, often the date it was charted): early-disease or "
+                "metastatic treatment cannot be told, so no setting is given",
+                med.resource,
+                "effective[x]",
+            )
+            return None
+        if surgery:
+            setting = "adjuvant" if started >= surgery else "neoadjuvant"
+            st.note(
+                "assumption",
+                f"{med.drug} started {med.start[:10]}, before the metastatic diagnosis ({met_start[:10]}) "
+                f"and {'after' if setting == 'adjuvant' else 'before'} breast surgery ({surgery[:10]}): "
+                f"counted as {setting} treatment",
+                med.resource,
+                "effective[x]",
+            )
+            return setting
         st.note(
-            "needs_review",
-            f"{med.drug} started before the metastatic diagnosis; adjuvant or "
-            "neoadjuvant is not stated, so no setting is given",
+            "assumption",
+            f"{med.drug} started {med.start[:10]}, before the metastatic diagnosis ({met_start[:10]}): "
+            "early-disease treatment; no breast surgery is recorded to tell adjuvant from neoadjuvant, "
+            "so it is recorded as adjuvant (mbcnav judges resistance the same way for both; review)",
             med.resource,
             "effective[x]",
+            "warning",
         )
-        return None
+        return "adjuvant"
     if de_novo:
         st.note(
             "assumption",
@@ -321,6 +369,42 @@ def _setting(st: ImportState, med: Med, met_start: str | None, de_novo: bool) ->
         med.resource,
     )
     return None
+
+
+def _months(start: dt.date, end: dt.date) -> float:
+    return round((end - start).days / 30.4375, 1)
+
+
+def _relapse_after_end(st: ImportState, med: Med, met_start: str) -> float | None:
+    """Months from the end of early-disease treatment to the metastatic diagnosis (0 = relapsed on it).
+
+    Left out, with a note, when the record cannot say: no end date, or stopped for a reason other than
+    progression (a relapse then contradicts ``progressed: false``).
+    """
+    relapse = parse_date(met_start)
+    end = parse_date(med.end)
+    if relapse is None:
+        return None
+    if end is None:
+        st.note(
+            "needs_review",
+            f"{med.drug}: early-disease treatment with no end date; the time from its end to the relapse "
+            "cannot be told, so resistance to it is not judged",
+            med.resource,
+            "effective[x]",
+            "warning",
+        )
+        return None
+    months = 0.0 if end >= relapse else _months(end, relapse)
+    ended = str(med.end)[:10]
+    when = "while it was still given" if months == 0 else f"{months:g} months after it ended ({ended})"
+    st.note(
+        "assumption",
+        f"{med.drug}: metastatic relapse ({met_start[:10]}) {when}; relapse_after_end_months = {months:g}",
+        med.resource,
+        "effective[x]",
+    )
+    return months
 
 
 def _line(st: ImportState, items: list[tuple[str, str, bool]], data: dict[str, Any]) -> None:

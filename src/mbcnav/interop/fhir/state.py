@@ -63,6 +63,8 @@ class ImportState:
         self.stage_iv: list[tuple[str | None, str]] = []
         self.early_stage: list[tuple[str | None, str]] = []
         self.metastasis_dates: list[str] = []
+        #: (performed date, resource) of each breast cancer surgery
+        self.surgeries: list[tuple[str, str]] = []
         self.primary_seen = False
         self.order = 0
         #: "Patient/id", the bare id and the fullUrl of the one Patient: what a subject may name
