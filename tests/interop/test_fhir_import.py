@@ -440,6 +440,24 @@ def test_every_unused_resource_and_observation_is_listed() -> None:
     assert any(n.startswith("Observation/smoke") for n in unmapped)
 
 
+def test_unused_resources_of_one_type_share_one_note() -> None:
+    """An EHR export holds hundreds of Encounters: one note per type names the first five and a count."""
+    encounters = [
+        {"resourceType": "Encounter", "id": f"e{i}", "status": "finished", "subject": M.subject()}
+        for i in range(7)
+    ]
+    r = imp(*encounters, {"resourceType": "Immunization", "id": "flu", "status": "completed"})
+    unmapped = [n for n in r.import_notes if n.kind == "unmapped"]
+    assert [(n.resource, n.message) for n in unmapped] == [
+        (
+            "Encounter/e0",
+            "Encounter resources are not used by mbcnav "
+            "(7: Encounter/e0, Encounter/e1, Encounter/e2, Encounter/e3, Encounter/e4 and 2 more)",
+        ),
+        ("Immunization/flu", "Immunization resources are not used by mbcnav"),
+    ]
+
+
 def test_resources_of_another_patient_are_not_used() -> None:
     other = M.lab("cr", "2160-0", 3.0, "mg/dL")
     other["subject"] = {"reference": "Patient/someone-else"}

@@ -66,6 +66,7 @@ def run(st: ImportState, resources: Resources) -> None:
     handlers = HANDLERS
     keys = st.patient_keys
     subjects = st.subjects
+    unused: dict[str, list[str]] = {}
     # the hot loop: the reference text and the subject check are inline, not function calls
     for where, res, _ in resources:
         rtype = res["resourceType"]
@@ -75,7 +76,7 @@ def run(st: ImportState, resources: Resources) -> None:
         ref = f"{rtype}/{rid}" if rid else ref_of(res, where)
         handler = handlers.get(rtype)
         if handler is None:
-            st.note("unmapped", f"{rtype} resources are not used by mbcnav", ref)
+            unused.setdefault(rtype, []).append(ref)
             continue
         if keys:
             subject = res.get("subject") or res.get("patient")
@@ -96,6 +97,22 @@ def run(st: ImportState, resources: Resources) -> None:
                         )
                         continue
         _guarded(handler, st, res, ref)
+    for rtype, refs in unused.items():
+        _note_unused(st, rtype, refs)
+
+
+#: how many references a note on unused resources names before it gives only the count
+_UNUSED_NAMED = 5
+
+
+def _note_unused(st: ImportState, rtype: str, refs: list[str]) -> None:
+    """One note per unused resource type, not per resource: an EHR export holds hundreds of Encounters."""
+    if len(refs) == 1:
+        st.note("unmapped", f"{rtype} resources are not used by mbcnav", refs[0])
+        return
+    named = ", ".join(refs[:_UNUSED_NAMED])
+    more = f" and {len(refs) - _UNUSED_NAMED} more" if len(refs) > _UNUSED_NAMED else ""
+    st.note("unmapped", f"{rtype} resources are not used by mbcnav ({len(refs)}: {named}{more})", refs[0])
 
 
 def _guarded(handler: Callable[[ImportState, dict[str, Any], str], None], st: ImportState,
