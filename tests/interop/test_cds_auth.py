@@ -31,6 +31,8 @@ from interop.test_cds_hooks import HAS_ASSESS, hook_request, prefetch_from, spec
 from mbcnav.interop.cds_auth import (
     CdsAuthConfig,
     CdsAuthConfigError,
+    CdsAuthError,
+    JwksCache,
     load_trusted_clients,
     parse_trusted_clients,
 )
@@ -391,6 +393,41 @@ def test_random_kids_cannot_make_the_service_refetch_all_the_time(own_jwks_serve
     for n in range(3):
         assert_401(svc.feedback(make_token(kid=f"random-{n}", aud=AUD_FEEDBACK)), "unknown kid")
     assert server.hits["jwks.json"] == 1
+
+
+def test_keys_stay_in_use_while_the_key_host_is_down_until_they_are_too_old(
+    own_jwks_server: JwksServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    server = own_jwks_server
+    now = [1000.0]
+    cache = JwksCache(ttl_s=300, min_refetch_s=10, max_stale_s=3600, clock=lambda: now[0])
+
+    def key() -> Any:
+        return asyncio.run(cache.key(server.url(), "ec-1"))
+
+    assert key()["kid"] == "ec-1"
+    server.sets.pop("jwks.json")  # the EHR's key host now answers 404
+    now[0] += 301  # the cached set is due for a refetch
+    with caplog.at_level(logging.WARNING, logger="mbcnav.interop.cds_auth"):
+        assert key()["kid"] == "ec-1"  # the refetch failed; the keys fetched 301 s ago still serve
+    assert "refetch failed" in caplog.text and "HTTP 404" in caplog.text
+    assert server.hits["jwks.json"] == 2
+    now[0] += 5
+    assert key()["kid"] == "ec-1"
+    assert server.hits["jwks.json"] == 2  # no new attempt within min_refetch_s of the failure
+    now[0] += 3600  # past max_stale_s: the old keys are no longer trusted
+    with pytest.raises(CdsAuthError, match=r"JWK Set unavailable: .* HTTP 404"):
+        key()
+    server.sets["jwks.json"] = {"keys": [EC_JWK]}  # the host is back
+    assert key()["kid"] == "ec-1"
+
+
+def test_jwks_max_stale_s_is_a_setting() -> None:
+    clients = [{"iss": ISS, "jwks_url": "https://ehr.example.org/jwks.json"}]
+    config = parse_trusted_clients({"clients": clients, "jwks_max_stale_s": 60})
+    assert config.jwks_max_stale_s == 60
+    with pytest.raises(CdsAuthConfigError, match="jwks_max_stale_s: must be a number of seconds"):
+        parse_trusted_clients({"clients": clients, "jwks_max_stale_s": "x"})
 
 
 # ------------------------------------------------------------------------------ what stays open

@@ -15,13 +15,18 @@ This module checks all of that against a list of trusted clients read from a JSO
         algorithms: [ES384, RS384]                                # optional: a subset of ALGORITHMS
     leeway_s: 30            # optional: clock skew tolerated on exp and iat
     max_lifetime_s: 300     # optional: how far ahead exp may lie
-    # also optional: jwks_cache_s (300), jwks_min_refetch_s (10), jwks_timeout_s (5)
+    # also optional: jwks_cache_s (300), jwks_min_refetch_s (10), jwks_timeout_s (5),
+    #                jwks_max_stale_s (86400)
 
 A client's keys come from the ``jku`` in the token header when that URL is on the client's list
 (``jwks_url`` counts as listed), otherwise from its ``jwks_url``, inline ``jwks`` or ``jwks_file`` (read
 once at startup; a relative path is taken from the file's folder). Fetched JWK Sets are cached per URL
 and fetched again once when a token names a ``kid`` not in the cached set (key rotation), at most
 every ``jwks_min_refetch_s`` per URL so random ``kid`` values cannot make us hammer the client's server.
+When a due refetch fails (the client's key server is down), the keys already fetched stay in use, with
+a warning, until they are ``jwks_max_stale_s`` old: an outage of the EHR's key host should not lock its
+clinicians out of the CDS service, and the keys were trusted when fetched. Retries wait
+``jwks_min_refetch_s``, so requests do not each sit through a timeout.
 
 Signature and claim checks are PyJWT's; this module picks the key, maps each failure to one named
 problem for the 401 answer, and remembers ``(iss, jti)`` until the token expires to stop replays.
@@ -115,6 +120,8 @@ class CdsAuthConfig:
     #: an unknown ``kid`` triggers a refetch only if the last fetch of that URL is older than this
     jwks_min_refetch_s: float = 10
     jwks_timeout_s: float = 5
+    #: when a refetch fails, fetched keys stay in use until they are this old (then calls get 401)
+    jwks_max_stale_s: float = 86_400
     #: (iss, jti) pairs remembered at most (oldest dropped first, with a warning)
     max_replay_entries: int = 100_000
     #: where the file was read from, for messages
@@ -161,7 +168,15 @@ def parse_trusted_clients(
 
     if not isinstance(data, dict) or not isinstance(data.get("clients"), list) or not data["clients"]:
         raise fail("clients", "a non-empty list of trusted CDS Clients is required")
-    known = {"clients", "leeway_s", "max_lifetime_s", "jwks_cache_s", "jwks_min_refetch_s", "jwks_timeout_s"}
+    known = {
+        "clients",
+        "leeway_s",
+        "max_lifetime_s",
+        "jwks_cache_s",
+        "jwks_min_refetch_s",
+        "jwks_timeout_s",
+        "jwks_max_stale_s",
+    }
     unknown = sorted(set(data) - known)
     if unknown:
         raise fail(unknown[0], f"unknown setting (known: {', '.join(sorted(known))})")
@@ -260,6 +275,8 @@ def keys_by_kid(jwks: Any) -> dict[str, dict[str, Any]]:
 class _Fetched:
     keys: dict[str, dict[str, Any]]
     at: float
+    #: when the last refetch of this URL failed (0: never), so retries wait min_refetch_s
+    failed_at: float = 0.0
 
 
 @dataclass
@@ -269,6 +286,7 @@ class JwksCache:
     ttl_s: float = 300
     min_refetch_s: float = 10
     timeout_s: float = 5
+    max_stale_s: float = 86_400
     clock: Callable[[], float] = time.monotonic
     _sets: dict[str, _Fetched] = field(default_factory=dict)
     #: fetches made, by URL (tests and logs)
@@ -277,12 +295,33 @@ class JwksCache:
     async def key(self, url: str, kid: str) -> dict[str, Any] | None:
         now = self.clock()
         cached = self._sets.get(url)
-        if cached is None or now - cached.at > self.ttl_s:
+        if cached is None:
             cached = await self._fetch(url)
+        elif now - cached.at > self.ttl_s:
+            cached = await self._refresh(url, cached, now)
         elif kid not in cached.keys and now - cached.at >= self.min_refetch_s:
             log.info("CDS client JWK Set %s: kid %r not cached, fetching again", url, kid)
-            cached = await self._fetch(url)
+            cached = await self._refresh(url, cached, now)
         return cached.keys.get(kid)
+
+    async def _refresh(self, url: str, cached: _Fetched, now: float) -> _Fetched:
+        """Fetch again; if that fails, keep the keys we have while they are at most max_stale_s old."""
+        fresh_enough = now - cached.at <= self.max_stale_s
+        if fresh_enough and now - cached.failed_at < self.min_refetch_s:
+            return cached  # a refetch just failed: do not make every request wait on another one
+        try:
+            return await self._fetch(url)
+        except CdsAuthError as exc:
+            if not fresh_enough:
+                raise
+            cached.failed_at = now
+            log.warning(
+                "CDS client JWK Set %s: refetch failed (%s); using the keys fetched %.0f s ago",
+                url,
+                exc.detail,
+                now - cached.at,
+            )
+            return cached
 
     async def _fetch(self, url: str) -> _Fetched:
         if not url_allowed(url):  # checked when the config is read too; never send a request elsewhere
@@ -392,6 +431,7 @@ class CdsAuthenticator:
             ttl_s=config.jwks_cache_s,
             min_refetch_s=config.jwks_min_refetch_s,
             timeout_s=config.jwks_timeout_s,
+            max_stale_s=config.jwks_max_stale_s,
         )
         self.replays = ReplayCache(max_entries=config.max_replay_entries)
         self._inline = {c.iss: keys_by_kid(c.jwks) for c in config.clients if c.jwks is not None}
