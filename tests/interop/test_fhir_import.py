@@ -203,10 +203,42 @@ def test_receptor_percent_ihc_score_and_fish_map_to_case_fields() -> None:
     assert (t.er_percent, t.pr_percent, t.her2_ihc, t.her2_ish) == (85, 5, "2+", "not_amplified")
 
 
-def test_er_status_contradicting_percent_is_a_conflict() -> None:
+def test_er_status_contradicting_a_percent_of_the_same_date_is_a_conflict_and_the_percent_is_used() -> None:
     r = imp(M.marker_percent("er", "16112-5", 0), M.marker_answer("er2", "40556-3", M.POSITIVE))
-    assert r.case.tumor.er_percent == 0
-    assert any("percent is used" in n for n in notes_of(r, "conflict"))
+    assert r.case.tumor.er_percent == 0 and r.case.tumor.er_status is None
+    assert any("er_percent 0 is used" in n for n in notes_of(r, "conflict"))
+
+
+def test_a_newer_er_call_replaces_an_older_percent_with_a_warning() -> None:
+    r = imp(
+        M.marker_percent("er", "16112-5", 90, date="2020-03-01"),
+        M.marker_answer("er2", "40556-3", M.NEGATIVE, date="2024-03-01"),
+    )
+    assert r.case.tumor.er_percent is None and r.case.tumor.er_status == "negative"
+    (conflict,) = [n for n in r.import_notes if n.kind == "conflict"]
+    assert conflict.level == "warning"
+    assert "newer than er_percent 90 (Observation/er, 2020-03-01)" in conflict.message
+    assert "2024-03-01" in conflict.message
+
+
+def test_a_newer_her2_positive_call_is_not_lost_behind_an_older_ihc_1_plus() -> None:
+    """A HER2-positive result must never be hidden: it decides HER2-directed therapy (ASCO/CAP 2023)."""
+    r = imp(
+        M.marker_answer("her2-ihc", "85319-2", {"text": "1+"}, date="2020-03-01"),
+        M.marker_answer("her2-call", "48676-1", M.POSITIVE, date="2024-03-01"),
+    )
+    tumor = r.case.tumor
+    assert tumor.her2_ihc is None and tumor.her2_status == "positive"
+    assert any("newer than her2_ihc 1+" in n for n in notes_of(r, "conflict"))
+
+
+def test_an_older_her2_call_does_not_override_a_newer_ihc_score_but_is_named() -> None:
+    r = imp(
+        M.marker_answer("her2-call", "48676-1", M.POSITIVE, date="2020-03-01"),
+        M.marker_answer("her2-ihc", "85319-2", {"text": "1+"}, date="2024-03-01"),
+    )
+    assert r.case.tumor.her2_ihc == "1+" and r.case.tumor.her2_status is None
+    assert any("her2_ihc 1+ is used" in n for n in notes_of(r, "conflict"))
 
 
 @pytest.mark.parametrize(
@@ -220,6 +252,8 @@ def test_er_status_contradicting_percent_is_a_conflict() -> None:
         (M.cc(M.SCT, "94391008", "Metastatic malignant neoplasm to lung"), "lung"),
         ({"text": "metastasis to the peritoneum"}, "peritoneum"),
         ({"text": "Secondary malignant neoplasm of adrenal gland"}, "other"),
+        (M.cc(M.ICD10, "C7951", None), "bone"),  # ICD-10-CM as claims files send it, without the dot
+        (M.cc(M.ICD10, "c78.7", None), "liver"),
     ],
 )
 def test_metastatic_site_from_snomed_icd10_icdo3_or_words(code: dict, expected: str) -> None:
@@ -227,6 +261,14 @@ def test_metastatic_site_from_snomed_icd10_icdo3_or_words(code: dict, expected: 
     assert r.case.metastatic_sites == (expected,)
     if expected == "other":
         assert any("no site mbcnav knows" in n for n in notes_of(r, "unmapped"))
+
+
+@pytest.mark.parametrize(("code", "site"), [("94222008", "bone"), ("94381002", "liver")])
+def test_a_metastasis_coded_by_snomed_alone_is_a_metastatic_site(code: str, site: str) -> None:
+    """No mCODE profile, no display, no text: the SNOMED disorder code itself says secondary neoplasm."""
+    bare = {"resourceType": "Condition", "id": "met", "subject": M.subject(), "code": M.cc(M.SCT, code)}
+    r = imp(M.primary(), bare)
+    assert r.case.metastatic_sites == (site,)
 
 
 def test_site_from_body_site_when_code_is_generic() -> None:
@@ -466,6 +508,82 @@ def test_resources_of_another_patient_are_not_used() -> None:
     assert any("another patient" in n for n in notes_of(r, "dropped"))
 
 
+def test_a_result_given_as_a_limit_is_used_as_the_limit_with_a_warning() -> None:
+    anc = M.lab("anc", "751-8", 0.5, "10*9/L")
+    anc["valueQuantity"]["comparator"] = "<"
+    r = imp(anc)
+    assert r.case.labs.anc_per_ul == 500
+    (note,) = [n for n in r.import_notes if n.element == "valueQuantity.comparator"]
+    assert note.level == "warning" and "'<0.5 10*9/L', a limit rather than a measured value" in note.message
+
+
+@needs_drugs
+@pytest.mark.parametrize(
+    ("dose", "unit", "expected", "kind"),
+    [(1.5, "g", 1500.0, "conversion"), (400, "ug", 0.4, "conversion"), (2, "tablet", None, "dropped")],
+)
+def test_dose_units_are_converted_or_dropped_with_a_note(
+    dose: float, unit: str, expected: float | None, kind: str
+) -> None:
+    r = imp(M.med_request("cape", "capecitabine", dose=dose, unit=unit))
+    (treatment,) = r.case.current_treatment
+    assert treatment.dose_mg == expected
+    assert any("doseQuantity" in n and unit in n for n in notes_of(r, kind))
+
+
+@needs_drugs
+@pytest.mark.parametrize("how", ["statement intended", "request draft", "request proposal", "request plan"])
+def test_planned_medicines_are_proposed_treatment_not_current(how: str) -> None:
+    if how == "statement intended":
+        planned = M.med_statement("plan", "capecitabine", "intended")
+    else:
+        status, intent = ("draft", "order") if how == "request draft" else ("active", how.split()[1])
+        planned = M.med_request("plan", "capecitabine", status=status, intent=intent, dose=1000)
+    r = imp(planned)
+    assert r.case.current_treatment == ()
+    assert [p.drug for p in r.case.proposed_treatment] == ["capecitabine"]
+    assert any("planned, not yet given" in n for n in notes_of(r, "info"))
+
+
+@needs_drugs
+def test_a_dose_given_only_as_a_rate_is_named_not_dropped_silently() -> None:
+    order = M.med_request("dox", "doxorubicin")
+    order["dosageInstruction"] = [{"doseAndRate": [{"rateQuantity": {"value": 60, "unit": "mg/m2"}}]}]
+    r = imp(order)
+    assert r.case.current_treatment[0].dose_mg_m2 is None
+    assert any("rateQuantity" in n and "only as a rate" in n for n in notes_of(r, "unmapped"))
+
+
+def test_latest_value_is_judged_in_utc_when_results_carry_time_zones() -> None:
+    tokyo = M.lab("cr-tokyo", "2160-0", 1.0, "mg/dL", "2025-05-02T01:00:00+09:00")  # 16:00 UTC, 1 May
+    chicago = M.lab("cr-chicago", "2160-0", 1.4, "mg/dL", "2025-05-01T23:30:00-05:00")  # 04:30 UTC, 2 May
+    r = imp(tokyo, chicago)
+    assert r.case.labs.creatinine_mg_dl == 1.4
+    assert any("replaces" in n and "cr-tokyo" in n for n in notes_of(r, "conflict"))
+
+
+def test_a_versioned_or_absolute_reference_to_the_patient_is_the_patient() -> None:
+    versioned = M.lab("cr", "2160-0", 1.1, "mg/dL")
+    versioned["subject"] = {"reference": f"Patient/{M.PID}/_history/3"}
+    absolute = M.lab("ca", "17861-6", 9.1, "mg/dL")
+    absolute["subject"] = {"reference": f"https://ehr.example.org/fhir/Patient/{M.PID}"}
+    r = imp(versioned, absolute)
+    assert (r.case.labs.creatinine_mg_dl, r.case.labs.calcium_mg_dl) == (1.1, 9.1)
+    assert not notes_of(r, "dropped")
+
+
+def test_without_a_patient_resource_two_subjects_are_refused_not_merged() -> None:
+    mine = M.lab("cr1", "2160-0", 1.0, "mg/dL", "2024-05-01")
+    theirs = M.lab("cr2", "2160-0", 3.0, "mg/dL", "2024-06-01")
+    theirs["subject"] = {"reference": "Patient/p2"}
+    with pytest.raises(FhirMappingError, match=r"no Patient resource .* 2 different subjects .*Patient/p2"):
+        case_from_fhir(M.bundle(mine, theirs), as_of=AS_OF)
+    # one subject, written two ways, is one patient
+    same = M.lab("ca", "17861-6", 9.1, "mg/dL")
+    same["subject"] = {"reference": f"Patient/{M.PID}/_history/2"}
+    assert case_from_fhir(M.bundle(mine, same), as_of=AS_OF).case.labs.calcium_mg_dl == 9.1
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
@@ -495,6 +613,18 @@ def test_not_json_file_is_a_clear_error(tmp_path: Path) -> None:
     path.write_text('{"resourceType": "Bundle", ', encoding="utf-8")
     with pytest.raises(FhirMappingError, match=r"broken\.json: not valid JSON"):
         case_from_fhir_path(path)
+
+
+def test_a_folder_is_read_with_its_subfolders_and_an_empty_one_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "Patient").mkdir()
+    (tmp_path / "Patient" / "p.JSON").write_bytes(orjson.dumps(M.patient()))
+    (tmp_path / "Observation.ndjson").write_bytes(orjson.dumps(M.lab("cr", "2160-0", 1.2, "mg/dL")))
+    r = case_from_fhir_path(tmp_path, as_of=AS_OF)
+    assert (r.case.patient.sex, r.case.labs.creatinine_mg_dl) == ("F", 1.2)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(FhirMappingError, match="the folder holds no FHIR resources"):
+        case_from_fhir_path(empty, as_of=AS_OF)
 
 
 def test_ndjson_export_and_folder_give_the_same_case_as_the_bundle(tmp_path: Path) -> None:

@@ -36,7 +36,10 @@ def map_condition(st: ImportState, res: dict[str, Any], ref: str) -> None:
     is_secondary = (
         _secondary_profile(prof)
         or secondary_words
-        or any(s == "icd10" and c.upper().startswith(t.secondary_icd10) for s, c, _ in coded)
+        or any(
+            (s == "icd10" and c.upper().startswith(t.secondary_icd10)) or (s == "sct" and c in t.site_sct)
+            for s, c, _ in coded
+        )
     )
     date = date_of(res) or _asserted(res)
     if is_secondary:
@@ -159,11 +162,11 @@ def _site(code: dict[str, Any], coded: _Coded, res: dict[str, Any]) -> str | Non
         if system == "sct" and c in t.site_sct:
             return str(t.site_sct[c])
         if system == "icd10":
-            hit = t.site_icd10.get(c)
+            hit = t.site_icd10.get(dotted(c))
             if hit:
                 return str(hit)
         if system == "icdo3":
-            hit = t.site_icdo3.get(c)
+            hit = t.site_icdo3.get(dotted(c))
             if hit:
                 return str(hit)
     for body in res.get("bodySite") or ():
@@ -171,7 +174,7 @@ def _site(code: dict[str, Any], coded: _Coded, res: dict[str, Any]) -> str | Non
             if system == "sct" and c in t.site_body_sct:
                 return str(t.site_body_sct[c])
             if system == "icdo3":
-                hit = t.site_icdo3.get(c)
+                hit = t.site_icdo3.get(dotted(c))
                 if hit:
                     return str(hit)
     found = _site_in_words(C.concept_text(code))
@@ -184,13 +187,23 @@ def _site(code: dict[str, Any], coded: _Coded, res: dict[str, Any]) -> str | Non
     return None
 
 
+def dotted(code: str) -> str:
+    """An ICD-10 / ICD-O-3 code in its dotted form: "c7951" and "C79.51" both give "C79.51".
+
+    Code tables are written dotted; many systems send the same codes without the dot (as ICD-10-CM
+    claims files do), which would otherwise match only the three-character category.
+    """
+    code = code.strip().upper()
+    return code if "." in code or len(code) <= 3 else f"{code[:3]}.{code[3:]}"
+
+
 def _comorbidity(coded: _Coded) -> str | None:
     t = C.tables()
     for system, c, _ in coded:
         if system == "sct" and c in t.comorbidity_sct:
             return str(t.comorbidity_sct[c])
         if system == "icd10":
-            hit = t.comorbidity_icd10.get(c)
+            hit = t.comorbidity_icd10.get(dotted(c))
             if hit:
                 return str(hit)
     return None

@@ -67,6 +67,8 @@ def run(st: ImportState, resources: Resources) -> None:
     keys = st.patient_keys
     subjects = st.subjects
     unused: dict[str, list[str]] = {}
+    #: without a Patient resource: each distinct subject reference and the first resource naming it
+    named: dict[str, str] = {}
     # the hot loop: the reference text and the subject check are inline, not function calls
     for where, res, _ in resources:
         rtype = res["resourceType"]
@@ -78,11 +80,14 @@ def run(st: ImportState, resources: Resources) -> None:
         if handler is None:
             unused.setdefault(rtype, []).append(ref)
             continue
-        if keys:
-            subject = res.get("subject") or res.get("patient")
-            if isinstance(subject, dict):
-                target = subject.get("reference")
-                if isinstance(target, str) and target:
+        subject = res.get("subject") or res.get("patient")
+        if isinstance(subject, dict):
+            target = subject.get("reference")
+            if isinstance(target, str) and target:
+                if not keys:
+                    # no Patient to compare with: the subjects must at least all be one patient
+                    named.setdefault(_patient_part(target), ref)
+                else:
                     # every resource of a bundle names the same subject: judge each reference once
                     ours = subjects.get(target)
                     if ours is None:
@@ -97,6 +102,12 @@ def run(st: ImportState, resources: Resources) -> None:
                         )
                         continue
         _guarded(handler, st, res, ref)
+    if len(named) > 1:
+        listed = ", ".join(f"{target} (first in {where})" for target, where in list(named.items())[:5])
+        raise FhirMappingError(
+            f"the input has no Patient resource and its resources name {len(named)} different subjects "
+            f"({listed}); import one patient at a time, or include the Patient resource"
+        )
     for rtype, refs in unused.items():
         _note_unused(st, rtype, refs)
 
@@ -133,8 +144,17 @@ def _guarded(handler: Callable[[ImportState, dict[str, Any], str], None], st: Im
         raise FhirMappingError(_malformed(exc), field=ref) from None
 
 
+def _patient_part(target: str) -> str:
+    """A subject reference without its version or server base: "https://ehr/fhir/Patient/p1/_history/3"
+    and "Patient/p1" name the same patient."""
+    target = target.split("/_history/", 1)[0]
+    return "Patient/" + target.rsplit("Patient/", 1)[1] if "Patient/" in target else target
+
+
 def _names_patient(target: str, keys: set[str]) -> bool:
-    """Whether a subject reference names the one Patient ("Patient/id", a bare id, a fullUrl or urn)."""
+    """Whether a subject reference names the one Patient ("Patient/id", a bare id, a fullUrl or urn,
+    any of them with a version)."""
+    target = _patient_part(target)
     return target in keys or target.rsplit("/", 1)[-1] in keys or target.rsplit(":", 1)[-1] in keys
 
 

@@ -21,6 +21,7 @@ from mbcnav.interop.fhir.values import number, parse_date
 
 _DRUG_WORD_SPLIT = re.compile(r"[\s,;()\[\]]+")
 _NUMBER_START = re.compile(r"^[\d.]+")
+_PLANNED = frozenset({"proposal", "plan"})
 _DOSE_UNITS = {"mg": "dose_mg", "mg/m2": "dose_mg_m2", "mg/m^2": "dose_mg_m2", "mg/kg": "dose_mg_kg"}
 
 
@@ -66,6 +67,11 @@ def map_medication(st: ImportState, res: dict[str, Any], ref: str) -> None:
             )
     else:
         current = status in {"active", "on-hold", "draft", "intended", "unknown"}
+    # planned, not yet given: a MedicationStatement "intended", a draft MedicationRequest, or one whose
+    # intent is only a proposal or plan (FHIR R4 request intent); checked like an order, not as current
+    proposed = current and (
+        status in {"intended", "draft"} or (rtype == "MedicationRequest" and res.get("intent") in _PLANNED)
+    )
     extensions = res.get("extension")
     intent_ok = (
         any(
@@ -88,11 +94,11 @@ def map_medication(st: ImportState, res: dict[str, Any], ref: str) -> None:
     st.meds.append(
         Med(
             drug,
-            "current" if current else "prior",
+            "proposed" if proposed else "current" if current else "prior",
             start,
             end,
             ref,
-            _dose(res, ref),
+            _dose(res, ref, st),
             intent_ok,
             progressed,
         )
@@ -208,30 +214,56 @@ def _med_period(res: dict[str, Any]) -> tuple[str | None, str | None]:
     return None, None
 
 
-def _dose(res: dict[str, Any], ref: str) -> dict[str, float]:
-    """The first dose quantity in mg, mg/m² or mg/kg (what the safety rules compare); else nothing."""
+#: dose units given in another mass unit: the factor to mg
+_DOSE_TO_MG = {"g": 1000.0, "ug": 0.001, "mcg": 0.001, "µg": 0.001, "μg": 0.001}
+
+
+def _dose(res: dict[str, Any], ref: str, st: ImportState | None = None) -> dict[str, float]:
+    """The first dose quantity in mg, mg/m² or mg/kg (what the safety rules compare); else nothing.
+
+    With ``st`` (an import), a converted unit, a unit that cannot be used and a dose given only as a
+    rate each leave a note; without it (a CDS draft order) the dose is just read.
+    """
     dosages: list[Any] = []
     if isinstance(res.get("dosageInstruction"), list):
         dosages = res["dosageInstruction"]
     elif isinstance(res.get("dosage"), list):
         dosages = res["dosage"]
     quantities: list[tuple[Any, str]] = []
+    rates: list[str] = []
     for n, dosage in enumerate(dosages):
         for m, dr in enumerate((dosage.get("doseAndRate") or ()) if isinstance(dosage, dict) else ()):
             if isinstance(dr, dict) and isinstance(dr.get("doseQuantity"), dict):
                 quantities.append((dr["doseQuantity"], f"dosage[{n}].doseAndRate[{m}].doseQuantity"))
+            elif isinstance(dr, dict) and isinstance(dr.get("rateQuantity"), dict):
+                rates.append(f"dosage[{n}].doseAndRate[{m}].rateQuantity")
     if isinstance(res.get("dosage"), dict) and isinstance(res["dosage"].get("dose"), dict):
         quantities.append((res["dosage"]["dose"], "dosage.dose"))
+    if not quantities and rates and st is not None:
+        st.note("unmapped", "the dose is given only as a rate; not used (give doseQuantity)", ref, rates[0])
     for q, element in quantities[:1]:
         if "value" not in q:
             continue
         value = number(q["value"], ref, f"{element}.value")
-        unit = str(q.get("code") or q.get("unit") or "").strip().lower().replace("²", "2")
+        sent = str(q.get("code") or q.get("unit") or "").strip()
+        unit = sent.lower().replace("²", "2")
         key = _DOSE_UNITS.get(unit)
         if key:
             return {key: value}
-        if unit == "g":
-            return {"dose_mg": value * 1000}
+        factor = _DOSE_TO_MG.get(unit)
+        if factor is not None:
+            mg = round(value * factor, 6)
+            if st is not None:
+                st.note("conversion", f"dose {value:g} {sent} converted to {mg:g} mg", ref, element)
+            return {"dose_mg": mg}
+        if st is not None:
+            st.note(
+                "dropped",
+                f"dose in '{sent or 'no unit'}' not used (mbcnav reads mg, mg/m2, mg/kg, g or µg)",
+                ref,
+                f"{element}.unit",
+                "warning",
+            )
     return {}
 
 

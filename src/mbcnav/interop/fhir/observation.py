@@ -157,6 +157,17 @@ def _quantity(
         st.note("dropped", f"{target}: {exc}", ref, f"{element}.unit", "warning")
         return None
     original = f"{fmt(value)} {unit}"
+    comparator = q.get("comparator")
+    if comparator:
+        original = f"{comparator}{original}"
+        st.note(
+            "assumption",
+            f"{target}: the result is '{original}', a limit rather than a measured value; the limit "
+            f"{fmt(converted)} {unit_out} is used (review: the true value lies beyond it)",
+            ref,
+            f"{element}.comparator",
+            "warning",
+        )
     if changed:
         st.note("conversion", f"{target}: {original} converted to {fmt(converted)} {unit_out}", ref, element)
     return converted, original

@@ -27,16 +27,19 @@ def load_fhir_path(path: str | Path) -> Any:
     p = Path(path)
     if p.is_dir():
         resources: list[Any] = []
-        for child in sorted(p.iterdir()):
-            if child.suffix in {".json", ".ndjson"}:
+        # the folder and its subfolders (a bulk export may be split by type); the suffix in any case
+        for child in sorted(c for c in p.rglob("*") if c.is_file()):
+            if child.suffix.lower() in {".json", ".ndjson"}:
                 data = load_fhir_path(child)
                 resources.extend(data if isinstance(data, list) else [data])
+        if not resources:
+            raise FhirMappingError(f"{p}: the folder holds no FHIR resources (.json or .ndjson files)")
         return resources
     try:
         raw = p.read_bytes()
     except OSError as exc:
         raise FhirMappingError(f"cannot read {p}: {exc.strerror or exc}") from None
-    if p.suffix == ".ndjson":
+    if p.suffix.lower() == ".ndjson":
         out = []
         for n, line in enumerate(raw.splitlines(), start=1):
             if line.strip():

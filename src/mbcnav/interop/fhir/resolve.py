@@ -19,7 +19,7 @@ from mbcnav.case import Labs, Patient
 from mbcnav.interop import codes as C
 from mbcnav.interop.fhir.notes import FieldSource
 from mbcnav.interop.fhir.state import Candidate, ImportState, Med, new_tuple
-from mbcnav.interop.fhir.values import date_key, parse_date
+from mbcnav.interop.fhir.values import date_key, fmt, parse_date
 
 _NON_LINE = {"bone", "supportive"}
 _EARLY = ("adjuvant", "neoadjuvant")
@@ -56,7 +56,7 @@ def resolve(st: ImportState) -> tuple[dict[str, Any], dict[str, FieldSource]]:
             FieldSource, (chosen.value, chosen.date, chosen.resource, chosen.element, chosen.original)
         )
         chosen_of[path] = chosen
-    _statuses(st, status, data)
+    _statuses(st, status, data, provenance)
     _genomics(st, data, provenance)
     _metastatic(st, data)
     _treatments(st, data)
@@ -136,25 +136,82 @@ def drop_invalid(st: ImportState, data: dict[str, Any], provenance: dict[str, Fi
     return dropped
 
 
-def _statuses(st: ImportState, status: dict[str, Candidate], data: dict[str, Any]) -> None:
+#: the Case fields that hold each marker's measured result (a newer bare call replaces them all)
+_MEASURED = {
+    "er": ("er_percent",),
+    "pr": ("pr_percent",),
+    "her2": ("her2_ihc", "her2_ish", "her2_ish_ratio", "her2_mean_copy_number"),
+}
+_MARKER_NAMES = {"er": "ER", "pr": "PR", "her2": "HER2"}
+
+
+def _shown(value: Any) -> str:
+    return fmt(value) if isinstance(value, float) else str(value)
+
+
+def _measured_call(marker: str, tumor: dict[str, Any]) -> str | None:
+    """The positive/negative/equivocal call the measured result makes (ASCO/CAP), or None if none."""
+    if marker != "her2":
+        pct = tumor.get(f"{marker}_percent")
+        return None if pct is None else ("positive" if pct >= 1 else "negative")
+    ish = tumor.get("her2_ish")
+    if ish is not None:
+        return "positive" if ish == "amplified" else "negative"
+    ihc = tumor.get("her2_ihc")
+    if ihc is None:
+        return None
+    return {"3+": "positive", "2+": "equivocal"}.get(ihc, "negative")
+
+
+def _statuses(
+    st: ImportState,
+    status: dict[str, Candidate],
+    data: dict[str, Any],
+    provenance: dict[str, FieldSource],
+) -> None:
+    """Bare positive/negative calls beside measured results: the latest dated result wins.
+
+    A call that agrees with the measured result adds nothing. One that disagrees is a conflict (a
+    warning note with both dates): the newer of the two is kept, so a newer "HER2 positive" is not lost
+    behind an older IHC 1+, and a newer percent is not overruled by an older call.
+    """
     tumor = data.get("tumor", {})
-    names = {"er": "ER", "pr": "PR", "her2": "HER2"}
     for marker, cand in status.items():
+        name = _MARKER_NAMES[marker]
         when = f", {cand.date}" if cand.date else ""
-        if marker in {"er", "pr"} and f"{marker}_percent" in tumor:
-            pct = tumor[f"{marker}_percent"]
-            if (pct >= 1) != (cand.value == "positive"):
+        measured = _measured_call(marker, tumor)
+        if measured is not None:
+            if measured == cand.value:
+                continue
+            fields = [f for f in _MEASURED[marker] if f in tumor]
+            sources = [st.chosen[f"tumor.{f}"] for f in fields if f"tumor.{f}" in st.chosen]
+            newest = max(sources, key=lambda c: date_key(c.date), default=None)
+            shown = ", ".join(f"{f} {_shown(tumor[f])}" for f in fields)
+            was = ""
+            if newest is not None:
+                was = f" ({newest.resource}, {newest.date})" if newest.date else f" ({newest.resource})"
+            if newest is not None and date_key(cand.date) > date_key(newest.date):
+                for f in fields:
+                    del tumor[f]
+                    provenance.pop(f"tumor.{f}", None)
                 st.note(
                     "conflict",
-                    f"{names[marker]} reported '{cand.value}' ({cand.resource}) but the "
-                    f"percent is {pct}%; the percent is used",
+                    f"{name} reported '{cand.value}'{when} ({cand.resource}) is newer than {shown}{was}, "
+                    f"which calls it '{measured}'; the newer call is used and the older result left out",
                     cand.resource,
                     cand.element,
                     "warning",
                 )
-            continue
-        if marker == "her2" and ("her2_ihc" in tumor or "her2_ish" in tumor):
-            continue
+            else:
+                st.note(
+                    "conflict",
+                    f"{name} reported '{cand.value}'{when} ({cand.resource}) but {shown}{was} calls it "
+                    f"'{measured}' and is not older; {shown} is used",
+                    cand.resource,
+                    cand.element,
+                    "warning",
+                )
+                continue
         # Keep the reported call in the Case (tumor.<marker>_status); the subtype step uses it
         # and names what is still missing (ER-low cannot be excluded, HER2-low needs the IHC score).
         tumor[f"{marker}_status"] = cand.value
@@ -166,13 +223,12 @@ def _statuses(st: ImportState, status: dict[str, Candidate], data: dict[str, Any
         )
         st.note(
             "needs_review",
-            f"{names[marker]} reported only as '{cand.value}'{when}; kept as tumor.{marker}_status; "
+            f"{name} reported only as '{cand.value}'{when}; kept as tumor.{marker}_status; "
             f"still needed: {need}",
             cand.resource,
             cand.element,
             "warning",
         )
-
 
 def _genomics(st: ImportState, data: dict[str, Any], provenance: dict[str, FieldSource]) -> None:
     tumor = data.setdefault("tumor", {})
@@ -265,9 +321,19 @@ def _treatments(st: ImportState, data: dict[str, Any]) -> None:
     current_tx: list[dict[str, Any]] = []
     current_meds: list[str] = []
     prior: list[dict[str, Any]] = []
+    proposed: list[dict[str, Any]] = []
     line_items: list[tuple[str, str, bool]] = []  # (start, drug, current)
     for med in st.meds:
         category = categories.get(med.drug)
+        if med.status == "proposed":
+            proposed.append({"drug": med.drug, **med.dose})
+            st.note(
+                "info",
+                f"{med.drug} is planned, not yet given: checked as a proposed treatment",
+                med.resource,
+                "status/intent",
+            )
+            continue
         if category is None or category == "supportive":
             if med.status == "current":
                 current_meds.append(med.drug)
@@ -300,6 +366,8 @@ def _treatments(st: ImportState, data: dict[str, Any]) -> None:
         data["current_meds"] = list(dict.fromkeys(current_meds))
     if prior:
         data["prior_treatment"] = prior
+    if proposed:
+        data["proposed_treatment"] = _dedupe(proposed)
     _line(st, line_items, data)
 
 

@@ -33,7 +33,7 @@ class Med:
     """One medicine use, before :mod:`.resolve` sorts it into current, prior and line of therapy."""
 
     drug: str
-    status: Literal["current", "prior"]
+    status: Literal["current", "prior", "proposed"]
     start: str | None
     end: str | None
     resource: str

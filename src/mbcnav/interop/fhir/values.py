@@ -7,6 +7,7 @@ here rather than in any one mapping module. Each is a pure function of its argum
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 from mbcnav.errors import FhirMappingError
@@ -49,9 +50,28 @@ def date_of(resource: dict[str, Any]) -> str | None:
 
 
 def date_key(value: str | None) -> str:
-    """A sort key in time order for a FHIR date/dateTime string."""
-    # ISO 8601 strings sort in time order once cut to the same length; undated values sort first.
-    return value[:19] if value else ""
+    """A sort key in time order for a FHIR date/dateTime string (undated values sort first).
+
+    ISO 8601 strings sort in time order once cut to the same length, when they share a time zone; a
+    dateTime with an offset is first moved to UTC, so "2025-05-02T01:00+09:00" sorts before
+    "2025-05-01T23:30-05:00" (4:30 UTC on 2 May), as it happened.
+    """
+    if not value:
+        return ""
+    if len(value) <= 19:  # a date, or a dateTime without fraction or zone: already its own key
+        return value
+    return _zoned_key(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _zoned_key(value: str) -> str:
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return value[:19]
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    return moment.isoformat(timespec="seconds")
 
 
 def parse_date(value: str | None) -> dt.date | None:
