@@ -15,6 +15,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ModelWrapValidatorHandler,
+    Strict,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -30,6 +31,14 @@ SiteCode = Literal[
 ]
 SITE_CODES: tuple[str, ...] = SiteCode.__args__  # type: ignore[attr-defined]
 Mutation = Literal["mutant", "wildtype", "unknown"]
+
+# Numbers and yes/no answers are taken as JSON types them: text ("90") or true where a number belongs,
+# or 1 / "yes" where true/false belongs, is an error naming the field, never a silent 90, 1 or True.
+# pydantic's per-field strict mode does this in its Rust core (no Python call per field); an integer
+# still counts as a float, but a count (age, ECOG, line) must be a whole JSON integer.
+Number = Annotated[float, Strict()]
+Count = Annotated[int, Strict()]
+YesNo = Annotated[bool, Strict()]
 
 
 class _Strict(BaseModel):
@@ -51,17 +60,17 @@ DrugName = Annotated[str, Field(min_length=1, max_length=120)]
 
 
 class Patient(_Strict):
-    age: int | None = Field(None, ge=0, le=120, description="Age in years")
+    age: Count | None = Field(None, ge=0, le=120, description="Age in years")
     sex: Literal["F", "M"] | None = Field(None, description="Sex recorded at birth: F or M")
     menopausal: Literal["pre", "peri", "post"] | None = None
-    weight_kg: float | None = Field(None, ge=20, le=350, description="Body weight in kg")
-    height_cm: float | None = Field(None, ge=100, le=250, description="Height in cm")
-    ecog: int | None = Field(None, ge=0, le=4, description="ECOG performance status 0-4")
-    kps: int | None = Field(None, ge=0, le=100, description="Karnofsky performance status 0-100")
-    pregnant: bool | None = None
-    gestation_weeks: float | None = Field(None, ge=0, le=45)
-    breastfeeding: bool | None = None
-    on_dialysis: bool | None = None
+    weight_kg: Number | None = Field(None, ge=20, le=350, description="Body weight in kg")
+    height_cm: Number | None = Field(None, ge=100, le=250, description="Height in cm")
+    ecog: Count | None = Field(None, ge=0, le=4, description="ECOG performance status 0-4")
+    kps: Count | None = Field(None, ge=0, le=100, description="Karnofsky performance status 0-100")
+    pregnant: YesNo | None = None
+    gestation_weeks: Number | None = Field(None, ge=0, le=45)
+    breastfeeding: YesNo | None = None
+    on_dialysis: YesNo | None = None
 
     @field_validator("kps")
     @classmethod
@@ -73,19 +82,19 @@ class Patient(_Strict):
 
 class Tumor(_Strict):
     histology: Literal["IDC", "ILC", "mixed", "other"] | None = None
-    er_percent: float | None = Field(None, ge=0, le=100, description="ER-positive nuclei, %")
-    pr_percent: float | None = Field(None, ge=0, le=100, description="PR-positive nuclei, %")
+    er_percent: Number | None = Field(None, ge=0, le=100, description="ER-positive nuclei, %")
+    pr_percent: Number | None = Field(None, ge=0, le=100, description="PR-positive nuclei, %")
     her2_ihc: Literal["0", "0+ultralow", "1+", "2+", "3+"] | None = None
     her2_ish: Literal["amplified", "not_amplified"] | None = None
-    her2_ish_ratio: float | None = Field(None, ge=0, le=50, description="HER2/CEP17 ratio")
-    her2_mean_copy_number: float | None = Field(None, ge=0, le=100, description="HER2 signals/cell")
+    her2_ish_ratio: Number | None = Field(None, ge=0, le=50, description="HER2/CEP17 ratio")
+    her2_mean_copy_number: Number | None = Field(None, ge=0, le=100, description="HER2 signals/cell")
     pik3ca: Mutation | None = None
     esr1: Mutation | None = None
     akt1: Mutation | None = None
     pten: Mutation | None = None
     gbrca: Literal["BRCA1", "BRCA2", "negative", "unknown"] | None = None
     gpalb2: Literal["mutant", "negative", "unknown"] | None = None
-    pdl1_cps: float | None = Field(None, ge=0, le=100, description="PD-L1 combined positive score")
+    pdl1_cps: Number | None = Field(None, ge=0, le=100, description="PD-L1 combined positive score")
     # Reports (and FHIR records) often give only a positive/negative call. These fields keep that
     # call when no percent or IHC score is known; the subtype step uses them and says what is missing.
     er_status: Literal["positive", "negative"] | None = None
@@ -116,41 +125,41 @@ class Tumor(_Strict):
 
 
 class Labs(_Strict):
-    creatinine_mg_dl: float | None = Field(None, gt=0, le=25, description="Serum creatinine, mg/dL")
-    calcium_mg_dl: float | None = Field(None, ge=3, le=25, description="Total serum calcium, mg/dL")
-    albumin_g_dl: float | None = Field(None, ge=0.5, le=7, description="Serum albumin, g/dL")
-    bilirubin_mg_dl: float | None = Field(None, ge=0, le=60, description="Total bilirubin, mg/dL")
-    alt_u_l: float | None = Field(None, ge=0, le=20000, description="ALT, U/L")
-    ast_u_l: float | None = Field(None, ge=0, le=20000, description="AST, U/L")
-    anc_per_ul: float | None = Field(None, ge=0, le=150000, description="Neutrophils, cells/µL")
-    temp_c: float | None = Field(None, ge=25, le=45, description="Body temperature, °C")
-    lvef_percent: float | None = Field(None, ge=5, le=90, description="LV ejection fraction, %")
-    qtcf_ms: float | None = Field(None, ge=250, le=750, description="QTc (Fridericia), ms")
-    glucose_mg_dl: float | None = Field(None, ge=10, le=2500, description="Glucose, mg/dL")
-    hba1c_percent: float | None = Field(None, ge=3, le=20, description="HbA1c, %")
-    platelets_per_ul: float | None = Field(None, ge=0, le=3_000_000, description="Platelets, /µL")
-    hemoglobin_g_dl: float | None = Field(None, ge=1, le=25, description="Hemoglobin, g/dL")
-    mcv_fl: float | None = Field(None, ge=40, le=160, description="MCV, fL")
-    inr: float | None = Field(None, ge=0.5, le=20)
-    sodium_mmol_l: float | None = Field(None, ge=90, le=200, description="Sodium, mmol/L")
-    potassium_mmol_l: float | None = Field(None, ge=1, le=10, description="Potassium, mmol/L")
-    magnesium_mg_dl: float | None = Field(None, ge=0.2, le=10, description="Magnesium, mg/dL")
-    phosphate_mg_dl: float | None = Field(None, ge=0.2, le=20, description="Phosphate, mg/dL")
-    alp_u_l: float | None = Field(None, ge=0, le=10000, description="Alkaline phosphatase, U/L")
-    triglycerides_mg_dl: float | None = Field(None, ge=0, le=10000, description="Triglycerides, mg/dL")
-    vitamin_d_25oh_ng_ml: float | None = Field(None, ge=0, le=300, description="25-OH vitamin D, ng/mL")
-    estradiol_pg_ml: float | None = Field(None, ge=0, le=10000, description="Estradiol, pg/mL")
-    fsh_iu_l: float | None = Field(None, ge=0, le=500, description="FSH, IU/L")
-    spo2_percent: float | None = Field(None, ge=30, le=100, description="Oxygen saturation, %")
-    peripheral_blasts_percent: float | None = Field(None, ge=0, le=100, description="Blasts, %")
+    creatinine_mg_dl: Number | None = Field(None, gt=0, le=25, description="Serum creatinine, mg/dL")
+    calcium_mg_dl: Number | None = Field(None, ge=5, le=25, description="Total serum calcium, mg/dL")
+    albumin_g_dl: Number | None = Field(None, ge=0.5, le=7, description="Serum albumin, g/dL")
+    bilirubin_mg_dl: Number | None = Field(None, ge=0, le=60, description="Total bilirubin, mg/dL")
+    alt_u_l: Number | None = Field(None, ge=0, le=20000, description="ALT, U/L")
+    ast_u_l: Number | None = Field(None, ge=0, le=20000, description="AST, U/L")
+    anc_per_ul: Number | None = Field(None, ge=0, le=150000, description="Neutrophils, cells/µL")
+    temp_c: Number | None = Field(None, ge=25, le=45, description="Body temperature, °C")
+    lvef_percent: Number | None = Field(None, ge=5, le=90, description="LV ejection fraction, %")
+    qtcf_ms: Number | None = Field(None, ge=250, le=750, description="QTc (Fridericia), ms")
+    glucose_mg_dl: Number | None = Field(None, ge=10, le=2500, description="Glucose, mg/dL")
+    hba1c_percent: Number | None = Field(None, ge=3, le=20, description="HbA1c, %")
+    platelets_per_ul: Number | None = Field(None, ge=0, le=3_000_000, description="Platelets, /µL")
+    hemoglobin_g_dl: Number | None = Field(None, ge=1, le=25, description="Hemoglobin, g/dL")
+    mcv_fl: Number | None = Field(None, ge=40, le=160, description="MCV, fL")
+    inr: Number | None = Field(None, ge=0.5, le=20)
+    sodium_mmol_l: Number | None = Field(None, ge=90, le=200, description="Sodium, mmol/L")
+    potassium_mmol_l: Number | None = Field(None, ge=1, le=10, description="Potassium, mmol/L")
+    magnesium_mg_dl: Number | None = Field(None, ge=0.2, le=10, description="Magnesium, mg/dL")
+    phosphate_mg_dl: Number | None = Field(None, ge=0.2, le=20, description="Phosphate, mg/dL")
+    alp_u_l: Number | None = Field(None, ge=0, le=10000, description="Alkaline phosphatase, U/L")
+    triglycerides_mg_dl: Number | None = Field(None, ge=0, le=10000, description="Triglycerides, mg/dL")
+    vitamin_d_25oh_ng_ml: Number | None = Field(None, ge=0, le=300, description="25-OH vitamin D, ng/mL")
+    estradiol_pg_ml: Number | None = Field(None, ge=0, le=10000, description="Estradiol, pg/mL")
+    fsh_iu_l: Number | None = Field(None, ge=0, le=500, description="FSH, IU/L")
+    spo2_percent: Number | None = Field(None, ge=30, le=100, description="Oxygen saturation, %")
+    peripheral_blasts_percent: Number | None = Field(None, ge=0, le=100, description="Blasts, %")
     # The laboratory's own upper limits of normal, for the "x ULN" safety rules (labels dose by
     # multiples of the ULN); without them, typical adult limits from rules/safety.yaml are used.
-    bilirubin_uln_mg_dl: float | None = Field(
+    bilirubin_uln_mg_dl: Number | None = Field(
         None, ge=0.3, le=3, description="Upper limit of normal for total bilirubin at this lab, mg/dL"
     )
-    alt_uln_u_l: float | None = Field(None, ge=10, le=200, description="Upper limit of normal for ALT, U/L")
-    ast_uln_u_l: float | None = Field(None, ge=10, le=200, description="Upper limit of normal for AST, U/L")
-    alp_uln_u_l: float | None = Field(None, ge=30, le=500, description="Upper limit of normal for ALP, U/L")
+    alt_uln_u_l: Number | None = Field(None, ge=10, le=200, description="Upper limit of normal for ALT, U/L")
+    ast_uln_u_l: Number | None = Field(None, ge=10, le=200, description="Upper limit of normal for AST, U/L")
+    alp_uln_u_l: Number | None = Field(None, ge=30, le=500, description="Upper limit of normal for ALP, U/L")
 
     @model_validator(mode="wrap")
     @classmethod
@@ -193,7 +202,9 @@ def _raise_unit_traps(data: dict[Any, Any], traps: tuple[tuple[str, Any, str], .
 
 _UNIT_TRAPS: tuple[tuple[str, Any, str], ...] = (
     ("temp_c", lambda v: 90 <= v <= 115, "looks like °F; give the temperature in °C (e.g. 38.3)"),
-    ("calcium_mg_dl", lambda v: 0.5 <= v < 3, "looks like mmol/L; give mg/dL (2.5 mmol/L = 10 mg/dL)"),
+    # below 5 mg/dL total calcium is not survivable, while 3-5 mmol/L is severe hypercalcemia: a value
+    # there was almost surely sent in mmol/L, and reading it as mg/dL would hide an emergency
+    ("calcium_mg_dl", lambda v: 0.5 <= v < 5, "looks like mmol/L; give mg/dL (2.5 mmol/L = 10 mg/dL)"),
     ("creatinine_mg_dl", lambda v: 25 < v <= 2500, "looks like µmol/L; give mg/dL (88.4 µmol/L = 1 mg/dL)"),
     ("albumin_g_dl", lambda v: 10 <= v <= 70, "looks like g/L; give g/dL (40 g/L = 4.0 g/dL)"),
     ("hemoglobin_g_dl", lambda v: 25 < v <= 250, "looks like g/L; give g/dL (121 g/L = 12.1 g/dL)"),
@@ -220,16 +231,16 @@ _IN_RANGE_TRAPS = tuple(trap for trap in _UNIT_TRAPS if trap[0] in ("anc_per_ul"
 
 class StoppedFor(_Strict):
     toxicity: str = Field(min_length=1, max_length=120)
-    grade: int | None = Field(None, ge=1, le=5, description="CTCAE grade 1-5")
+    grade: Count | None = Field(None, ge=1, le=5, description="CTCAE grade 1-5")
 
 
 class PriorTreatment(_Strict):
     drug: DrugName
     setting: Literal["metastatic", "adjuvant", "neoadjuvant"] | None = None
-    progressed: bool | None = None
-    months: float | None = Field(None, ge=0, le=600, description="How long it was given, months")
+    progressed: YesNo | None = None
+    months: Number | None = Field(None, ge=0, le=600, description="How long it was given, months")
     stopped_for: StoppedFor | None = None
-    relapse_after_end_months: float | None = Field(
+    relapse_after_end_months: Number | None = Field(
         None,
         ge=0,
         le=600,
@@ -256,20 +267,20 @@ class PriorTreatment(_Strict):
 
 class CurrentTreatment(_Strict):
     drug: DrugName
-    dose_mg: float | None = Field(None, gt=0, le=100000)
-    dose_mg_m2: float | None = Field(None, gt=0, le=10000)
-    dose_mg_kg: float | None = Field(None, gt=0, le=100)
-    cycle: int | None = Field(None, ge=1, le=500)
-    day: int | None = Field(None, ge=1, le=60)
+    dose_mg: Number | None = Field(None, gt=0, le=100000)
+    dose_mg_m2: Number | None = Field(None, gt=0, le=10000)
+    dose_mg_kg: Number | None = Field(None, gt=0, le=100)
+    cycle: Count | None = Field(None, ge=1, le=500)
+    day: Count | None = Field(None, ge=1, le=60)
 
     _resolve = field_validator("drug")(_drug)
 
 
 class ProposedTreatment(_Strict):
     drug: DrugName
-    dose_mg: float | None = Field(None, gt=0, le=100000)
-    dose_mg_m2: float | None = Field(None, gt=0, le=10000)
-    dose_mg_kg: float | None = Field(None, gt=0, le=100)
+    dose_mg: Number | None = Field(None, gt=0, le=100000)
+    dose_mg_m2: Number | None = Field(None, gt=0, le=10000)
+    dose_mg_kg: Number | None = Field(None, gt=0, le=100)
 
     _resolve = field_validator("drug")(_drug)
 
@@ -277,7 +288,7 @@ class ProposedTreatment(_Strict):
 class Allergy(_Strict):
     drug: DrugName
     reaction: str | None = Field(None, max_length=200)
-    grade: int | None = Field(None, ge=1, le=5)
+    grade: Count | None = Field(None, ge=1, le=5)
 
     _resolve = field_validator("drug")(_drug)
 
@@ -291,7 +302,7 @@ class Pharmacogenomics(_Strict):
 class BoneLesion(_Strict):
     site: Literal["upper_limb", "lower_limb", "peritrochanteric"]
     type: Literal["lytic", "blastic", "mixed"]
-    cortex_fraction: float = Field(ge=0, le=1, description="Fraction of cortical width destroyed")
+    cortex_fraction: Number = Field(ge=0, le=1, description="Fraction of cortical width destroyed")
     pain: Literal["mild", "moderate", "functional"]
 
 
@@ -308,15 +319,15 @@ class Case(_Strict):
     patient: Patient = Field(default_factory=lambda: _NO_PATIENT)
     tumor: Tumor = Field(default_factory=lambda: _NO_TUMOR)
     metastatic_sites: tuple[SiteCode, ...] = ()
-    brain_mets_count: int | None = Field(None, ge=0, le=1000)
+    brain_mets_count: Count | None = Field(None, ge=0, le=1000)
     symptoms: tuple[Annotated[str, Field(max_length=2000)], ...] = ()
     labs: Labs = Field(default_factory=lambda: _NO_LABS)
     prior_treatment: tuple[PriorTreatment, ...] = ()
-    cumulative_doxorubicin_mg_m2: float | None = Field(None, ge=0, le=3000)
+    cumulative_doxorubicin_mg_m2: Number | None = Field(None, ge=0, le=3000)
     current_meds: tuple[DrugName, ...] = ()
     current_treatment: tuple[CurrentTreatment, ...] = ()
     proposed_treatment: tuple[ProposedTreatment, ...] = ()
-    line: int | None = Field(None, ge=1, le=20, description="Line of therapy in the metastatic setting")
+    line: Count | None = Field(None, ge=1, le=20, description="Line of therapy in the metastatic setting")
     pharmacogenomics: Pharmacogenomics = Field(default_factory=lambda: _NO_PHARMACOGENOMICS)
     allergies: tuple[Allergy, ...] = ()
     comorbidities: tuple[Annotated[str, Field(min_length=1, max_length=120)], ...] = ()

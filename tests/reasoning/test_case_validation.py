@@ -69,8 +69,43 @@ def test_unit_message_comes_with_other_sections_errors() -> None:
 def test_plausible_values_pass_the_traps() -> None:
     labs = parse_case({"labs": {"anc_per_ul": 2, "platelets_per_ul": 2000, "temp_c": 38.3}}).labs
     assert (labs.anc_per_ul, labs.platelets_per_ul, labs.temp_c) == (2, 2000, 38.3)
-    # Traps judge numbers as given; text is left to the field's own validation.
-    assert parse_case({"labs": {"anc_per_ul": "1.5"}}).labs.anc_per_ul == 1.5
+    # Traps judge numbers as given; text is left to the field's own validation, which refuses it.
+    text = _problems({"labs": {"anc_per_ul": "1.5"}})
+    assert text == [("labs.anc_per_ul", "Input should be a valid number")]
+
+
+@pytest.mark.parametrize(
+    ("case", "where", "message"),
+    [
+        ({"patient": {"age": True}}, "patient.age", "Input should be a valid integer"),
+        ({"patient": {"age": "60"}}, "patient.age", "Input should be a valid integer"),
+        ({"patient": {"ecog": 1.5}}, "patient.ecog", "Input should be a valid integer"),
+        ({"tumor": {"er_percent": "90"}}, "tumor.er_percent", "Input should be a valid number"),
+        ({"labs": {"creatinine_mg_dl": False}}, "labs.creatinine_mg_dl", "Input should be a valid number"),
+        ({"patient": {"pregnant": "yes"}}, "patient.pregnant", "Input should be a valid boolean"),
+        ({"patient": {"pregnant": 1}}, "patient.pregnant", "Input should be a valid boolean"),
+        ({"line": "2"}, "line", "Input should be a valid integer"),
+    ],
+)
+def test_a_wrong_json_type_is_an_error_not_a_silent_conversion(case: dict, where: str, message: str) -> None:
+    """Before, "age": true ran as age 1 (and its creatinine clearance quietly disappeared)."""
+    assert _problems(case) == [(where, message)]
+
+
+def test_whole_numbers_still_count_as_numbers() -> None:
+    case = parse_case({"patient": {"age": 60, "weight_kg": 70}, "tumor": {"er_percent": 90}})
+    assert (case.patient.age, case.patient.weight_kg, case.tumor.er_percent) == (60, 70.0, 90.0)
+
+
+@pytest.mark.parametrize("calcium", [0.5, 2.4, 3.1, 4.2, 4.99])
+def test_calcium_below_5_looks_like_mmol_per_litre(calcium: float) -> None:
+    """3-5 mmol/L is severe hypercalcemia; read as mg/dL it would look like extreme hypocalcemia."""
+    ((where, message),) = _problems({"labs": {"calcium_mg_dl": calcium}})
+    assert where == "labs" and message.startswith("calcium_mg_dl: looks like mmol/L")
+
+
+def test_calcium_from_5_mg_dl_is_taken_as_mg_dl() -> None:
+    assert parse_case({"labs": {"calcium_mg_dl": 5.0}}).labs.calcium_mg_dl == 5.0
 
 
 def test_out_of_range_value_outside_any_trap_keeps_the_range_error() -> None:

@@ -161,6 +161,23 @@ def test_case_form_error_names_the_field_and_keeps_values(browser_client: TestCl
     assert re.search(r'value="liver"\s+checked', response.text)
 
 
+def test_case_form_yes_no_and_whole_numbers_reach_the_case_as_json_types(browser_client: TestClient) -> None:
+    """The Case refuses text where a number or true/false belongs; the form must send the right types."""
+    response = browser_client.post(
+        "/cases",
+        data={
+            "patient.age": "44.0",
+            "patient.sex": "F",
+            "patient.pregnant": "true",
+            "metastatic_sites": ["bone"],
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text[:500]
+    saved = browser_client.get(response.headers["location"] + "/case.json").json()
+    assert saved["patient"]["age"] == 44 and saved["patient"]["pregnant"] is True
+
+
 def test_case_form_unknown_drug_in_a_row_is_named(browser_client: TestClient) -> None:
     response = browser_client.post("/cases", data={"prior_treatment.1.drug": "letrozolle"})
     assert response.status_code == 422

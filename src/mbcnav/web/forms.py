@@ -205,10 +205,24 @@ def as_number(text: str) -> Any:
 
 
 def numeric(values: dict[str, str], fields: list[FormField]) -> dict[str, Any]:
-    kinds = {f.name: f.kind for f in fields}
-    return {
-        k: as_number(v) if kinds.get(k) == "number" and isinstance(v, str) else v for k, v in values.items()
-    }
+    """Form text as the JSON types the Case wants (it refuses "60" where a number belongs): numbers
+    become numbers (a whole number typed as 60.0 in a count field becomes 60), yes/no becomes true/false."""
+    by_name = {f.name: f for f in fields}
+    out: dict[str, Any] = {}
+    for k, v in values.items():
+        field = by_name.get(k)
+        if field is not None and isinstance(v, str):
+            if field.kind == "number":
+                v = as_number(v)
+                if field.step == "1" and isinstance(v, float) and v.is_integer():
+                    v = int(v)
+            elif field.kind == "bool":
+                v = _YES_NO.get(v.strip().lower(), v)
+        out[k] = v
+    return out
+
+
+_YES_NO: dict[str, Any] = {"true": True, "false": False}
 
 
 def form_to_data(
