@@ -64,11 +64,55 @@ def test_calc_rich_output_and_listing() -> None:
 def test_calc_bad_input_exits_2_naming_the_field() -> None:
     result = runner.invoke(app, ["calc", "bsa", "--height-cm", "10", "--weight-kg", "70", "--json"])
     assert result.exit_code == 2
-    assert "height_cm" in result.output and result.stdout == ""
+    assert "--height-cm" in result.output and result.stdout == ""
     result = runner.invoke(app, ["calc", "nosuch"])
     assert result.exit_code == 2 and "unknown calculator" in result.output
     result = runner.invoke(app, ["calc", "bsa", "--height-cm", "170"])
-    assert result.exit_code == 2 and "weight_kg" in result.output
+    assert result.exit_code == 2 and "--weight-kg" in result.output
+
+
+def _error(result: object) -> str:
+    """stderr as one line (rich wraps long messages at the terminal width)."""
+    return " ".join(result.stderr.split())  # type: ignore[attr-defined]
+
+
+def test_calc_recist_list_input_takes_one_value_several_or_a_repeat() -> None:
+    base = ["calc", "recist", "--baseline-sum-mm", "100", "--current-sum-mm", "20", "--json"]
+    one = runner.invoke(app, [*base, "--node-short-axes-mm", "12"])
+    assert one.exit_code == 0, one.output
+    # RECIST 1.1: a target node of 12 mm short axis is not normal (< 10 mm), so -80% is PR, not CR
+    assert json.loads(one.stdout)["value"] == "PR"
+    for nodes in (["8,6"], ["8", "--node-short-axes-mm", "6"], ["8, 6"]):
+        result = runner.invoke(app, ["calc", "recist", "--baseline", "100", "--current", "14", "--json",
+                                     "--node-short-axes-mm", *nodes])  # fmt: skip
+        assert result.exit_code == 0, result.output
+        # all nodes < 10 mm and the sum is the nodes' short axes (8 + 6 = 14): complete response
+        assert json.loads(result.stdout)["value"] == "CR", nodes
+
+
+def test_calc_bad_option_values_name_the_option_not_pydantic_internals() -> None:
+    base = ["calc", "recist", "--baseline-sum-mm", "100", "--current-sum-mm", "20"]
+    cases = [
+        (["--node-short-axes-mm", "12,abc"], "--node-short-axes-mm: value 2 of the list: 'abc' is not a"),
+        (["--node-short-axes-mm"], "--node-short-axes-mm: needs a value"),
+        (["--node-short-axes-mm", "600"], "--node-short-axes-mm: each short axis must be between 0 and 500"),
+        (["--new-lesions", "maybe"], "--new-lesions: 'maybe' is not true or false"),
+        (["--nadir-sum-mm", "120"], "--nadir-sum-mm: the smallest sum cannot be larger than the baseline"),
+        (["--colour", "blue"], "--colour: unknown input for recist"),
+        (["--current", "30"], "--current-sum-mm: given more than once"),
+    ]
+    for extra, expected in cases:
+        result = runner.invoke(app, [*base, *extra, "--json"])
+        assert result.exit_code == 2, extra
+        assert expected in _error(result), (extra, result.stderr)
+        assert result.stdout == "" and "Input should be" not in result.output and "tuple" not in result.output
+    result = runner.invoke(app, ["calc", "recist", "--baseline-sum-mm", "100,", "--current-sum-mm", "20"])
+    assert result.exit_code == 2 and "--baseline-sum-mm: '100,' is not a number" in _error(result)
+    result = runner.invoke(app, ["calc", "mirels", "--site", "knee", "--pain", "mild", "--lesion", "lytic",
+                                 "--cortex-fraction", "0.5"])  # fmt: skip
+    assert result.exit_code == 2 and "--site: 'knee' is not one of" in _error(result)
+    result = runner.invoke(app, ["calc", "bsa", "--height-cm", "10", "--weight-kg", "70"])
+    assert "--height-cm: must be at least 100 (got 10)" in _error(result)
 
 
 def test_triage_json_shape() -> None:

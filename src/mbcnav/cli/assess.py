@@ -1,9 +1,10 @@
-"""`mbcnav assess CASE.json [--json] [--audience public|clinician]`: one case (or many) → Assessment.
+"""`mbcnav assess CASE.json [--json] [--audience public|clinician] [--fhir-out OUT]`: case(s) → Assessment.
 
-Input: one JSON case, a JSON list of cases, or JSON Lines (one case per line); ``-`` reads stdin.
-Every case is validated before anything is printed, so a bad case (unknown field, impossible
-value, wrong unit, unknown drug) stops the run with exit code 2 and a message naming the field and
-the case — never half a report.
+Input: one JSON case, a JSON list of cases, or JSON Lines (one case per line); ``-`` reads stdin;
+or ``--fhir`` a FHIR record. Every case is validated before anything is printed, so a bad case
+(unknown field, impossible value, wrong unit, unknown drug) stops the run with exit code 2 and a
+message naming the field and the case — never half a report. ``--fhir-out`` also writes the
+assessment as a FHIR R4 Bundle (cli/fhir_out.py says where several cases go).
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from rich.table import Table
 
 from mbcnav.assessment import Assessment
 from mbcnav.case import Case, parse_case
-from mbcnav.cli.common import Audience, console
+from mbcnav.cli.common import Audience, console, err_console
+from mbcnav.cli.fhir_out import bundles, check_target
+from mbcnav.cli.fhir_out import write as write_bundles
 from mbcnav.errors import CaseValidationError, MbcnavError
 
 
@@ -74,6 +77,11 @@ def _read_source(path: str) -> str:
     if path == "-":
         return sys.stdin.read()
     file = Path(path)
+    if file.is_dir():
+        raise CaseInputError(
+            f"{path} is a folder, not a case file; give a case JSON or JSON Lines file "
+            "(a folder of FHIR resources goes to --fhir)"
+        )
     if not file.is_file():
         raise CaseInputError(f"{path}: no such file")
     try:
@@ -174,6 +182,18 @@ def register(app: typer.Typer) -> None:
             None, "--fhir", help="Read the case from a FHIR R4/mCODE Bundle, NDJSON file or folder."
         ),
         verbose: bool = typer.Option(False, "--verbose", "-v", help="With --fhir: show every import note."),
+        fhir_out: str = typer.Option(
+            None,
+            "--fhir-out",
+            metavar="FILE|FOLDER/|-",
+            help=(
+                "Also write the assessment as a FHIR R4 Bundle (DetectedIssue for red flags and safety "
+                "alerts, Observation/RiskAssessment for calculations; with --fhir the imported Patient). "
+                "A file takes one case; a folder (existing, or ending in /) gets one Bundle per case, "
+                "named after the case id, so lists and JSON Lines work; - prints the Bundle on stdout "
+                "instead of the report."
+            ),
+        ),
     ) -> None:
         """Assess a case: red flags, subtype, missing tests, ranked options with safety checks."""
         from mbcnav.reasoning.assess import assess
@@ -182,14 +202,25 @@ def register(app: typer.Typer) -> None:
             raise CaseInputError("give either a case file (or - for stdin) or --fhir BUNDLE, not both")
         if fhir is not None:
             from mbcnav.cli.interop import print_import_notes
-            from mbcnav.interop.fhir import case_from_fhir_path
+            from mbcnav.interop.fhir import case_from_fhir, load_fhir_path, resources_of
 
-            imported = case_from_fhir_path(fhir)
+            record = load_fhir_path(fhir)
+            imported = case_from_fhir(record)
             print_import_notes(imported.import_notes, verbose=verbose)  # to stderr: stdout stays JSON
             cases, fmt = [imported.case], "single"
+            # the EHR's own Patient goes into the exported Bundle, so it files against the right chart
+            patient = next((r for r in resources_of(record) if r["resourceType"] == "Patient"), None)
         else:
             cases, fmt = read_cases(_read_source(case_file), source=case_file)
+            patient = None
+        if fhir_out is not None:
+            check_target(fhir_out, len(cases), as_json=as_json)
         results = [assess(case) for case in cases]  # everything computed before anything is printed
+        if fhir_out is not None:
+            done = write_bundles(fhir_out, results, bundles(results, patient))
+            if fhir_out == "-":
+                return
+            err_console.print(done, highlight=False)  # on stderr: stdout stays the report or JSON
         if as_json:
             dumped = [r.model_dump(mode="json") for r in results]
             if fmt == "lines":

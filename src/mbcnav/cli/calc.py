@@ -1,19 +1,20 @@
 """`mbcnav calc NAME --args`, `mbcnav triage TEXT` and `mbcnav schema case|assessment|triage`.
 
 `calc` takes each calculator's inputs as options named after its input fields (``--height-cm 170``),
-so a new calculator in the registry needs no new CLI code. Bad input exits with code 2 and one line
-naming the field; nothing is half-printed (JSON is written in one piece).
+so a new calculator in the registry needs no new CLI code (cli/calc_inputs.py reads them by type: a
+list input takes ``--node-short-axes-mm 12`` or ``12,8``). Bad input exits with code 2 and one line
+naming the option; nothing is half-printed (JSON is written in one piece).
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
 
 import typer
 from rich.panel import Panel
 from rich.table import Table
 
+from mbcnav.cli.calc_inputs import build_inputs, field_kind, option_name
 from mbcnav.cli.common import Audience, console, err_console, print_json
 from mbcnav.errors import CalculatorInputError, MbcnavError
 
@@ -33,41 +34,6 @@ def _fail(exc: MbcnavError) -> None:
     raise typer.Exit(2)
 
 
-def _parse_extra(args: list[str]) -> dict[str, Any]:
-    """`--height-cm 170 --new-lesions` -> {"height_cm": "170", "new_lesions": True}."""
-    out: dict[str, Any] = {}
-    i = 0
-    while i < len(args):
-        token = args[i]
-        if not token.startswith("--") or len(token) < 3:
-            raise CalculatorInputError(f"unexpected argument '{token}'; give inputs as --name value")
-        key = token[2:]
-        value: Any = True
-        if "=" in key:
-            key, value = key.split("=", 1)
-        elif i + 1 < len(args) and not args[i + 1].startswith("--"):
-            value = args[i + 1]
-            i += 1
-        field = key.replace("-", "_")
-        if isinstance(value, str) and field.endswith("_mm") and "," in value:
-            value = tuple(v.strip() for v in value.split(",") if v.strip())
-        out[field] = value
-        i += 1
-    return out
-
-
-def _short_names(values: dict[str, Any], fields: list[str]) -> dict[str, Any]:
-    """Accept an unambiguous short form of a field name (--baseline for --baseline-sum-mm)."""
-    out: dict[str, Any] = {}
-    for key, value in values.items():
-        if key not in fields:
-            matches = [f for f in fields if f.startswith(key + "_")]
-            if len(matches) == 1:
-                key = matches[0]
-        out[key] = value
-    return out
-
-
 def _list_calculators() -> None:
     from mbcnav.reasoning.calculators import CALCULATORS
 
@@ -76,7 +42,10 @@ def _list_calculators() -> None:
     table.add_column("title")
     table.add_column("inputs")
     for calc in CALCULATORS.values():
-        names = " ".join(f"--{f.replace('_', '-')}" for f in calc.inputs.model_fields)
+        names = " ".join(
+            option_name(f) + (" N[,N...]" if field_kind(info.annotation) == "list" else "")
+            for f, info in calc.inputs.model_fields.items()
+        )
         table.add_row(calc.name, calc.title, names)
     console.print(table)
 
@@ -104,9 +73,7 @@ def register(app: typer.Typer) -> None:
                 raise CalculatorInputError(
                     f"unknown calculator '{name}'; choose one of: {', '.join(CALCULATORS)}", field="name"
                 )
-            result = calculator.compute(
-                _short_names(_parse_extra(list(ctx.args)), list(calculator.inputs.model_fields))
-            )
+            result = calculator.compute(build_inputs(calculator.inputs, list(ctx.args), calculator.name))
         except MbcnavError as exc:
             _fail(exc)
             return

@@ -4,8 +4,8 @@ The Case goes to stdout (so it pipes into ``mbcnav assess -``) and the notes to 
 notes are for the person running the command and the Case is for the next program. ``--json``
 puts both (plus where each value came from) in one document instead.
 
-``mbcnav assess --fhir BUNDLE.json`` uses :func:`mbcnav.interop.fhir.case_from_fhir_path`; that
-option lives in cli/assess.py.
+``mbcnav assess --fhir BUNDLE.json`` reads the record the same way (``load_fhir_path`` then
+``case_from_fhir``, keeping the Patient for ``--fhir-out``); that option lives in cli/assess.py.
 """
 
 from __future__ import annotations

@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Body, HTTPException
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 
 from mbcnav.assessment import Assessment
 from mbcnav.case import Case, Labs
 from mbcnav.errors import CalculatorInputError
+from mbcnav.interop.fhir_export import assessment_to_fhir
 from mbcnav.reasoning.assess import assess
 from mbcnav.reasoning.calculators import CALCULATORS
 from mbcnav.reasoning.triage import TriageResult, triage
@@ -36,6 +38,48 @@ async def triage_endpoint(body: TriageRequest) -> TriageResult:
 @router.post("/assess", response_model=Assessment, summary="Assess one case")
 async def assess_endpoint(case: Case) -> Assessment:
     return assess(case)
+
+
+class FhirJSONResponse(JSONResponse):
+    """FHIR's own media type (R4 §3.1.0.1.8), so an EHR or FHIR client knows what it received."""
+
+    media_type = "application/fhir+json"
+
+
+_BUNDLE_EXAMPLE = {
+    "resourceType": "Bundle",
+    "type": "collection",
+    "entry": [
+        {"fullUrl": "urn:uuid:...", "resource": {"resourceType": "Patient", "id": "p1"}},
+        {"fullUrl": "urn:uuid:...", "resource": {"resourceType": "DetectedIssue", "severity": "high"}},
+    ],
+}
+
+
+@router.post(
+    "/assess/fhir",
+    response_class=FhirJSONResponse,
+    summary="Assess one case and return the result as a FHIR R4 Bundle",
+    description=(
+        "The same Case body as `POST /api/v1/assess`; the answer is a FHIR R4 collection Bundle "
+        "(`application/fhir+json`) an EHR can file: a Patient (the case id), a DetectedIssue per red "
+        "flag and safety alert, an Observation per calculation (BSA, CrCl, corrected calcium) and a "
+        "RiskAssessment for the Breast GPA. Clinician text, mbcnav's own code system."
+    ),
+    responses={
+        200: {
+            "description": "FHIR R4 Bundle (type collection)",
+            "content": {
+                "application/fhir+json": {
+                    "schema": {"type": "object", "description": "https://hl7.org/fhir/R4/bundle.html"},
+                    "example": _BUNDLE_EXAMPLE,
+                }
+            },
+        }
+    },
+)
+async def assess_fhir_endpoint(case: Case) -> FhirJSONResponse:
+    return FhirJSONResponse(assessment_to_fhir(assess(case)))
 
 
 @router.post("/assess/batch", response_model=list[Assessment], summary="Assess a list of cases")
