@@ -8,6 +8,7 @@ import importlib.util
 import json
 import logging
 import random
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,14 @@ from interop.damage import damage
 from interop.loopback import LoopbackServer
 from mbcnav.assessment import Assessment, RedFlag, SafetyAlert, TherapyOption, WorkupItem
 from mbcnav.interop import cds_hooks
-from mbcnav.interop.cds_hooks import FEEDBACK, SERVICES, CdsSettings, build_cds_router, cards_for
+from mbcnav.interop.cds_hooks import (
+    FEEDBACK,
+    SERVICES,
+    CdsSettings,
+    build_cds_router,
+    cards_for,
+    link_cards,
+)
 
 SPEC = Path(__file__).parent / "fixtures" / "cds-hooks"
 TOKEN = "s3cret-fhir-token-do-not-log"
@@ -158,7 +166,9 @@ def test_cors_headers_are_withheld_from_origins_not_on_the_list() -> None:
     ],
 )
 def test_bad_requests_get_problem_json(path: str, body: Any, status: int, detail: str) -> None:
-    kwargs = {"content": body} if isinstance(body, bytes) else {"json": body}
+    kwargs: dict[str, Any] = {"json": body}
+    if isinstance(body, bytes):
+        kwargs = {"content": body, "headers": {"Content-Type": "application/json"}}
     resp = call("POST", path, **kwargs)
     assert resp.status_code == status
     assert resp.headers["content-type"] == "application/problem+json"
@@ -232,8 +242,9 @@ def _assessment() -> Assessment:
 
 
 def test_patient_view_cards_follow_the_spec_shape_and_severity_order() -> None:
-    cards = cards_for(
-        _assessment(), hook="patient-view", hook_instance="h1", patient_id="p 1", settings=SETTINGS
+    cards = link_cards(
+        cards_for(_assessment(), hook="patient-view", hook_instance="h1", settings=SETTINGS),
+        "https://mbcnav.example/cases/abc",
     )
     example_fields = set().union(*(c.keys() for c in spec("16-example")["cards"])) | {
         "suggestions",
@@ -245,7 +256,13 @@ def test_patient_view_cards_follow_the_spec_shape_and_severity_order() -> None:
         assert set(card) <= example_fields
         assert len(card["summary"]) <= 140
         assert card["source"]["label"]
-        assert card["links"][0]["url"] == "https://mbcnav.example/assess/result?patient=p%201&hookInstance=h1"
+        assert card["links"] == [
+            {
+                "label": "Open the full mbcnav assessment",
+                "url": "https://mbcnav.example/cases/abc",
+                "type": "absolute",
+            }
+        ]
     assert "IV saline now" in cards[0]["detail"]
     assert len({c["uuid"] for c in cards}) == len(cards)
 
@@ -256,7 +273,6 @@ def test_order_cards_only_concern_the_ordered_drug_and_suggest_removing_the_draf
         _assessment(),
         hook="order-sign",
         hook_instance="h1",
-        patient_id="p1",
         settings=SETTINGS,
         orders=[(draft, {"drug": "zoledronic acid", "dose_mg": 4.0})],
     )
@@ -345,7 +361,6 @@ class FhirServer(LoopbackServer):
             return JSONResponse(body)
 
         super().__init__(api, "/fhir", "loopback FHIR server")
-
 
 
 @pytest.fixture
@@ -525,3 +540,342 @@ def test_randomly_damaged_hook_requests_never_cause_a_server_error() -> None:
             assert resp.headers["content-type"].startswith("application/problem+json")
     assert statuses.get(200, 0) > 10 and sum(v for k, v in statuses.items() if k >= 400) > 5, statuses
 
+
+# ------------------------------------------------------------------ the card link opens the full assessment
+
+
+def web_app(tmp_path: Path, **settings: Any) -> FastAPI:
+    """The whole web app (store, pages, CDS router) on a fresh database under ``tmp_path``."""
+    from mbcnav.web.app import create_app
+    from mbcnav.web.config import Settings
+
+    return create_app(Settings(data_dir=tmp_path, database_url="", **settings))
+
+
+@needs_assess
+@pytest.mark.parametrize(
+    ("settings", "client_base", "link_base"),
+    [
+        ({"base_url": ""}, "http://127.0.0.1:8765", "http://127.0.0.1:8765/cases/"),  # any port
+        ({"base_url": "https://mbcnav.example/"}, "http://testserver", "https://mbcnav.example/cases/"),
+    ],
+)
+def test_the_card_link_opens_the_saved_full_assessment(
+    tmp_path: Path, settings: dict[str, Any], client_base: str, link_base: str
+) -> None:
+    """Every card links to the case saved for this hook call: the request's own base URL unless an
+    explicit public base URL is configured; following it shows the whole assessment."""
+    from urllib.parse import urlsplit
+
+    from fastapi.testclient import TestClient
+
+    application = web_app(tmp_path, **settings)
+    with TestClient(application, base_url=client_base) as client:
+        body = hook_request("patient-view", prefetch=prefetch_from(M.hr_positive_renal_record()))
+        resp = client.post("/cds-services/mbcnav-patient-view", json=body)
+        assert resp.status_code == 200, resp.text
+        cards = resp.json()["cards"]
+        links = {link["url"] for card in cards for link in card["links"]}
+        (url,) = links  # one saved case for the hook call, linked from every card
+        assert url.startswith(link_base)
+        assert all(card["links"][0]["type"] == "absolute" for card in cards)
+        page = client.get(urlsplit(url).path)
+    application.state.store.dispose()
+    assert page.status_code == 200
+    html = page.text
+    assert "zoledronic acid" in html  # the renal dose alert
+    assert "ribociclib" in html and "germline" in html.lower()  # therapy options and workup
+    assert "fulvestrant + ribociclib" in html  # option 4: beyond what the cards show
+
+
+def test_a_result_path_a_deployment_configured_is_kept() -> None:
+    settings = CdsSettings(
+        base_url="https://mbcnav.example",
+        result_path="/assess/result?patient={patient_id}&hookInstance={hook_instance}",
+    )
+    body = hook_request("patient-view", prefetch=prefetch_from(M.hr_positive_renal_record()))
+    resp = call("POST", "/cds-services/mbcnav-patient-view", json=body, settings=settings)
+    assert resp.status_code == 200, resp.text
+    cards = resp.json()["cards"]
+    assert cards and all(
+        card["links"][0]["url"]
+        == "https://mbcnav.example/assess/result?patient=p1&hookInstance=d1577c69-dfbe-44ad-ba6d-3e05e953b2ea"
+        for card in cards
+    )
+
+
+def test_a_result_path_with_an_unknown_placeholder_stops_the_router_from_being_built() -> None:
+    with pytest.raises(ValueError, match=r"MBCNAV_CDS_RESULT_PATH.*\{case\}"):
+        build_cds_router(CdsSettings(result_path="/cases/{case}"))
+
+
+# ------------------------------------------------------------------ the record is context.patientId's
+
+
+def test_patient_view_refuses_a_prefetched_patient_other_than_context_patient_id() -> None:
+    body = hook_request("patient-view", prefetch=prefetch_from(M.hr_positive_renal_record()))
+    body["context"]["patientId"] = "SOMEONE-ELSE"
+    resp = call("POST", "/cds-services/mbcnav-patient-view", json=body)
+    assert resp.status_code == 400
+    assert resp.headers["content-type"] == "application/problem+json"
+    detail = resp.json()["detail"]
+    assert "context.patientId" in detail and "'SOMEONE-ELSE'" in detail
+    assert "prefetch.patient" in detail and "Patient/p1" in detail
+    assert "cards" not in resp.json()
+
+
+class OtherPatientFhirServer(LoopbackServer):
+    """A FHIR server that answers every Patient read with patient p1 (whatever id was asked for)."""
+
+    def __init__(self) -> None:
+        api = FastAPI()
+
+        @api.get("/fhir/Patient/{rid}")
+        async def read(rid: str) -> JSONResponse:
+            return JSONResponse(M.patient())
+
+        @api.get("/fhir/{rtype}")
+        async def search(rtype: str) -> JSONResponse:
+            return JSONResponse({"resourceType": "Bundle", "type": "searchset", "entry": []})
+
+        super().__init__(api, "/fhir", "loopback FHIR server with the wrong patient")
+
+
+def test_a_patient_fetched_from_fhir_server_must_be_context_patient_id() -> None:
+    with OtherPatientFhirServer() as server:
+        body = hook_request("patient-view", fhirServer=server.base)
+        body["context"]["patientId"] = "SOMEONE-ELSE"
+        resp = call("POST", "/cds-services/mbcnav-patient-view", json=body)
+    assert resp.status_code == 422
+    assert resp.headers["content-type"] == "application/problem+json"
+    detail = resp.json()["detail"]
+    assert "context.patientId" in detail and "'SOMEONE-ELSE'" in detail and "Patient/p1" in detail
+    assert "fhirServer" in detail
+
+
+def test_a_prefetched_patient_without_an_id_is_refused() -> None:
+    body = hook_request("patient-view", prefetch=copy.deepcopy(prefetch_from(M.hr_positive_renal_record())))
+    del body["prefetch"]["patient"]["id"]
+    resp = call("POST", "/cds-services/mbcnav-patient-view", json=body)
+    assert resp.status_code == 400
+    assert "prefetch.patient" in resp.json()["detail"] and "context.patientId" in resp.json()["detail"]
+
+
+# ------------------------------------------------------------------ draft orders naming a Medication resource
+
+
+def _by_reference(where: str) -> dict[str, Any]:
+    """The zoledronic acid draft whose medicine is a Medication resource: contained, or an entry of
+    draftOrders named by "Medication/id" or by its fullUrl."""
+    orders = zoledronic_order(4)
+    draft = orders["entry"][0]["resource"]
+    medication = {"resourceType": "Medication", "id": "m", "code": draft.pop("medicationCodeableConcept")}
+    if where == "contained":
+        draft["contained"] = [medication]
+        draft["medicationReference"] = {"reference": "#m"}
+    elif where == "entry":
+        orders["entry"].append({"resource": medication})
+        draft["medicationReference"] = {"reference": "Medication/m"}
+    else:
+        orders["entry"].append(
+            {"fullUrl": "urn:uuid:5b1f6c1e-0a47-4a2d-9a8e-3c1f0e0f9b11", "resource": medication}
+        )
+        draft["medicationReference"] = {"reference": "urn:uuid:5b1f6c1e-0a47-4a2d-9a8e-3c1f0e0f9b11"}
+    return orders
+
+
+@needs_assess
+@pytest.mark.parametrize("hook", ["order-sign", "order-select"])
+@pytest.mark.parametrize("where", ["contained", "entry", "fullUrl"])
+def test_a_draft_whose_medication_is_a_reference_gets_the_same_cards(hook: str, where: str) -> None:
+    prefetch = prefetch_from(M.hr_positive_renal_record())
+
+    def cards(orders: dict[str, Any]) -> list[dict[str, Any]]:
+        body = hook_request(hook, prefetch=prefetch)
+        body["context"]["draftOrders"] = orders
+        body["context"]["selections"] = ["MedicationRequest/draft-zol"]
+        resp = call("POST", f"/cds-services/mbcnav-{hook}", json=body)
+        assert resp.status_code == 200, resp.text
+        return resp.json()["cards"]
+
+    by_concept = cards(zoledronic_order(4))
+    by_reference = cards(_by_reference(where))
+    assert by_reference == by_concept
+    (warning,) = [c for c in by_reference if c["indicator"] == "warning"]
+    assert "zoledronic acid" in warning["summary"]
+    assert "dose" in warning["suggestions"][0]["label"]
+    assert warning["suggestions"][0]["actions"][0]["resourceId"] == ["MedicationRequest/draft-zol"]
+
+
+def test_a_draft_medication_reference_that_is_not_a_string_is_a_bad_request_naming_it() -> None:
+    body = hook_request("order-sign", prefetch=prefetch_from(M.hr_positive_renal_record()))
+    orders = _by_reference("contained")
+    orders["entry"][0]["resource"]["medicationReference"]["reference"] = 7
+    body["context"]["draftOrders"] = orders
+    resp = call("POST", "/cds-services/mbcnav-order-sign", json=body)
+    assert resp.status_code == 400
+    detail = resp.json()["detail"]
+    assert "context.draftOrders" in detail and "MedicationRequest/draft-zol" in detail
+    assert "medicationReference.reference" in detail
+
+
+# ------------------------------------------------------------------ options and workup share the cap
+
+
+def _crowded_assessment() -> Assessment:
+    """Many of every kind: 2 red flags, 4 safety alerts, 9 workup gaps, 6 options (the last flagged)."""
+    base = _assessment()
+    flags = tuple(
+        base.red_flags[0].model_copy(update={"code": code}) for code in ("hypercalcemia", "cord_compression")
+    )
+    alerts = tuple(
+        base.safety_alerts[0].model_copy(update={"code": f"rule_{n}", "drug": f"drug {n}"}) for n in range(4)
+    )
+    workup = tuple(
+        WorkupItem(
+            code=f"gap_{n}",
+            public="p",
+            clinician=f"Gap {n}.",
+            sources=("nccn-breast",),
+            urgency="urgent" if n == 7 else "routine",
+        )
+        for n in range(9)
+    )
+    options = tuple(
+        TherapyOption(
+            rank=n,
+            regimen=f"regimen {n}",
+            drugs=("letrozole",),
+            rationale="r",
+            sources=("nccn-breast",),
+            flags=("qt_prolongation",) if n == 6 else (),
+            flagged=n == 6,
+        )
+        for n in range(1, 7)
+    )
+    return base.model_copy(
+        update={"red_flags": flags, "safety_alerts": alerts, "workup": workup, "therapy_options": options}
+    )
+
+
+def test_options_and_workup_gaps_share_the_info_cap_and_alerts_are_never_capped() -> None:
+    cards = cards_for(_crowded_assessment(), hook="patient-view", hook_instance="h1", settings=SETTINGS)
+    indicators = [c["indicator"] for c in cards]
+    assert indicators.count("critical") == 2 and indicators.count("warning") == 4
+    info = [c["summary"] for c in cards if c["indicator"] == "info"]
+    assert len(info) == SETTINGS.max_info_cards
+    options = [s for s in info if s.startswith("Option")]
+    gaps = [s for s in info if s.startswith("Workup gap")]
+    assert options == ["Option 1: regimen 1", "Option 2: regimen 2", "Option 3: regimen 3"]
+    assert gaps[0] == "Workup gap: Gap 7"  # the urgent gap first, then in the order given
+    assert len(gaps) == SETTINGS.max_info_cards - 3
+
+
+def test_when_one_kind_has_few_cards_the_other_gets_the_places_left() -> None:
+    crowded = _crowded_assessment()
+    cards = cards_for(
+        crowded.model_copy(update={"workup": crowded.workup[:1]}),
+        hook="patient-view",
+        hook_instance="h1",
+        settings=SETTINGS,
+    )
+    info = [c for c in cards if c["indicator"] == "info"]
+    assert len(info) == SETTINGS.max_info_cards
+    summaries = [c["summary"] for c in info]
+    assert summaries[0] == "Workup gap: Gap 0"
+    assert summaries[-1].startswith("Option 5")
+    flagged = cards_for(
+        crowded.model_copy(update={"workup": ()}),
+        hook="patient-view",
+        hook_instance="h1",
+        settings=SETTINGS,
+    )
+    last = [c for c in flagged if c["indicator"] == "info"][-1]
+    assert last["summary"].startswith("Option 6 (FLAGGED: Qt prolongation): regimen 6")
+    assert "Qt prolongation" in last["detail"]
+
+
+@needs_assess
+def test_patient_view_of_a_real_record_shows_the_leading_options_and_the_workup_gaps() -> None:
+    body = hook_request("patient-view", prefetch=prefetch_from(M.hr_positive_renal_record()))
+    resp = call("POST", "/cds-services/mbcnav-patient-view", json=body)
+    assert resp.status_code == 200, resp.text
+    summaries = [c["summary"] for c in resp.json()["cards"] if c["indicator"] == "info"]
+    assert [s.split(":")[0] for s in summaries if s.startswith("Option")] == [
+        "Option 1",
+        "Option 2",
+        "Option 3",
+    ]
+    assert sum(s.startswith("Workup gap") for s in summaries) >= 3
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"max_info_cards": 4}, "max_info_cards is 4 but info_card_shares reserve 6 places"),
+        ({"info_card_shares": (("news", 2),)}, "unknown kind 'news'"),
+        ({"result_path": "cases/{saved_id}"}, "must be a path starting with '/'"),
+    ],
+)
+def test_settings_that_would_break_every_call_are_refused_up_front(
+    settings: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        CdsSettings(**settings)
+
+
+class BrokenStore:
+    """A case store whose database is down."""
+
+    def save(self, case: dict[str, Any], assessment: dict[str, Any]) -> Any:
+        raise OSError("database unavailable")
+
+
+@needs_assess
+@pytest.mark.parametrize("store", [None, BrokenStore()])
+def test_without_a_working_case_store_the_cards_still_go_out_without_a_link(store: Any) -> None:
+    application = FastAPI()
+    application.include_router(build_cds_router(SETTINGS, case_store=store))
+
+    async def go() -> httpx.Response:
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://cds.test") as client:
+            body = hook_request("patient-view", prefetch=prefetch_from(M.hr_positive_renal_record()))
+            return await client.post("/cds-services/mbcnav-patient-view", json=body)
+
+    resp = asyncio.run(go())
+    assert resp.status_code == 200, resp.text
+    cards = resp.json()["cards"]
+    assert cards and not any("links" in card for card in cards)
+
+
+# ------------------------------------------------------------------ requests must be JSON
+
+
+@pytest.mark.parametrize(
+    "path", ["/cds-services/mbcnav-patient-view", "/cds-services/mbcnav-patient-view/feedback"]
+)
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None])
+def test_a_body_that_is_not_declared_json_gets_415(path: str, content_type: str | None) -> None:
+    body = json.dumps(spec("18-example") if path.endswith("feedback") else hook_request("patient-view"))
+    headers = {"Content-Type": content_type} if content_type else {}
+    resp = call("POST", path, content=body.encode(), headers=headers)
+    assert resp.status_code == 415
+    assert resp.headers["content-type"] == "application/problem+json"
+    assert "Content-Type" in resp.json()["detail"] and "application/json" in resp.json()["detail"]
+
+
+@needs_assess
+@pytest.mark.parametrize(
+    "content_type",
+    ["application/json", "application/json; charset=utf-8", "Application/JSON", "application/fhir+json"],
+)
+def test_json_content_types_are_accepted(content_type: str) -> None:
+    body = json.dumps(hook_request("patient-view", prefetch=prefetch_from(M.hr_positive_renal_record())))
+    resp = call(
+        "POST",
+        "/cds-services/mbcnav-patient-view",
+        content=body.encode(),
+        headers={"Content-Type": content_type},
+    )
+    assert resp.status_code == 200, resp.text

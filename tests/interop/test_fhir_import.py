@@ -358,6 +358,39 @@ def test_medicines_current_prior_comedication_dose_and_progression() -> None:
     assert c.line == 2
 
 
+@needs_drugs
+def test_a_medicine_named_by_medication_reference_is_read_contained_or_from_the_bundle() -> None:
+    """medicationReference to a contained Medication ("#id") or to a Medication entry ("Medication/id"),
+    the same reading the CDS order checks use; a reference that leads nowhere is a note."""
+    contained = M.med_request("zol", "Zometa 4 MG/5ML Injection", dose=4)
+    code = contained.pop("medicationCodeableConcept")
+    contained["contained"] = [{"resourceType": "Medication", "id": "m", "code": code}]
+    contained["medicationReference"] = {"reference": "#m"}
+    listed = M.med_statement("parox", "paroxetine 20 MG Oral Tablet", "active")
+    medication = {"resourceType": "Medication", "id": "pm", "code": listed.pop("medicationCodeableConcept")}
+    listed["medicationReference"] = {"reference": "Medication/pm"}
+    lost = M.med_statement("lost", "letrozole 2.5 MG Oral Tablet", "active")
+    del lost["medicationCodeableConcept"]
+    lost["medicationReference"] = {"reference": "#nowhere"}
+    r = imp(contained, listed, medication, lost)
+    assert [t.model_dump(exclude_none=True) for t in r.case.current_treatment] == [
+        {"drug": "zoledronic acid", "dose_mg": 4.0}
+    ]
+    assert r.case.current_meds == ("paroxetine",)
+    assert any("'#nowhere' not found" in n for n in notes_of(r, "unmapped"))
+
+
+def test_a_medication_reference_that_is_not_text_names_the_element() -> None:
+    bad = M.med_request("zol", "unused", dose=4)
+    bad["medicationReference"] = {"reference": ["#m"]}
+    del bad["medicationCodeableConcept"]
+    with pytest.raises(FhirMappingError) as err:
+        imp(bad)
+    assert "MedicationRequest/zol: medicationReference.reference: must be a string, got a list" in str(
+        err.value
+    )
+
+
 def _liver_mets(onset: str = "2023-06-01") -> list[dict]:
     return [
         M.primary(),

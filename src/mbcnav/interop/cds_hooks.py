@@ -3,23 +3,44 @@
 Three services share one pipeline (FHIR resources → Case → ``assess()`` → cards):
 - ``mbcnav-patient-view`` (hook ``patient-view``): red flags (critical), safety alerts (warning;
   a contraindication is critical because the order must not go ahead), workup gaps and the leading
-  therapy options (info). Red flags are never dropped or ranked below anything else.
+  therapy options (info). Red-flag and safety cards are never dropped, capped or ranked below anything
+  else. Info cards are capped (``max_info_cards``) but the cap is shared (``INFO_CARD_SHARES``): the
+  most urgent workup gaps and the top therapy options in rank order each keep their places, so a long
+  workup list cannot crowd the options out; an option with a contraindicated drug is marked FLAGGED.
 - ``mbcnav-order-select`` / ``mbcnav-order-sign``: the draft MedicationRequests become the Case's
   ``proposed_treatment``; cards are the safety alerts about those drugs (with a suggestion to remove
-  the draft so it can be re-ordered at the adjusted dose) plus any red flag.
+  the draft so it can be re-ordered at the adjusted dose) plus any red flag. A draft names its medicine
+  inline or by ``medicationReference`` to a contained Medication or one elsewhere in ``draftOrders``
+  (read by the FHIR importer's own :func:`~mbcnav.interop.fhir.medication_concept`).
 
 Data come from ``prefetch`` when the EHR sends it; whatever is missing is fetched from ``fhirServer``
 with the ``fhirAuthorization`` bearer token (httpx, timeouts, same-origin paging only). The token
-is never logged. Errors are ``application/problem+json``. CORS is handled on the router itself
-(CDS Hooks 2.0 requires CORS for browser-based clients and leaves the policy to OWASP guidance: an
-allow-list of origins, no credentials), so mounting it with
-``app.include_router(build_cds_router(settings))`` is enough; the allow-list comes from
-``MBCNAV_CDS_CORS_ORIGINS`` (comma-separated; ``*`` = any).
+is never logged. Every Patient in the data must be ``context.patientId``: a prefetch holding another
+patient is a 400, a fhirServer answering with another patient a 422, never that patient's cards.
+Request bodies must be declared JSON (``application/json``, any charset, or ``application/*+json``):
+anything else is 415, so a browser cannot post a hook call as a "simple" (unpreflighted) request.
+Errors are ``application/problem+json``. CORS is handled on the router itself (CDS Hooks 2.0 requires
+CORS for browser-based clients and leaves the policy to OWASP guidance: an allow-list of origins, no
+credentials), so mounting it with ``app.include_router(build_cds_router(settings))`` is enough; the
+allow-list comes from ``MBCNAV_CDS_CORS_ORIGINS`` (comma-separated; ``*`` = any).
+
+Each card links to the full assessment. By default the case behind the hook call is saved in the
+web app's store (``case_store``, as the case form does) and the link is its page ``/cases/{saved_id}``,
+an absolute URL on the public base URL: ``MBCNAV_BASE_URL`` when set, else the base URL of the
+incoming request (the scheme, host, port and root path the CDS Client called, so any port works).
+Behind a reverse proxy, ``mbcnav serve`` (uvicorn) takes the scheme from ``X-Forwarded-Proto`` sent by
+a trusted proxy (``FORWARDED_ALLOW_IPS``, default 127.0.0.1); a proxy that does not pass the public
+Host on needs ``MBCNAV_BASE_URL``. ``MBCNAV_CDS_RESULT_PATH`` still sets the path (placeholders
+``{saved_id}``, ``{patient_id}``, ``{hook_instance}``, filled in URL-encoded; anything else stops the
+app from starting), so a deployment that routes its own page keeps it. A case is saved only when
+there are cards to link; a path with ``{saved_id}`` and no store (the router used on its own) gives
+cards without a link, as does a store that fails (the cards still go out).
 
 CDS Clients are authenticated by the signed JWT of CDS Hooks 2.0 (``cds_auth``) when trusted clients
 are configured (``MBCNAV_CDS_TRUSTED_CLIENTS``, a JSON/YAML file): every service call and feedback POST
 then needs ``Authorization: Bearer <JWT>`` whose ``aud`` is the endpoint's public URL (``base_url`` +
-path), else 401 problem+json naming the problem. Discovery and CORS preflight stay open. Without
+path; ``http://127.0.0.1:8000`` when no base URL is set, never the request's Host, which the caller
+chooses), else 401 problem+json naming the problem. Discovery and CORS preflight stay open. Without
 trusted clients the services are open (development mode; one warning when the router is built).
 """
 
@@ -30,8 +51,9 @@ import collections
 import datetime as dt
 import logging
 import os
+import string
 import uuid
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
@@ -42,7 +64,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
-from mbcnav.assessment import Assessment, SafetyAlert
+from mbcnav.assessment import URGENCY_ORDER, Assessment, SafetyAlert, TherapyOption, WorkupItem
 from mbcnav.case import Case, parse_case
 from mbcnav.errors import MbcnavError
 from mbcnav.interop.cds_auth import (
@@ -53,7 +75,17 @@ from mbcnav.interop.cds_auth import (
     load_trusted_clients,
     url_allowed,
 )
-from mbcnav.interop.fhir import ImportResult, case_from_fhir, dose_of, drug_from_concept, resources_of
+from mbcnav.interop.fhir import (
+    ImportResult,
+    case_from_fhir,
+    dose_of,
+    drug_from_concept,
+    index_of,
+    iter_resources,
+    medication_concept,
+    resources_of,
+)
+from mbcnav.interop.fhir.reading import ref_of
 
 log = logging.getLogger("mbcnav.cds")
 
@@ -103,16 +135,48 @@ def _env_origins() -> tuple[str, ...]:
     return tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
 
 
+#: the JWT ``aud`` base when no public base URL is configured (what ``mbcnav serve`` listens on by default)
+LOCAL_BASE_URL = "http://127.0.0.1:8000"
+
+#: the page a card links to: the saved case (web/pages/cases.py)
+RESULT_PATH = "/cases/{saved_id}"
+#: the placeholders a result path may use (each filled in URL-encoded)
+RESULT_PATH_FIELDS = frozenset({"saved_id", "patient_id", "hook_instance"})
+
+#: how patient-view's info cards share ``max_info_cards``, in the order they are shown: each kind first
+#: gets up to its reserved places (workup gaps most urgent first, therapy options in rank order); the
+#: places a kind leaves empty go to the others, in this order. Red flags and safety alerts are not info
+#: cards and are never capped.
+INFO_CARD_SHARES: tuple[tuple[str, int], ...] = (("workup", 3), ("option", 3))
+
+
+def _result_path_fields(template: str) -> set[str]:
+    """The placeholders of a result path; ValueError naming the setting when it is not a valid one."""
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+    except ValueError as exc:
+        raise ValueError(f"MBCNAV_CDS_RESULT_PATH {template!r} is not a valid template: {exc}") from None
+    unknown = names - RESULT_PATH_FIELDS
+    if unknown or not template.startswith("/"):
+        allowed = ", ".join(_placeholders(RESULT_PATH_FIELDS))
+        found = f"; unknown: {', '.join(_placeholders(unknown))}" if unknown else ""
+        raise ValueError(
+            f"MBCNAV_CDS_RESULT_PATH {template!r} must be a path starting with '/' whose placeholders "
+            f"are among {allowed}{found}"
+        )
+    return names
+
+
+def _placeholders(names: set[str] | frozenset[str]) -> list[str]:
+    return ["{" + name + "}" for name in sorted(names)]
+
+
 @dataclass(frozen=True)
 class CdsSettings:
-    #: public base URL of the mbcnav web app, for links back to the full assessment
-    base_url: str = field(default_factory=lambda: os.environ.get("MBCNAV_BASE_URL", "http://127.0.0.1:8000"))
-    #: path + query of the full-assessment page; {patient_id}, {hook_instance} are filled in (URL-encoded)
-    result_path: str = field(
-        default_factory=lambda: os.environ.get(
-            "MBCNAV_CDS_RESULT_PATH", "/assess/result?patient={patient_id}&hookInstance={hook_instance}"
-        )
-    )
+    #: the public base URL of the mbcnav web app ("" = not set: card links use the request's base URL)
+    base_url: str = field(default_factory=lambda: os.environ.get("MBCNAV_BASE_URL", ""))
+    #: path + query of the full-assessment page a card links to; see RESULT_PATH_FIELDS
+    result_path: str = field(default_factory=lambda: os.environ.get("MBCNAV_CDS_RESULT_PATH", RESULT_PATH))
     cors_origins: tuple[str, ...] = field(default_factory=_env_origins)
     fetch_timeout_s: float = field(
         default_factory=lambda: float(os.environ.get("MBCNAV_CDS_FETCH_TIMEOUT", "5"))
@@ -120,13 +184,35 @@ class CdsSettings:
     #: pages of a FHIR searchset followed per query (same origin only)
     max_pages: int = 5
     #: info cards (workup gaps, therapy options) at most, so the EHR is not flooded
-    max_info_cards: int = 6
+    max_info_cards: int = sum(reserved for _, reserved in INFO_CARD_SHARES)
+    #: how the info cards are shared out (kind, reserved places), in display order
+    info_card_shares: tuple[tuple[str, int], ...] = INFO_CARD_SHARES
     #: JSON/YAML file listing the trusted CDS Clients (see cds_auth); empty = open (development mode)
     trusted_clients_file: str = field(
         default_factory=lambda: os.environ.get("MBCNAV_CDS_TRUSTED_CLIENTS", "")
     )
     #: the trusted clients given directly (wins over ``trusted_clients_file``)
     auth: CdsAuthConfig | None = None
+
+    def __post_init__(self) -> None:
+        """Refuse settings that would break every call later: a bad result path, a cap smaller than
+        the places reserved for each kind of info card."""
+        _result_path_fields(self.result_path)
+        unknown = [kind for kind, _ in self.info_card_shares if kind not in _INFO_KINDS]
+        if unknown:
+            raise ValueError(
+                f"info_card_shares: unknown kind {unknown[0]!r}; known: {', '.join(_INFO_KINDS)}"
+            )
+        reserved = sum(n for _, n in self.info_card_shares)
+        if self.max_info_cards < reserved:
+            raise ValueError(
+                f"max_info_cards is {self.max_info_cards} but info_card_shares reserve {reserved} places"
+            )
+
+    @property
+    def audience_base(self) -> str:
+        """The base of the JWT ``aud`` the services expect: the configured public URL, else the local one."""
+        return (self.base_url or LOCAL_BASE_URL).rstrip("/")
 
 
 # ----------------------------------------------------------------------------------------- errors
@@ -149,6 +235,24 @@ class _BadRequest(Exception):
     def __init__(self, status: int, title: str, detail: str) -> None:
         super().__init__(detail)
         self.response = problem(status, title, detail)
+
+
+#: media types a request body may be declared as, besides any ``application/<something>+json``
+JSON_MEDIA_TYPES = frozenset({"application/json"})
+
+
+def _require_json(content_type: str | None) -> None:
+    """415 unless the body is declared JSON. CDS Hooks calls and feedback are JSON; a text/plain or
+    form body (or none declared) is what a cross-site page can post without a CORS preflight."""
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    if media in JSON_MEDIA_TYPES or (media.startswith("application/") and media.endswith("+json")):
+        return
+    said = f"is '{content_type.strip()[:100]}'" if content_type and content_type.strip() else "is missing"
+    raise _BadRequest(
+        415,
+        "Unsupported Media Type",
+        f"the Content-Type header {said}; CDS Hooks requests are JSON: send Content-Type: application/json",
+    )
 
 
 # ----------------------------------------------------------------------------------------- CORS
@@ -345,9 +449,33 @@ async def gather_resources(
         for res in listed:
             if res.get("resourceType") == "OperationOutcome":
                 continue
+            if res.get("resourceType") == "Patient":
+                _check_patient(res, patient_id, name, fetched=name in missing)
             key = f"{res['resourceType']}/{res.get('id') or len(resources)}"
             resources[key] = res
     return list(resources.values()), problems
+
+
+def _check_patient(patient: dict[str, Any], patient_id: str, key: str, *, fetched: bool) -> None:
+    """Refuse a Patient that is not ``context.patientId``: cards about someone else, shown in this
+    patient's chart, are a safety hazard. The client's prefetch is a 400; a fhirServer answer a 422."""
+    rid = patient.get("id")
+    if rid == patient_id:
+        return
+    got = f"Patient/{rid[:100]}" if isinstance(rid, str) and rid else "a Patient without an id"
+    if fetched:
+        raise _BadRequest(
+            422,
+            "Unprocessable Content",
+            f"the {key} fetched from fhirServer is {got}, not context.patientId '{patient_id}'; "
+            "no cards are given for another patient",
+        )
+    raise _BadRequest(
+        400,
+        "Bad Request",
+        f"prefetch.{key} is {got}, but context.patientId is '{patient_id}'; "
+        "no cards are given for another patient",
+    )
 
 
 def proposed_from_orders(context: dict[str, Any], hook: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
@@ -355,16 +483,23 @@ def proposed_from_orders(context: dict[str, Any], hook: str) -> list[tuple[dict[
     selected = set(context.get("selections") or ()) if hook == "order-select" else set()
     out: list[tuple[dict[str, Any], dict[str, Any]]] = []
     try:
-        drafts = list(resources_of(context["draftOrders"]))
+        drafts = list(iter_resources(context["draftOrders"]))
     except MbcnavError as exc:
         raise _BadRequest(400, "Bad Request", f"context.draftOrders: {exc}") from None
-    for res in drafts:
+    index = index_of(drafts)  # what a medicationReference may name: a Medication among the drafts
+    for where, res, _ in drafts:
         if res.get("resourceType") != "MedicationRequest":
             continue
         if selected and f"MedicationRequest/{res.get('id')}" not in selected:
             continue
         try:
-            drug = drug_from_concept(res.get("medicationCodeableConcept"))
+            concept, _ = medication_concept(res, index)
+        except MbcnavError as exc:  # a reference that is not text: the client's request is at fault
+            raise _BadRequest(
+                400, "Bad Request", f"context.draftOrders: {ref_of(res, where)}: {exc.message}"
+            ) from None
+        try:
+            drug = drug_from_concept(concept)
         except MbcnavError:
             drug = None
         if drug is None:
@@ -403,17 +538,10 @@ def _source(sources: tuple[str, ...]) -> dict[str, str]:
     return {"label": "mbcnav (metastatic breast cancer navigator)"}
 
 
-def _link(settings: CdsSettings, patient_id: str, hook_instance: str) -> list[dict[str, str]]:
-    path = settings.result_path.format(
-        patient_id=quote(patient_id, safe=""), hook_instance=quote(hook_instance, safe="")
-    )
-    return [
-        {
-            "label": "Open the full mbcnav assessment",
-            "url": settings.base_url.rstrip("/") + path,
-            "type": "absolute",
-        }
-    ]
+def link_cards(cards: list[dict[str, Any]], url: str) -> list[dict[str, Any]]:
+    """The cards, each linking to the full assessment at ``url`` (an absolute URL)."""
+    link = {"label": "Open the full mbcnav assessment", "url": url, "type": "absolute"}
+    return [{**card, "links": [dict(link)]} for card in cards]
 
 
 def _card(
@@ -423,7 +551,6 @@ def _card(
     detail: str,
     indicator: str,
     sources: tuple[str, ...],
-    links: list[dict[str, str]],
 ) -> dict[str, Any]:
     return {
         "uuid": str(uuid.uuid5(_NS, f"{hook_instance}|{code}")),
@@ -431,7 +558,6 @@ def _card(
         "detail": detail,
         "indicator": indicator,
         "source": _source(sources),
-        "links": links,
     }
 
 
@@ -443,17 +569,94 @@ def _title(code: str) -> str:
     return code.replace("_", " ").capitalize()
 
 
+def _workup_card(item: WorkupItem, hook_instance: str) -> dict[str, Any]:
+    return _card(
+        hook_instance,
+        f"workup:{item.code}",
+        f"Workup gap: {_title(item.code)}",
+        item.clinician + (f"\n\nWhy: {item.rationale}" if item.rationale else ""),
+        "info",
+        item.sources,
+    )
+
+
+#: how an option's summary names the safety alerts on its drugs, by ``TherapyOption.flagged``: flagged
+#: (a drug is contraindicated; the reasoning core ranks it after the others) or a note (e.g. a dose
+#: adjustment). The mark comes before the regimen so a long regimen cannot push it out of the summary.
+_OPTION_MARKS = {True: "FLAGGED", False: "safety note"}
+
+
+def _option_card(option: TherapyOption, hook_instance: str) -> dict[str, Any]:
+    alerts = ", ".join(_title(code) for code in option.flags)
+    label = _OPTION_MARKS[option.flagged]
+    mark = f" ({label}: {alerts})" if alerts else (f" ({label})" if option.flagged else "")
+    detail = (option.clinician or option.rationale) + (
+        f"\n\nEvidence: {', '.join(option.evidence)}" if option.evidence else ""
+    )
+    if option.flagged:
+        detail = (
+            f"**Flagged**: a drug of this option is contraindicated ({alerts or 'see the safety cards'}); "
+            f"it is ranked after the options without one.\n\n{detail}"
+        )
+    return _card(
+        hook_instance,
+        f"option:{option.rank}",
+        f"Option {option.rank}{mark}: {option.regimen}",
+        detail,
+        "info",
+        option.sources,
+    )
+
+
+#: each kind of info card named in ``INFO_CARD_SHARES``: (the assessment's items, most important
+#: first, the card for one item)
+_INFO_KINDS: dict[str, tuple[Callable[[Assessment], list[Any]], Callable[[Any, str], dict[str, Any]]]] = {
+    "workup": (lambda a: sorted(a.workup, key=lambda w: URGENCY_ORDER[w.urgency]), _workup_card),
+    "option": (lambda a: sorted(a.therapy_options, key=lambda o: o.rank), _option_card),
+}
+
+
+def share_info_places(
+    available: Mapping[str, int], shares: Sequence[tuple[str, int]], cap: int
+) -> dict[str, int]:
+    """How many cards of each kind to show: each kind its reserved places (as far as it has cards),
+    then the places left, in the order of ``shares``, to kinds with cards left; never above ``cap``."""
+    counts = {kind: min(reserved, available.get(kind, 0)) for kind, reserved in shares}
+    spare = max(0, cap - sum(counts.values()))
+    for kind, _ in shares:
+        extra = min(spare, available.get(kind, 0) - counts[kind])
+        counts[kind] += extra
+        spare -= extra
+    return counts
+
+
+def _info_cards(assessment: Assessment, hook_instance: str, settings: CdsSettings) -> list[dict[str, Any]]:
+    """Workup gaps and therapy options, most important first, sharing the info-card cap."""
+    items = {kind: _INFO_KINDS[kind][0](assessment) for kind, _ in settings.info_card_shares}
+    counts = share_info_places(
+        {kind: len(listed) for kind, listed in items.items()},
+        settings.info_card_shares,
+        settings.max_info_cards,
+    )
+    return [
+        _INFO_KINDS[kind][1](item, hook_instance)
+        for kind, _ in settings.info_card_shares
+        for item in items[kind][: counts[kind]]
+    ]
+
+
 def cards_for(
     assessment: Assessment,
     *,
     hook: str,
     hook_instance: str,
-    patient_id: str,
     settings: CdsSettings,
     orders: list[tuple[dict[str, Any], dict[str, Any]]] | None = None,
 ) -> list[dict[str, Any]]:
-    """Cards in the order a clinician must read them: critical, then warning, then info."""
-    links = _link(settings, patient_id, hook_instance)
+    """Cards in the order a clinician must read them: critical, then warning, then info.
+
+    Cards carry no link yet: the link names the saved case, and a case is saved only when there are
+    cards (``link_cards`` adds it)."""
     cards: list[dict[str, Any]] = []
     for flag in assessment.red_flags:
         title = flag.title or _title(flag.code)
@@ -468,7 +671,6 @@ def cards_for(
                 detail,
                 "critical",
                 flag.sources,
-                links,
             )
         )
     ordered_drugs = {row["drug"]: res for res, row in orders or ()}
@@ -485,7 +687,6 @@ def cards_for(
             detail,
             _alert_indicator(alert),
             alert.sources,
-            links,
         )
         draft = ordered_drugs.get(alert.drug or "")
         if draft is not None and draft.get("id"):
@@ -510,36 +711,7 @@ def cards_for(
             card["selectionBehavior"] = "at-most-one"
         cards.append(card)
     if hook == "patient-view":
-        info: list[dict[str, Any]] = []
-        for item in assessment.workup:
-            info.append(
-                _card(
-                    hook_instance,
-                    f"workup:{item.code}",
-                    f"Workup gap: {_title(item.code)}",
-                    item.clinician + (f"\n\nWhy: {item.rationale}" if item.rationale else ""),
-                    "info",
-                    item.sources,
-                    links,
-                )
-            )
-        for option in assessment.therapy_options[:3]:
-            flags = f" (flagged: {', '.join(option.flags)})" if option.flagged and option.flags else ""
-            detail = (option.clinician or option.rationale) + (
-                f"\n\nEvidence: {', '.join(option.evidence)}" if option.evidence else ""
-            )
-            info.append(
-                _card(
-                    hook_instance,
-                    f"option:{option.rank}",
-                    f"Option {option.rank}: {option.regimen}{flags}",
-                    detail,
-                    "info",
-                    option.sources,
-                    links,
-                )
-            )
-        cards.extend(info[: settings.max_info_cards])
+        cards.extend(_info_cards(assessment, hook_instance, settings))
     order = {"critical": 0, "warning": 1, "info": 2}
     return sorted(cards, key=lambda c: order[c["indicator"]])
 
@@ -557,6 +729,18 @@ class FeedbackSink(Protocol):
     """Where card feedback goes: the web app's store (a database table), or process memory."""
 
     def add_feedback(self, service: str, item: dict[str, Any], client: str | None) -> None: ...
+
+
+class SavedCase(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+class CaseStore(Protocol):
+    """Where the case behind a hook call is saved so the card link can open it: the web app's store
+    (saved cases and their page ``/cases/{saved_id}``)."""
+
+    def save(self, case: dict[str, Any], assessment: dict[str, Any]) -> SavedCase: ...
 
 
 class MemoryFeedback:
@@ -589,7 +773,7 @@ def build_authenticator(settings: CdsSettings) -> CdsAuthenticator | None:
             "answer calls without a JWT - development mode, not for use with real patient data"
         )
         return None
-    base = settings.base_url.rstrip("/")
+    base = settings.audience_base
     log.info(
         "CDS Hooks: %d trusted CDS Client(s) from %s; JWT aud must be %s/cds-services/<service>",
         len(config.clients),
@@ -598,25 +782,31 @@ def build_authenticator(settings: CdsSettings) -> CdsAuthenticator | None:
     )
     if urlsplit(base).scheme != "https" and url_allowed(base):
         log.warning(
-            "CDS Hooks: MBCNAV_BASE_URL is %s, so CDS Clients must send that as aud; "
-            "set it to the public URL",
+            "CDS Hooks: the public base URL is %s (MBCNAV_BASE_URL%s), so CDS Clients must send that as "
+            "aud; set it to the public URL",
             base,
+            "" if settings.base_url else " not set",
         )
     return CdsAuthenticator(config)
 
 
 def build_cds_router(
-    settings: CdsSettings | None = None, feedback_sink: FeedbackSink | None = None
+    settings: CdsSettings | None = None,
+    feedback_sink: FeedbackSink | None = None,
+    case_store: CaseStore | None = None,
 ) -> APIRouter:
-    """The CDS Hooks router; mount with ``app.include_router(build_cds_router(settings, store))``.
+    """The CDS Hooks router; mount with
+    ``app.include_router(build_cds_router(settings, feedback_sink=store, case_store=store))``.
 
     Each router has its own JWK Set cache and jti replay cache, so build it once per app. Feedback
-    goes to ``feedback_sink`` (the web app passes its database store), else to process memory.
+    goes to ``feedback_sink`` (the web app passes its database store), else to process memory. The
+    case behind each hook call with cards goes to ``case_store``, so the card link can open it; without
+    one (and with a result path naming ``{saved_id}``) cards carry no link.
     """
     cfg = settings or CdsSettings()
     sink: FeedbackSink = feedback_sink if feedback_sink is not None else _MEMORY_FEEDBACK
     authenticator = build_authenticator(cfg)
-    endpoint_base = cfg.base_url.rstrip("/") + "/cds-services/"
+    endpoint_base = cfg.audience_base + "/cds-services/"
     router = APIRouter(tags=["CDS Hooks"], route_class=_cors_route_class(cfg))
 
     async def authenticate(request: Request, *paths: str) -> CdsClient | None:
@@ -669,9 +859,11 @@ def build_cds_router(
         service = _BY_ID.get(service_id)
         if service is None:
             return problem(404, "Not Found", f"no CDS service '{service_id}'")
+        link_base = cfg.base_url or str(request.base_url)
         try:
+            _require_json(request.headers.get("content-type"))
             body = _validate_request(_json(await request.body()), service)
-            result = await _run(body, service, cfg)
+            result = await _run(body, service, cfg, link_base.rstrip("/"), case_store)
         except _BadRequest as exc:
             return exc.response
         return Response(orjson.dumps(result), media_type="application/json")
@@ -687,6 +879,7 @@ def build_cds_router(
         if service_id not in _BY_ID:
             return problem(404, "Not Found", f"no CDS service '{service_id}'")
         try:
+            _require_json(request.headers.get("content-type"))
             body = _json(await request.body())
         except _BadRequest as exc:
             return exc.response
@@ -718,7 +911,13 @@ def _json(raw: bytes) -> Any:
         raise _BadRequest(400, "Bad Request", f"the request body is not valid JSON ({exc})") from None
 
 
-async def _run(body: dict[str, Any], service: dict[str, Any], settings: CdsSettings) -> dict[str, Any]:
+async def _run(
+    body: dict[str, Any],
+    service: dict[str, Any],
+    settings: CdsSettings,
+    link_base: str,
+    case_store: CaseStore | None,
+) -> dict[str, Any]:
     patient_id = body["context"]["patientId"]
     resources, problems = await gather_resources(body, service, settings)
     if not any(r.get("resourceType") == "Patient" for r in resources):
@@ -752,14 +951,53 @@ async def _run(body: dict[str, Any], service: dict[str, Any], settings: CdsSetti
     except MbcnavError as exc:
         raise _BadRequest(422, "Unprocessable Content", str(exc)) from None
     cards = cards_for(
-        assessment,
-        hook=service["hook"],
-        hook_instance=body["hookInstance"],
-        patient_id=patient_id,
-        settings=settings,
-        orders=orders,
+        assessment, hook=service["hook"], hook_instance=body["hookInstance"], settings=settings, orders=orders
     )
+    if cards:
+        url = await _result_url(
+            settings,
+            link_base,
+            case,
+            assessment,
+            case_store,
+            patient_id=patient_id,
+            hook_instance=body["hookInstance"],
+        )
+        if url is not None:
+            cards = link_cards(cards, url)
     return {"cards": cards}
+
+
+async def _result_url(
+    settings: CdsSettings,
+    link_base: str,
+    case: Case,
+    assessment: Assessment,
+    case_store: CaseStore | None,
+    *,
+    patient_id: str,
+    hook_instance: str,
+) -> str | None:
+    """The absolute URL of the full assessment, saving the case first when the result path names it
+    (``{saved_id}``); None when it cannot be saved: the cards then go out without a link, since a
+    safety card matters more than the way to the page."""
+    values = {"patient_id": patient_id, "hook_instance": hook_instance, "saved_id": ""}
+    if "saved_id" in _result_path_fields(settings.result_path):
+        if case_store is None:
+            return None
+        try:
+            # the same JSON the case form saves; the store is synchronous (SQLAlchemy)
+            saved = await run_in_threadpool(
+                case_store.save,
+                case.model_dump(mode="json", exclude_defaults=True),
+                assessment.model_dump(mode="json"),
+            )
+        except Exception as exc:  # a store outage must not withhold the cards themselves
+            log.warning("CDS: the case could not be saved for the card link (%s)", type(exc).__name__)
+            return None
+        values["saved_id"] = saved.id
+    path = settings.result_path.format(**{k: quote(v, safe="") for k, v in values.items()})
+    return link_base + path
 
 
 def __getattr__(name: str) -> Any:

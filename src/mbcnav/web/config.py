@@ -22,10 +22,12 @@ class Settings:
     max_body_bytes: int = field(
         default_factory=lambda: int(os.environ.get("MBCNAV_MAX_BODY_BYTES", str(2 * 1024 * 1024)))
     )
-    #: public base URL used in links that leave the app (CDS Hooks cards)
-    base_url: str = field(default_factory=lambda: os.environ.get("MBCNAV_BASE_URL", "http://127.0.0.1:8000"))
+    #: public base URL used in links that leave the app (CDS Hooks cards); "" = not set: the links use
+    #: the base URL each request came in on (interop/cds_hooks.py)
+    base_url: str = field(default_factory=lambda: os.environ.get("MBCNAV_BASE_URL", ""))
     #: JSON/YAML file of the CDS Clients whose JWTs the CDS Hooks services accept (interop/cds_auth.py);
-    #: empty = the services are open (development mode). Also the JWT ``aud`` base is ``base_url``.
+    #: empty = the services are open (development mode). The JWT ``aud`` base is ``base_url`` (if not set:
+    #: http://127.0.0.1:8000).
     cds_trusted_clients: str = field(default_factory=lambda: os.environ.get("MBCNAV_CDS_TRUSTED_CLIENTS", ""))
 
     def resolved_database_url(self) -> str:

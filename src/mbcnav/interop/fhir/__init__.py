@@ -22,7 +22,7 @@ import from start to finish. The names below are the public interface.
 from __future__ import annotations
 
 from mbcnav.interop.fhir.importer import case_from_fhir, case_from_fhir_path
-from mbcnav.interop.fhir.medication import dose_of, drug_from_concept
+from mbcnav.interop.fhir.medication import dose_of, drug_from_concept, medication_concept
 from mbcnav.interop.fhir.notes import (
     FhirValidationError,
     FieldSource,
@@ -31,7 +31,7 @@ from mbcnav.interop.fhir.notes import (
     NoteKind,
     NoteLevel,
 )
-from mbcnav.interop.fhir.reading import iter_resources, load_fhir_path, resources_of
+from mbcnav.interop.fhir.reading import index_of, iter_resources, load_fhir_path, resources_of
 
 __all__ = [
     "FhirValidationError",
@@ -44,7 +44,9 @@ __all__ = [
     "case_from_fhir_path",
     "dose_of",
     "drug_from_concept",
+    "index_of",
     "iter_resources",
     "load_fhir_path",
+    "medication_concept",
     "resources_of",
 ]

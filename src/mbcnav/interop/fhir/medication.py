@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from mbcnav.drugnames import is_known_drug, resolve_drug
-from mbcnav.errors import MbcnavError, UnknownDrugError
+from mbcnav.errors import FhirMappingError, MbcnavError, UnknownDrugError
 from mbcnav.interop import codes as C
 from mbcnav.interop.fhir.reading import ref_of
 from mbcnav.interop.fhir.state import ImportState, Med
-from mbcnav.interop.fhir.values import number, parse_date
+from mbcnav.interop.fhir.values import kind, number, parse_date
 
 _DRUG_WORD_SPLIT = re.compile(r"[\s,;()\[\]]+")
 _NUMBER_START = re.compile(r"^[\d.]+")
@@ -32,22 +33,17 @@ def map_medication(st: ImportState, res: dict[str, Any], ref: str) -> None:
     if status in {"entered-in-error", "cancelled", "not-taken", "not-done"}:
         st.note("dropped", f"{rtype} status '{status}'; not used", ref, "status")
         return
-    concept = res.get("medicationCodeableConcept")
-    element = "medicationCodeableConcept"
-    if concept is None and isinstance(res.get("medicationReference"), dict):
+    concept, element = medication_concept(res, st.index)
+    if concept is None and element == "medicationReference":
         target = res["medicationReference"].get("reference", "")
-        med = _contained(res, target) or st.index.get(target)
-        concept = med.get("code") if isinstance(med, dict) else None
-        element = "medicationReference"
-        if concept is None:
-            st.note(
-                "unmapped",
-                f"medication reference '{target}' not found in the input",
-                ref,
-                element,
-                "warning",
-            )
-            return
+        st.note(
+            "unmapped",
+            f"medication reference '{target}' not found in the input",
+            ref,
+            element,
+            "warning",
+        )
+        return
     drug = _drug(st, concept, ref, element)
     if drug is None:
         return
@@ -156,11 +152,39 @@ def _progressed(reason_text: str) -> bool | None:
     return True if any(w in reason_text for w in C.tables().progression_text) else None
 
 
+def medication_concept(res: dict[str, Any], index: Mapping[str, dict[str, Any]]) -> tuple[Any, str]:
+    """(the medicine's CodeableConcept or None, the element it was read from) of a medication resource.
+
+    A MedicationRequest/Statement/Administration names its medicine either inline
+    (``medicationCodeableConcept``) or through ``medicationReference`` to a Medication resource: one in
+    its own ``contained`` list ("#id"), or another resource of the input, found in ``index`` by
+    "Medication/id" or by fullUrl. Both the importer and the CDS order checks read it here, so a draft
+    order and a recorded medicine are never read two ways. Raises FhirMappingError naming the element
+    when the reference is not text.
+    """
+    concept = res.get("medicationCodeableConcept")
+    reference = res.get("medicationReference")
+    if concept is not None or not isinstance(reference, dict):
+        return concept, "medicationCodeableConcept"
+    target = reference.get("reference", "")
+    if not isinstance(target, str):
+        got = f"{kind(target)} {target!r}"[:150]
+        raise FhirMappingError(f"medicationReference.reference: must be a string, got {got}")
+    med = _contained(res, target) or index.get(target)
+    return (med.get("code") if isinstance(med, dict) else None), "medicationReference"
+
+
 def _contained(res: dict[str, Any], target: str) -> dict[str, Any] | None:
-    if target.startswith("#"):
-        for item in res.get("contained") or ():
-            if isinstance(item, dict) and item.get("id") == target[1:]:
-                return item
+    if not target.startswith("#"):
+        return None
+    contained = res.get("contained")
+    if contained is None:
+        return None
+    if not isinstance(contained, list):
+        raise FhirMappingError(f"contained: must be a list, got {kind(contained)}")
+    for item in contained:
+        if isinstance(item, dict) and item.get("id") == target[1:]:
+            return item
     return None
 
 

@@ -81,6 +81,20 @@ def ref_of(resource: dict[str, Any], where: Where) -> str:
     return f"{resource['resourceType']} at {where_text(where) or 'input'}"
 
 
+def index_of(resources: Iterable[tuple[Any, dict[str, Any], str | None]]) -> dict[str, dict[str, Any]]:
+    """Resources by "Type/id" and by fullUrl: what a reference inside the input (medicationReference)
+    can name. Takes the (where, resource, fullUrl) triples of :func:`all_resources` or
+    :func:`iter_resources`."""
+    index: dict[str, dict[str, Any]] = {}
+    for _where, res, full_url in resources:
+        rid = res.get("id")
+        if rid:
+            index[f"{res['resourceType']}/{rid}"] = res
+        if isinstance(full_url, str) and full_url:  # only text can be the target of a reference
+            index[full_url] = res
+    return index
+
+
 def all_resources(data: Any) -> Resources:
     """(where, resource, fullUrl) for every resource of the input, Bundles opened, in input order."""
     # a list filled in one pass: nested generators cost a frame switch per entry on the import hot path

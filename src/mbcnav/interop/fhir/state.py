@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
 from mbcnav.interop.fhir.notes import ImportNote, NoteKind, NoteLevel
-from mbcnav.interop.fhir.reading import Resources
+from mbcnav.interop.fhir.reading import Resources, index_of
 
 
 class Candidate(NamedTuple):
@@ -99,12 +99,5 @@ class ImportState:
     def index(self) -> dict[str, dict[str, Any]]:
         """Resources by "Type/id" and by fullUrl; built on first use (only medicationReference needs it)."""
         if self._index is None:
-            index: dict[str, dict[str, Any]] = {}
-            for _where, res, full_url in self.resources:
-                rid = res.get("id")
-                if rid:
-                    index[f"{res['resourceType']}/{rid}"] = res
-                if full_url:
-                    index[full_url] = res
-            self._index = index
+            self._index = index_of(self.resources)
         return self._index
