@@ -719,6 +719,18 @@ def test_a_draft_medication_reference_that_is_not_a_string_is_a_bad_request_nami
     assert "medicationReference.reference" in detail
 
 
+def test_a_draft_order_for_another_patient_is_refused() -> None:
+    body = hook_request("order-sign", prefetch=prefetch_from(M.hr_positive_renal_record()))
+    orders = zoledronic_order(4)
+    orders["entry"][0]["resource"]["subject"] = {"reference": "Patient/someone-else/_history/2"}
+    body["context"]["draftOrders"] = orders
+    resp = call("POST", "/cds-services/mbcnav-order-sign", json=body)
+    assert resp.status_code == 400
+    detail = resp.json()["detail"]
+    assert "MedicationRequest/draft-zol: subject is Patient/someone-else" in detail
+    assert f"context.patientId is '{body['context']['patientId']}'" in detail
+
+
 # ------------------------------------------------------------------ options and workup share the cap
 
 

@@ -478,6 +478,22 @@ def _check_patient(patient: dict[str, Any], patient_id: str, key: str, *, fetche
     )
 
 
+def _check_draft_subject(res: dict[str, Any], where: str, patient_id: Any) -> None:
+    """A draft order for another patient is refused, like a prefetched Patient other than patientId."""
+    subject = res.get("subject")
+    target = subject.get("reference") if isinstance(subject, dict) else None
+    if not isinstance(target, str) or not isinstance(patient_id, str) or "Patient/" not in target:
+        return
+    named = target.split("/_history/", 1)[0].rsplit("Patient/", 1)[1]
+    if named != patient_id:
+        raise _BadRequest(
+            400,
+            "Bad Request",
+            f"context.draftOrders: {ref_of(res, where)}: subject is Patient/{named[:100]}, but "
+            f"context.patientId is '{patient_id}'; no cards are given for another patient's order",
+        )
+
+
 def proposed_from_orders(context: dict[str, Any], hook: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     """(draft MedicationRequest, proposed_treatment row) for each order mbcnav can name."""
     selected = set(context.get("selections") or ()) if hook == "order-select" else set()
@@ -492,6 +508,7 @@ def proposed_from_orders(context: dict[str, Any], hook: str) -> list[tuple[dict[
             continue
         if selected and f"MedicationRequest/{res.get('id')}" not in selected:
             continue
+        _check_draft_subject(res, where, context.get("patientId"))
         try:
             concept, _ = medication_concept(res, index)
         except MbcnavError as exc:  # a reference that is not text: the client's request is at fault
