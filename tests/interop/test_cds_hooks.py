@@ -719,6 +719,31 @@ def test_a_draft_medication_reference_that_is_not_a_string_is_a_bad_request_nami
     assert "medicationReference.reference" in detail
 
 
+@needs_assess
+def test_import_warnings_of_a_real_record_reach_the_clinician_as_one_card() -> None:
+    """The mCODE EOM patient (MITRE) reports ER both Positive and Negative: the conflict decides the
+    subtype, so it must show in the EHR, not only inside mbcnav."""
+    record = json.loads((Path(__file__).parent / "fixtures" / "mcode-ctms_eom_patient_1.json").read_text())
+    resources = [e["resource"] for e in record["entry"]]
+    (patient_id,) = [r["id"] for r in resources if r["resourceType"] == "Patient"]
+    body = hook_request("patient-view", prefetch=prefetch_from(record))
+    body["context"]["patientId"] = patient_id
+    resp = call("POST", "/cds-services/mbcnav-patient-view", json=body)
+    assert resp.status_code == 200, resp.text
+    cards = resp.json()["cards"]
+    (record_card,) = [c for c in cards if c["summary"].startswith("Record check")]
+    assert record_card["indicator"] == "warning" and len(record_card["summary"]) <= 140
+    assert "status.er: negative on 2022-01-02 (Observation/observation-id-3) replaces positive" in (
+        record_card["detail"]
+    )
+    indicators = [c["indicator"] for c in cards]
+    assert indicators == sorted(indicators, key=["critical", "warning", "info"].index)
+
+
+def test_a_clean_import_adds_no_record_card() -> None:
+    assert cds_hooks.import_warnings_card([], "h") is None
+
+
 def test_a_draft_order_for_another_patient_is_refused() -> None:
     body = hook_request("order-sign", prefetch=prefetch_from(M.hr_positive_renal_record()))
     orders = zoledronic_order(4)

@@ -662,6 +662,36 @@ def _info_cards(assessment: Assessment, hook_instance: str, settings: CdsSetting
     ]
 
 
+#: how many import warnings a record-check card lists before it gives only the count
+_NOTES_LISTED = 8
+
+
+def import_warnings_card(notes: Sequence[Any], hook_instance: str) -> dict[str, Any] | None:
+    """One warning card for what the FHIR import could not read cleanly (conflicts, dropped values,
+    assumptions that need review), or None when nothing did: these notes can change the advice (an ER
+    conflict changes the subtype), and without the card they stayed inside mbcnav."""
+    warnings = [n for n in notes if n.level in ("warning", "error")]
+    if not warnings:
+        return None
+    lines = [
+        f"- {n.resource or 'record'}{'.' + n.element if n.element else ''}: {n.message}"
+        for n in warnings[:_NOTES_LISTED]
+    ]
+    if len(warnings) > _NOTES_LISTED:
+        lines.append(f"- and {len(warnings) - _NOTES_LISTED} more (see the full assessment)")
+    count = len(warnings)
+    return _card(
+        hook_instance,
+        "import:warnings",
+        f"Record check: {count} item{'s' if count > 1 else ''} in the chart could not be read cleanly; "
+        "review before acting",
+        "The advice on the other cards was built from the chart as imported. These items were "
+        "conflicting, dropped or assumed:\n\n" + "\n".join(lines),
+        "warning",
+        (),
+    )
+
+
 def cards_for(
     assessment: Assessment,
     *,
@@ -669,6 +699,7 @@ def cards_for(
     hook_instance: str,
     settings: CdsSettings,
     orders: list[tuple[dict[str, Any], dict[str, Any]]] | None = None,
+    import_notes: Sequence[Any] = (),
 ) -> list[dict[str, Any]]:
     """Cards in the order a clinician must read them: critical, then warning, then info.
 
@@ -728,6 +759,9 @@ def cards_for(
             card["selectionBehavior"] = "at-most-one"
         cards.append(card)
     if hook == "patient-view":
+        record = import_warnings_card(import_notes, hook_instance)
+        if record is not None:
+            cards.append(record)
         cards.extend(_info_cards(assessment, hook_instance, settings))
     order = {"critical": 0, "warning": 1, "info": 2}
     return sorted(cards, key=lambda c: order[c["indicator"]])
@@ -968,7 +1002,12 @@ async def _run(
     except MbcnavError as exc:
         raise _BadRequest(422, "Unprocessable Content", str(exc)) from None
     cards = cards_for(
-        assessment, hook=service["hook"], hook_instance=body["hookInstance"], settings=settings, orders=orders
+        assessment,
+        hook=service["hook"],
+        hook_instance=body["hookInstance"],
+        settings=settings,
+        orders=orders,
+        import_notes=imported.import_notes,
     )
     if cards:
         url = await _result_url(
