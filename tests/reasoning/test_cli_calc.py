@@ -136,6 +136,24 @@ def test_triage_empty_text_exits_2() -> None:
     assert runner.invoke(app, ["triage", "  "]).exit_code == 2
 
 
+def test_triage_takes_the_web_checkers_labs_as_options_or_in_the_text_fda_label_zoledronic_acid() -> None:
+    """The four labs of the web symptom checker (temperature, ANC, calcium, albumin) as options; the
+    same numbers written in the text give the same flag."""
+    options = ["--calcium-mg-dl", "11.5", "--albumin-g-dl", "2.5", "--json"]
+    by_option = json.loads(runner.invoke(app, ["triage", "feeling tired", *options]).stdout)
+    in_text = json.loads(
+        runner.invoke(app, ["triage", "feeling tired, calcium 11.5 albumin 2.5", "--json"]).stdout
+    )
+    for data in (by_option, in_text):
+        assert data["urgency"] == "urgent"
+        assert [f["code"] for f in data["red_flags"]] == ["hypercalcemia"]
+        assert "corrected calcium 12.7" in data["red_flags"][0]["rationale"]
+    fn = runner.invoke(app, ["triage", "shivery", "--temp-c", "38.5", "--anc-per-ul", "300", "--json"])
+    assert json.loads(fn.stdout)["urgency"] == "emergency"
+    bad = runner.invoke(app, ["triage", "hot", "--temp-c", "101"])
+    assert bad.exit_code == 2 and "temp_c" in bad.output and "°F" in bad.output
+
+
 def test_schema_case_and_assessment() -> None:
     case = json.loads(runner.invoke(app, ["schema", "case"]).stdout)
     assert "patient" in case["properties"] and case["additionalProperties"] is False

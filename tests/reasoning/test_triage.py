@@ -286,3 +286,227 @@ def test_every_source_in_every_rule_file_resolves_in_the_knowledge_base() -> Non
         if bad:
             missing[path.name] = bad
     assert not missing, f"source ids not found in sources/*.yaml: {missing}"
+
+
+# --------------------------------------------------------------------------------------------
+# Acceptance defects: "can't X" wordings, missed cord/seizure wordings, lab values in the text,
+# resolved fever, back pain alone.
+# --------------------------------------------------------------------------------------------
+
+
+def _flags(result: object) -> dict[str, str]:
+    return {f.code: f.urgency for f in result.red_flags}  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my legs went weak and I can't feel my bottom",
+        "I can't feel my legs",
+        "I couldn't feel my legs this morning",
+        "no feeling in my bottom",
+        "I've lost the feeling in my legs",
+    ],
+)
+def test_cant_feel_is_saddle_or_leg_sensory_loss_an_emergency_nice_ng234_mscc(text: str) -> None:
+    """Saddle anaesthesia and loss of feeling in the legs are neurological signs of cord compression
+    (NICE NG234): "can't feel" states the symptom, it is not a negation of it."""
+    result = triage(text)
+    assert result.urgency == "emergency", result.rationale
+    assert _flags(result)["spinal_cord_compression"] == "emergency"
+    assert "numbness around the bottom or groin" not in result.negated
+
+
+def test_cant_x_ends_a_negation_instead_of_swallowing_the_next_symptom_nice_ng234_mscc() -> None:
+    # "can't walk" used to negate the back pain after it, leaving only the urgent leg-weakness flag
+    assert _flags(triage("I can't walk and have back pain"))["spinal_cord_compression"] == "emergency"
+    assert "back or neck pain" in triage("I can't sleep because of back pain").matched
+    # an earlier "no" does not reach over "can't"
+    result = triage("no fever and I can't walk")
+    assert "fever or chills" in result.negated and "spinal_cord_compression" in _flags(result)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no fever",
+        "denies back pain",
+        "not breathless",
+        "I can't feel any pain in my legs",
+        "I can't see any blood when I cough",
+        "I don't have a fever",
+    ],
+)
+def test_true_negations_still_negate(text: str) -> None:
+    result = triage(text)
+    assert result.red_flags == () and result.urgency == "routine", result.rationale
+
+
+def test_numb_feet_or_toes_alone_are_not_cord_compression_nice_ng234_mscc() -> None:
+    """Numb feet are common chemotherapy neuropathy; cord compression needs legs, saddle or back pain."""
+    for text in ("I can't feel my toes", "numb feet on paclitaxel"):
+        assert "spinal_cord_compression" not in _flags(triage(text)), text
+    assert _flags(triage("back pain and I can't feel my feet"))["spinal_cord_compression"] == "emergency"
+
+
+@pytest.mark.parametrize(
+    ("text", "urgency"),
+    [
+        ("can't move my legs", "urgent"),
+        ("my legs give way", "urgent"),
+        ("my back hurts and I can't move my legs", "emergency"),
+        ("my back hurts and my legs give way", "emergency"),
+        ("back pain and legs giving way", "emergency"),
+        ("I'm not able to pee since yesterday", "emergency"),
+        ("unable to pee", "emergency"),
+        ("I can't pee", "emergency"),
+    ],
+)
+def test_leg_weakness_and_retention_wordings_follow_the_cord_rules_nice_ng234_mscc(
+    text: str, urgency: str
+) -> None:
+    """Leg weakness alone is urgent and emergency with back pain (as red_flags.yaml treats it); urinary
+    retention is an emergency however it is worded."""
+    result = triage(text)
+    assert _flags(result).get("spinal_cord_compression") == urgency, result.rationale
+
+
+@pytest.mark.parametrize(
+    "text", ["fitting", "started fitting and shaking", "she is fitting again", "I had a fit"]
+)
+def test_fitting_is_a_seizure_aes_status_epilepticus_2016(text: str) -> None:
+    result = triage(text)
+    assert _flags(result).get("seizure") == "emergency" and result.urgency == "emergency", result.rationale
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I feel fit and well", "keeping fit", "bra fitting appointment today", "prosthesis fitting went well"],
+)
+def test_fit_and_fitting_in_other_senses_are_not_a_seizure_aes_status_epilepticus_2016(text: str) -> None:
+    assert "seizure" not in _flags(triage(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "labs", "words"),
+    [
+        ("calcium 11.5 albumin 2.5", Labs(calcium_mg_dl=11.5, albumin_g_dl=2.5), "corrected calcium 12.7"),
+        ("calcium 10.4 albumin 2.0", Labs(calcium_mg_dl=10.4, albumin_g_dl=2.0), "corrected calcium 12.0"),
+        ("Ca 10.4 mg/dL, alb 20 g/L", Labs(calcium_mg_dl=10.4, albumin_g_dl=2.0), "corrected calcium 12.0"),
+        ("calcium 13", Labs(calcium_mg_dl=13), "calcium 13.0 mg/dL (albumin not given, so not corrected)"),
+        ("calcium 3.1 mmol/L", Labs(calcium_mg_dl=12.4248), "not corrected"),
+    ],
+)
+def test_calcium_in_the_text_uses_the_lab_threshold_fda_label_zoledronic_acid_payne_1973(
+    text: str, labs: Labs, words: str
+) -> None:
+    """Zometa label: hypercalcemia of malignancy at albumin-corrected calcium >= 12 mg/dL (Payne formula);
+    the same numbers give the same flag whether written in the text or given as labs."""
+    result = triage(text)
+    assert _flags(result) == {"hypercalcemia": "urgent"} == _flags(triage("", labs)), result.rationale
+    assert words in result.red_flags[0].rationale
+
+
+def test_calcium_in_the_text_below_threshold_severe_or_a_tumour_marker_endocrine_society_hcm_2023() -> None:
+    assert triage("calcium 11.5 albumin 4.5").red_flags == ()  # corrects to 11.1
+    assert _flags(triage("calcium 14.5")) == {"hypercalcemia": "emergency"}  # > 14 mg/dL is severe
+    assert _flags(triage("corrected calcium 12.4, albumin 2.5")) == {"hypercalcemia": "urgent"}
+    assert triage("corrected calcium 11.5, albumin 2.5").red_flags == ()  # not corrected twice
+    for marker in ("CA 15-3 is 45", "ca 15.3 rising", "CA 27.29 is 80", "CA 125 was 30"):
+        assert triage(marker).red_flags == (), marker
+
+
+@pytest.mark.parametrize(
+    ("text", "labs"),
+    [
+        ("temp 38.5, neutrophils 300", Labs(temp_c=38.5, anc_per_ul=300)),
+        ("ANC 300 temp 38.3", Labs(temp_c=38.3, anc_per_ul=300)),
+        ("ANC 0.3 x10^9/L, temperature 38.5 °C", Labs(temp_c=38.5, anc_per_ul=300)),
+        ("neutrophils 0.8 ×10⁹/L temp 101.5F", Labs(temp_c=38.6, anc_per_ul=800)),
+    ],
+)
+def test_fever_and_anc_in_the_text_are_febrile_neutropenia_idsa_2010(text: str, labs: Labs) -> None:
+    """IDSA: fever with ANC < 500/µL, or < 1000 expected to fall, is febrile neutropenia (emergency)."""
+    result = triage(text)
+    assert result.urgency == "emergency" and _flags(result) == {"febrile_neutropenia": "emergency"}
+    assert _flags(result) == _flags(triage("", labs))
+    assert "ANC" in result.red_flags[0].rationale
+
+
+def test_a_normal_anc_is_not_febrile_neutropenia_in_text_or_labs_idsa_2010() -> None:
+    for text in (
+        "temperature 38.5 neutrophils 4500",
+        "temp 38.5 ANC 4.5",
+        "I have a fever, neutrophils 4500",
+    ):
+        result = triage(text)
+        assert "febrile_neutropenia" not in _flags(result), (text, result.rationale)
+        assert "not febrile neutropenia" in result.rationale
+    assert triage("temperature 38.5", Labs(anc_per_ul=4500)).red_flags == ()
+    assert triage("", Labs(temp_c=38.5, anc_per_ul=4500)).red_flags == ()
+
+
+def test_fever_on_chemo_with_a_normal_count_stays_an_emergency_asco_idsa_fever_neutropenia_2018() -> None:
+    """The count's time is not known (it may predate the fever and fall towards the nadir): the
+    emergency stands until a current count is known, and the reason says what the count showed."""
+    for text, labs in (
+        ("fever after my chemo, neutrophils 4500", None),
+        ("I had a fever of 38.5 after chemo", Labs(anc_per_ul=4500)),
+    ):
+        result = triage(text, labs)
+        assert _flags(result) == {"febrile_neutropenia": "emergency"}, (text, result.rationale)
+        assert "not neutropenic on that count" in result.red_flags[0].rationale
+
+
+@pytest.mark.parametrize("word", ["temp", "temperature", "Temperature:", "temp was"])
+def test_the_temperature_word_is_judged_by_its_number_asco_idsa_fever_neutropenia_2018(word: str) -> None:
+    """The word no longer matches the knowledge-base phrasing "temperature of 38" (fever on chemo): the
+    number decides (ASCO/IDSA: fever >= 38.0 C), and chemo decides between urgent and emergency."""
+    assert _flags(triage(f"{word} 38.4")) == {"febrile_neutropenia": "urgent"}
+    assert _flags(triage(f"on chemo, {word} 38.4")) == {"febrile_neutropenia": "emergency"}
+    assert _flags(triage(f"{word} 38.4 after my paclitaxel")) == {"febrile_neutropenia": "emergency"}
+    assert triage(f"{word} 37.2").red_flags == ()
+    assert triage(f"on chemo, {word} 36.8").red_flags == ()
+
+
+def test_lab_values_in_case_notes_fill_the_missing_labs() -> None:
+    case = parse_case({"notes": ["bloods today: Ca 11.5, albumin 2.5"]})
+    assert _flags(triage_case(case)) == {"hypercalcemia": "urgent"}
+    given = parse_case(
+        {"notes": ["Ca 11.5, albumin 2.5"], "labs": {"calcium_mg_dl": 9.0, "albumin_g_dl": 4.0}}
+    )
+    assert triage_case(given).red_flags == ()  # labs given as labs win over the text
+    fever = parse_case({"symptoms": ["temp 38.6 last night"], "current_treatment": [{"drug": "docetaxel"}]})
+    assert _flags(triage_case(fever)) == {"febrile_neutropenia": "emergency"}
+
+
+@pytest.mark.parametrize("text", ["fever gone now", "my fever has gone", "the headache has settled now"])
+def test_a_resolved_symptom_is_not_a_current_one(text: str) -> None:
+    result = triage(text)
+    assert result.red_flags == () and result.negated, result.rationale
+
+
+def test_resolution_words_do_not_cancel_a_loss_or_another_symptom() -> None:
+    assert "leptomeningeal_disease" in _flags(triage("my hearing has gone"))  # hearing loss
+    assert _flags(triage("the feeling in my legs has gone"))["spinal_cord_compression"] == "emergency"
+    assert "spinal_cord_compression" in _flags(triage("back pain gone now but my legs are weak"))
+    assert "febrile_neutropenia" in _flags(triage("fever and my headache has gone"))
+
+
+@pytest.mark.parametrize(
+    "text", ["back pain", "my back aches", "backache", "my back hurts", "pain in my spine"]
+)
+def test_back_pain_alone_is_urgent_with_mri_within_a_week_nice_ng234_mscc(text: str) -> None:
+    """Spinal pain in a person with cancer is pain suggestive of spinal metastases: MRI within 1 week,
+    same-day call (urgent); neurological symptoms make it an emergency."""
+    result = triage(text)
+    assert _flags(result) == {"spinal_cord_compression": "urgent"}, result.rationale
+    assert "within 1 week" in result.red_flags[0].clinician
+    assert "dexamethasone 16 mg PO/IV immediately" not in result.red_flags[0].clinician
+
+
+@pytest.mark.parametrize(
+    "text", ["I have a sore throat and my neck glands are swollen", "sunburn on my back is painful"]
+)
+def test_pain_of_the_skin_or_glands_is_not_spinal_pain_nice_ng234_mscc(text: str) -> None:
+    assert "spinal_cord_compression" not in _flags(triage(text))

@@ -97,13 +97,37 @@ def register(app: typer.Typer) -> None:
         text: str = typer.Argument(..., help="Symptoms in everyday words, in quotes."),
         as_json: bool = typer.Option(False, "--json", help="Print the Triage JSON."),
         audience: Audience = typer.Option(Audience.public, "--audience", "-a", help="public or clinician."),
+        temp_c: float | None = typer.Option(None, "--temp-c", help="Body temperature, °C."),
+        anc_per_ul: float | None = typer.Option(None, "--anc-per-ul", help="Neutrophils, cells/µL."),
+        calcium_mg_dl: float | None = typer.Option(None, "--calcium-mg-dl", help="Total calcium, mg/dL."),
+        albumin_g_dl: float | None = typer.Option(None, "--albumin-g-dl", help="Albumin, g/dL."),
     ) -> None:
-        """Check symptoms for red flags: what may be going on and what to do now."""
+        """Check symptoms for red flags: what may be going on and what to do now.
+
+        Labs can be given as options (the same four as the web symptom checker) or in the text
+        ("calcium 11.5 albumin 2.5", "temp 38.5 ANC 300"); an option wins over the text."""
+        from mbcnav.case import parse_case
         from mbcnav.reasoning.triage import triage
 
         if not text.strip():
             _fail(MbcnavError('give the symptoms as text, e.g. mbcnav triage "my back hurts"', field="text"))
-        result = triage(text)
+        given = {
+            name: value
+            for name, value in (
+                ("temp_c", temp_c),
+                ("anc_per_ul", anc_per_ul),
+                ("calcium_mg_dl", calcium_mg_dl),
+                ("albumin_g_dl", albumin_g_dl),
+            )
+            if value is not None
+        }
+        labs = None
+        if given:
+            try:
+                labs = parse_case({"labs": given}).labs
+            except MbcnavError as exc:
+                _fail(exc)
+        result = triage(text, labs)
         if as_json:
             print_json(result.model_dump(mode="json"))
             return

@@ -4,10 +4,12 @@ People write "my bak hurts and my legs are weeak", not "thoracic back pain with 
 matcher is built for lay text: a lexicon of concepts (``rules/triage.yaml``) matched word by word
 after spelling correction (a map, then a fuzzy match with rapidfuzz against the lexicon words),
 light stemming (weakness = weak) and negation ("no fever", "denies headache", "not short of
-breath"). Concepts combine into red flags by the rules of ``rules/red_flags.yaml``; labs and case
-facts (albumin-corrected calcium, fever with neutropenia, bilirubin, Mirels, drug toxicities) add
-flags by thresholds kept in the same data files. The knowledge base's ``symptom`` items add their
-phrasings, sites and red-flag levels.
+breath", "fever gone now"; but "can't feel my legs" is a symptom, not a negation). Concepts combine
+into red flags by the rules of ``rules/red_flags.yaml``; labs and case facts (albumin-corrected
+calcium, fever with neutropenia, bilirubin, Mirels, drug toxicities) add flags by thresholds kept in
+the same data files. Lab values written in the text ("calcium 11.5 albumin 2.5", "temp 38.5, ANC
+300") are read next to their lab words and go to the same lab rules. The knowledge base's
+``symptom`` items add their phrasings, sites and red-flag levels.
 
 Safety rules the code keeps: the overall urgency is the highest finding; red flags sort emergency
 first; the advice always says what to do now and that the tool does not replace the care team.
@@ -29,6 +31,7 @@ from rapidfuzz import fuzz, process
 
 from mbcnav.assessment import URGENCY_ORDER, RedFlag, Urgency
 from mbcnav.case import Case, Labs
+from mbcnav.interop.units import UnitError, convert_value
 from mbcnav.reasoning.calculators import _corrected_ca, _mirels_points
 
 RULES_DIR = Path(__file__).parent / "rules"
@@ -36,11 +39,21 @@ RULES_DIR = Path(__file__).parent / "rules"
 _APOSTROPHES = re.compile(r"['’`]")
 _CLAUSE_SPLIT = re.compile(r"[.,;:!?\n()\[\]/]+")
 _TOKEN = re.compile(r"[a-z0-9]+")
-_TEMP_C = re.compile(r"\b(3[5-9]|4[0-3])(?:[.,](\d+))?\s*(?:°|deg(?:rees?)?)?\s*c\b")
-_TEMP_F = re.compile(r"\b(9[5-9]|10[0-9])(?:[.,](\d+))?\s*(?:°|deg(?:rees?)?)?\s*f\b")
-_TEMP_WORD = re.compile(
-    r"\b(?:temp|temperature|fever)\s*(?:of|is|was|at|=|:)?\s*(3[5-9]|4[0-3]|9[5-9]|10[0-9])(?:[.,](\d+))?"
+_DIGIT = re.compile(r"\d")
+# A lab number ("11.5", "38,5", "1,200") and the unit that may follow it (spellings are normalised,
+# then looked up in interop/units.yaml).
+_LAB_NUMBER = r"(?P<num>\d+(?:[.,]\d+)?)(?![\d])"
+_LAB_UNIT = (
+    r"(?:\s*(?P<unit>(?:[x×*]\s*)?10\s*(?:\^|\*\*?|e)\s*[39]\s*/\s*[uµμ]?l"
+    r"|(?:cells\s*)?/\s*(?:[uµμ]l|mm3|cumm)|k\s*/\s*[uµμ]l|m?mol\s*/\s*l|m?g\s*/\s*d?l"
+    r"|(?:°|º|deg(?:ree)?s?)\s*[cf]?(?![a-z])|[cf](?![a-z])))?"
 )
+_TEMP_UNIT_ALONE = re.compile(
+    r"(?<![\d.,])(?P<num>\d{2,3}(?:[.,]\d+)?)\s*(?P<unit>(?:°|º|deg(?:ree)?s?)\s*[cf]|[cf])(?![a-z])"
+)
+_UNIT_SPELLING = re.compile(r"degrees|degree|degs")
+#: how far from a phrase's words an `unless` word cancels it ("bra fitting", "sore throat ... neck")
+UNLESS_REACH = 3
 
 
 class SuspectedSite(BaseModel):
@@ -99,6 +112,21 @@ class _Phrase:
     concept: str
     slots: tuple[frozenset[str], ...]
     window: int
+    #: stems that cancel the phrase when its statement has one ("bra fitting")
+    unless: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class _TextLab:
+    """How one lab field is read from text (triage.yaml `text_labs`)."""
+
+    field: str
+    #: (below, at_least, needs a fraction, unit) rules for a number without a unit; first fit wins
+    bare: tuple[tuple[float | None, float | None, bool, str], ...]
+    low: float
+    high: float
+    pick: str
+    not_after: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -169,6 +197,24 @@ class _Lexicon:
     rules_by_concept: dict[str, list[tuple[int, frozenset[str]]]] = field(default_factory=dict)
     #: labs thresholds as floats, read once (every case consults several)
     lab_values: dict[str, float] = field(default_factory=dict)
+    #: "can't X" cues, and what makes them negate after all (triage.yaml negation.inability)
+    inability_cues: frozenset[str] = frozenset()
+    inability_fillers: frozenset[str] = frozenset()
+    inability_hedges: frozenset[str] = frozenset()
+    inability_hedge_objects: frozenset[str] = frozenset()
+    #: "fever gone now" (triage.yaml negation.resolved); symptom words as stems
+    resolved_cues: frozenset[str] = frozenset()
+    resolved_fillers: frozenset[str] = frozenset()
+    resolved_trailing: frozenset[str] = frozenset()
+    resolved_symptoms: frozenset[str] = frozenset()
+    #: first word -> (word sequence, replacement words), longest sequence first
+    rewrites: dict[str, tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]] = field(default_factory=dict)
+    #: text_labs: lab word (spaces normalised) -> (field, already corrected); the compiled patterns
+    lab_words: dict[str, tuple[str, bool]] = field(default_factory=dict)
+    lab_specs: dict[str, _TextLab] = field(default_factory=dict)
+    lab_pattern: re.Pattern[str] | None = None
+    lab_keep_words: frozenset[str] = frozenset()
+    lab_unit_alone: frozenset[str] = frozenset()
 
 
 def _read(name: str) -> dict[str, Any]:
@@ -211,20 +257,30 @@ def lexicon() -> _Lexicon:
     raw_words: set[str] = set()
     for cid, spec in lex["concepts"].items():
         concepts[cid] = {"label": spec["label"], "sites": tuple(spec.get("sites", ()))}
-        for text in spec["phrases"]:
+        for entry in spec["phrases"]:
+            text = entry["words"] if isinstance(entry, dict) else entry
+            unless = _slot(entry.get("unless", "").split("|")) if isinstance(entry, dict) else frozenset()
             slots = _phrase_slots(text)
             raw_words.update(w for part in text.replace("+", "|").split("|") for w in _TOKEN.findall(part))
-            phrases.append(_Phrase(cid, slots, max(default_window, len(slots) + 2)))
+            phrases.append(_Phrase(cid, slots, max(default_window, len(slots) + 2), unless))
     rules = [
         _Rule(r["code"], r["urgency"], tuple(frozenset(group) for group in r["when"])) for r in flags["rules"]
     ]
     kb_sources: dict[str, tuple[str, ...]] = {}
+    kb_whole = frozenset(lex.get("kb_whole_phrasing", ()))
+    lab_words, lab_specs, lab_pattern, lab_keep, lab_alone = _compile_text_labs(lex["text_labs"])
+    lab_word_tokens = frozenset(w for phrase in lab_words for w in phrase.split())
     for item in _kb_symptoms():
         cid = f"kb:{item.id}"
         concepts[cid] = {"label": item.title.lower(), "sites": tuple(item.sites)}
         kb_sources[cid] = tuple(item.sources)
         for phrasing in item.phrasings:
-            words = [w for w in _TOKEN.findall(_APOSTROPHES.sub("", phrasing.lower())) if w not in _KB_STOP]
+            all_words = _TOKEN.findall(_APOSTROPHES.sub("", phrasing.lower()))
+            if _DIGIT.search(phrasing) and not lab_word_tokens.isdisjoint(all_words):
+                continue  # "temperature of 38": the number is read as a lab value, by the lab thresholds
+            words = [w for w in all_words if w not in _KB_STOP]
+            if len(words) == 1 and words[0] in kb_whole:
+                words = all_words  # "had a fit", not "fit"
             if not words:
                 continue
             raw_words.update(words)
@@ -246,7 +302,21 @@ def lexicon() -> _Lexicon:
             for cid in group:
                 rules_by_concept.setdefault(cid, []).append((r_idx, group))
     spelling = {k.lower(): v.lower() for k, v in lex["spelling"].items()}
-    known = frozenset(stop | raw_words | set(neg["cues"]) | set(neg["scope_breaks"]) | set(spelling.values()))
+    inability, resolved = neg["inability"], neg["resolved"]
+    rewrites: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+    for source, target in lex.get("rewrites", {}).items():
+        seq = tuple(source.lower().split())
+        rewrites.setdefault(seq[0], []).append((seq, tuple(target.lower().split())))
+    known = frozenset(
+        stop
+        | raw_words
+        | set(neg["cues"])
+        | set(neg["scope_breaks"])
+        | set(spelling.values())
+        | {w for _, target in (r for group in rewrites.values() for r in group) for w in target}
+        | {w for key in ("cues", "fillers", "hedges", "hedge_objects") for w in inability[key]}
+        | {w for key in ("cues", "fillers", "trailing", "symptoms") for w in resolved[key]}
+    )
     return _Lexicon(
         phrases=phrases,
         index=index,
@@ -271,7 +341,62 @@ def lexicon() -> _Lexicon:
         kb_sources=kb_sources,
         rules_by_concept=rules_by_concept,
         lab_values={name: float(spec["value"]) for name, spec in lex["labs"].items()},
+        inability_cues=frozenset(inability["cues"]),
+        inability_fillers=frozenset(inability["fillers"]),
+        inability_hedges=frozenset(inability["hedges"]),
+        inability_hedge_objects=frozenset(inability["hedge_objects"]),
+        resolved_cues=frozenset(resolved["cues"]),
+        resolved_fillers=frozenset(resolved["fillers"]),
+        resolved_trailing=frozenset(resolved["trailing"]),
+        resolved_symptoms=_slot(resolved["symptoms"]),
+        rewrites={first: tuple(sorted(group, key=lambda r: -len(r[0]))) for first, group in rewrites.items()},
+        lab_words=lab_words,
+        lab_specs=lab_specs,
+        lab_pattern=lab_pattern,
+        lab_keep_words=lab_keep,
+        lab_unit_alone=lab_alone,
     )
+
+
+def _compile_text_labs(
+    spec: dict[str, Any],
+) -> tuple[dict[str, tuple[str, bool]], dict[str, _TextLab], re.Pattern[str], frozenset[str], frozenset[str]]:
+    """triage.yaml `text_labs` -> (word -> (field, corrected), field specs, pattern, words kept in the
+    text, fields read from a number with a unit alone)."""
+    words: dict[str, tuple[str, bool]] = {}
+    specs: dict[str, _TextLab] = {}
+    keep: set[str] = set()
+    alone: set[str] = set()
+    for name, field_spec in spec["fields"].items():
+        for word in field_spec["words"]:
+            words[" ".join(word.lower().split())] = (name, False)
+        for word in field_spec.get("corrected_words", ()):
+            words[" ".join(word.lower().split())] = (name, True)
+        keep.update(w.lower() for w in field_spec.get("keep_words", ()))
+        if field_spec.get("unit_alone"):
+            alone.add(name)
+        low, high = field_spec["range"]
+        for rule in field_spec["bare"]:  # a unit units.yaml does not take for this field fails here
+            convert_value(f"labs.{name}", 1.0, rule["unit"])
+        specs[name] = _TextLab(
+            field=name,
+            bare=tuple(
+                (rule.get("below"), rule.get("at_least"), bool(rule.get("fraction")), rule["unit"])
+                for rule in field_spec["bare"]
+            ),
+            low=float(low),
+            high=float(high),
+            pick=field_spec["pick"],
+            not_after=tuple(str(n) for n in field_spec.get("not_after", ())),
+        )
+    alternatives = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
+    joiners = "|".join(re.escape(j) for j in spec["joiners"])
+    pattern = re.compile(
+        rf"\b(?P<word>{alternatives})\b(?P<join>(?:\s*[:=~-]|\s+(?:{joiners})\b){{0,4}})\s*"
+        + _LAB_NUMBER
+        + _LAB_UNIT
+    )
+    return words, specs, pattern, frozenset(keep), frozenset(alone)
 
 
 def _by_initial(words: Iterable[str]) -> dict[str, tuple[str, ...]]:
@@ -311,7 +436,10 @@ def _clauses(text: str) -> list[list[str]]:
     out: list[list[str]] = []
     for part in _CLAUSE_SPLIT.split(_APOSTROPHES.sub("", text.lower())):
         current: list[str] = []
-        for tok in _TOKEN.findall(part):
+        tokens = _TOKEN.findall(part)
+        if lex.rewrites and not lex.rewrites.keys().isdisjoint(tokens):
+            tokens = _rewrite(tokens, lex.rewrites)
+        for tok in tokens:
             if tok in lex.clause_breaks:
                 if current:
                     out.append(current)
@@ -323,22 +451,79 @@ def _clauses(text: str) -> list[list[str]]:
     return out
 
 
-def _governors(tokens: list[str]) -> list[int]:
-    """For each token, the position of the negation cue that governs it (-1 if none)."""
+def _rewrite(
+    tokens: list[str], rewrites: dict[str, tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]]
+) -> list[str]:
+    """Replace the word sequences of triage.yaml `rewrites` ("not able" -> "cant")."""
+    out: list[str] = []
+    i, n = 0, len(tokens)
+    while i < n:
+        for seq, target in rewrites.get(tokens[i], ()):
+            if tuple(tokens[i : i + len(seq)]) == seq:
+                out.extend(target)
+                i += len(seq)
+                break
+        else:
+            out.append(tokens[i])
+            i += 1
+    return out
+
+
+def _states_inability(tokens: list[str], i: int) -> bool:
+    """True when the "can't" at i states a symptom ("can't feel my legs"), False when it hedges a
+    report ("can't say I had", "can't see any blood") and so negates what follows."""
+    lex = lexicon()
+    j, n = i + 1, len(tokens)
+    while j < n and tokens[j] in lex.inability_fillers:
+        j += 1
+    if j >= n:
+        return True
+    if tokens[j] in lex.inability_hedges:
+        return False
+    return not (j + 1 < n and tokens[j + 1] in lex.inability_hedge_objects)
+
+
+def _governors(tokens: list[str]) -> tuple[list[int], frozenset[int]]:
+    """For each token, the position of the negation cue that governs it (-1 if none); and the cues
+    that negate even the phrases they belong to ("can't feel any pain", "fever gone")."""
     lex = lexicon()
     gov: list[int] = []
+    hard: set[int] = set()
     cue, left = -1, 0
     for i, tok in enumerate(tokens):
-        if tok in lex.cues:
+        if tok in lex.inability_cues and _states_inability(tokens, i):
+            # "can't walk", "can't feel my legs": a symptom, and the end of an earlier negation's reach
+            cue, left = -1, 0
+            gov.append(-1)
+        elif tok in lex.cues:
             cue, left = i, lex.scope_words
             gov.append(i)
+            if tok in lex.inability_cues:
+                hard.add(i)
         elif tok in lex.scope_breaks:
             cue, left = -1, 0
             gov.append(-1)
         else:
             gov.append(cue if left > 0 else -1)
             left -= 1
-    return gov
+    if not lex.resolved_cues.isdisjoint(tokens):
+        _resolved(tokens, gov, hard)
+    return gov, frozenset(hard)
+
+
+def _resolved(tokens: list[str], gov: list[int], hard: set[int]) -> None:
+    """ "fever gone now", "my headache has settled": the cue negates the symptom word before it."""
+    lex = lexicon()
+    n = len(tokens)
+    for i, tok in enumerate(tokens):
+        if tok not in lex.resolved_cues or not all(t in lex.resolved_trailing for t in tokens[i + 1 : n]):
+            continue
+        j = i - 1
+        while j >= 0 and tokens[j] in lex.resolved_fillers:
+            j -= 1
+        if j >= 0 and stem(tokens[j]) in lex.resolved_symptoms:
+            gov[j] = i
+            hard.add(i)
 
 
 def _best_positions(slots_hit: dict[int, list[int]], nslots: int, window: int) -> list[tuple[int, ...]]:
@@ -355,7 +540,7 @@ def _match_tokens(raw: list[str], found: _Found) -> None:
     lex = lexicon()
     words = [_correct(t) for t in raw]
     stems = [stem(w) for w in words]
-    gov = _governors(words)
+    gov, hard = _governors(words)
     hits: dict[int, dict[int, list[int]]] = {}
     for pos, st in enumerate(stems):
         for p_idx, s_idx in lex.index.get(st, ()):
@@ -365,12 +550,14 @@ def _match_tokens(raw: list[str], found: _Found) -> None:
         if len(slots_hit) < len(phrase.slots):
             continue
         combos = _best_positions(slots_hit, len(phrase.slots), phrase.window)
+        if combos and phrase.unless:
+            combos = [c for c in combos if phrase.unless.isdisjoint(_near(stems, c))]
         if not combos:
             continue
         concept = phrase.concept
         for combo in combos:
             own = set(combo)
-            negated = any(gov[j] != -1 and gov[j] not in own for j in combo)
+            negated = any(gov[j] != -1 and (gov[j] not in own or gov[j] in hard) for j in combo)
             matched = " ".join(words[j] for j in sorted(combo))
             if not negated:
                 found.present.setdefault(concept, matched)
@@ -379,37 +566,156 @@ def _match_tokens(raw: list[str], found: _Found) -> None:
             found.negated.setdefault(concept, " ".join(words[j] for j in sorted(combos[0])))
 
 
-def _fever_from_numbers(text: str) -> float | None:
-    """A temperature written in the text, in °C (°F converted), when one is given."""
+def _near(stems: list[str], combo: tuple[int, ...]) -> list[str]:
+    """The words of a match and up to UNLESS_REACH words either side (where `unless` words count)."""
+    return stems[max(0, min(combo) - UNLESS_REACH) : max(combo) + UNLESS_REACH + 1]
+
+
+#: lab values read from text: (field, value) pairs; "corrected_calcium_mg_dl" for a calcium the
+#: text calls corrected
+_TextLabValues = tuple[tuple[str, float], ...]
+_CORRECTED_CALCIUM = "corrected_calcium_mg_dl"
+
+
+@functools.lru_cache(maxsize=4096)
+def _lab_value(name: str, number: str, unit: str | None) -> float | None:
+    """The number in the field's unit, or None (unit the field does not take, or out of range)."""
+    spec = lexicon().lab_specs[name]
+    value = float(number.replace(",", "."))
+    if unit is not None:
+        unit = _UNIT_SPELLING.sub("deg", unit.lower().replace("º", "°"))
+        unit = re.sub(r"\s+", "", unit).replace("µ", "u").replace("μ", "u").replace("×", "x")
+        if unit[:1] in ("x", "*") and unit[1:3] == "10":
+            unit = unit[1:]
+        unit = unit.replace("**", "^").replace("*", "^").replace("10e", "10^")
+        if unit in ("°", "deg"):
+            unit = None  # "38.5 degrees": the value decides, as with no unit
+    if unit is None:
+        fraction = "." in number or "," in number
+        for below, at_least, needs_fraction, bare_unit in spec.bare:
+            if below is not None and value >= below:
+                continue
+            if at_least is not None and value < at_least:
+                continue
+            if needs_fraction and not fraction:
+                continue
+            unit = bare_unit
+            break
+    try:
+        value, _, _ = convert_value(f"labs.{spec.field}", value, unit)
+    except UnitError:
+        if unit is None or len(unit) > 1:
+            return None
+        # a lone letter that is not this field's unit ("calcium 13 c/o thirst"): read as no unit
+        return _lab_value(name, number, None)
+    return value if spec.low <= value <= spec.high else None
+
+
+def _pick(spec: _TextLab, old: float | None, new: float) -> float:
+    if old is None:
+        return new
+    return max(old, new) if spec.pick == "max" else min(old, new) if spec.pick == "min" else old
+
+
+def _read_labs(text: str) -> tuple[str, _TextLabValues]:
+    """Lab values written next to their lab words, and the text without them (so "temperature 38.4"
+    is a temperature, not the word "temperature")."""
+    lex = lexicon()
     low = text.lower()
-    best: float | None = None
-    for regex, unit in ((_TEMP_C, "c"), (_TEMP_F, "f"), (_TEMP_WORD, "?")):
-        for m in regex.finditer(low):
-            value = float(f"{m.group(1)}.{m.group(2) or 0}")
-            if unit == "f" or (unit == "?" and value >= 90):
-                value = (value - 32) * 5 / 9
-            best = value if best is None else max(best, value)
-    return best
+    values: dict[str, float] = {}
+    cut: list[tuple[int, int]] = []
+    assert lex.lab_pattern is not None
+    for m in lex.lab_pattern.finditer(low):
+        name, corrected = lex.lab_words[" ".join(m.group("word").split())]
+        spec = lex.lab_specs[name]
+        start = m.start("num")
+        if spec.not_after and any(low.startswith(n, start) for n in spec.not_after):
+            continue  # "CA 15-3" is a tumour marker
+        value = _lab_value(name, m.group("num"), m.group("unit"))
+        if value is None:
+            continue
+        key = _CORRECTED_CALCIUM if corrected else name
+        values[key] = _pick(spec, values.get(key), value)
+        keep = m.group("word") in lex.lab_keep_words
+        cut.append((m.start("join") if keep else m.start(), m.end()))
+    for name in lex.lab_unit_alone:
+        spec = lex.lab_specs[name]
+        for m in _TEMP_UNIT_ALONE.finditer(low):
+            if any(a <= m.start() < b for a, b in cut):
+                continue
+            value = _lab_value(name, m.group("num"), m.group("unit"))
+            if value is not None:
+                values[name] = _pick(spec, values.get(name), value)
+                cut.append(m.span())
+    if not cut:
+        return text, ()
+    pieces, last = [], 0
+    for a, b in sorted(cut):
+        pieces.append(text[last:a])
+        pieces.append(" , ")
+        last = max(last, b)
+    pieces.append(text[last:])
+    return "".join(pieces), tuple(values.items())
 
 
 @functools.lru_cache(maxsize=16384)
-def _scan_text(text: str) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
-    """(present, negated) concepts of one text; cached because symptom lines repeat a lot."""
+def _scan_text(
+    text: str,
+) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...], _TextLabValues]:
+    """(present, negated) concepts and lab values of one text; cached because symptom lines repeat a lot."""
     found = _Found()
+    labs: _TextLabValues = ()
+    if _DIGIT.search(text):
+        text, labs = _read_labs(text)
     for clause in _clauses(text):
         _match_tokens(clause, found)
-    temp = _fever_from_numbers(text)
-    if temp is not None and temp >= lexicon().labs["fever_c"]["value"]:
+    temp = dict(labs).get("temp_c") if labs else None
+    if temp is not None and temp >= lexicon().lab_values["fever_c"]:
         found.present.setdefault("fever", f"temperature {temp:.1f} °C")
-    return tuple(found.present.items()), tuple(found.negated.items())
+    return tuple(found.present.items()), tuple(found.negated.items()), labs
 
 
-def _scan(text: str, found: _Found) -> None:
-    present, negated = _scan_text(text)
+def _scan(text: str, found: _Found) -> _TextLabValues:
+    """Add one text's concepts to `found`; return the lab values written in it."""
+    present, negated, text_labs = _scan_text(text)
     for concept, words in present:
         found.present.setdefault(concept, words)
     for concept, words in negated:
         found.negated.setdefault(concept, words)
+    return text_labs
+
+
+def _gather_labs(labs: dict[str, float], text_labs: _TextLabValues) -> dict[str, float]:
+    """Lab values of several texts: per field the one that `pick` says (highest calcium, lowest ANC)."""
+    specs = lexicon().lab_specs
+    for name, value in text_labs:
+        spec = specs["calcium_mg_dl" if name == _CORRECTED_CALCIUM else name]
+        labs[name] = _pick(spec, labs.get(name), value)
+    return labs
+
+
+def _with_text_labs(
+    labs: Labs | None, text_labs: dict[str, float] | _TextLabValues
+) -> tuple[Labs | None, bool]:
+    """The labs given, with the values read from text filling the fields they leave empty; and whether
+    the calcium used is one the text called corrected (so albumin is not applied again)."""
+    if not text_labs:
+        return labs, False
+    base = _NO_LABS if labs is None else labs
+    text_labs = dict(text_labs)
+    update: dict[str, float] = {}
+    corrected = False
+    if _CORRECTED_CALCIUM in text_labs and base.calcium_mg_dl is None:
+        update["calcium_mg_dl"] = text_labs[_CORRECTED_CALCIUM]
+        corrected = True
+    for name, value in text_labs.items():
+        if name != _CORRECTED_CALCIUM and name not in update and getattr(base, name) is None:
+            update[name] = value
+    # model_copy, not a new Labs: the values were range-checked when read, and this is ~10x cheaper
+    return (base.model_copy(update=update) if update else labs), corrected
+
+
+_NO_LABS = Labs()
 
 
 # --------------------------------------------------------------------------------------------
@@ -422,6 +728,13 @@ class _Flags:
     urgency: dict[str, str] = field(default_factory=dict)
     why: dict[str, list[str]] = field(default_factory=dict)
     extra_sources: dict[str, list[str]] = field(default_factory=dict)
+    #: findings that raised no flag but that the reader should see (in the rationale)
+    notes: list[str] | None = None
+
+    def drop(self, code: str) -> None:
+        self.urgency.pop(code, None)
+        self.why.pop(code, None)
+        self.extra_sources.pop(code, None)
 
     def add(self, code: str, urgency: str, why: str, sources: Iterable[str] = ()) -> None:
         old = self.urgency.get(code)
@@ -463,23 +776,33 @@ def _lab_sources(name: str) -> list[str]:
     return list(lexicon().labs[name]["sources"])
 
 
-def _apply_labs(labs: Labs | None, found: _Found, flags: _Flags, on_myelosuppressive: bool) -> None:
+def _apply_labs(
+    labs: Labs | None,
+    found: _Found,
+    flags: _Flags,
+    on_myelosuppressive: bool,
+    calcium_is_corrected: bool = False,
+) -> None:
     if labs is None:
         return
     present = found.present
     lab = lexicon().lab_values
     # Hypercalcemia: albumin-corrected when albumin is known.
     if labs.calcium_mg_dl is not None:
-        corrected = labs.albumin_g_dl is not None
+        corrected = labs.albumin_g_dl is not None and not calcium_is_corrected
         ca = _corrected_ca(labs.calcium_mg_dl, labs.albumin_g_dl) if corrected else labs.calcium_mg_dl
         if ca >= lab["calcium_urgent_mg_dl"]:
             severe = ca > lab["calcium_emergency_mg_dl"] or "confusion" in present or "drowsiness" in present
+            if corrected:
+                what = f"corrected calcium {ca:.1f} mg/dL"
+            elif calcium_is_corrected:
+                what = f"corrected calcium {ca:.1f} mg/dL (as written)"
+            else:
+                what = f"calcium {ca:.1f} mg/dL (albumin not given, so not corrected)"
             flags.add(
                 "hypercalcemia",
                 "emergency" if severe else "urgent",
-                f"corrected calcium {ca:.1f} mg/dL"
-                if corrected
-                else f"calcium {ca:.1f} mg/dL (albumin not given, so not corrected)",
+                what,
                 _lab_sources("calcium_urgent_mg_dl"),
             )
     # Febrile neutropenia: temperature + ANC, or fever while on myelosuppressive treatment.
@@ -487,7 +810,7 @@ def _apply_labs(labs: Labs | None, found: _Found, flags: _Flags, on_myelosuppres
     hot = temp_c is not None and temp_c >= lab["fever_c"]
     febrile = hot or "fever" in present
     # Only worded when a flag uses it (most cases have no fever).
-    fever_what = (f"temperature {temp_c:g} °C" if hot else "fever reported") if febrile else ""
+    fever_what = (f"temperature {temp_c:.1f} °C" if hot else "fever reported") if febrile else ""
     if febrile and labs.anc_per_ul is not None:
         if labs.anc_per_ul < lab["anc_neutropenia_per_ul"]:
             flags.add(
@@ -498,6 +821,26 @@ def _apply_labs(labs: Labs | None, found: _Found, flags: _Flags, on_myelosuppres
                 "febrile_neutropenia",
                 "emergency",
                 f"{fever_what} with ANC {labs.anc_per_ul:g}/µL (< 1000, may fall below 500)",
+            )
+        elif flags.urgency.get("febrile_neutropenia") != "emergency":
+            # A known ANC >= 1000 is not neutropenia (IDSA): fever words alone raise no flag, so words
+            # and numbers agree with the lab rule.
+            flags.drop("febrile_neutropenia")
+            flags.notes = [
+                *(flags.notes or ()),
+                # no values here: a note per value would defeat the result cache on a hot path
+                "fever with ANC >= 1000/µL: not febrile neutropenia",
+            ]
+        else:
+            # Fever worded in a treatment context ("fever after chemo") with a count >= 1000: the
+            # count's time is not known (it may predate the fever, and counts fall towards the nadir),
+            # so the emergency stands until a current count is known (ASCO/IDSA 2018: antibiotics within
+            # an hour, not waiting for the count), and the reason says what the count showed.
+            flags.add(
+                "febrile_neutropenia",
+                "emergency",
+                f"{fever_what} with ANC {labs.anc_per_ul:g}/µL on the labs given (>= 1000, not neutropenic "
+                "on that count; treat as an emergency until a current count is known)",
             )
     elif febrile and on_myelosuppressive:
         flags.add(
@@ -671,7 +1014,9 @@ def _result(text: str, found: _Found, flags: _Flags) -> TriageResult:
         if flags.urgency
         else ()
     )
-    return _result_cached(text, tuple(found.present), tuple(found.negated), flag_keys)
+    return _result_cached(
+        text, tuple(found.present), tuple(found.negated), flag_keys, tuple(flags.notes) if flags.notes else ()
+    )
 
 
 @functools.lru_cache(maxsize=8192)
@@ -680,6 +1025,7 @@ def _result_cached(
     present: tuple[str, ...],
     negated_concepts: tuple[str, ...],
     flag_keys: tuple[tuple[str, str, str, tuple[str, ...]], ...],
+    notes: tuple[str, ...] = (),
 ) -> TriageResult:
     """The result for what was found (concepts, then flags as _red_flag's arguments).
 
@@ -695,6 +1041,8 @@ def _result_cached(
     rationale = "; ".join(f"{f.code}: {f.rationale}" for f in red) or (
         "no red-flag pattern recognised" + (f" (read as negated: {', '.join(negated)})" if negated else "")
     )
+    if notes:
+        rationale += "; " + "; ".join(notes)
     return TriageResult(
         text=text,
         urgency=urgency,
@@ -721,25 +1069,36 @@ def triage(text: str, labs: Labs | None = None) -> TriageResult:
 def _triage_cached(text: str, labs: Labs | None) -> TriageResult:
     # Results are frozen, so a repeated (text, labs) pair can share one.
     found = _Found()
-    _scan(text, found)
+    text_labs = _scan(text, found)
     flags = _Flags()
     _apply_word_rules(found, flags)
-    _apply_labs(labs, found, flags, on_myelosuppressive="chemo_mention" in found.present)
+    corrected = False
+    if text_labs:
+        labs, corrected = _with_text_labs(labs, text_labs)
+    _apply_labs(labs, found, flags, "chemo_mention" in found.present, corrected)
     return _result(text, found, flags)
 
 
 def triage_case(case: Case) -> TriageResult:
-    """Triage of a whole case: its symptoms and notes, labs, sites, bone lesions and current treatment."""
+    """Triage of a whole case: its symptoms and notes, labs, sites, bone lesions and current treatment.
+
+    Lab values written in the symptoms or notes fill the lab fields the case leaves empty."""
     found = _Found()
+    text_labs: dict[str, float] | None = None
     if case.symptoms or case.notes:
         for line in (*case.symptoms, *case.notes):
-            _scan(line, found)
+            line_labs = _scan(line, found)
+            if line_labs:
+                text_labs = _gather_labs(text_labs if text_labs is not None else {}, line_labs)
     flags = _Flags()
     _apply_word_rules(found, flags)
     on_myelo = "chemo_mention" in found.present or bool(
         case.current_treatment
         and {t.drug for t in case.current_treatment} & lexicon().drug_groups["myelosuppressive"]
     )
-    _apply_labs(case.labs, found, flags, on_myelosuppressive=on_myelo)
+    labs, corrected = case.labs, False
+    if text_labs:
+        labs, corrected = _with_text_labs(labs, text_labs)
+    _apply_labs(labs, found, flags, on_myelo, corrected)
     _apply_case(case, found, flags)
     return _result("; ".join(case.symptoms), found, flags)
