@@ -510,3 +510,24 @@ def test_back_pain_alone_is_urgent_with_mri_within_a_week_nice_ng234_mscc(text: 
 )
 def test_pain_of_the_skin_or_glands_is_not_spinal_pain_nice_ng234_mscc(text: str) -> None:
     assert "spinal_cord_compression" not in _flags(triage(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "coughing and short of breath since starting enhertu",
+        "dry cough on kisqali",
+        "new cough, I take Verzenio",
+        "breathless and on trastuzumab deruxtecan",
+    ],
+)
+def test_cough_or_breathlessness_on_a_named_lung_toxic_drug_is_pneumonitis_fda_label_trastuzumab_deruxtecan(
+    text: str,
+) -> None:
+    """Free text has no case: the drug named in it stands for current treatment (labels: ILD/pneumonitis
+    with T-DXd and CDK4/6 inhibitors; interrupt and assess the same day)."""
+    assert _flags(triage(text))["pneumonitis"] == "urgent"
+
+
+def test_naming_the_drug_without_lung_symptoms_raises_nothing() -> None:
+    assert triage("I'm on Enhertu and feel fine").red_flags == ()
