@@ -69,6 +69,7 @@ def make_token(
     kid: str | None = "ec-1",
     jku: str | None = None,
     drop: tuple[str, ...] = (),
+    typ: str | None = "JWT",
     **claims: Any,
 ) -> str:
     now = int(time.time())
@@ -84,7 +85,7 @@ def make_token(
     payload.update(claims)
     for name in drop:
         payload.pop(name)
-    headers: dict[str, Any] = {"typ": "JWT"}
+    headers: dict[str, Any] = {"typ": typ}  # PyJWT leaves typ out when it is None
     if kid is not None:
         headers["kid"] = kid
     if jku is not None:
@@ -270,6 +271,8 @@ def _expired() -> str:
 
 REFUSALS: dict[str, tuple[Any, str]] = {
     "not JWT-shaped": (lambda s: "not-a-jwt", "malformed JWT"),
+    "typ missing (2.0: REQUIRED)": (lambda s: make_token(typ=None), "malformed JWT: header typ is missing"),
+    "typ not JWT": (lambda s: make_token(typ="at+jwt"), "malformed JWT: header typ is 'at+jwt'"),
     "alg none": (lambda s: unsigned_token(), "alg not allowed: 'none' (CDS Hooks forbids"),
     "alg HS256": (
         lambda s: make_token(key="a-shared-secret-of-at-least-32-bytes!!", alg="HS256"),

@@ -94,6 +94,17 @@ def hook_request(hook: str, **extra: Any) -> dict[str, Any]:
     return body
 
 
+def authorization(token: str) -> dict[str, Any]:
+    """fhirAuthorization with every field CDS Hooks 2.0 marks REQUIRED."""
+    return {
+        "access_token": token,
+        "token_type": "Bearer",
+        "expires_in": 300,
+        "scope": "user/Patient.read user/Condition.read user/Observation.read user/MedicationRequest.read",
+        "subject": "mbcnav",
+    }
+
+
 def zoledronic_order(dose: float = 4) -> dict[str, Any]:
     order = M.med_request("draft-zol", "zoledronic acid 4 MG/5ML Injection", status="draft", dose=dose)
     return {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": order}]}
@@ -157,12 +168,49 @@ def test_cors_headers_are_withheld_from_origins_not_on_the_list() -> None:
         ),
         (
             "/cds-services/mbcnav-patient-view",
-            hook_request("patient-view", fhirAuthorization={"access_token": TOKEN, "token_type": "Bearer"}),
+            hook_request("patient-view", fhirAuthorization=authorization(TOKEN)),
             400,
             "fhirServer",
         ),
         ("/cds-services/mbcnav-order-sign", hook_request("order-sign"), 400, "draftOrders"),
         ("/cds-services/mbcnav-patient-view", hook_request("patient-view"), 412, "not prefetched"),
+        (
+            "/cds-services/mbcnav-patient-view",
+            hook_request("patient-view", fhirServer="https://ehr.example.org/fhir",
+                         fhirAuthorization={**authorization("t"), "token_type": "MAC"}),
+            400,
+            "token_type' must be 'Bearer'",
+        ),
+        (
+            "/cds-services/mbcnav-patient-view",
+            hook_request("patient-view", fhirServer="https://ehr.example.org/fhir",
+                         fhirAuthorization={k: v for k, v in authorization("t").items() if k != "scope"}),
+            400,
+            "fhirAuthorization.scope' is required",
+        ),
+        ("/cds-services/mbcnav-patient-view", hook_request("patient-view", fhirServer=None), 400, "is null"),
+        (
+            "/cds-services/mbcnav-patient-view",
+            hook_request("patient-view", fhirServer="http://ehr.example.org/fhir"),
+            400,
+            "must be an https URL",
+        ),
+        (
+            "/cds-services/mbcnav-order-select",
+            {**hook_request("order-select"),
+             "context": {"patientId": M.PID, "draftOrders": zoledronic_order()}},
+            400,
+            "context.selections' is required",
+        ),
+        (
+            "/cds-services/mbcnav-order-select",
+            {
+                **hook_request("order-select"),
+                "context": {"patientId": M.PID, "draftOrders": zoledronic_order(), "selections": [{"x": 1}]},
+            },
+            400,
+            "context.selections' is required",
+        ),
     ],
 )
 def test_bad_requests_get_problem_json(path: str, body: Any, status: int, detail: str) -> None:
@@ -254,7 +302,7 @@ def test_patient_view_cards_follow_the_spec_shape_and_severity_order() -> None:
     assert cards[0]["summary"].startswith("Red flag: Hypercalcemia")
     for card in cards:
         assert set(card) <= example_fields
-        assert len(card["summary"]) <= 140
+        assert len(card["summary"]) < 140
         assert card["source"]["label"]
         assert card["links"] == [
             {
@@ -284,7 +332,7 @@ def test_order_cards_only_concern_the_ordered_drug_and_suggest_removing_the_draf
     assert suggestion["actions"] == [
         {
             "type": "delete",
-            "resourceId": ["MedicationRequest/draft-zol"],
+            "resourceId": "MedicationRequest/draft-zol",
             "description": suggestion["actions"][0]["description"],
         }
     ]
@@ -383,13 +431,7 @@ def test_missing_prefetch_is_fetched_from_fhir_server_with_the_token_which_is_ne
     body = hook_request(
         "patient-view",
         fhirServer=fhir_server.base,
-        fhirAuthorization={
-            "access_token": TOKEN,
-            "token_type": "Bearer",
-            "expires_in": 300,
-            "scope": "user/*.read",
-            "subject": "mbcnav",
-        },
+        fhirAuthorization=authorization(TOKEN),
         prefetch={"patient": M.patient()},
     )  # partial prefetch: the rest must be fetched
     resp = call("POST", "/cds-services/mbcnav-patient-view", json=body)
@@ -405,11 +447,31 @@ def test_missing_prefetch_is_fetched_from_fhir_server_with_the_token_which_is_ne
     assert "FHIR fetch" in caplog.text
 
 
+@pytest.mark.parametrize("observations", [None, {"resourceType": "OperationOutcome", "issue": []}])
+def test_order_sign_without_the_labs_is_a_412_not_an_empty_answer(observations: Any) -> None:
+    """CDS Hooks 2.0: a service unable to obtain required data SHALL answer 412. An empty 200 here
+    would read as 'no problem with this zoledronic acid dose' without the creatinine."""
+    prefetch = prefetch_from(M.hr_positive_renal_record())
+    if observations is None:
+        del prefetch["observations"]
+    else:
+        prefetch["observations"] = observations  # the client saying it could not prefetch them
+    body = hook_request("order-sign", prefetch=prefetch)
+    body["context"]["draftOrders"] = zoledronic_order(4)
+    resp = call("POST", "/cds-services/mbcnav-order-sign", json=body)
+    assert resp.status_code == 412, resp.text
+    assert "observations" in resp.json()["detail"]
+
+
+def test_card_summaries_stay_under_140_characters() -> None:
+    assert len(cds_hooks._summary("word " * 60)) < 140
+
+
 def test_wrong_token_means_no_record_and_a_412(fhir_server: FhirServer) -> None:
     body = hook_request(
         "patient-view",
         fhirServer=fhir_server.base,
-        fhirAuthorization={"access_token": "wrong", "token_type": "Bearer"},
+        fhirAuthorization=authorization("wrong"),
     )
     resp = call("POST", "/cds-services/mbcnav-patient-view", json=body)
     assert resp.status_code == 412
@@ -432,8 +494,8 @@ def test_order_sign_zoledronic_acid_4mg_with_crcl_35_gives_a_dose_warning_card()
     ]
     assert dose_cards, cards
     card = dose_cards[0]
-    assert card["suggestions"][0]["actions"][0]["resourceId"] == ["MedicationRequest/draft-zol"]
-    assert card["source"]["label"] and len(card["summary"]) <= 140
+    assert card["suggestions"][0]["actions"][0]["resourceId"] == "MedicationRequest/draft-zol"
+    assert card["source"]["label"] and len(card["summary"]) < 140
 
 
 @needs_assess
@@ -461,7 +523,7 @@ def test_patient_view_cards_match_the_assessment_one_to_one() -> None:
         c["summary"].startswith("Red flag:") and "hypercalcemia" in c["summary"].lower() for c in cards
     )
     assert cards[0]["indicator"] == "critical"
-    assert all(len(c["summary"]) <= 140 for c in cards)
+    assert all(len(c["summary"]) < 140 for c in cards)
 
 
 def test_feedback_through_the_web_app_is_stored_and_outlives_a_restart(tmp_path: Path) -> None:
@@ -704,7 +766,7 @@ def test_a_draft_whose_medication_is_a_reference_gets_the_same_cards(hook: str, 
     (warning,) = [c for c in by_reference if c["indicator"] == "warning"]
     assert "zoledronic acid" in warning["summary"]
     assert "dose" in warning["suggestions"][0]["label"]
-    assert warning["suggestions"][0]["actions"][0]["resourceId"] == ["MedicationRequest/draft-zol"]
+    assert warning["suggestions"][0]["actions"][0]["resourceId"] == "MedicationRequest/draft-zol"
 
 
 def test_a_draft_medication_reference_that_is_not_a_string_is_a_bad_request_naming_it() -> None:
@@ -732,12 +794,23 @@ def test_import_warnings_of_a_real_record_reach_the_clinician_as_one_card() -> N
     assert resp.status_code == 200, resp.text
     cards = resp.json()["cards"]
     (record_card,) = [c for c in cards if c["summary"].startswith("Record check")]
-    assert record_card["indicator"] == "warning" and len(record_card["summary"]) <= 140
+    assert record_card["indicator"] == "warning" and len(record_card["summary"]) < 140
     assert "status.er: negative on 2022-01-02 (Observation/observation-id-3) replaces positive" in (
         record_card["detail"]
     )
     indicators = [c["indicator"] for c in cards]
     assert indicators == sorted(indicators, key=["critical", "warning", "info"].index)
+
+
+def test_record_text_in_a_card_cannot_make_a_link_or_html() -> None:
+    """CDS Hooks 2.0 security: cards must not carry dangerous links; record text is escaped."""
+    note = type("Note", (), {"level": "warning", "resource": "Observation/o3](https://evil.example/p)[x",
+                             "element": None, "message": "<img src=x onerror=alert(1)>"})()  # fmt: skip
+    card = cds_hooks.import_warnings_card([note], "h")
+    assert card is not None
+    detail = card["detail"]
+    assert not re.search(r"(?<!\\)\]\(", detail) and not re.search(r"(?<!\\)<img", detail)
+    assert "o3\\](https://evil.example/p)\\[x" in detail and "\\<img" in detail
 
 
 def test_a_clean_import_adds_no_record_card() -> None:

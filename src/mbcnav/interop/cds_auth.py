@@ -446,9 +446,10 @@ class CdsAuthenticator:
                 f"alg not allowed: {_quote(alg)} (CDS Hooks forbids 'none' and symmetric algorithms such as "
                 f"HS256; accepted: {', '.join(ALGORITHMS)})"
             )
-        typ = header.get("typ")
-        if typ is not None and (not isinstance(typ, str) or typ.upper() != "JWT"):
-            raise CdsAuthError(f"malformed JWT: header typ is {_quote(typ)}, expected 'JWT'")
+        typ = header.get("typ")  # 2.0: REQUIRED, fixed value "JWT"
+        if not isinstance(typ, str) or typ.upper() != "JWT":
+            got = "missing" if typ is None else f"{_quote(typ)}"
+            raise CdsAuthError(f"malformed JWT: header typ is {got}, expected 'JWT'")
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid:
             raise CdsAuthError("missing kid: the JWT header must name the signing key ('kid')")

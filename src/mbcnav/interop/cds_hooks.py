@@ -15,8 +15,13 @@ Three services share one pipeline (FHIR resources → Case → ``assess()`` → 
 
 Data come from ``prefetch`` when the EHR sends it; whatever is missing is fetched from ``fhirServer``
 with the ``fhirAuthorization`` bearer token (httpx, timeouts, same-origin paging only). The token
-is never logged. Every Patient in the data must be ``context.patientId``: a prefetch holding another
-patient is a 400, a fhirServer answering with another patient a 422, never that patient's cards.
+is never logged. Every prefetch key is required data: one that is neither prefetched (an
+OperationOutcome there means the client could not) nor fetched is a 412, never an empty answer that
+would read as "no problem". ``fhirServer`` must be https (http only on loopback) and
+``fhirAuthorization`` must carry every field 2.0 requires. Every Patient in the data must be
+``context.patientId``: a prefetch holding another patient is a 400, a fhirServer answering with
+another patient a 422, never that patient's cards. Card details escape link and HTML markdown, since
+they quote the record and the user's words.
 Request bodies must be declared JSON (``application/json``, any charset, or ``application/*+json``):
 anything else is 415, so a browser cannot post a hook call as a "simple" (unpreflighted) request.
 Errors are ``application/problem+json``. CORS is handled on the router itself (CDS Hooks 2.0 requires
@@ -89,7 +94,8 @@ from mbcnav.interop.fhir.reading import ref_of
 
 log = logging.getLogger("mbcnav.cds")
 
-SUMMARY_MAX = 140
+#: CDS Hooks 2.0: "One-sentence, <140-character summary" (strictly fewer than 140)
+SUMMARY_MAX = 139
 _NS = uuid.UUID("0b9f3c3e-59a4-4f0e-8a0e-5bb0c1d2e3f4")
 
 _PATIENT_PREFETCH: dict[str, str] = {
@@ -378,6 +384,29 @@ def _safe_url(url: str) -> str:
 # ----------------------------------------------------------------------------------------- request
 
 
+#: fhirAuthorization fields CDS Hooks 2.0 marks REQUIRED: (JSON types, the type in words)
+_AUTH_FIELDS: dict[str, tuple[type | tuple[type, ...], str]] = {
+    "access_token": (str, "string"),
+    "token_type": (str, "string"),
+    "expires_in": ((int, float), "number"),
+    "scope": (str, "string"),
+    "subject": (str, "string"),
+}
+
+
+def _validate_authorization(auth: Any) -> None:
+    if not isinstance(auth, dict):
+        raise _BadRequest(400, "Bad Request", "'fhirAuthorization' must be an object")
+    for name, (kind, words) in _AUTH_FIELDS.items():
+        value = auth.get(name)
+        if isinstance(value, bool) or not isinstance(value, kind) or value == "":
+            raise _BadRequest(
+                400, "Bad Request", f"'fhirAuthorization.{name}' is required (CDS Hooks 2.0), as a {words}"
+            )
+    if auth["token_type"].lower() != "bearer":
+        raise _BadRequest(400, "Bad Request", "'fhirAuthorization.token_type' must be 'Bearer'")
+
+
 def _validate_request(body: Any, service: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise _BadRequest(400, "Bad Request", "the request body must be a JSON object")
@@ -395,16 +424,26 @@ def _validate_request(body: Any, service: dict[str, Any]) -> dict[str, Any]:
         raise _BadRequest(400, "Bad Request", "'context' is required and must be an object")
     if not isinstance(context.get("patientId"), str) or not context["patientId"]:
         raise _BadRequest(400, "Bad Request", "'context.patientId' is required")
+    for name in ("fhirServer", "fhirAuthorization", "prefetch"):
+        if name in body and body[name] is None:  # 2.0: "JSON elements SHALL NOT be null"
+            raise _BadRequest(400, "Bad Request", f"'{name}' is null; leave it out instead")
     auth = body.get("fhirAuthorization")
     if auth is not None:
-        if not isinstance(auth, dict) or not isinstance(auth.get("access_token"), str):
-            raise _BadRequest(400, "Bad Request", "'fhirAuthorization.access_token' must be a string")
+        _validate_authorization(auth)
         if not isinstance(body.get("fhirServer"), str):
             raise _BadRequest(400, "Bad Request", "'fhirServer' is required when fhirAuthorization is given")
     if body.get("fhirServer") is not None:
         server = body["fhirServer"]
-        if not isinstance(server, str) or urlsplit(server).scheme not in {"http", "https"}:
-            raise _BadRequest(400, "Bad Request", "'fhirServer' must be an http(s) URL")
+        # the bearer token goes to this URL: https (2.0: "MUST be https when production data is
+        # exchanged"), plain http only to loopback, as for JWK Sets
+        if not isinstance(server, str) or not url_allowed(server):
+            raise _BadRequest(400, "Bad Request", "'fhirServer' must be an https URL (http only on loopback)")
+    if service["hook"] == "order-select":
+        selections = context.get("selections")
+        if not isinstance(selections, list) or not all(isinstance(x, str) and x for x in selections):
+            raise _BadRequest(
+                400, "Bad Request", "'context.selections' is required for order-select: a list of references"
+            )
     prefetch = body.get("prefetch")
     if prefetch is not None and not isinstance(prefetch, dict):
         raise _BadRequest(400, "Bad Request", "'prefetch' must be an object")
@@ -425,7 +464,8 @@ async def gather_resources(
     missing: dict[str, str] = {}
     for key, template in service.get("prefetch", {}).items():
         value = prefetch.get(key)
-        if isinstance(value, dict) and value.get("resourceType"):
+        # an OperationOutcome is the client saying it could not prefetch this (2.0): fetch it ourselves
+        if isinstance(value, dict) and value.get("resourceType") not in (None, "OperationOutcome"):
             found[key] = value
         else:
             missing[key] = _render(template, patient_id)
@@ -496,7 +536,7 @@ def _check_draft_subject(res: dict[str, Any], where: str, patient_id: Any) -> No
 
 def proposed_from_orders(context: dict[str, Any], hook: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     """(draft MedicationRequest, proposed_treatment row) for each order mbcnav can name."""
-    selected = set(context.get("selections") or ()) if hook == "order-select" else set()
+    selected = set(context["selections"]) if hook == "order-select" else set()
     out: list[tuple[dict[str, Any], dict[str, Any]]] = []
     try:
         drafts = list(iter_resources(context["draftOrders"]))
@@ -561,6 +601,15 @@ def link_cards(cards: list[dict[str, Any]], url: str) -> list[dict[str, Any]]:
     return [{**card, "links": [dict(link)]} for card in cards]
 
 
+#: markdown that makes links or HTML: escaped in card details, which carry text from the record and
+#: the user's own words (an Observation id, a symptom) - CDS Hooks 2.0 security: no dangerous links
+_MD_UNSAFE = str.maketrans({c: "\\" + c for c in "\\[]<>"})
+
+
+def _md_safe(text: str) -> str:
+    return text.translate(_MD_UNSAFE)
+
+
 def _card(
     hook_instance: str,
     code: str,
@@ -572,7 +621,7 @@ def _card(
     return {
         "uuid": str(uuid.uuid5(_NS, f"{hook_instance}|{code}")),
         "summary": _summary(summary),
-        "detail": detail,
+        "detail": _md_safe(detail),
         "indicator": indicator,
         "source": _source(sources),
     }
@@ -751,7 +800,7 @@ def cards_for(
                         {
                             "type": "delete",
                             "description": f"Remove the draft {alert.drug} order (dose rule on the card).",
-                            "resourceId": [f"MedicationRequest/{draft['id']}"],
+                            "resourceId": f"MedicationRequest/{draft['id']}",
                         }
                     ],
                 }
@@ -972,10 +1021,14 @@ async def _run(
     patient_id = body["context"]["patientId"]
     resources, problems = await gather_resources(body, service, settings)
     if not any(r.get("resourceType") == "Patient" for r in resources):
+        problems = [*problems, "no Patient resource"]
+    if problems:
+        # 2.0: a service unable to obtain required data SHALL answer 412. Every prefetch key is
+        # required: cards built without the labs would say "no problem" about a renal dose.
         raise _BadRequest(
             412,
             "Precondition Failed",
-            "the patient's record could not be obtained (" + "; ".join(problems or ["no data"]) + ")",
+            "the data these cards need could not be obtained (" + "; ".join(problems) + ")",
         )
     try:
         imported: ImportResult = await run_in_threadpool(case_from_fhir, resources, as_of=dt.date.today())
