@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import operator
+import string
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -166,6 +167,11 @@ def _drugs(names: Iterable[str], where: str) -> frozenset[str]:
     return expanded
 
 
+def _placeholders(text: str) -> set[str]:
+    """The fields a rule text formats ("CrCl {crcl_ml_min:.0f}" -> {"crcl_ml_min"})."""
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
 @functools.cache
 def safety_rules() -> SafetyRules:
     """Rules, interactions and co-medication classes, validated and indexed once per process."""
@@ -181,6 +187,12 @@ def safety_rules() -> SafetyRules:
                 raise ValueError(f"{where}: unknown numeric field {field!r}")
             for op, value in ops.items():
                 tests.append((field, _OPS[op], float(value)))
+        shown = _placeholders(raw["public"]) | _placeholders(raw["clinician"])
+        untested = sorted(shown - {field for field, _, _ in tests})
+        if untested:
+            # Alerts are memoised on the tested values; a text showing another value would show the
+            # first case's value to every later case that shares the tested ones.
+            raise ValueError(f"{where}: the text shows {untested}, which the rule does not test")
         context = raw.get("context", ["start", "current"])
         if raw["severity"] not in _SEVERITY_ORDER:
             raise ValueError(f"{where}: severity must be warning or contraindication")
