@@ -1,0 +1,142 @@
+"""Safety rules as data (reasoning/safety.py reading rules/safety.yaml and rules/interactions.yaml):
+label thresholds that an audit found missing or misquoted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mbcnav.assessment import Assessment
+from mbcnav.case import parse_case
+from mbcnav.reasoning.assess import assess
+
+
+def _case(**over: Any) -> dict[str, Any]:
+    case: dict[str, Any] = {
+        "patient": {
+            "age": 55,
+            "sex": "F",
+            "menopausal": "post",
+            "weight_kg": 70,
+            "height_cm": 165,
+            "ecog": 1,
+        },
+        "tumor": {"histology": "IDC", "er_percent": 0, "pr_percent": 0, "her2_ihc": "0", "gbrca": "BRCA1"},
+        "metastatic_sites": ["lung"],
+        "labs": {
+            "creatinine_mg_dl": 0.8,
+            "anc_per_ul": 3000,
+            "platelets_per_ul": 200000,
+            "hemoglobin_g_dl": 12.0,
+        },
+        "line": 1,
+    }
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(case.get(key), dict):
+            case[key] = {**case[key], **value}
+        else:
+            case[key] = value
+    return case
+
+
+def _run(case: dict[str, Any]) -> Assessment:
+    return assess(parse_case(case))
+
+
+def _alerts(result: Assessment) -> dict[str, Any]:
+    return {f"{a.code}:{a.drug}": a for a in result.safety_alerts}
+
+
+def _flagged(result: Assessment, drug: str) -> bool:
+    """True when every option with this drug is flagged (and there is at least one)."""
+    options = [o for o in result.therapy_options if drug in o.drugs]
+    return bool(options) and all(o.flagged for o in options)
+
+
+def test_talazoparib_held_for_platelets_below_50000() -> None:
+    result = _run(_case(labs={"platelets_per_ul": 45000}))
+    alert = _alerts(result)["platelets_low:talazoparib"]
+    assert alert.severity == "contraindication" and "75,000" in alert.clinician
+    assert _flagged(result, "talazoparib")
+    assert "platelets_low:talazoparib" not in _alerts(_run(_case(labs={"platelets_per_ul": 60000})))
+
+
+def test_talazoparib_held_for_hemoglobin_below_8() -> None:
+    result = _run(_case(labs={"hemoglobin_g_dl": 7.5}))
+    alert = _alerts(result)["hemoglobin_low:talazoparib"]
+    assert alert.severity == "contraindication" and ">= 9 g/dL" in alert.clinician
+    assert _flagged(result, "talazoparib")
+    assert "hemoglobin_low:talazoparib" not in _alerts(_run(_case(labs={"hemoglobin_g_dl": 8.5})))
+
+
+def test_eribulin_not_given_with_platelets_below_75000() -> None:
+    case = _case(
+        tumor={"gbrca": "negative"},
+        proposed_treatment=[{"drug": "eribulin"}],
+        labs={"platelets_per_ul": 70000},
+    )
+    alert = _alerts(_run(case))["platelets_low:eribulin"]
+    assert alert.severity == "contraindication"
+    case["labs"]["platelets_per_ul"] = 80000
+    assert "platelets_low:eribulin" not in _alerts(_run(case))
+
+
+def test_eribulin_not_given_with_anc_below_1000() -> None:
+    case = _case(
+        tumor={"gbrca": "negative"}, proposed_treatment=[{"drug": "eribulin"}], labs={"anc_per_ul": 900}
+    )
+    alert = _alerts(_run(case))["neutrophils_low:eribulin"]
+    assert alert.severity == "contraindication"
+
+
+def test_dialysis_without_creatinine_flags_capecitabine_olaparib_talazoparib() -> None:
+    case = _case(
+        patient={"on_dialysis": True},
+        labs={"anc_per_ul": 3000},
+        line=2,
+        prior_treatment=[{"drug": "paclitaxel", "setting": "metastatic", "progressed": True}],
+    )
+    result = _run(case)
+    alerts = _alerts(result)
+    assert alerts["renal_not_recommended:capecitabine"].severity == "contraindication"
+    assert alerts["renal_not_studied:olaparib"].severity == "contraindication"
+    assert alerts["renal_not_studied:talazoparib"].severity == "contraindication"
+    for drug in ("capecitabine", "olaparib", "talazoparib"):
+        assert _flagged(result, drug), drug
+
+
+def test_lvef_borderline_gives_both_trastuzumab_hold_criteria() -> None:
+    case = _case(
+        tumor={"her2_ihc": "3+", "gbrca": "negative"},
+        labs={"lvef_percent": 47},
+        current_treatment=[{"drug": "trastuzumab"}],
+    )
+    text = _alerts(_run(case))["lvef_borderline:trastuzumab"].clinician
+    assert ">= 16 points" in text and "lower limit of normal" in text and ">= 10 points" in text
+
+
+def _hr_pos_case(meds: list[str], proposed: str) -> dict[str, Any]:
+    return _case(
+        tumor={"er_percent": 90, "pr_percent": 50, "gbrca": "negative"},
+        current_meds=meds,
+        proposed_treatment=[{"drug": proposed}],
+    )
+
+
+def test_cdk46_strong_cyp3a_inhibitor_text_is_per_drug() -> None:
+    texts = {
+        drug: _alerts(_run(_hr_pos_case(["clarithromycin"], drug)))[
+            f"cdk46_strong_cyp3a_inhibitor:{drug}"
+        ].clinician
+        for drug in ("palbociclib", "ribociclib", "abemaciclib")
+    }
+    assert "75 mg" in texts["palbociclib"]
+    assert "400 mg" in texts["ribociclib"] and "75 mg" not in texts["ribociclib"]
+    assert "ketoconazole" in texts["abemaciclib"] and "75 mg" not in texts["abemaciclib"]
+
+
+def test_talazoparib_pgp_dose_only_for_label_named_inhibitors() -> None:
+    named = _alerts(_run(_case(current_meds=["amiodarone"], proposed_treatment=[{"drug": "talazoparib"}])))
+    assert "0.75 mg" in named["talazoparib_pgp_inhibitor:talazoparib"].clinician
+    other = _alerts(_run(_case(current_meds=["cyclosporine"], proposed_treatment=[{"drug": "talazoparib"}])))
+    assert "talazoparib_pgp_inhibitor:talazoparib" not in other
+    assert "monitor" in other["talazoparib_pgp_inhibitor_monitor:talazoparib"].clinician
