@@ -140,3 +140,35 @@ def test_talazoparib_pgp_dose_only_for_label_named_inhibitors() -> None:
     other = _alerts(_run(_case(current_meds=["cyclosporine"], proposed_treatment=[{"drug": "talazoparib"}])))
     assert "talazoparib_pgp_inhibitor:talazoparib" not in other
     assert "monitor" in other["talazoparib_pgp_inhibitor_monitor:talazoparib"].clinician
+
+
+def _hr_pik3ca_second_line(**over: Any) -> dict[str, Any]:
+    return _case(
+        tumor={
+            "er_percent": 90,
+            "pr_percent": 40,
+            "her2_ihc": "0",
+            "pik3ca": "mutant",
+            "gbrca": "negative",
+        },
+        metastatic_sites=["bone", "liver"],
+        labs={"hba1c_percent": 5.4, "glucose_mg_dl": 95, "bilirubin_mg_dl": 0.6, "alt_u_l": 20},
+        line=2,
+        prior_treatment=[
+            {"drug": "letrozole", "setting": "metastatic", "progressed": True, "months": 20},
+            {"drug": "palbociclib", "setting": "metastatic", "progressed": True, "months": 20},
+        ],
+        **over,
+    )
+
+
+def test_a_moderate_cyp3a_inducer_with_capivasertib_is_an_alert_fda_label_capivasertib() -> None:
+    """Truqap label: avoid strong and moderate CYP3A inducers (efavirenz is a moderate inducer)."""
+    alerts = _alerts(assess(parse_case(_hr_pik3ca_second_line(current_meds=["efavirenz"]))))
+    assert "cyp3a_inducer_targeted:capivasertib" in alerts
+    assert "cyp3a_inducer_targeted:alpelisib" not in alerts  # alpelisib: strong inducers only
+
+
+def test_a_bcrp_inhibitor_with_alpelisib_is_an_alert_fda_label_alpelisib() -> None:
+    alerts = _alerts(assess(parse_case(_hr_pik3ca_second_line(current_meds=["pantoprazole"]))))
+    assert "alpelisib_bcrp_inhibitor:alpelisib" in alerts
