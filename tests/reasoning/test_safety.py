@@ -172,3 +172,18 @@ def test_a_moderate_cyp3a_inducer_with_capivasertib_is_an_alert_fda_label_capiva
 def test_a_bcrp_inhibitor_with_alpelisib_is_an_alert_fda_label_alpelisib() -> None:
     alerts = _alerts(assess(parse_case(_hr_pik3ca_second_line(current_meds=["pantoprazole"]))))
     assert "alpelisib_bcrp_inhibitor:alpelisib" in alerts
+
+
+def test_on_alpelisib_a_glucose_over_250_holds_it_and_160_to_250_intensifies_fda_label_alpelisib() -> None:
+    """Piqray label, fasting glucose: > 250 interrupt until <= 160; 161-250 no dose change, treat."""
+    def on_alpelisib(glucose: float) -> dict[str, Any]:
+        case = _hr_pik3ca_second_line(current_treatment=[{"drug": "alpelisib"}, {"drug": "fulvestrant"}])
+        case["labs"]["glucose_mg_dl"] = glucose
+        return _alerts(assess(parse_case(case)))
+
+    held = on_alpelisib(300)["hyperglycemia_hold:alpelisib"]
+    assert held.severity == "contraindication" and "interrupt" in held.clinician
+    watch = on_alpelisib(200)
+    assert "hyperglycemia_hold:alpelisib" not in watch
+    assert "intensify" in watch["hyperglycemia_on_treatment:alpelisib"].clinician
+    assert "before start" not in watch["hyperglycemia_on_treatment:alpelisib"].clinician
