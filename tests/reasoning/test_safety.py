@@ -187,3 +187,12 @@ def test_on_alpelisib_a_glucose_over_250_holds_it_and_160_to_250_intensifies_fda
     assert "hyperglycemia_hold:alpelisib" not in watch
     assert "intensify" in watch["hyperglycemia_on_treatment:alpelisib"].clinician
     assert "before start" not in watch["hyperglycemia_on_treatment:alpelisib"].clinician
+
+
+def test_low_calcium_on_denosumab_waits_the_next_dose_fda_label_denosumab() -> None:
+    """Xgeva label: correct hypocalcemia before dosing and monitor calcium; for someone already on it the
+    alert speaks of the next dose, not of starting."""
+    case = _hr_pik3ca_second_line(current_treatment=[{"drug": "denosumab"}])
+    case["labs"] |= {"calcium_mg_dl": 7.6, "albumin_g_dl": 4.0}
+    alert = _alerts(assess(parse_case(case)))["hypocalcemia_on_treatment:denosumab"]
+    assert alert.severity == "contraindication" and "next dose" in alert.clinician
