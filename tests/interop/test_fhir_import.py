@@ -595,6 +595,13 @@ def test_latest_value_is_judged_in_utc_when_results_carry_time_zones() -> None:
     assert any("replaces" in n and "cr-tokyo" in n for n in notes_of(r, "conflict"))
 
 
+def test_an_animal_patient_is_refused_with_the_r4_core_example() -> None:
+    """The FHIR R4 core example Patient/animal (a dog) must not become a 14-year-old woman."""
+    dog = {**M.patient(), "animal": {"species": M.cc(M.SCT, "125097000", "Dog")}}
+    with pytest.raises(FhirMappingError, match="Patient/p1: animal: this is an animal patient"):
+        case_from_fhir(M.bundle(dog), as_of=AS_OF)
+
+
 def test_a_versioned_or_absolute_reference_to_the_patient_is_the_patient() -> None:
     versioned = M.lab("cr", "2160-0", 1.1, "mg/dL")
     versioned["subject"] = {"reference": f"Patient/{M.PID}/_history/3"}

@@ -14,6 +14,9 @@ _GENDER_SEX = {"female": "F", "male": "M"}
 
 def map_patient(st: ImportState, res: dict[str, Any], ref: str) -> None:
     """The one Patient into ``st``: age as of ``st.as_of`` and sex at birth (or gender, with a note)."""
+    if res.get("animal") is not None:
+        # FHIR R4 Patient.animal marks a veterinary patient; every rule here is for people
+        raise FhirMappingError("animal: this is an animal patient; mbcnav assesses people only", field=ref)
     birth = res.get("birthDate")
     if birth is not None:
         born = parse_date(birth) if isinstance(birth, str) else None
