@@ -196,3 +196,15 @@ def test_low_calcium_on_denosumab_waits_the_next_dose_fda_label_denosumab() -> N
     case["labs"] |= {"calcium_mg_dl": 7.6, "albumin_g_dl": 4.0}
     alert = _alerts(assess(parse_case(case)))["hypocalcemia_on_treatment:denosumab"]
     assert alert.severity == "contraindication" and "next dose" in alert.clinician
+
+
+def test_terbinafine_is_a_strong_cyp2d6_inhibitor_for_tamoxifen_fda_ddi_table() -> None:
+    """A real medicine list named Lamisil: it resolves (it used to stop the assessment as unknown) and,
+    being a strong CYP2D6 inhibitor (FDA table), it raises the tamoxifen interaction."""
+    case = _case(
+        tumor={"er_percent": 90, "pr_percent": 50, "her2_ihc": "0"},
+        current_treatment=[{"drug": "tamoxifen"}],
+        current_meds=["Lamisil", "cinacalcet"],
+    )
+    alert = _alerts(assess(parse_case(case)))["tamoxifen_cyp2d6_inhibitor:tamoxifen"]
+    assert "terbinafine" in alert.rationale and "cinacalcet" not in alert.rationale
