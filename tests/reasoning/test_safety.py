@@ -208,3 +208,25 @@ def test_terbinafine_is_a_strong_cyp2d6_inhibitor_for_tamoxifen_fda_ddi_table() 
     )
     alert = _alerts(assess(parse_case(case)))["tamoxifen_cyp2d6_inhibitor:tamoxifen"]
     assert "terbinafine" in alert.rationale and "cinacalcet" not in alert.rationale
+
+
+def test_t_dm1_stops_with_high_transaminases_and_bilirubin_fda_label_trastuzumab_emtansine() -> None:
+    case = _case(
+        tumor={"er_percent": 0, "pr_percent": 0, "her2_ihc": "3+"},
+        current_treatment=[{"drug": "trastuzumab emtansine"}],
+        labs={"alt_u_l": 160, "ast_u_l": 150, "bilirubin_mg_dl": 2.8},
+        line=2,
+    )
+    alert = _alerts(assess(parse_case(case)))["hepatic_contraindication:trastuzumab emtansine"]
+    assert alert.severity == "contraindication" and "permanently discontinue" in alert.clinician
+
+
+def test_sacituzumab_with_bilirubin_over_1_5_x_uln_is_named_fda_label_sacituzumab_govitecan() -> None:
+    case = _case(
+        tumor={"er_percent": 0, "pr_percent": 0, "her2_ihc": "0", "gbrca": "negative"},
+        labs={"bilirubin_mg_dl": 2.4, "alt_u_l": 40, "ast_u_l": 45},
+        line=2,
+        prior_treatment=[{"drug": "paclitaxel", "setting": "metastatic", "progressed": True, "months": 5}],
+    )
+    alerts = _alerts(assess(parse_case(case)))
+    assert "not studied" in alerts["hepatic_dose_adjustment:sacituzumab govitecan"].clinician
