@@ -467,6 +467,34 @@ def test_card_summaries_stay_under_140_characters() -> None:
     assert len(cds_hooks._summary("word " * 60)) < 140
 
 
+@needs_assess
+def test_a_paged_prefetch_is_completed_from_fhir_server(fhir_server: FhirServer) -> None:
+    """2.0 lets a client page a prefetched search: the first page comes in prefetch, the rest from
+    fhirServer. Here the creatinine is on a later page, so order-sign can only warn after fetching it."""
+    record = M.hr_positive_renal_record()
+    prefetch = prefetch_from(record)
+    observations = [e["resource"] for e in record["entry"] if e["resource"]["resourceType"] == "Observation"]
+    first = [o for o in observations if o["id"] != "creat"][:3]
+    prefetch["observations"] = {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "entry": [{"resource": o} for o in first],
+        "link": [{"relation": "next", "url": f"{fhir_server.base}/Observation?patient={M.PID}&page=1"}],
+    }
+    body = hook_request("order-sign", prefetch=prefetch, fhirServer=fhir_server.base,
+                        fhirAuthorization=authorization(TOKEN))  # fmt: skip
+    body["context"]["draftOrders"] = zoledronic_order(4)
+    resp = call("POST", "/cds-services/mbcnav-order-sign", json=body)
+    assert resp.status_code == 200, resp.text
+    assert any("page=1" in url for url, _ in fhir_server.seen)
+    cards = resp.json()["cards"]
+    assert any(c["indicator"] == "warning" and "zoledronic acid" in c["summary"] for c in cards)
+    # without fhirServer the further pages cannot be had: required data missing, so 412
+    del body["fhirServer"], body["fhirAuthorization"]
+    resp = call("POST", "/cds-services/mbcnav-order-sign", json=body)
+    assert resp.status_code == 412 and "further pages" in resp.json()["detail"]
+
+
 def test_wrong_token_means_no_record_and_a_412(fhir_server: FhirServer) -> None:
     body = hook_request(
         "patient-view",

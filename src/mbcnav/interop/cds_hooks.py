@@ -324,7 +324,11 @@ async def fetch_missing(
     async with httpx.AsyncClient(timeout=timeout, headers=headers, follow_redirects=False) as client:
 
         async def one(key: str, query: str) -> None:
-            url = base + query
+            # a query relative to the server, or (a prefetch's next page) an absolute URL on it
+            url: str | None = query if query.startswith(("https://", "http://")) else base + query
+            if not _same_origin(url, base):
+                problems.append(f"{key}: next page on another server than fhirServer, not fetched")
+                return
             pages = 0
             collected: dict[str, Any] | None = None
             while url and pages < settings.max_pages:
@@ -354,14 +358,7 @@ async def fetch_missing(
                     collected = data
                 else:
                     collected.setdefault("entry", []).extend(data.get("entry") or [])
-                url = next(
-                    (
-                        link.get("url")
-                        for link in data.get("link") or ()
-                        if isinstance(link, dict) and link.get("relation") == "next"
-                    ),
-                    None,
-                )
+                url = _next_link(data)
                 if url and not _same_origin(url, base):
                     log.warning("FHIR fetch %s: next link to another origin not followed", key)
                     url = None
@@ -370,6 +367,14 @@ async def fetch_missing(
 
         await asyncio.gather(*(one(k, q) for k, q in missing.items()))
     return results, problems
+
+
+def _next_link(bundle: dict[str, Any]) -> str | None:
+    """The URL of a Bundle's next page, if it has one."""
+    for link in bundle.get("link") or ():
+        if isinstance(link, dict) and link.get("relation") == "next" and isinstance(link.get("url"), str):
+            return str(link["url"])
+    return None
 
 
 def _safe_url(url: str) -> str:
@@ -470,12 +475,22 @@ async def gather_resources(
         else:
             missing[key] = _render(template, patient_id)
     problems: list[str] = []
-    if missing and body.get("fhirServer"):
+    # 2.0 lets a client page a prefetched search: its next pages are required data too
+    continued = {key: nxt for key, value in found.items() if (nxt := _next_link(value))}
+    if (missing or continued) and body.get("fhirServer"):
         token = (body.get("fhirAuthorization") or {}).get("access_token")
-        fetched, problems = await fetch_missing(missing, body["fhirServer"], token, settings)
-        found.update(fetched)
-    elif missing:
-        problems.append(f"not prefetched and no fhirServer: {', '.join(sorted(missing))}")
+        fetched, problems = await fetch_missing({**missing, **continued}, body["fhirServer"], token, settings)
+        for key, value in fetched.items():
+            if key in continued:  # the prefetched first page, then the fetched rest
+                rest = value.get("entry") or [] if isinstance(value, dict) else []
+                found[key] = {**found[key], "entry": [*(found[key].get("entry") or []), *rest]}
+            else:
+                found[key] = value
+    else:
+        if missing:
+            problems.append(f"not prefetched and no fhirServer: {', '.join(sorted(missing))}")
+        if continued:
+            problems.append(f"prefetch has further pages and no fhirServer: {', '.join(sorted(continued))}")
     resources: dict[str, dict[str, Any]] = {}
     for name, value in found.items():
         try:
