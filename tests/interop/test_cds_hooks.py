@@ -365,6 +365,41 @@ def test_bad_feedback_is_refused(path: str, body: Any, status: int) -> None:
     assert call("POST", path, json=body).status_code == status
 
 
+_STAMP = "2026-11-25T10:05:31Z"
+
+
+@pytest.mark.parametrize(
+    ("item", "problem"),
+    [
+        (
+            {"card": "c", "outcome": "overridden", "outcomeTimestamp": "yesterday"},
+            "outcomeTimestamp is required",
+        ),
+        (
+            {"card": "c", "outcome": "accepted", "outcomeTimestamp": _STAMP},
+            "acceptedSuggestions is required",
+        ),
+        (
+            {"card": "c", "outcome": "overridden", "outcomeTimestamp": _STAMP,
+             "acceptedSuggestions": [{"id": "s"}]},
+            "acceptedSuggestions belongs to an accepted outcome only",
+        ),
+        (
+            {"card": "c", "outcome": "accepted", "outcomeTimestamp": _STAMP, "acceptedSuggestions": ["s"]},
+            "acceptedSuggestions must be a list of objects",
+        ),
+        (
+            {"card": "c", "outcome": "overridden", "outcomeTimestamp": _STAMP, "overrideReason": "nope"},
+            "overrideReason must be an object",
+        ),
+    ],
+)
+def test_feedback_items_are_checked_against_the_2_0_format(item: dict[str, Any], problem: str) -> None:
+    resp = call("POST", "/cds-services/mbcnav-patient-view/feedback", json={"feedback": [item]})
+    assert resp.status_code == 400
+    assert resp.json()["detail"].startswith(f"feedback[0].{problem}")
+
+
 # ------------------------------------------------------------------------------ fetch from a real FHIR server
 
 

@@ -1002,14 +1002,9 @@ def build_cds_router(
         if not isinstance(items, list) or not items:
             return problem(400, "Bad Request", "'feedback' must be a non-empty list")
         for n, item in enumerate(items):
-            if not isinstance(item, dict) or not isinstance(item.get("card"), str):
-                return problem(400, "Bad Request", f"feedback[{n}].card is required")
-            if item.get("outcome") not in {"accepted", "overridden"}:
-                return problem(
-                    400, "Bad Request", f"feedback[{n}].outcome must be 'accepted' or 'overridden'"
-                )
-            if not isinstance(item.get("outcomeTimestamp"), str):
-                return problem(400, "Bad Request", f"feedback[{n}].outcomeTimestamp is required")
+            wrong = _feedback_problem(item)
+            if wrong:
+                return problem(400, "Bad Request", f"feedback[{n}].{wrong}")
         for item in items:
             # the store is synchronous (SQLAlchemy): keep its write off the event loop
             await run_in_threadpool(sink.add_feedback, service_id, item, client.iss if client else None)
@@ -1017,6 +1012,43 @@ def build_cds_router(
         return Response(status_code=200)
 
     return router
+
+
+def _feedback_problem(item: Any) -> str | None:
+    """What is wrong with one feedback item by CDS Hooks 2.0 (the element and why), or None."""
+    if not isinstance(item, dict):
+        return "card is required (each feedback item is an object)"
+    if not isinstance(item.get("card"), str) or not item["card"]:
+        return "card is required"
+    outcome = item.get("outcome")
+    if outcome not in {"accepted", "overridden"}:
+        return "outcome must be 'accepted' or 'overridden'"
+    stamp = item.get("outcomeTimestamp")
+    try:
+        dt.datetime.fromisoformat(stamp) if isinstance(stamp, str) else None
+    except ValueError:
+        stamp = None
+    if not isinstance(stamp, str):
+        return "outcomeTimestamp is required, as an ISO 8601 instant (e.g. 2026-11-25T10:05:31Z)"
+    accepted = item.get("acceptedSuggestions")
+    if outcome == "accepted" and accepted is None:
+        return "acceptedSuggestions is required for an accepted outcome (2.0)"
+    if accepted is not None:
+        if outcome != "accepted":
+            return "acceptedSuggestions belongs to an accepted outcome only"
+        if not isinstance(accepted, list) or not all(
+            isinstance(a, dict) and isinstance(a.get("id"), str) for a in accepted
+        ):
+            return "acceptedSuggestions must be a list of objects with an 'id'"
+    reason = item.get("overrideReason")
+    if reason is not None:
+        if outcome != "overridden":
+            return "overrideReason belongs to an overridden outcome only"
+        if not isinstance(reason, dict) or not isinstance(reason.get("reason", {}), dict):
+            return "overrideReason must be an object whose reason is a Coding"
+        if not isinstance(reason.get("userComment", ""), str):
+            return "overrideReason.userComment must be text"
+    return None
 
 
 def _json(raw: bytes) -> Any:
