@@ -149,14 +149,6 @@ def match_text_rules(text: str, rules: list[dict[str, Any]]) -> str | None:
     return None
 
 
-def longest_prefix(code: str, table: dict[str, Any]) -> Any:
-    best = None
-    for prefix in table:
-        if code.upper().startswith(prefix.upper()) and (best is None or len(prefix) > len(best)):
-            best = prefix
-    return table[best] if best is not None else None
-
-
 @functools.cache
 def observation_index() -> dict[tuple[str, str], tuple[str, str]]:
     """(system, code) of an Observation.code -> (kind, detail). Kinds: marker, lab, ecog, kps, stage,
@@ -259,8 +251,12 @@ def answer_in_words(text: str) -> str | None:
 
 
 class PrefixTable:
-    """:func:`longest_prefix` over one fixed table, prepared once: prefixes upper-cased and tried
-    longest first (a stable sort keeps the table's order among equal lengths, as longest_prefix does)."""
+    """An ICD-10 / ICD-O-3 prefix table, prepared once: the longest matching prefix wins (prefixes
+    upper-cased and tried longest first; a stable sort keeps the table's order among equal lengths).
+
+    Codes are matched in their dotted form (:func:`dotted`): the tables are written "C79.5", and many
+    systems send "C7951", which would otherwise match only the three-character category.
+    """
 
     __slots__ = ("_rows",)
 
@@ -270,11 +266,17 @@ class PrefixTable:
         self._rows = tuple((prefix, value) for prefix, _, value in rows)
 
     def get(self, code: str) -> Any:
-        upper = code.upper()
+        code = dotted(code)
         for prefix, value in self._rows:
-            if upper.startswith(prefix):
+            if code.startswith(prefix):
                 return value
         return None
+
+
+def dotted(code: str) -> str:
+    """An ICD-10 / ICD-O-3 code upper-cased in its dotted form: "c7951" and "C79.51" give "C79.51"."""
+    code = code.strip().upper()
+    return code if "." in code or len(code) <= 3 else f"{code[:3]}.{code[3:]}"
 
 
 @dataclass(frozen=True)

@@ -158,25 +158,13 @@ def _histology(res: dict[str, Any]) -> str | None:
 
 def _site(code: dict[str, Any], coded: _Coded, res: dict[str, Any]) -> str | None:
     t = C.tables()
-    for system, c, _ in coded:
-        if system == "sct" and c in t.site_sct:
-            return str(t.site_sct[c])
-        if system == "icd10":
-            hit = t.site_icd10.get(dotted(c))
-            if hit:
-                return str(hit)
-        if system == "icdo3":
-            hit = t.site_icdo3.get(dotted(c))
-            if hit:
-                return str(hit)
+    found = _coded_lookup(coded, t.site_sct, t.site_icd10, t.site_icdo3)
+    if found:
+        return found
     for body in res.get("bodySite") or ():
-        for system, c, _ in C.codings(body):
-            if system == "sct" and c in t.site_body_sct:
-                return str(t.site_body_sct[c])
-            if system == "icdo3":
-                hit = t.site_icdo3.get(dotted(c))
-                if hit:
-                    return str(hit)
+        found = _coded_lookup(C.codings(body), t.site_body_sct, None, t.site_icdo3)
+        if found:
+            return found
     found = _site_in_words(C.concept_text(code))
     if found:
         return found
@@ -187,23 +175,23 @@ def _site(code: dict[str, Any], coded: _Coded, res: dict[str, Any]) -> str | Non
     return None
 
 
-def dotted(code: str) -> str:
-    """An ICD-10 / ICD-O-3 code in its dotted form: "c7951" and "C79.51" both give "C79.51".
-
-    Code tables are written dotted; many systems send the same codes without the dot (as ICD-10-CM
-    claims files do), which would otherwise match only the three-character category.
-    """
-    code = code.strip().upper()
-    return code if "." in code or len(code) <= 3 else f"{code[:3]}.{code[3:]}"
-
-
 def _comorbidity(coded: _Coded) -> str | None:
     t = C.tables()
+    return _coded_lookup(coded, t.comorbidity_sct, t.comorbidity_icd10, None)
+
+
+def _coded_lookup(
+    coded: _Coded, sct: dict[str, Any], icd10: C.PrefixTable | None, icdo3: C.PrefixTable | None
+) -> str | None:
+    """The value of the first coding found in its system's table (SNOMED exact, ICD by prefix)."""
     for system, c, _ in coded:
-        if system == "sct" and c in t.comorbidity_sct:
-            return str(t.comorbidity_sct[c])
-        if system == "icd10":
-            hit = t.comorbidity_icd10.get(dotted(c))
+        if system == "sct":
+            if c in sct:
+                return str(sct[c])
+            continue
+        table = icd10 if system == "icd10" else icdo3 if system == "icdo3" else None
+        if table is not None:
+            hit = table.get(c)
             if hit:
                 return str(hit)
     return None
