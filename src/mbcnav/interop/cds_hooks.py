@@ -90,7 +90,7 @@ from mbcnav.interop.fhir import (
     medication_concept,
     resources_of,
 )
-from mbcnav.interop.fhir.reading import ref_of
+from mbcnav.interop.fhir.reading import patient_part, ref_of
 
 log = logging.getLogger("mbcnav.cds")
 
@@ -539,12 +539,12 @@ def _check_draft_subject(res: dict[str, Any], where: str, patient_id: Any) -> No
     target = subject.get("reference") if isinstance(subject, dict) else None
     if not isinstance(target, str) or not isinstance(patient_id, str) or "Patient/" not in target:
         return
-    named = target.split("/_history/", 1)[0].rsplit("Patient/", 1)[1]
-    if named != patient_id:
+    named = patient_part(target)
+    if named != f"Patient/{patient_id}":
         raise _BadRequest(
             400,
             "Bad Request",
-            f"context.draftOrders: {ref_of(res, where)}: subject is Patient/{named[:100]}, but "
+            f"context.draftOrders: {ref_of(res, where)}: subject is {named[:108]}, but "
             f"context.patientId is '{patient_id}'; no cards are given for another patient's order",
         )
 

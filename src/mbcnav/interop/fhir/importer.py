@@ -21,7 +21,7 @@ from mbcnav.interop.fhir.notes import ImportNote, ImportResult
 from mbcnav.interop.fhir.observation import map_observation
 from mbcnav.interop.fhir.patient import map_patient
 from mbcnav.interop.fhir.procedure import map_procedure
-from mbcnav.interop.fhir.reading import Resources, all_resources, load_fhir_path, ref_of
+from mbcnav.interop.fhir.reading import Resources, all_resources, load_fhir_path, patient_part, ref_of
 from mbcnav.interop.fhir.resolve import drop_invalid, resolve
 from mbcnav.interop.fhir.state import ImportState
 from mbcnav.interop.fhir.strict import strict_validate
@@ -86,7 +86,7 @@ def run(st: ImportState, resources: Resources) -> None:
             if isinstance(target, str) and target:
                 if not keys:
                     # no Patient to compare with: the subjects must at least all be one patient
-                    named.setdefault(_patient_part(target), ref)
+                    named.setdefault(patient_part(target), ref)
                 else:
                     # every resource of a bundle names the same subject: judge each reference once
                     ours = subjects.get(target)
@@ -144,17 +144,10 @@ def _guarded(handler: Callable[[ImportState, dict[str, Any], str], None], st: Im
         raise FhirMappingError(_malformed(exc), field=ref) from None
 
 
-def _patient_part(target: str) -> str:
-    """A subject reference without its version or server base: "https://ehr/fhir/Patient/p1/_history/3"
-    and "Patient/p1" name the same patient."""
-    target = target.split("/_history/", 1)[0]
-    return "Patient/" + target.rsplit("Patient/", 1)[1] if "Patient/" in target else target
-
-
 def _names_patient(target: str, keys: set[str]) -> bool:
     """Whether a subject reference names the one Patient ("Patient/id", a bare id, a fullUrl or urn,
     any of them with a version)."""
-    target = _patient_part(target)
+    target = patient_part(target)
     return target in keys or target.rsplit("/", 1)[-1] in keys or target.rsplit(":", 1)[-1] in keys
 
 

@@ -73,6 +73,13 @@ def where_text(where: Where) -> str:
     return f"{where[0]}.entry[{where[1]}].resource"
 
 
+def patient_part(target: str) -> str:
+    """A subject reference without its version or server base: "https://ehr/fhir/Patient/p1/_history/3"
+    and "Patient/p1" name the same patient."""
+    target = target.split("/_history/", 1)[0]
+    return "Patient/" + target.rsplit("Patient/", 1)[1] if "Patient/" in target else target
+
+
 def ref_of(resource: dict[str, Any], where: Where) -> str:
     """How notes name a resource: "Type/id", or its place in the input when it has no id."""
     rid = resource.get("id")
