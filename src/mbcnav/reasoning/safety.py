@@ -111,9 +111,6 @@ class Interaction:
 @dataclass(frozen=True)
 class SafetyRules:
     rules_by_drug: dict[str, tuple[Rule, ...]]
-    #: gate key (a safety fact, "field:<name>" or "always") → rules that can only fire when it is present
-    rules_by_gate: dict[str, tuple[Rule, ...]]
-    gate_fields: tuple[str, ...]
     interactions_by_drug: dict[str, tuple[Interaction, ...]]
     interactions_by_class: dict[str, tuple[Interaction, ...]]
     interactions_by_partner: dict[str, tuple[Interaction, ...]]
@@ -229,14 +226,6 @@ def safety_rules() -> SafetyRules:
         )
         for drug in item.drugs:
             inter_by_drug.setdefault(drug, []).append(item)
-    by_gate: dict[str, list[Rule]] = {}
-    for rules_for_drug in by_drug.values():
-        for rule in rules_for_drug:
-            for gate in _gates(rule):
-                bucket = by_gate.setdefault(gate, [])
-                if rule not in bucket:
-                    bucket.append(rule)
-    gate_fields = tuple(sorted({g[6:] for g in by_gate if g.startswith("field:")}))
     by_class: dict[str, list[Interaction]] = {}
     by_partner: dict[str, list[Interaction]] = {}
     for items in inter_by_drug.values():
@@ -257,8 +246,6 @@ def safety_rules() -> SafetyRules:
     )
     return SafetyRules(
         rules_by_drug={k: tuple(v) for k, v in by_drug.items()},
-        rules_by_gate={k: tuple(sorted(v, key=lambda r: r.index)) for k, v in by_gate.items()},
-        gate_fields=gate_fields,
         interactions_by_drug={k: tuple(v) for k, v in inter_by_drug.items()},
         interactions_by_class={k: tuple(v) for k, v in by_class.items()},
         interactions_by_partner={k: tuple(v) for k, v in by_partner.items()},
@@ -392,27 +379,6 @@ _DERIVED_FROM: dict[str, tuple[str, ...]] = {
     "transaminase_x_uln": ("alt_u_l", "ast_u_l"),
     "corrected_calcium_mg_dl": ("calcium_mg_dl",),
 }
-_FIELD_GATES: dict[str, tuple[str, ...]] = {}
-
-
-def _present_field_gates(case: Any, calculations: dict[str, Any]) -> list[str]:
-    """Gate keys "field:X" for every numeric field this case has (cheap: no derived values computed)."""
-    if not _FIELD_GATES:
-        for field in safety_rules().gate_fields:
-            for base in _DERIVED_FROM.get(field, (field,)):
-                _FIELD_GATES.setdefault(base, ())
-                _FIELD_GATES[base] = (*_FIELD_GATES[base], f"field:{field}")
-    out: list[str] = []
-    for name, value in case.labs.__dict__.items():
-        if value is not None and name in _FIELD_GATES:
-            out.extend(_FIELD_GATES[name])
-    if "crcl_ml_min" in calculations:
-        out.append("field:crcl_ml_min")
-    if case.cumulative_doxorubicin_mg_m2 is not None or case.proposed_treatment:
-        out.append("field:doxorubicin_total_mg_m2")
-    return out
-
-
 _ALERT_CACHE: dict[tuple[Any, ...], SafetyAlert] = {}
 _CACHE_LIMIT = 100_000
 
