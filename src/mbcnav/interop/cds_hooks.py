@@ -1014,6 +1014,16 @@ def build_cds_router(
     return router
 
 
+def _is_instant(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        dt.datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
 def _feedback_problem(item: Any) -> str | None:
     """What is wrong with one feedback item by CDS Hooks 2.0 (the element and why), or None."""
     if not isinstance(item, dict):
@@ -1023,12 +1033,7 @@ def _feedback_problem(item: Any) -> str | None:
     outcome = item.get("outcome")
     if outcome not in {"accepted", "overridden"}:
         return "outcome must be 'accepted' or 'overridden'"
-    stamp = item.get("outcomeTimestamp")
-    try:
-        dt.datetime.fromisoformat(stamp) if isinstance(stamp, str) else None
-    except ValueError:
-        stamp = None
-    if not isinstance(stamp, str):
+    if not _is_instant(item.get("outcomeTimestamp")):
         return "outcomeTimestamp is required, as an ISO 8601 instant (e.g. 2026-11-25T10:05:31Z)"
     accepted = item.get("acceptedSuggestions")
     if outcome == "accepted" and accepted is None:
