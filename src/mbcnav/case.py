@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from mbcnav.drugnames import known_generic, resolve_drug
+from mbcnav.drugnames import known_generic, resolve_drug, treatment_generics
 from mbcnav.errors import CaseValidationError, UnknownDrugError
 
 SiteCode = Literal[
@@ -351,11 +351,27 @@ class Case(_Strict):
             # Repeated sites count once. Done here rather than in a field validator of its own, which
             # cost a call on every case; the model is not yet handed out, so setting the field is safe.
             self.__dict__["metastatic_sites"] = tuple(dict.fromkeys(sites))
+        if self.current_meds:
+            self._move_treatments_out_of_meds()
         if self.brain_mets_count and "brain" not in self.metastatic_sites:
             raise ValueError("brain_mets_count is above 0 but 'brain' is not in metastatic_sites")
         if self.patient.sex == "M" and self.patient.pregnant:
             raise ValueError("patient.pregnant is true but patient.sex is M")
         return self
+
+    def _move_treatments_out_of_meds(self) -> None:
+        """A cancer or bone treatment listed among the other medicines is one the person is on now,
+        which is what current_treatment means: it is moved there (documented in case-format.md), so
+        that it gets the holds and dose checks of current treatment, not only interaction checks."""
+        treatments = treatment_generics()
+        moved = [name for name in self.current_meds if name in treatments]
+        if not moved:
+            return
+        # the model is not yet handed out, so setting the fields is safe (as above)
+        self.__dict__["current_meds"] = tuple(name for name in self.current_meds if name not in treatments)
+        listed = {t.drug for t in self.current_treatment}
+        added = tuple(CurrentTreatment(drug=name) for name in dict.fromkeys(moved) if name not in listed)
+        self.__dict__["current_treatment"] = (*self.current_treatment, *added)
 
 
 def _format_loc(loc: tuple[Any, ...]) -> str:

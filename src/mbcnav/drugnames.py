@@ -63,5 +63,18 @@ def known_generic(name: str) -> str | None:
     return name_index().get(normalise(name))
 
 
+@functools.cache
+def treatment_generics() -> frozenset[str]:
+    """Generic names of the knowledge base's cancer and bone treatments (every drug category except
+    supportive care): the medicines a case lists under current_treatment, not current_meds."""
+    from mbcnav.knowledge.loader import load_knowledge_base
+
+    return frozenset(
+        drug.generic  # type: ignore[attr-defined]
+        for drug in load_knowledge_base().of_kind("drug")
+        if drug.category != "supportive"  # type: ignore[attr-defined]
+    )
+
+
 def is_known_drug(name: str) -> bool:
     return known_generic(name) is not None

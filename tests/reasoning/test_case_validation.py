@@ -263,3 +263,25 @@ def test_the_labs_own_uln_decides_x_uln_rules_against_the_docetaxel_label() -> N
     assert docetaxel_alerts({"bilirubin_mg_dl": 1.1}) == []
     assert docetaxel_alerts({"bilirubin_mg_dl": 1.1, "bilirubin_uln_mg_dl": 1.0}) == ["contraindication"]
     assert _problems({"labs": {"alt_uln_u_l": 2}})[0][0] == "labs.alt_uln_u_l"
+
+
+def test_cancer_treatment_listed_among_other_medicines_counts_as_current_treatment() -> None:
+    """case-format.md: current_treatment is the anticancer regimen taken today, current_meds the rest."""
+    case = parse_case(
+        {
+            "current_meds": ["Ibrance", "Femara", "paroxetine", "Zometa"],
+            "current_treatment": [{"drug": "palbociclib", "dose_mg": 125}],
+        }
+    )
+    assert case.current_meds == ("paroxetine",)
+    assert [(t.drug, t.dose_mg) for t in case.current_treatment] == [
+        ("palbociclib", 125),
+        ("letrozole", None),
+        ("zoledronic acid", None),
+    ]
+
+
+def test_supportive_medicines_stay_among_other_medicines() -> None:
+    case = parse_case({"current_meds": ["oxycodone", "ondansetron", "dexamethasone"]})
+    assert case.current_meds == ("oxycodone", "ondansetron", "dexamethasone")
+    assert case.current_treatment == ()

@@ -230,3 +230,26 @@ def test_sacituzumab_with_bilirubin_over_1_5_x_uln_is_named_fda_label_sacituzuma
     )
     alerts = _alerts(assess(parse_case(case)))
     assert "not studied" in alerts["hepatic_dose_adjustment:sacituzumab govitecan"].clinician
+
+
+def test_opioid_with_benzodiazepine_both_taken_already_against_the_oxycodone_label() -> None:
+    """Boxed warning of opioid labels: a supportive medicine is checked against the other medicines
+    taken, not only against the anticancer drugs in play."""
+    alerts = _alerts(_run(_case(current_meds=["oxycodone", "lorazepam"])))
+    alert = alerts["opioid_cns_depressant:oxycodone"]
+    assert alert.severity == "warning" and alert.rationale == "oxycodone with lorazepam (current medicine)"
+    assert "opioid_cns_depressant:oxycodone" not in _alerts(_run(_case(current_meds=["oxycodone"])))
+
+
+def test_nsaid_with_warfarin_both_taken_already_against_the_ibuprofen_label() -> None:
+    alerts = _alerts(_run(_case(current_meds=["Advil", "Coumadin"])))
+    assert alerts["nsaid_bleeding:ibuprofen"].rationale == "ibuprofen with warfarin (current medicine)"
+
+
+def test_cancer_medicine_in_current_meds_gets_current_treatment_holds_against_the_talazoparib_label() -> None:
+    """Listed among the other medicines, talazoparib is still a treatment taken today: its platelet
+    hold applies as for current_treatment."""
+    tumor = {"gbrca": "negative"}  # so talazoparib is not also a therapy option
+    result = _run(_case(tumor=tumor, current_meds=["Talzenna"], labs={"platelets_per_ul": 45000}))
+    alert = _alerts(result)["platelets_low:talazoparib"]
+    assert alert.severity == "contraindication" and "current treatment" in alert.rationale

@@ -782,7 +782,7 @@ def check_set(case: Any, option_set: OptionSet, calculations: dict[str, Any]) ->
 def _check(
     case: Any, options: Sequence[TherapyOption], calculations: dict[str, Any], layout: _Layout
 ) -> list[SafetyAlert]:
-    if not layout.drugs:
+    if not layout.drugs and len(case.current_meds) < 2:
         return []
     rules = safety_rules()
     facts = _relevant_facts(case)
@@ -836,6 +836,8 @@ def _check(
                     order_of[drug],
                     1000 + item.index,
                 )
+    if len(case.current_meds) > 1 or (case.current_meds and partners is not case.current_meds):
+        _current_medicine_alerts(case.current_meds, partners, layout, partner_items, emit)
     if case.allergies or case.prior_treatment:
         in_play_map = {**start, **current}
         if case.allergies:
@@ -849,6 +851,42 @@ def _check(
     if case.proposed_treatment and alerts:
         alerts = _with_alternatives(alerts, case, options)
     return alerts
+
+
+def _current_medicine_alerts(
+    meds: Sequence[str],
+    partners: Sequence[str],
+    layout: _Layout,
+    partner_items: dict[str, tuple[Interaction, ...]],
+    emit: Callable[[SafetyAlert, int, int], None],
+) -> None:
+    """Interactions between medicines the person already takes (oxycodone with lorazepam, ibuprofen
+    with warfarin): a supportive medicine that an interaction names is checked against every other
+    medicine taken, as a drug in play is. Drugs already in play were checked above."""
+    subjects = safety_rules().interactions_by_drug
+    after = len(layout.drugs)
+    for position, drug in enumerate(meds):
+        if drug not in subjects or drug in layout.in_play:
+            continue
+        for partner in dict.fromkeys(partners):
+            if partner == drug:
+                continue
+            for item in partner_items.get(partner, ()):
+                if drug in item.drugs:
+                    emit(
+                        _alert(
+                            ("inter", item.index, drug, partner, "current medicine"),
+                            item.code,
+                            drug,
+                            item.severity,
+                            item.public,
+                            item.clinician,
+                            item.sources,
+                            f"{drug} with {partner} (current medicine)",
+                        ),
+                        after + position,
+                        1000 + item.index,
+                    )
 
 
 def _with_alternatives(

@@ -64,7 +64,10 @@ LEGENDS = {
 }
 LIST_HELP = {
     "symptoms": "One symptom per line, in everyday words, e.g. “my back hurts and my legs feel weak”.",
-    "current_meds": "One medicine per line; generic or brand names, e.g. paroxetine.",
+    "current_meds": (
+        "One medicine per line; generic or brand names, e.g. paroxetine. A cancer medicine listed here "
+        "counts as cancer treatment now."
+    ),
     "comorbidities": "One per line, e.g. diabetes, heart_failure, interstitial_lung_disease, cirrhosis.",
     "notes": "One note per line: imaging reports, letters. mbcnav says which notes it used.",
 }
