@@ -88,6 +88,27 @@ def test_eribulin_not_given_with_anc_below_1000() -> None:
     assert alert.severity == "contraindication"
 
 
+def test_neutrophil_holds_follow_each_label_eribulin_vinorelbine_tdxd_at_anc_1200() -> None:
+    """Halaven, Navelbine and Enhertu labels hold below 1,000/µL, not 1,500: at 1,200 eribulin and
+    T-DXd go ahead, vinorelbine at 50% of the dose; paclitaxel (label floor 1,500) still waits."""
+    drugs = ["eribulin", "vinorelbine", "trastuzumab deruxtecan", "paclitaxel"]
+    case = _case(
+        tumor={"gbrca": "negative"},
+        proposed_treatment=[{"drug": d} for d in drugs],
+        labs={"anc_per_ul": 1200},
+    )
+    alerts = _alerts(_run(case))
+    assert "neutrophils_low:eribulin" not in alerts
+    assert "neutrophils_low:trastuzumab deruxtecan" not in alerts
+    assert "neutrophils_low:vinorelbine" not in alerts
+    assert alerts["neutrophils_dose_reduction:vinorelbine"].severity == "warning"
+    assert "50%" in alerts["neutrophils_dose_reduction:vinorelbine"].clinician
+    assert alerts["neutrophils_low:paclitaxel"].severity == "contraindication"
+    low = _alerts(_run({**case, "labs": {**case["labs"], "anc_per_ul": 900}}))
+    for drug in drugs:
+        assert low[f"neutrophils_low:{drug}"].severity == "contraindication"
+
+
 def test_dialysis_without_creatinine_flags_capecitabine_olaparib_talazoparib() -> None:
     case = _case(
         patient={"on_dialysis": True},
@@ -253,3 +274,16 @@ def test_cancer_medicine_in_current_meds_gets_current_treatment_holds_against_th
     result = _run(_case(tumor=tumor, current_meds=["Talzenna"], labs={"platelets_per_ul": 45000}))
     alert = _alerts(result)["platelets_low:talazoparib"]
     assert alert.severity == "contraindication" and "current treatment" in alert.rationale
+
+
+def test_lvef_below_50_blocks_her2_antibodies_and_lapatinib_not_tucatinib_against_their_labels() -> None:
+    """Tukysa and Nerlynx labels carry no LVEF rule; trastuzumab and lapatinib labels do."""
+    case = _case(
+        tumor={"er_percent": 0, "pr_percent": 0, "her2_ihc": "3+", "gbrca": "negative"},
+        labs={"lvef_percent": 45},
+        proposed_treatment=[{"drug": d} for d in ("tucatinib", "trastuzumab", "lapatinib", "neratinib")],
+    )
+    alerts = _alerts(_run(case))
+    assert alerts["lvef_low:trastuzumab"].severity == "contraindication"
+    assert alerts["lvef_low:lapatinib"].severity == "contraindication"
+    assert "lvef_low:tucatinib" not in alerts and "lvef_low:neratinib" not in alerts
