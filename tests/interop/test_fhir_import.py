@@ -271,6 +271,24 @@ def test_a_metastasis_coded_by_snomed_alone_is_a_metastatic_site(code: str, site
     assert r.case.metastatic_sites == (site,)
 
 
+CLINICAL_STATUS = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+
+
+@pytest.mark.parametrize("status", ["resolved", "remission", "inactive"])
+def test_a_resolved_metastasis_still_counts_with_a_warning_naming_its_status(status: str) -> None:
+    """A treated metastasis keeps the disease stage IV; counting it silently as active, or dropping
+    it silently, would both hide what the record says (FHIR R4 condition-clinical codes)."""
+    met = M.secondary("met", M.cc(M.SCT, "94225005", "Secondary malignant neoplasm of brain"))
+    met["clinicalStatus"] = M.cc(CLINICAL_STATUS, status)
+    r = imp(M.primary(), met)
+    assert r.case.metastatic_sites == ("brain",)
+    [note] = [n for n in r.import_notes if n.element == "clinicalStatus"]
+    assert note.level == "warning" and note.resource == "Condition/met"
+    assert f"metastasis (brain) is recorded as {status}" in note.message
+    met["clinicalStatus"] = M.cc(CLINICAL_STATUS, "active")
+    assert not [n for n in imp(M.primary(), met).import_notes if n.element == "clinicalStatus"]
+
+
 def test_site_from_body_site_when_code_is_generic() -> None:
     r = imp(
         M.secondary(

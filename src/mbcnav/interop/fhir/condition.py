@@ -17,6 +17,8 @@ from mbcnav.interop.fhir.values import date_of, profile
 
 _Coded = list[tuple[str | None, str, str]]
 _NOT_TRUE = frozenset({"refuted", "entered-in-error"})
+#: clinicalStatus codes of a condition that is no longer active (FHIR condition-clinical)
+_NOT_ACTIVE = frozenset({"resolved", "remission", "inactive"})
 
 
 def map_condition(st: ImportState, res: dict[str, Any], ref: str) -> None:
@@ -56,6 +58,7 @@ def map_condition(st: ImportState, res: dict[str, Any], ref: str) -> None:
         st.sites.setdefault(site, (ref, date))
         if date:
             st.metastasis_dates.append(date)
+        _note_not_active(st, res, ref, f"metastasis ({site})")
         return
     histology = None
     is_breast = False
@@ -88,6 +91,7 @@ def map_condition(st: ImportState, res: dict[str, Any], ref: str) -> None:
     comorbid = _comorbidity(coded)
     if comorbid:
         st.comorbidities.append(comorbid)
+        _note_not_active(st, res, ref, f"condition ({comorbid})")
         return
     if cancer_words:
         st.note(
@@ -99,6 +103,29 @@ def map_condition(st: ImportState, res: dict[str, Any], ref: str) -> None:
         )
         return
     st.note("unmapped", f"condition '{C.label(code)}' is not used", ref, "code")
+
+
+def _note_not_active(st: ImportState, res: dict[str, Any], ref: str, what: str) -> None:
+    """A resolved or inactive metastasis or comorbidity still counts, with a warning that says so.
+
+    A metastasis that was treated (a resected brain metastasis, bone disease in remission) keeps the
+    disease stage IV and still guides choices (HER2CLIMB enrolled treated brain metastases), and a
+    past ILD or heart failure still matters to the safety rules; dropping them would hide that. The
+    note lets the person remove it if the record means something else.
+    """
+    status = res.get("clinicalStatus")
+    if status is None or not C.has_code(status, _NOT_ACTIVE):
+        return
+    word = next(c for _, c, _ in C.codings(status) if c in _NOT_ACTIVE)
+    kind = what.split(" (")[0]
+    st.note(
+        "needs_review",
+        f"{what} is recorded as {word}; still counted (a past {kind} still guides treatment and "
+        "safety): remove it from the case if that is wrong",
+        ref,
+        "clinicalStatus",
+        "warning",
+    )
 
 
 # What a condition's words and profile say, cached by the (lower-case) text: a feed names the same
