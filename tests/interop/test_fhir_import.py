@@ -775,3 +775,23 @@ def test_lab_reference_range_high_becomes_the_labs_own_uln_for_x_uln_rules() -> 
         n.kind == "conversion" and n.message.startswith("labs.bilirubin_uln_mg_dl: 17 umol/L")
         for n in result.import_notes
     )
+
+
+def test_an_active_statement_whose_period_has_ended_is_a_past_treatment() -> None:
+    r = imp(M.primary(), M.med_statement("pac", "paclitaxel", "active", "2024-01-01", "2024-04-01"))
+    assert r.case.current_treatment == ()
+    assert [p.drug for p in r.case.prior_treatment] == ["paclitaxel"]
+    assert any("period ended 2024-04-01" in n.message for n in r.import_notes if n.level == "warning")
+
+
+def test_a_chemotherapy_order_active_for_years_is_current_with_a_warning_as_in_the_jenny_m_record() -> None:
+    """The mCODE Jenny M bundle keeps its 2018 AC-T orders active; a course that long is more likely an
+    open order, but only the care team knows: counted, and said."""
+    jenny = FIXTURES / "hl7-mcode-4.0.0_Bundle-mcode-patient-bundle-jenny-m.json"
+    r = case_from_fhir_path(jenny, as_of=AS_OF)
+    warned = {n.message.split(":")[0] for n in r.import_notes if "long for a chemotherapy" in n.message}
+    assert warned == {"cyclophosphamide", "doxorubicin", "paclitaxel"}  # not anastrozole: taken for years
+    assert {t.drug for t in r.case.current_treatment} >= {"cyclophosphamide", "paclitaxel", "anastrozole"}
+    started = (AS_OF - dt.timedelta(days=90)).isoformat()
+    recent = imp(M.primary(), M.med_request("pac", "paclitaxel", authored=started))
+    assert not [n for n in recent.import_notes if "long for a chemotherapy" in n.message]

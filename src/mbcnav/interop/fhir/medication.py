@@ -63,6 +63,8 @@ def map_medication(st: ImportState, res: dict[str, Any], ref: str) -> None:
             )
     else:
         current = status in {"active", "on-hold", "draft", "intended", "unknown"}
+        if current and status not in {"draft", "intended"} and (start or end):
+            current = _still_current(st, drug, start, end, ref)
     # planned, not yet given: a MedicationStatement "intended", a draft MedicationRequest, or one whose
     # intent is only a proposal or plan (FHIR R4 request intent); checked like an order, not as current
     proposed = current and (
@@ -99,6 +101,21 @@ def map_medication(st: ImportState, res: dict[str, Any], ref: str) -> None:
             progressed,
         )
     )
+
+
+def _still_current(st: ImportState, drug: str, start: str | None, end: str | None, ref: str) -> bool:
+    """An active record whose own period has ended is a past use, said in a note."""
+    ended = parse_date(end)
+    if ended is not None and ended < st.as_of:
+        st.note(
+            "assumption",
+            f"{drug}: status is active but its period ended {ended.isoformat()}: counted as a past treatment",
+            ref,
+            "status",
+            "warning",
+        )
+        return False
+    return True
 
 
 def map_allergy(st: ImportState, res: dict[str, Any], ref: str) -> None:

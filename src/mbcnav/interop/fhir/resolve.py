@@ -343,6 +343,8 @@ def _treatments(st: ImportState, data: dict[str, Any]) -> None:
         if med.status == "current":
             entry: dict[str, Any] = {"drug": med.drug, **med.dose}
             current_tx.append(entry)
+            if category in _FINITE_COURSES:
+                _note_stale_course(st, med)
         setting = _setting(st, med, met_start, de_novo, surgery)
         if med.status == "prior":
             p: dict[str, Any] = {"drug": med.drug}
@@ -369,6 +371,26 @@ def _treatments(st: ImportState, data: dict[str, Any]) -> None:
     if proposed:
         data["proposed_treatment"] = _dedupe(proposed)
     _line(st, line_items, data)
+
+
+#: treatments given as a course of months, not until progression: one still "active" a year after it
+#: began is more likely an order left open (EHRs leave finished chemotherapy orders active for years,
+#: as the mCODE "Jenny M" record's 2018 AC-T) than one taken now
+_FINITE_COURSES = frozenset({"chemotherapy"})
+_STALE_COURSE_DAYS = 365
+
+
+def _note_stale_course(st: ImportState, med: Med) -> None:
+    began = parse_date(med.start)
+    if began is not None and (st.as_of - began).days > _STALE_COURSE_DAYS:
+        st.note(
+            "needs_review",
+            f"{med.drug}: active since {began.isoformat()}, over a year before {st.as_of.isoformat()}, "
+            "which is long for a chemotherapy course: counted as taken now; check that it is",
+            med.resource,
+            "status",
+            "warning",
+        )
 
 
 def _setting(
