@@ -287,3 +287,19 @@ def test_lvef_below_50_blocks_her2_antibodies_and_lapatinib_not_tucatinib_agains
     assert alerts["lvef_low:trastuzumab"].severity == "contraindication"
     assert alerts["lvef_low:lapatinib"].severity == "contraindication"
     assert "lvef_low:tucatinib" not in alerts and "lvef_low:neratinib" not in alerts
+
+
+def test_label_interactions_of_serms_ixabepilone_and_loperamide() -> None:
+    """Tamoxifen/toremifene with rifampin (tamoxifen label: AUC -86%), toremifene with clarithromycin
+    (Fareston boxed warning: avoid strong CYP3A4 inhibitors), ixabepilone with carbamazepine (Ixempra
+    label) and loperamide with clarithromycin (loperamide label, cardiac events)."""
+    def alerts_for(proposed: str, meds: list[str]) -> dict[str, Any]:
+        return _alerts(_run(_case(proposed_treatment=[{"drug": proposed}], current_meds=meds)))
+
+    assert "serm_cyp3a_inducer:tamoxifen" in alerts_for("tamoxifen", ["rifampin"])
+    assert "serm_cyp3a_inducer:toremifene" in alerts_for("toremifene", ["Rifadin"])
+    assert "toremifene_cyp3a_inhibitor:toremifene" in alerts_for("toremifene", ["clarithromycin"])
+    assert "ixabepilone_cyp3a_inducer:ixabepilone" in alerts_for("ixabepilone", ["carbamazepine"])
+    loperamide = _alerts(_run(_case(current_meds=["Imodium", "clarithromycin"])))
+    assert loperamide["loperamide_cardiac:loperamide"].rationale == "loperamide with clarithromycin (current medicine)"
+    assert "serm_cyp3a_inducer:tamoxifen" not in alerts_for("tamoxifen", ["sertraline"])
