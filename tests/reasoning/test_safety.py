@@ -301,5 +301,6 @@ def test_label_interactions_of_serms_ixabepilone_and_loperamide() -> None:
     assert "toremifene_cyp3a_inhibitor:toremifene" in alerts_for("toremifene", ["clarithromycin"])
     assert "ixabepilone_cyp3a_inducer:ixabepilone" in alerts_for("ixabepilone", ["carbamazepine"])
     loperamide = _alerts(_run(_case(current_meds=["Imodium", "clarithromycin"])))
-    assert loperamide["loperamide_cardiac:loperamide"].rationale == "loperamide with clarithromycin (current medicine)"
+    expected = "loperamide with clarithromycin (current medicine)"
+    assert loperamide["loperamide_cardiac:loperamide"].rationale == expected
     assert "serm_cyp3a_inducer:tamoxifen" not in alerts_for("tamoxifen", ["sertraline"])
