@@ -304,3 +304,12 @@ def test_label_interactions_of_serms_ixabepilone_and_loperamide() -> None:
     expected = "loperamide with clarithromycin (current medicine)"
     assert loperamide["loperamide_cardiac:loperamide"].rationale == expected
     assert "serm_cyp3a_inducer:tamoxifen" not in alerts_for("tamoxifen", ["sertraline"])
+
+
+def test_a_red_flag_read_from_a_note_names_that_note_in_notes_used() -> None:
+    """case-format.md: notes are scanned and "the assessment says which notes it used"."""
+    notes = ["Referral letter: well, no complaints", "MRI brain: new hydrocephalus, periventricular edema"]
+    result = _run(_case(metastatic_sites=["brain"], notes=notes))
+    assert [f.code for f in result.red_flags][:1] == ["raised_icp"]
+    [line] = result.notes_used
+    assert line.startswith("notes[1]: triage found red flag raised_icp (emergency)")

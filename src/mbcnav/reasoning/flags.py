@@ -27,7 +27,7 @@ import yaml
 
 from mbcnav.case import SITE_CODES
 from mbcnav.reasoning.subtype import SubtypeResult
-from mbcnav.reasoning.triage import TriageResult
+from mbcnav.reasoning.triage import TriageResult, triage
 
 RULES_DIR = Path(__file__).parent / "rules"
 
@@ -308,7 +308,24 @@ def note_facts(notes: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, ...]]
         if _BIOPSY.search(note) and not _BIOPSY_NOT_DONE.search(note):
             flags.add("biopsy_noted")
             used.append(f"notes[{i}]: a biopsy is recorded, so no new biopsy is listed as missing")
+        read = _triage_read(note)
+        if read:
+            used.append(f"notes[{i}]: {read}")
     return frozenset(flags), tuple(used)
+
+
+def _triage_read(note: str) -> str:
+    """What triage read in one note (it reads notes with the symptoms), for ``notes_used``: a red flag
+    raised from an imaging report must say which note it came from."""
+    result = triage(note)
+    parts = []
+    if result.red_flags:
+        parts.append("red flag " + ", ".join(f"{f.code} ({f.urgency})" for f in result.red_flags))
+    if result.suspected_sites:
+        parts.append("suspected site " + ", ".join(s.site for s in result.suspected_sites))
+    if result.matched:
+        parts.append("read as: " + "; ".join(result.matched))
+    return "triage found " + "; ".join(parts) if parts else ""
 
 
 # --- the case → flags ---------------------------------------------------------------------------------
