@@ -8,6 +8,10 @@ and numeric tests — and this module only evaluates it, so a new threshold is a
 ``apply`` then puts the alerts onto the options: every option carries the codes of the alerts for
 its drugs, and an option with a contraindication is flagged and moved below the unflagged ones —
 never silently offered.
+
+``medicine_rules`` in safety.yaml are the same idea for a medicine the person already takes
+(current_meds), named by its interaction class: teriparatide with bone metastases, say. They read the
+same safety facts, plus ``site:X`` for each metastatic site.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from typing import Any
 import yaml
 
 from mbcnav.assessment import SafetyAlert, TherapyOption
+from mbcnav.case import SITE_CODES
 from mbcnav.reasoning.flags import RULES_DIR, Condition, drug_groups
 from mbcnav.reasoning.therapy import OptionSet, rebuild
 
@@ -74,7 +79,7 @@ _DERIVED = frozenset(
         "doxorubicin_total_mg_m2",
     }
 )
-_FACT_PREFIXES = ("comorb:", "dpyd:", "ugt1a1:", "cyp2d6:", "tox:", "prior:")
+_FACT_PREFIXES = ("comorb:", "dpyd:", "ugt1a1:", "cyp2d6:", "tox:", "prior:", "site:")
 _PLAIN_FACTS = frozenset({"pregnant", "first_trimester", "breastfeeding", "dialysis"})
 _SEVERITY_ORDER = {"contraindication": 0, "warning": 1}
 _FIRST_TRIMESTER_END_WEEKS = 14  # weeks 0-13 are the first trimester
@@ -108,6 +113,21 @@ class Interaction:
     sources: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class MedicineRule:
+    """A rule about a medicine from current_meds: it fires when the medicine belongs to one of
+    ``classes`` (comedications.yaml) and ``when`` holds over the case's safety facts."""
+
+    index: int
+    code: str
+    classes: frozenset[str]
+    when: Condition
+    severity: str
+    public: str
+    clinician: str
+    sources: tuple[str, ...]
+
+
 @dataclass(frozen=True)
 class SafetyRules:
     rules_by_drug: dict[str, tuple[Rule, ...]]
@@ -120,11 +140,15 @@ class SafetyRules:
     toxicity_synonyms: dict[str, str]
     cross_reactivity: tuple[tuple[frozenset[str], str], ...]
     texts: dict[str, dict[str, Any]]
+    #: medicine name → the medicine rules its classes reach (only medicines some rule reaches)
+    medicine_rules: dict[str, tuple[MedicineRule, ...]]
 
 
 def _check_fact(flag: str, where: str) -> None:
     if flag not in _PLAIN_FACTS and not flag.startswith(_FACT_PREFIXES):
         raise ValueError(f"{where}: unknown safety fact {flag!r}")
+    if flag.startswith("site:") and flag[5:] not in SITE_CODES:
+        raise ValueError(f"{where}: unknown metastatic site {flag!r}")
 
 
 def _condition(raw: Any, where: str) -> Condition:
@@ -239,6 +263,7 @@ def safety_rules() -> SafetyRules:
     classes: dict[str, frozenset[str]] = {row["name"]: frozenset(row.get("classes") or ()) for row in comeds}
     for drug, cls in inter["anticancer_classes"].items():
         classes[drug] = frozenset(cls)
+    by_medicine = _medicine_rules(data.get("medicine_rules") or (), classes)
     synonyms = {word.lower(): name for name, words in data["toxicity_synonyms"].items() for word in words}
     cross = tuple(
         (_drugs(row["drugs"], "safety.yaml: cross_reactivity"), row["note"])
@@ -254,13 +279,45 @@ def safety_rules() -> SafetyRules:
         toxicity_synonyms=synonyms,
         cross_reactivity=cross,
         texts={k: data[k] for k in ("allergy", "allergy_cross_reactivity", "prior_toxicity")},
+        medicine_rules=by_medicine,
     )
+
+
+def _medicine_rules(
+    raws: Iterable[dict[str, Any]], classes: dict[str, frozenset[str]]
+) -> dict[str, tuple[MedicineRule, ...]]:
+    """Medicine rules indexed by the medicines they reach, so a case pays one lookup per listed medicine."""
+    known = frozenset().union(*classes.values())
+    out: dict[str, list[MedicineRule]] = {}
+    for i, raw in enumerate(raws):
+        where = f"safety.yaml: medicine rule #{i + 1} ({raw.get('code', '?')})"
+        if raw["severity"] not in _SEVERITY_ORDER:
+            raise ValueError(f"{where}: severity must be warning or contraindication")
+        rule = MedicineRule(
+            index=i,
+            code=raw["code"],
+            classes=frozenset(raw["classes"]),
+            when=_condition(raw.get("when"), where),
+            severity=raw["severity"],
+            public=raw["public"],
+            clinician=raw["clinician"],
+            sources=tuple(raw["sources"]),
+        )
+        unknown = sorted(rule.classes - known)
+        if unknown:
+            raise ValueError(f"{where}: no medicine has the class(es) {unknown}")
+        for name, member_of in classes.items():
+            if rule.classes & member_of:
+                out.setdefault(name, []).append(rule)
+    return {k: tuple(v) for k, v in out.items()}
 
 
 # --- per-case facts and values -----------------------------------------------------------------------
 def safety_facts(case: Any) -> frozenset[str]:
-    """Safety facts: comorbidities, pregnancy, dialysis, genotypes, prior pneumonitis, prior drugs."""
+    """Safety facts: comorbidities, metastatic sites, pregnancy, dialysis, genotypes, prior pneumonitis,
+    prior drugs."""
     facts: set[str] = {f"comorb:{c}" for c in case.comorbidities}
+    facts.update(f"site:{s}" for s in case.metastatic_sites)
     patient = case.patient
     if patient.pregnant:
         facts.add("pregnant")
@@ -593,10 +650,14 @@ def _visit_order() -> dict[int, tuple[int, int, int]]:
 
 @functools.cache
 def _referenced_facts() -> frozenset[str]:
+    rules = safety_rules()
     out: set[str] = set()
-    for rules_for_drug in safety_rules().rules_by_drug.values():
+    for rules_for_drug in rules.rules_by_drug.values():
         for rule in rules_for_drug:
             out |= rule.when.referenced()
+    for medicine_rules in rules.medicine_rules.values():
+        for medicine_rule in medicine_rules:
+            out |= medicine_rule.when.referenced()
     return frozenset(out)
 
 
@@ -609,6 +670,7 @@ def _relevant_facts(case: Any) -> frozenset[str]:
     patient, pgx = case.patient, case.pharmacogenomics
     key = (
         case.comorbidities,
+        case.metastatic_sites,
         patient.pregnant,
         patient.gestation_weeks,
         patient.breastfeeding,
@@ -782,17 +844,20 @@ def check_set(case: Any, option_set: OptionSet, calculations: dict[str, Any]) ->
 def _check(
     case: Any, options: Sequence[TherapyOption], calculations: dict[str, Any], layout: _Layout
 ) -> list[SafetyAlert]:
-    if not layout.drugs and len(case.current_meds) < 2:
-        return []
     rules = safety_rules()
+    medicine_rules = rules.medicine_rules
+    reached = [m for m in case.current_meds if m in medicine_rules] if medicine_rules else ()
+    if not layout.drugs and len(case.current_meds) < 2 and not reached:
+        return []
     facts = _relevant_facts(case)
     plan = _plan(layout, facts)
     vals = [None] * _value_count()
     for pos, get in layout.fields:
         vals[pos] = get(case, calculations)
     slots = plan.answer(plan.passing(vals))
-    # Rule alerts are deduplicated and ranked already; interactions, allergies and prior toxicities
-    # use other codes, so they are ranked in beside them (their tiebreaks are 1000+, 2000, 3000).
+    # Rule alerts are deduplicated and ranked already; interactions, allergies, prior toxicities
+    # and medicine rules use other codes, so they are ranked in beside them (tiebreaks 1000+, 2000,
+    # 3000, 4000+).
     ranked: list[tuple[int, int, int, SafetyAlert]] = []
     for severity, order, tiebreak, alert, rule, drug, where, shown in slots:
         if alert is None:
@@ -838,6 +903,23 @@ def _check(
                 )
     if len(case.current_meds) > 1 or (case.current_meds and partners is not case.current_meds):
         _current_medicine_alerts(case.current_meds, partners, layout, partner_items, emit)
+    for medicine in dict.fromkeys(reached):
+        for medicine_rule in medicine_rules[medicine]:
+            if medicine_rule.when.holds(facts):
+                emit(
+                    _alert(
+                        ("medicine", medicine_rule.index, medicine),
+                        medicine_rule.code,
+                        medicine,
+                        medicine_rule.severity,
+                        medicine_rule.public,
+                        medicine_rule.clinician,
+                        medicine_rule.sources,
+                        f"{medicine} (current medicine): case facts match rule {medicine_rule.code}",
+                    ),
+                    len(layout.drugs) + case.current_meds.index(medicine),
+                    4000 + medicine_rule.index,
+                )
     if case.allergies or case.prior_treatment:
         in_play_map = {**start, **current}
         if case.allergies:
