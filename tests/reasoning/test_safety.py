@@ -313,3 +313,10 @@ def test_a_red_flag_read_from_a_note_names_that_note_in_notes_used() -> None:
     assert [f.code for f in result.red_flags][:1] == ["raised_icp"]
     [line] = result.notes_used
     assert line.startswith("notes[1]: triage found red flag raised_icp (emergency)")
+
+
+def test_methotrexate_with_nsaid_or_aspirin_against_the_methotrexate_label() -> None:
+    for partner in ("naproxen", "aspirin"):
+        alerts = _alerts(_run(_case(proposed_treatment=[{"drug": "methotrexate"}], current_meds=[partner])))
+        expected = f"methotrexate with {partner} (proposed order)"
+        assert alerts["methotrexate_nsaid:methotrexate"].rationale == expected
