@@ -54,3 +54,20 @@ def test_corrupt_cache_is_rebuilt(tmp_path: Path) -> None:
     (cache / f"qa-index-{index.key}" / "meta.json").write_text("{not json")
     _, how = load_or_build(data, cache)
     assert how == "built"
+
+
+def test_index_is_built_from_the_files_not_a_stale_in_memory_knowledge_base(tmp_path: Path) -> None:
+    """sweep 5: a process that loaded the knowledge base before an edit saved its old content
+    under the new key, and every later process reused it."""
+    from mbcnav.knowledge.loader import load_knowledge_base
+
+    data, cache = _copy_kb(tmp_path, "kb"), tmp_path / "cache"
+    load_knowledge_base(data)  # loaded (and cached in this process) before the edit
+    items = data / "items.yaml"
+    items.write_text(items.read_text().replace("title: Palbociclib", "title: Palbociclib zanzibarquux"))
+    built, how = load_or_build(data, cache)
+    assert how == "built"
+    assert "Palbociclib zanzibarquux" in [d["title"] for d in built.docs]
+    again, how = load_or_build(data, cache)
+    assert how == "cache"
+    assert ask("zanzibarquux", index=again).answers[0].id == "drug-palbociclib"

@@ -57,3 +57,20 @@ def test_bad_input_exits_2_without_a_traceback(tmp_path: Path, args: tuple[str, 
     proc = run(tmp_path, *args)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
+
+
+def test_unquoted_words_are_one_question(tmp_path: Path) -> None:
+    proc = run(tmp_path, "is", "stage", "4", "curable", "--json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["question"] == "is stage 4 curable"
+    assert data["answers"][0]["id"] in {"faq-is-stage-4-curable", "treatable-not-curable"}
+
+
+def test_too_long_question_names_the_limit(tmp_path: Path) -> None:
+    from mbcnav.search import MAX_QUESTION_CHARS
+
+    proc = run(tmp_path, "x" * (MAX_QUESTION_CHARS + 1))
+    assert proc.returncode == 2
+    assert str(MAX_QUESTION_CHARS) in proc.stderr + proc.stdout
+    assert "Traceback" not in proc.stderr

@@ -111,3 +111,165 @@ def test_answers_carry_both_voices_and_sources(kb_index: SearchIndex) -> None:
         assert (answer.public, answer.clinician) == (item.public, item.clinician)
         assert answer.sources == list(item.sources)
         assert all(s in kb.sources for s in answer.sources)
+
+
+# --- sweep-5 defects (each failed before its fix) --------------------------------------------------
+
+HELDOUT = yaml.safe_load((Path(__file__).parent / "heldout.yaml").read_text(encoding="utf-8"))
+
+
+class _Triage:
+    """Stands in for the reasoning core's triage, so the Ask side is tested whatever triage says."""
+
+    def __init__(self, codes: list[tuple[str, str]]) -> None:
+        from mbcnav.search.models import RedFlag
+
+        self.red_flags = [RedFlag(code=c, urgency=u, public=f"{c} now", clinician=f"{c} now")
+                          for c, u in codes]
+        self.urgency = codes[0][1] if codes else "routine"
+        self.advice = {"public": "Call your cancer team today.", "clinician": "Same-day review."}
+
+
+def _with_triage(monkeypatch: pytest.MonkeyPatch, codes: list[tuple[str, str]]) -> None:
+    from mbcnav.search import engine
+
+    monkeypatch.setattr(engine, "_triage", lambda question: _Triage(codes))
+
+
+@pytest.mark.parametrize("question", ["no point living anymore", "i cant go on like this", "asdf qwer"])
+def test_flagged_crisis_item_is_shown_first_even_without_a_lexical_match(
+    kb_index: SearchIndex, monkeypatch: pytest.MonkeyPatch, question: str
+) -> None:
+    _with_triage(monkeypatch, [("suicidal_ideation", "urgent")])
+    result = ask(question, index=kb_index)
+    assert result.answers and result.answers[0].id == "symptom-suicidal-thoughts"
+    assert "988" in result.answers[0].public + (result.answers[0].action or "")
+    assert not result.no_good_match
+
+
+def test_fever_flag_shows_the_fever_item_first_whatever_the_ranking(
+    kb_index: SearchIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _with_triage(monkeypatch, [("febrile_neutropenia", "urgent")])
+    assert ask("temp 39", index=kb_index).answers[0].id == "symptom-fever-chemo"
+
+
+@pytest.mark.parametrize("question", ["no point living anymore", "i dont want to be here anymore",
+                                      "asdf qwer zxcv", "how long do i have left"])
+def test_red_flag_question_is_never_offered_survival_statistics(
+    kb_index: SearchIndex, monkeypatch: pytest.MonkeyPatch, question: str
+) -> None:
+    _with_triage(monkeypatch, [("suicidal_ideation", "emergency")])
+    result = ask(question, k=10, index=kb_index)
+    offered = [a.id for a in result.answers] + [s.id for s in result.suggestions]
+    kb = load_knowledge_base()
+    assert not [i for i in offered if kb.get(i).kind == "statistic" or i == "faq-how-long-can-i-live"]
+
+
+@pytest.mark.parametrize("question", ["worst headache ever and throwing up and sleepy",
+                                      "mum is very confused and drinking loads of water",
+                                      "vomiting cant poo belly swollen"])
+def test_banner_is_never_less_urgent_than_a_shown_item(
+    kb_index: SearchIndex, monkeypatch: pytest.MonkeyPatch, question: str
+) -> None:
+    # Triage says "urgent" (as it did in sweep 5); the item the question describes says "call 911".
+    codes = {"worst": "raised_icp", "mum": "hypercalcemia", "vomiting": "bowel_obstruction"}
+    _with_triage(monkeypatch, [(codes[question.split()[0]], "urgent")])
+    result = ask(question, index=kb_index)
+    shown = [a.level for a in result.answers if a.level]
+    assert "emergency" in shown
+    assert result.urgency == "emergency"
+    assert result.answers[0].level == "emergency", "the item that set the banner comes first"
+    assert result.red_flags[0].urgency == "emergency"
+    assert result.advice and "911" in result.advice["public"], "what to do now is the emergency item's"
+
+
+def test_a_bare_number_does_not_carry_a_match(kb_index: SearchIndex) -> None:
+    # "39" once matched "about 39 out of 100" in a survival statistic.
+    for question in ("temp 39", "my temp is 39", "39"):
+        assert not [a.id for a in ask(question, index=kb_index).answers
+                    if load_knowledge_base().get(a.id).kind == "statistic"], question
+
+
+@pytest.mark.parametrize("question", ["lung cancer survival", "stage 4 lung cancer life expectancy",
+                                      "colon cancer stage 4 survival", "prostate cancer spread to bones",
+                                      "best phone to buy", "my dog has a lump is it cancer",
+                                      "prostate cancer treatment", "melanoma treatment"])
+def test_other_cancers_and_off_topic_get_no_answers(kb_index: SearchIndex, question: str) -> None:
+    result = ask(question, index=kb_index)
+    assert result.no_good_match and result.answers == [], [a.id for a in result.answers]
+
+
+def test_another_cancer_is_named_and_the_spread_pages_offered(kb_index: SearchIndex) -> None:
+    result = ask("lung cancer survival", index=kb_index)
+    assert result.scope_note and "breast cancer only" in result.scope_note
+    assert "lung cancer" in result.scope_note
+    assert {"site-lung", "faq-still-breast-cancer-in-bones"} <= {s.id for s in result.suggestions}
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("bone pain", {"symptom-bone-pain", "site-bone"}),
+    ("liver mets", {"site-liver"}),
+    ("pet scan", {"test-pet-ct"}),
+    ("is it bone cancer now or still breast cancer", {"faq-still-breast-cancer-in-bones"}),
+    ("breast cancer spread to lung", {"site-lung"}),
+])
+def test_short_and_spread_questions_still_answered(
+    kb_index: SearchIndex, question: str, expected: set
+) -> None:
+    assert set(top(ask(question, index=kb_index))) & expected
+
+
+@pytest.mark.parametrize(("question", "audience", "expected"), [
+    ("my mum's bones hurt is it the cancer", "public", {"site-bone", "symptom-bone-pain"}),
+    ("HR+ HER2-", "public", {"subtype-hr-positive-her2-negative"}),
+    ("er+/her2- meaning", "public", {"subtype-hr-positive-her2-negative"}),
+    ("hormone positive her2 negative", "public", {"subtype-hr-positive-her2-negative"}),
+    ("not her2 positive", "public", {"subtype-hr-positive-her2-negative", "subtype-triple-negative"}),
+    ("life expectancy stage 4 breast cancer", "public",
+     {"faq-how-long-can-i-live", "median-os-mbc-overall", "seer-distant-5yr-survival"}),
+    ("PIK3CA mutant after CDK4/6", "clinician",
+     {"test-pik3ca-akt1-pten", "treatment-pi3k-akt-mtor", "alpelisib", "capivasertib", "inavolisib"}),
+    ("pertuzumab", "public", {"pertuzumab"}),
+])
+def test_first_answer_is_right(kb_index: SearchIndex, question: str, audience: str, expected: set) -> None:
+    assert top(ask(question, audience=audience, index=kb_index), 1)[0] in expected
+
+
+def test_her2_negative_questions_never_lead_with_her2_positive(kb_index: SearchIndex) -> None:
+    for question in ("HR+ HER2-", "er+/her2- meaning", "hormone positive her2 negative", "HR+/HER2−",
+                     "not her2 positive"):
+        assert top(ask(question, index=kb_index), 1) != ["subtype-her2-positive"], question
+
+
+def test_turmeric_finds_the_complementary_therapy_answer(kb_index: SearchIndex) -> None:
+    assert "faq-complementary-therapy" in top(ask("does turmeric cure cancer", index=kb_index))
+
+
+def test_heldout_set_hit_at_3_and_off_topic_rejection(kb_index: SearchIndex) -> None:
+    """The held-out set (tests/qa/heldout.yaml, written by the sweep-5 tester) is not tuned on."""
+    scored = [r for r in HELDOUT if r["ids"]]
+    misses = [r["q"] for r in scored
+              if not set(top(ask(r["q"], audience=r.get("audience", "public"), k=3, index=kb_index)))
+              & set(r["ids"])]
+    assert 1 - len(misses) / len(scored) >= 0.95, misses
+    answered = [r["q"] for r in HELDOUT if not r["ids"] and ask(r["q"], index=kb_index).answers]
+    assert len(answered) <= 1, answered
+
+
+def test_emergency_rows_get_a_banner_at_least_as_urgent_as_their_item(kb_index: SearchIndex) -> None:
+    pytest.importorskip("mbcnav.reasoning.triage")
+    kb = load_knowledge_base()
+    rank = {None: 0, "routine": 0, "urgent": 1, "emergency": 2}
+    low = []
+    for row in [*QUESTIONS, *HELDOUT]:
+        if "emergency" not in row.get("tags", []):
+            continue
+        result = ask(row["q"], audience=row.get("audience", "public"), index=kb_index)
+        if not result.red_flags:
+            continue  # a missing flag is triage's (scored in bench/qa.py); here: never a weaker banner
+        shown = max((rank[a.level] for a in result.answers if getattr(kb.get(a.id), "red_flag", None)),
+                    default=0)
+        if rank[result.urgency] < shown:
+            low.append(f"{row['q']!r}: banner {result.urgency}, item {shown}")
+    assert not low, low

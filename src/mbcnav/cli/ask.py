@@ -8,7 +8,7 @@ from rich.panel import Panel
 
 from mbcnav import DISCLAIMER
 from mbcnav.cli.common import Audience, console, print_json
-from mbcnav.search import AskResult, ask
+from mbcnav.search import MAX_K, AskResult, ask
 
 
 def _voice(public: str, clinician: str, audience: Audience) -> str:
@@ -37,6 +37,8 @@ def render(result: AskResult, audience: Audience) -> None:
     if result.corrections:
         fixed = ", ".join(f"'{a}' as '{b}'" for a, b in result.corrections.items())
         console.print(f"[dim]Read {fixed}.[/]")
+    if result.scope_note:
+        console.print(f"[yellow]{result.scope_note}[/]")
     if result.no_good_match:
         console.print(f"[yellow]No good match in the knowledge base for:[/] {result.question}")
         if result.suggestions:
@@ -58,15 +60,18 @@ def render(result: AskResult, audience: Audience) -> None:
 def register(app: typer.Typer) -> None:
     @app.command("ask")
     def ask_command(
-        question: str = typer.Argument(..., help="Your question in your own words ('ibrance side effects')."),
+        question: list[str] = typer.Argument(
+            ..., help="Your question in your own words; quotes are optional (ask is stage 4 curable)."
+        ),
         as_json: bool = typer.Option(False, "--json", help="Print JSON (the Ask format)."),
         audience: Audience = typer.Option(
             Audience.public, "--audience", "-a", help="public (plain words) or clinician."
         ),
-        k: int = typer.Option(5, "-k", help="How many answers, at most (1-50)."),
+        k: int = typer.Option(5, "-k", help=f"How many answers, at most (1-{MAX_K})."),
     ) -> None:
         """Answer a question from the knowledge base; emergencies come first."""
-        result = ask(question, audience=audience.value, k=k)
+        # Unquoted words arrive one per argument; the question is all of them.
+        result = ask(" ".join(question), audience=audience.value, k=k)
         if as_json:
             print_json(result.model_dump(mode="json"))
             return

@@ -7,6 +7,15 @@ first, then the best matching knowledge items in the asker's voice, each with it
 from __future__ import annotations
 
 from mbcnav.search.engine import ask
-from mbcnav.search.models import Answer, AskInputError, AskResult, RedFlag, Suggestion
+from mbcnav.search.models import (
+    MAX_K,
+    MAX_QUESTION_CHARS,
+    Answer,
+    AskInputError,
+    AskResult,
+    RedFlag,
+    Suggestion,
+)
 
-__all__ = ["Answer", "AskInputError", "AskResult", "RedFlag", "Suggestion", "ask"]
+__all__ = ["MAX_K", "MAX_QUESTION_CHARS", "Answer", "AskInputError", "AskResult", "RedFlag", "Suggestion",
+           "ask"]

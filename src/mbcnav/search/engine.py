@@ -17,14 +17,24 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
-from mbcnav.search.index import WEIGHTS, SearchIndex, get_index
-from mbcnav.search.models import Answer, AskInputError, AskResult, RedFlag, Suggestion
+from mbcnav.search.index import WEIGHTS, SearchIndex, concept_token, get_index, match_phrases, name_key
+from mbcnav.search.models import (
+    MAX_K,
+    MAX_QUESTION_CHARS,
+    Answer,
+    AskInputError,
+    AskResult,
+    RedFlag,
+    Suggestion,
+)
+from mbcnav.search.scope import load_scope, out_of_scope
 from mbcnav.search.text import FILLERS, STOPWORDS, keep_for_ranking, stem, words
 
 # Words added by the synonym map count less than the asker's own words: they widen, not steer.
 # Another name of the same drug (brand for generic) is no approximation, so it counts in full.
 EXPANSION_WEIGHT = 0.5
 EXACT_NAME_WEIGHT = 1.0
+CONCEPT_WEIGHT = 0.5
 # "No good match" when too few of the asker's words are known to the knowledge base, or the best
 # item mentions too few of them (shares, so they do not depend on the size of the knowledge base;
 # tuned on tests/qa/questions.yaml and the off-topic questions in tests/qa).
@@ -32,8 +42,6 @@ MIN_COVERAGE = 0.5
 MIN_MATCH = 0.45
 # Answers far below the best one are noise, not alternatives.
 RELATIVE_CUTOFF = 0.25
-MAX_QUESTION_CHARS = 2000
-MAX_K = 50
 # Spelling: only words this long are corrected, by at most this many edits (short words have too
 # many near neighbours to guess safely).
 MIN_CORRECTABLE = 5
@@ -77,23 +85,14 @@ def parse(question: str, index: SearchIndex) -> ParsedQuestion:
     fixed = [_correct(w, index) for w in raw]
     corrections = {a: b for a, b in zip(raw, fixed, strict=True) if a != b}
 
-    # Phrase matching over the stemmed words, fillers ("the", "my", "mum") skipped; longest first,
-    # and a phrase inside one already matched adds nothing ("stage iv" is not also "iv" = infusion).
+    # Phrase matching over the stemmed words, fillers ("the", "my", "mum") skipped.
     seq = [(i, stem(w)) for i, w in enumerate(fixed) if w not in FILLERS]
-    stems = [s for _, s in seq]
-    table = index.synonyms
     groups: list[int] = []
     covering: dict[int, list[int]] = {}
-    matched_spans: list[tuple[int, int]] = []
-    for n in range(min(table.max_len, len(stems)), 0, -1):
-        for start in range(len(stems) - n + 1):
-            gids = table.phrases.get(tuple(stems[start:start + n]))
-            if not gids or any(a <= start and start + n <= b for a, b in matched_spans):
-                continue
-            matched_spans.append((start, start + n))
-            groups.extend(g for g in gids if g not in groups)
-            for j in range(start, start + n):
-                covering.setdefault(seq[j][0], []).extend(gids)
+    for start, end, gids in match_phrases([s for _, s in seq], index.synonyms):
+        groups.extend(g for g in gids if g not in groups)
+        for j in range(start, end):
+            covering.setdefault(seq[j][0], []).extend(gids)
 
     tokens: list[str] = []
     token_groups: list[list[int]] = []
@@ -130,8 +129,19 @@ def score_all(parsed: ParsedQuestion, index: SearchIndex, audience: str) -> Scor
         total += s
     matrix = index.group_scores[audience]
     per_group = {g: matrix[g] for g in parsed.groups}
+    # A group that stands in for a word the knowledge base never uses ("turmeric" -> supplements) is
+    # the only trace of that word, so it counts as the asker's own word, not as a widening.
+    stands_in = {g for s, gids in zip(per_token, parsed.token_groups, strict=True) if not s.any()
+                 for g in gids}
+    names_drug = any(index.synonyms.exact[g] for g in parsed.groups)
     for g in parsed.groups:
-        total += (EXACT_NAME_WEIGHT if index.synonyms.exact[g] else EXPANSION_WEIGHT) * matrix[g]
+        full = index.synonyms.exact[g] or g in stands_in
+        total += (EXACT_NAME_WEIGHT if full else EXPANSION_WEIGHT) * matrix[g]
+        # An item that says the concept as a phrase beats one that has its words far apart. Not
+        # when the question names a drug: the drug is the subject and the concept only the aspect
+        # ("ibrance side effects" is about palbociclib, not about side effects in general).
+        if not names_drug:
+            total += CONCEPT_WEIGHT * index.weighted([concept_token(g)], audience)
     return Scored(total, per_token, per_group)
 
 
@@ -158,6 +168,22 @@ def match_fraction(doc: int, parsed: ParsedQuestion, scored: Scored) -> float:
     if not sum(weights):
         return 0.0
     return sum(w for w, h in zip(weights, hits, strict=True) if h) / sum(weights)
+
+
+def names_the_subject(doc: int, parsed: ParsedQuestion, index: SearchIndex) -> bool:
+    """Whether the item's name (title, aliases, FAQ question) or symptom phrasings share a word with
+    the question, directly or through the synonym map.
+
+    An item found only through its body text is a passing mention: "best phone to buy" finds the
+    helpline page whose text says "phone", but nothing it is about was asked. Every question in
+    both evaluation sets has its top answer named this way; none needed a threshold.
+    """
+    tokens = set(parsed.tokens)
+    for g in parsed.groups:
+        tokens.update(t for phrase in index.synonyms.tokens[g] for t in phrase)
+    tokens.update(concept_token(g) for g in parsed.groups)
+    listed = sorted(tokens)
+    return any(index.scores(f, listed)[doc] > 0 for f in ("head", "phr"))
 
 
 # --- triage ------------------------------------------------------------------------------------------
@@ -188,12 +214,15 @@ def _fallback_red_flags(order: list[int], index: SearchIndex, own: np.ndarray) -
 
 # --- ask ---------------------------------------------------------------------------------------------
 
+_LEVEL = {"routine": 0, "urgent": 1, "emergency": 2}
+
 
 def _validate(question: str, audience: str, k: int) -> str:
     if not isinstance(question, str) or not question.strip():
         raise AskInputError("the question is empty; type what you want to know", field="question")
     if len(question) > MAX_QUESTION_CHARS:
-        raise AskInputError(f"the question is longer than {MAX_QUESTION_CHARS} characters", field="question")
+        raise AskInputError(f"the question is longer than {MAX_QUESTION_CHARS} characters "
+                            f"({len(question)}); please shorten it", field="question")
     if audience not in WEIGHTS:
         raise AskInputError(f"audience must be one of {', '.join(WEIGHTS)}, not '{audience}'",
                             field="audience")
@@ -209,13 +238,66 @@ def _answer(doc: dict[str, Any], score: float, audience: str) -> Answer:
                   action=action, level=doc.get("level"))
 
 
+def _flagged_items(codes: list[str], index: SearchIndex, scores: np.ndarray) -> list[int]:
+    """For each red flag, in triage's order, the knowledge item about it that best fits the question.
+
+    Every item with that ``red_flag`` is a candidate, not only the top of the ranking: triage may
+    recognise "no point living anymore" where ranking finds nothing, and the crisis item (with its
+    helpline) must still be shown. Among candidates the best-scoring wins; with no score at all, the
+    most urgent one (it carries the most careful what-to-do-now text).
+    """
+    chosen: list[int] = []
+    for code in codes:
+        candidates = [i for i, d in enumerate(index.docs) if d.get("red_flag") == code]
+        if not candidates:
+            continue
+        best = max(candidates,
+                   key=lambda i: (float(scores[i]), _LEVEL.get(index.docs[i].get("level", ""), 0)))
+        if best not in chosen:
+            chosen.append(best)
+    return chosen
+
+
+def _hidden_for_red_flags(doc: dict[str, Any]) -> bool:
+    scope = load_scope()
+    return doc["kind"] in scope.hidden_kinds or doc["id"] in scope.hidden_ids
+
+
+def _escalate(result: AskResult, shown: list[dict[str, Any]], audience: str) -> None:
+    """Raise the banner to the most urgent red-flag item shown, with that item's what to do now.
+
+    Triage reads the words; the knowledge item reads the situation ("worst headache ever and sleepy"
+    is the emergency item). Showing "Call 911" under a banner that says "call your team today" gives
+    two instructions; the safe one is the more urgent, so the banner takes it, and the item's
+    what-to-do-now text joins the red flags as the first one.
+    """
+    top = max((d for d in shown if d.get("red_flag") and d.get("level") in _LEVEL),
+              key=lambda d: _LEVEL[d["level"]], default=None)
+    if top is None or _LEVEL[top["level"]] <= _LEVEL.get(result.urgency or "routine", 0):
+        return
+    public = top.get("action_public") or top["public"]
+    clinician = top.get("action_clinician") or top["clinician"]
+    answers = result.answers
+    first = next((n for n, a in enumerate(answers) if a.id == top["id"]), None)
+    if first:
+        answers.insert(0, answers.pop(first))
+    # the raised flag replaces triage's entry for the same code: one entry per code, the more urgent
+    result.red_flags[:] = [rf for rf in result.red_flags if rf.code != top["red_flag"]]
+    result.red_flags.insert(0, RedFlag(code=top["red_flag"], urgency=top["level"], public=public,
+                                       clinician=clinician, sources=list(top["sources"]),
+                                       title=top["title"], item=top["id"]))
+    result.urgency = top["level"]
+    result.advice = {"public": public, "clinician": clinician}
+
+
 def ask(
     question: str, audience: str = "public", k: int = 5, *, index: SearchIndex | None = None
 ) -> AskResult:
     """Red flags from triage first, then the ``k`` best knowledge items for the question.
 
     When nothing fits well, ``answers`` is empty, ``no_good_match`` is True and ``suggestions``
-    lists topics to start from: a wrong answer to a health question is worse than none.
+    lists topics to start from: a wrong answer to a health question is worse than none. A question
+    about another cancer says so (``scope_note``) instead of answering with breast-cancer facts.
     """
     question = _validate(question, audience, k)
     index = get_index() if index is None else index
@@ -232,24 +314,31 @@ def ask(
     else:
         red_flags = _fallback_red_flags(order, index, index.weighted(parsed.tokens, audience))
 
+    elsewhere = out_of_scope(question)
+    # An answer must cover enough of the question, not only score well on one heavy word ("working"
+    # in "anti sickness tablets not working" is not the subject); the first must also be named by it.
+    fitting = [i for i in order[: max(3 * k, 15)]
+               if scores[i] >= RELATIVE_CUTOFF * best and match_fraction(i, parsed, scored) >= MIN_MATCH]
     no_good_match = (
-        not order
+        elsewhere is not None
+        or not fitting
         or parsed.coverage < MIN_COVERAGE
-        or match_fraction(order[0], parsed, scored) < MIN_MATCH
+        or not names_the_subject(fitting[0], parsed, index)
     )
-    chosen: list[int] = []
-    if not no_good_match:
-        chosen = [i for i in order if scores[i] >= RELATIVE_CUTOFF * best][:k]
-    # For each flagged emergency, the best item describing it goes first: the red flag is never
-    # ranked below routine items, and one item per flag leaves room for what was asked.
-    codes = {rf.code for rf in red_flags}
-    if codes:
-        flagged: list[int] = []
-        for i in order[: max(k, 10)]:
-            code = index.docs[i].get("red_flag")
-            if code in codes and all(index.docs[j].get("red_flag") != code for j in flagged):
-                flagged.append(i)
-        chosen = (flagged + [i for i in chosen if i not in flagged])[:k]
+    # A question that is just an item's name ("pertuzumab", "what is herceptin") asks for that item.
+    named = index.names.get(name_key(" ".join(parsed.words)))
+    if named is not None and elsewhere is None:
+        fitting = [named, *(i for i in fitting if i != named)]
+        no_good_match = False
+    chosen: list[int] = [] if no_good_match else fitting[:k]
+    # Each flagged emergency's item goes first (the red flag is never ranked below routine items),
+    # one item per flag, so there is room for what was asked; nothing a person in crisis should not
+    # be handed (survival statistics) is shown.
+    if red_flags:
+        codes = list(dict.fromkeys(rf.code for rf in red_flags))
+        flagged = _flagged_items(codes, index, scores)
+        chosen = [i for i in (flagged + [i for i in chosen if i not in flagged])
+                  if not _hidden_for_red_flags(index.docs[i])][:k]
         no_good_match = no_good_match and not chosen
 
     result = AskResult(
@@ -260,6 +349,7 @@ def ask(
         no_good_match=no_good_match,
         corrections=parsed.corrections,
         also_searched=[index.synonyms.names[g] for g in parsed.groups],
+        scope_note=elsewhere.note if elsewhere is not None else None,
     )
     if triaged is not None and red_flags:
         result.urgency = getattr(triaged, "urgency", None)
@@ -267,11 +357,22 @@ def ask(
         result.advice = advice.model_dump(mode="json") if hasattr(advice, "model_dump") else advice
     elif red_flags:
         result.urgency = "emergency" if any(rf.urgency == "emergency" for rf in red_flags) else "urgent"
+    if red_flags:
+        _escalate(result, [index.docs[i] for i in chosen], audience)
     if no_good_match:
-        # Near misses only when the words were understood; for off-topic words they are noise.
-        near_ids = order[:3] if parsed.coverage >= MIN_COVERAGE else []
+        by_id = {d["id"]: n for n, d in enumerate(index.docs)}
+        # Near misses only when the words were understood; for off-topic words they are noise. For
+        # another cancer, the pages for breast cancer that spread there, in case that was meant.
+        if elsewhere is not None:
+            near_ids = [by_id[i] for i in elsewhere.see_also if i in by_id]
+        else:
+            near_ids = order[:3] if parsed.coverage >= MIN_COVERAGE else []
         near = [Suggestion(id=index.docs[i]["id"], title=index.docs[i]["title"]) for i in near_ids]
         general = [Suggestion(**s) for s in index.suggestions]
         seen: set[str] = set()
-        result.suggestions = [s for s in [*near, *general] if not (s.id in seen or seen.add(s.id))][:6]
+        suggestions = [s for s in [*near, *general] if not (s.id in seen or seen.add(s.id))]
+        if red_flags:
+            suggestions = [s for s in suggestions if s.id not in by_id
+                           or not _hidden_for_red_flags(index.docs[by_id[s.id]])]
+        result.suggestions = suggestions[:6]
     return result

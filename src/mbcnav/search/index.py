@@ -7,10 +7,12 @@ without a hand-written scorer: *head* (title, aliases, brand and generic names, 
 Each synonym group is scored once at build time as the best of its phrases (the phrases are
 alternative names for one concept, so a document matching two of them is not twice as relevant).
 
-The cache key is a hash of the knowledge files, the synonym map and this package's code, so
-editing any of them rebuilds the index on next use; an unwritable cache directory only costs the
-rebuild, never an error. The cache holds JSON and .npy files only (no pickle), so a tampered cache
-cannot run code.
+The cache key is a hash of the knowledge files, the synonym map and this package's code, and the
+index is built from a fresh read of exactly those files (not from a knowledge base a process may have
+loaded before an edit), so editing any of them rebuilds the index on next use; an unwritable cache
+directory only costs the rebuild, never an error. The cache holds JSON and .npy files only (no
+pickle), so a tampered cache cannot run code. Each item also gets a concept token per synonym phrase
+it contains as a phrase (see `concepts`).
 """
 
 from __future__ import annotations
@@ -32,9 +34,10 @@ import bm25s
 import numpy as np
 import yaml
 
-from mbcnav.knowledge.loader import DATA_DIR, load_knowledge_base
+from mbcnav.errors import KnowledgeError
+from mbcnav.knowledge.loader import DATA_DIR, read_all
 from mbcnav.knowledge.schema import KnowledgeBase
-from mbcnav.search.text import normalise, phrase_key, rank_tokens, words
+from mbcnav.search.text import FILLERS, STOPWORDS, normalise, phrase_key, rank_tokens, stem, words
 
 SYNONYMS_FILE = Path(__file__).parent / "synonyms.yaml"
 FIELDS: tuple[str, ...] = ("head", "phr", "lay", "clin")
@@ -135,6 +138,36 @@ class SynonymTable:
                    names=data["names"], exact=data["exact"], max_len=data["max_len"])
 
 
+def match_phrases(stems: list[str], table: SynonymTable) -> list[tuple[int, int, list[int]]]:
+    """Synonym phrases found in a stemmed word sequence, as (start, end, groups), longest first; a
+    phrase inside one already matched adds nothing ("stage iv" is not also "iv" = infusion)."""
+    found: list[tuple[int, int, list[int]]] = []
+    for n in range(min(table.max_len, len(stems)), 0, -1):
+        for start in range(len(stems) - n + 1):
+            gids = table.phrases.get(tuple(stems[start:start + n]))
+            if not gids or any(a <= start and start + n <= b for a, b, _ in found):
+                continue
+            found.append((start, start + n, gids))
+    return found
+
+
+def name_key(text: str) -> str:
+    """How a question that is just an item's name ("pertuzumab", "what is Herceptin?") is recognised."""
+    return " ".join(w for w in words(text) if w not in STOPWORDS)
+
+
+def concept_token(group: int) -> str:
+    """The token an item gets for each synonym phrase it contains as a phrase (no real word has "~")."""
+    return f"~{group}"
+
+
+def concepts(text: str, table: SynonymTable) -> list[str]:
+    """Concept tokens of a text: "bone pain" written as a phrase is the concept bone pain, where
+    "bone" in one sentence and "pain" in another is not (BM25 alone sees both the same)."""
+    stems = [stem(w) for w in words(text) if w not in FILLERS]
+    return [concept_token(g) for _, _, gids in match_phrases(stems, table) for g in gids]
+
+
 def load_synonym_groups(path: Path = SYNONYMS_FILE) -> list[list[str]]:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     return [[str(p) for p in group] for group in data.get("groups", [])]
@@ -144,10 +177,14 @@ def build_synonyms(kb: KnowledgeBase, path: Path = SYNONYMS_FILE) -> SynonymTabl
     table = SynonymTable()
     for group in load_synonym_groups(path):
         table.add_group(group)
-    # Every drug's brand names and aliases mean the drug: the knowledge base is the authority.
-    for drug in kb.of_kind("drug"):
+    # Every drug's brand names and aliases mean the drug: the knowledge base is the authority. An
+    # alias that is another drug's own name is a part, not a name ("pertuzumab" listed among the
+    # names of the pertuzumab-trastuzumab-hyaluronidase combination would send "pertuzumab" there).
+    drugs = list(kb.of_kind("drug"))
+    own = {normalise(n): d.id for d in drugs for n in (d.generic, *d.brands)}  # type: ignore[attr-defined]
+    for drug in drugs:
         names = [drug.generic, *drug.brands, *drug.aliases]  # type: ignore[attr-defined]
-        table.add_group(names, exact=True)
+        table.add_group([n for n in names if own.get(normalise(n), drug.id) == drug.id], exact=True)
     return table
 
 
@@ -163,6 +200,8 @@ class SearchIndex:
     suggestions: list[dict[str, str]]
     #: per audience, a (groups x documents) matrix: each synonym group's best phrase score
     group_scores: dict[str, np.ndarray]
+    #: an item's own names (title; a drug's generic and brand names), normalised -> document number
+    names: dict[str, int] = field(default_factory=dict)
 
     @functools.cached_property
     def stem_vocab(self) -> frozenset[str]:
@@ -201,14 +240,14 @@ def build_index(kb: KnowledgeBase, key: str = "", synonyms_path: Path = SYNONYMS
     items = list(kb.items)
     per_field: dict[str, list[list[str]]] = {f: [] for f in FIELDS}
     vocab: Counter[str] = Counter()
+    synonyms = build_synonyms(kb, synonyms_path)
     for item in items:
         texts = item_fields(item)
         seen: set[str] = set()
         for f in FIELDS:
-            per_field[f].append(rank_tokens(texts[f]))
+            per_field[f].append(rank_tokens(texts[f]) + concepts(texts[f], synonyms))
             seen.update(w for w in words(texts[f]) if w.isalpha() and len(w) > 2)
         vocab.update(seen)
-    synonyms = build_synonyms(kb, synonyms_path)
     for group_tokens in load_synonym_groups(synonyms_path):
         for phrase in group_tokens:
             vocab.update(w for w in words(phrase) if w.isalpha() and len(w) > 2 and w not in vocab)
@@ -220,8 +259,13 @@ def build_index(kb: KnowledgeBase, key: str = "", synonyms_path: Path = SYNONYMS
         retrievers[f] = retriever
     topics = [i for i in items if i.kind == "topic"] + [i for i in items if i.kind == "faq"]
     suggestions = [{"id": i.id, "title": i.title} for i in topics[:N_SUGGESTIONS]]
+    names: dict[str, int] = {}
+    for n, item in enumerate(items):
+        for name in (item.title, getattr(item, "generic", None), *getattr(item, "brands", ())):
+            if name:
+                names.setdefault(name_key(name), n)
     index = SearchIndex(key=key, docs=[_doc(i) for i in items], retrievers=retrievers, vocab=dict(vocab),
-                        synonyms=synonyms, suggestions=suggestions, group_scores={})
+                        synonyms=synonyms, suggestions=suggestions, group_scores={}, names=names)
     index.group_scores = {a: _group_scores(index, a) for a in WEIGHTS}
     return index
 
@@ -289,7 +333,7 @@ def save_index(index: SearchIndex, directory: Path) -> Path | None:
         for audience, matrix in index.group_scores.items():
             np.save(tmp / f"groups-{audience}.npy", matrix, allow_pickle=False)
         meta = {"key": index.key, "docs": index.docs, "vocab": index.vocab,
-                "synonyms": index.synonyms.to_json(), "suggestions": index.suggestions}
+                "synonyms": index.synonyms.to_json(), "suggestions": index.suggestions, "names": index.names}
         (tmp / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
         try:
             os.rename(tmp, target)
@@ -317,20 +361,34 @@ def load_saved_index(directory: Path, key: str) -> SearchIndex | None:
         group_scores = {a: np.load(path / f"groups-{a}.npy", allow_pickle=False) for a in WEIGHTS}
         return SearchIndex(key=key, docs=meta["docs"], retrievers=retrievers, vocab=meta["vocab"],
                            synonyms=SynonymTable.from_json(meta["synonyms"]),
-                           suggestions=meta["suggestions"], group_scores=group_scores)
+                           suggestions=meta["suggestions"], group_scores=group_scores, names=meta["names"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
 def load_or_build(data_dir: Path = DATA_DIR, directory: Path | None = None) -> tuple[SearchIndex, str]:
-    """The index for the current knowledge files and how it was obtained ("cache", "built", "memory")."""
+    """The index for the current knowledge files and how it was obtained ("cache", "built", "memory").
+
+    The key hashes the files, so the index must be built from those same files: a fresh read, never
+    the process's cached ``load_knowledge_base()``, which may predate an edit (a server that loaded
+    the knowledge base at start would otherwise save its old content under the new key, and every
+    later process would reuse it). If the files change while being read, the index is used once but
+    not saved, so no key ever names content other than its own.
+    """
     directory = cache_dir() if directory is None else directory
     key = cache_key(data_dir)
     with contextlib.suppress(OSError):
         cached = load_saved_index(directory, key)
         if cached is not None:
             return cached, "cache"
-    index = build_index(load_knowledge_base(data_dir), key)
+    kb, problems = read_all(data_dir)
+    if problems:
+        raise KnowledgeError(
+            f"the knowledge base has {len(problems)} problem(s); run `mbcnav kb check`. First: {problems[0]}"
+        )
+    index = build_index(kb, key)
+    if cache_key(data_dir) != key:
+        return index, "memory"
     saved = save_index(index, directory)
     return index, "built" if saved is not None else "memory"
 

@@ -12,6 +12,10 @@ from mbcnav.errors import MbcnavError
 
 Audience = Literal["public", "clinician"]
 
+#: The one limit on question length and on k, for the CLI, the API and the page alike.
+MAX_QUESTION_CHARS = 2000
+MAX_K = 50
+
 
 class AskInputError(MbcnavError):
     """A question that cannot be searched (empty, too long) or an unknown audience or k."""
@@ -54,9 +58,12 @@ class AskResult(BaseModel):
     red_flags: list[RedFlag] = Field(default_factory=list)
     answers: list[Answer] = Field(default_factory=list)
     audience: Audience = "public"
-    #: the triage urgency when a red flag was found, else None
+    #: the banner's urgency when a red flag was found, else None: the highest of the triage urgency
+    #: and the level of every red-flag item shown, so the banner never says "call your team today"
+    #: above an answer that says "call 911"
     urgency: str | None = None
-    #: the triage advice ({"public": ..., "clinician": ...}) when a red flag was found
+    #: what to do now ({"public": ..., "clinician": ...}) when a red flag was found: the triage advice,
+    #: or, when a shown item raised the urgency above triage's, that item's own what-to-do-now text
     advice: dict[str, str] | None = None
     #: True when no item answers the question well; ``answers`` is then empty
     no_good_match: bool = False
@@ -66,3 +73,5 @@ class AskResult(BaseModel):
     corrections: dict[str, str] = Field(default_factory=dict)
     #: clinical terms the question was also searched for ("ibrance" -> "palbociclib")
     also_searched: list[str] = Field(default_factory=list)
+    #: set when the question is about something mbcnav does not cover ("lung cancer survival")
+    scope_note: str | None = None

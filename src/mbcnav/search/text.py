@@ -43,7 +43,31 @@ STOPWORDS: frozenset[str] = FILLERS | frozenset(
 )
 
 _SIGN_POS = re.compile(r"(?<=[a-z0-9])\+(?=\s|/|,|$|\))")
-_SIGN_NEG = re.compile(r"(?<=[a-z0-9])[-−–](?=\s|/|,|$|\))")
+# Receptor status as one token: "HER2-negative" must not meet "HER2-positive" through the words
+# "her2" and "positive", and "hormone positive her2 negative" must not share "positive" with the
+# HER2-positive item. Markers, with the names people use for them, and the statuses they take:
+_MARKERS = {"her2": "her2", "her 2": "her2", "erbb2": "her2", "er": "er", "estrogen receptor": "er",
+            "oestrogen receptor": "er", "estrogen": "er", "oestrogen": "er", "pr": "pr", "pgr": "pr",
+            "progesterone receptor": "pr", "progesterone": "pr", "hr": "hr", "hormone receptor": "hr",
+            "hormone": "hr"}
+_STATUSES = {"positive": "positive", "pos": "positive", "negative": "negative", "neg": "negative",
+             "3 positive": "positive", "1 positive": "low", "low": "low", "ultralow": "ultralow",
+             "ultra low": "ultralow", "0": "zero", "zero": "zero"}
+_STATUS = re.compile(
+    r"\b(not\s+)?(" + "|".join(sorted((re.escape(m) for m in _MARKERS), key=len, reverse=True)) + r")\s*("
+    + "|".join(sorted((re.escape(s) for s in _STATUSES), key=len, reverse=True)) + r")\b"
+)
+_FLIP = {"positive": "negative", "negative": "positive"}
+
+
+def _status(match: re.Match[str]) -> str:
+    marker, status = _MARKERS[match.group(2)], _STATUSES[match.group(3)]
+    if match.group(1):  # "not her2 positive" is HER2-negative
+        status = _FLIP.get(status, status)
+    return f"{marker}{status}"
+
+_SIGN_NEG = re.compile(r"(?<=[a-z0-9])-(?=\s|/|,|$|\))")
+_DASHES = re.compile(r"[−–—‐‑]")
 _APOSTROPHE_S = re.compile(r"['’]s\b")
 _APOSTROPHE = re.compile(r"['’]")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
@@ -52,13 +76,15 @@ _NON_WORD = re.compile(r"[^a-z0-9]+")
 def normalise(text: str) -> str:
     """Lower case, accents off, receptor signs as words, punctuation as spaces."""
     if not text.isascii():
+        text = _DASHES.sub("-", text)  # "HER2−" (minus sign) is "HER2-", not "HER2"
         text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     text = text.lower()
     text = _SIGN_POS.sub(" positive", text)
     text = _SIGN_NEG.sub(" negative", text)
     text = _APOSTROPHE_S.sub("", text)
     text = _APOSTROPHE.sub("", text)  # "can't" -> "cant", "don't" -> "dont"
-    return _NON_WORD.sub(" ", text).strip()
+    text = _NON_WORD.sub(" ", text).strip()
+    return _STATUS.sub(_status, text)
 
 
 def words(text: str) -> list[str]:
@@ -75,8 +101,13 @@ def stem(word: str) -> str:
 
 
 def keep_for_ranking(word: str) -> bool:
-    """Words worth scoring: not a stopword, and at least two letters unless it is a number."""
-    return word not in STOPWORDS and (len(word) > 1 or word.isdigit())
+    """Words worth scoring: not a stopword, at least two letters, and not a bare number.
+
+    A number alone says nothing about the subject ("temp 39" is not about the item that reports 39
+    out of 100 alive); numbers that name something ("stage 4", "CA 15-3", "HER2 0") are matched as
+    phrases of the synonym map, and letters with digits ("cdk4", "t1") stay tokens.
+    """
+    return word not in STOPWORDS and len(word) > 1 and not word.isdigit()
 
 
 def rank_tokens(text: str) -> list[str]:

@@ -12,7 +12,7 @@ from mbcnav.case import Labs
 from mbcnav.errors import CalculatorInputError, MbcnavError
 from mbcnav.reasoning.calculators import CALCULATORS
 from mbcnav.reasoning.triage import triage
-from mbcnav.search import ask
+from mbcnav.search import MAX_QUESTION_CHARS, ask
 from mbcnav.web.forms import csv_values, form_to_data, human_label, model_fields, numeric, split_problems
 from mbcnav.web.pages.common import audience_of, render
 
@@ -24,7 +24,9 @@ TRIAGE_LABS = ("temp_c", "anc_per_ul", "calcium_mg_dl", "albumin_g_dl")
 
 @router.get("/ask", response_class=HTMLResponse)
 def ask_page(request: Request, q: str = "") -> HTMLResponse:
-    question = q.strip()[:2000]
+    # Never cut the question: a dropped last sentence ("my legs are weak") can be the emergency.
+    # ask() refuses an over-long question with a message naming the limit.
+    question = q.strip()
     result = None
     error = ""
     if question:
@@ -34,7 +36,8 @@ def ask_page(request: Request, q: str = "") -> HTMLResponse:
             error = exc.message
     status = 422 if error else 200
     return render(
-        request, "ask.html", status_code=status, title="Ask", q=question, result=result, error=error
+        request, "ask.html", status_code=status, title="Ask", q=question, result=result, error=error,
+        max_chars=MAX_QUESTION_CHARS,
     )
 
 
