@@ -352,8 +352,12 @@ def test_numb_feet_or_toes_alone_are_not_cord_compression_nice_ng234_mscc() -> N
 @pytest.mark.parametrize(
     ("text", "urgency"),
     [
-        ("can't move my legs", "urgent"),
-        ("my legs give way", "urgent"),
+        ("can't move my legs", "emergency"),
+        ("my legs give way", "emergency"),
+        ("my legs gave way and i cant walk", "emergency"),
+        ("I can't walk", "urgent"),
+        ("I keep falling", "urgent"),
+        ("I can't walk and my legs are numb", "emergency"),
         ("my back hurts and I can't move my legs", "emergency"),
         ("my back hurts and my legs give way", "emergency"),
         ("back pain and legs giving way", "emergency"),
@@ -365,8 +369,10 @@ def test_numb_feet_or_toes_alone_are_not_cord_compression_nice_ng234_mscc() -> N
 def test_leg_weakness_and_retention_wordings_follow_the_cord_rules_nice_ng234_mscc(
     text: str, urgency: str
 ) -> None:
-    """Leg weakness alone is urgent and emergency with back pain (as red_flags.yaml treats it); urinary
-    retention is an emergency however it is worded."""
+    """Weak legs or legs giving way are a neurological symptom on their own, an emergency (NICE NG234;
+    the knowledge base's symptom-leg-weakness agrees); trouble walking alone may be pain or breathlessness,
+    so it is urgent until back pain or numbness comes with it. Urinary retention is an emergency however
+    it is worded."""
     result = triage(text)
     assert _flags(result).get("spinal_cord_compression") == urgency, result.rationale
 
@@ -531,3 +537,218 @@ def test_cough_or_breathlessness_on_a_named_lung_toxic_drug_is_pneumonitis_fda_l
 
 def test_naming_the_drug_without_lung_symptoms_raises_nothing() -> None:
     assert triage("I'm on Enhertu and feel fine").red_flags == ()
+
+
+# --------------------------------------------------------------------------------------------
+# Sweep 5 acceptance findings: suicide wordings, high blood sugar, urgency that matches the symptom
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i want to end my life",
+        "ive been thinking of taking all my pills at once",
+        "I'm going to hurt myself",
+        "thinking about ending my life",
+        "I want to take an overdose",
+        "im going to overdose on my morphine",
+        "I've been cutting myself again",
+        "i feel like hurting myself",
+        "ive been saving up my morphine",
+        "I want to take my life",
+    ],
+)
+def test_intent_plan_or_self_harm_is_a_suicide_emergency_nimh_asq(text: str) -> None:
+    """Intent ("going to"), a plan or means ("all my pills at once") or self-harm is an ASQ acute
+    positive: emergency, with the 988 line and 911 first."""
+    result = triage(text)
+    assert result.urgency == "emergency", result.rationale
+    assert result.red_flags[0].code == "suicidal_ideation"
+    assert "988" in result.red_flags[0].public and "911" in result.red_flags[0].public
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i dont want to be here anymore",
+        "i cant go on like this",
+        "i cant carry on anymore",
+        "no point living anymore",
+        "life is not worth living",
+        "I wish I could go to sleep and never wake up",
+        "i am tired of being alive",
+    ],
+)
+def test_a_passive_death_wish_or_cant_go_on_is_urgent_with_988_nimh_asq(text: str) -> None:
+    """No intent or plan: a non-acute positive, a same-day safety check (urgent), still naming 988."""
+    result = triage(text)
+    assert _flags(result).get("suicidal_ideation") == "urgent", result.rationale
+    assert "988" in result.red_flags[0].public
+    assert "is an emergency" not in result.red_flags[0].public.lower()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I want to end this treatment",
+        "my pills are hard to swallow",
+        "I can't go on holiday",
+        "I can't go on the trip like this",
+        "I don't want to end my life",
+        "the cancer will end my life soon",
+        "at the end of my life I want to be at home",
+        "can I take all my pills at once",
+        "I'm going to take all my pills with breakfast",
+        "what happens if I overdose on tamoxifen by mistake",
+        "I don't want to be here in hospital",
+        "I cut myself shaving",
+        "I'm tired of waiting",
+        "the side effects are not worth it",
+        "I want to diet",
+    ],
+)
+def test_everyday_words_near_suicide_wordings_raise_no_flag(text: str) -> None:
+    result = triage(text)
+    assert "suicidal_ideation" not in _flags(result), result.rationale
+
+
+@pytest.mark.parametrize("word", ["hyperglycemia", "hyperglycaemia", "capivasertib hyperglycemia"])
+def test_hyperglycemia_is_high_sugar_not_high_calcium_fda_label_alpelisib(word: str) -> None:
+    result = triage(word)
+    assert "hypercalcemia" not in _flags(result), result.rationale
+    assert _flags(result).get("hyperglycemia_crisis") == "urgent"
+
+
+@pytest.mark.parametrize(
+    ("text", "urgency"),
+    [
+        ("high blood sugar on capivasertib", "urgent"),
+        ("glucose 400 on alpelisib", "urgent"),
+        ("blood sugar over 250", "urgent"),
+        ("my sugar was 22 mmol/L", "urgent"),
+        ("blood sugar 600 on piqray and vomiting", "emergency"),
+        ("sugar 600", "emergency"),
+        ("glucose 300 and throwing up", "emergency"),
+        ("very thirsty and peeing a lot on alpelisib", "urgent"),
+        ("DKA", "emergency"),
+    ],
+)
+def test_high_sugar_in_words_or_numbers_is_a_hyperglycemia_crisis_fda_label_alpelisib(
+    text: str, urgency: str
+) -> None:
+    """The labels hold the drug at glucose >= 250 mg/dL; above 500, or with vomiting (DKA/HHS), is an
+    emergency. A glucose in the text is read as a lab value (mmol/L converted)."""
+    result = triage(text)
+    assert _flags(result).get("hyperglycemia_crisis") == urgency, result.rationale
+    if urgency == "emergency":
+        flag = next(f for f in result.red_flags if f.code == "hyperglycemia_crisis")
+        assert "911" in flag.public or "emergency room now" in flag.public
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["glucose 180", "glucose 13 mmol/L", "I take 2 sugars in my tea", "should I avoid foods high in sugar"],
+)
+def test_a_normal_sugar_or_sugar_in_food_is_no_flag(text: str) -> None:
+    assert "hyperglycemia_crisis" not in _flags(triage(text))
+
+
+def test_thirst_and_constipation_stays_high_calcium_endocrine_society_hcm_2023() -> None:
+    result = triage("very thirsty and constipated")
+    assert _flags(result) == {"hypercalcemia": "urgent"}
+
+
+@pytest.mark.parametrize(
+    ("word", "wrong"),
+    [
+        ("hypoglycemia", "hyperglycemia_crisis"),
+        ("hypocalcemia", "hypercalcemia"),
+        ("pneumonia", "pneumonitis"),
+        ("short of breast", "pleural_effusion"),
+    ],
+)
+def test_a_real_word_is_not_corrected_into_another_condition(word: str, wrong: str) -> None:
+    assert wrong not in _flags(triage(word))
+
+
+def test_real_words_are_not_spelling_corrected_but_misspellings_still_are() -> None:
+    result = triage("I got hooked on the diet and my dad is doing well")
+    assert result.urgency == "routine" and not result.matched, result.rationale
+    assert "hooked" not in result.rationale and "looked" not in result.rationale
+    assert _flags(triage("my bak hurts and my legs are weeak"))["spinal_cord_compression"] == "emergency"
+    assert _flags(triage("bad hedache and very drowsy"))["raised_icp"] == "emergency"
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("worst headache ever and throwing up and sleepy", "raised_icp"),
+        ("vomiting cant poo belly swollen", "bowel_obstruction"),
+        ("mum is very confused and drinking loads of water", "hypercalcemia"),
+        ("my legs gave way and i cant walk", "spinal_cord_compression"),
+        ("her face and neck are all puffy and swollen", "svc_syndrome"),
+        ("i fell and my arm is bent", "pathologic_fracture_risk"),
+        ("diarrhoea and I feel dizzy", "severe_diarrhea_dehydration"),
+        ("my heart is racing and I fainted", "arrhythmia_qt_prolongation"),
+    ],
+)
+def test_the_banner_matches_the_knowledge_base_emergency_for_the_symptom(text: str, code: str) -> None:
+    """One screen, one instruction: these are emergency-level symptom items in the knowledge base, so
+    triage raises the same code at emergency, and its public text says to go now (not "call today")."""
+    result = triage(text)
+    assert _flags(result).get(code) == "emergency", result.rationale
+    flag = next(f for f in result.red_flags if f.code == code)
+    assert "911" in flag.public or "emergency room now" in flag.public, flag.public
+    assert result.urgency == "emergency"
+
+
+def test_every_emergency_symptom_item_typed_as_text_is_an_emergency_in_triage() -> None:
+    """Each knowledge-base symptom item at level emergency with a red-flag link: its own title, typed as
+    the question, raises that red flag at emergency (the item and the banner agree)."""
+    from mbcnav.knowledge.loader import load_knowledge_base
+
+    items = [
+        item
+        for item in load_knowledge_base().of_kind("symptom")
+        if item.level == "emergency" and item.red_flag in lexicon().codes
+    ]
+    assert len(items) >= 15
+    wrong = {item.title: _flags(triage(item.title)) for item in items}
+    wrong = {
+        title: flags
+        for (title, flags), item in zip(wrong.items(), items, strict=True)
+        if flags.get(item.red_flag) != "emergency"
+    }
+    assert not wrong, wrong
+
+
+def test_raised_codes_have_an_emergency_text_and_all_variant_texts_are_plain() -> None:
+    """A code whose word rules reach a level above its own has a text for that level, and every public
+    text variant (public_urgent, public_emergency) reads at grade 8 or lower."""
+    from mbcnav.knowledge.readability import MAX_PUBLIC_GRADE, reading_grade
+
+    lex = lexicon()
+    for rule in lex.rules:
+        spec = lex.codes[rule.code]
+        if URGENCY_ORDER[rule.urgency] < URGENCY_ORDER[spec["urgency"]]:
+            assert spec.get(f"public_{rule.urgency}"), f"{rule.code}: no public_{rule.urgency} text"
+    for code, spec in lex.codes.items():
+        for key, text in spec.items():
+            if key.startswith("public_"):
+                assert reading_grade(text) <= MAX_PUBLIC_GRADE, f"{code}.{key}: {text}"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I keep falling asleep",
+        "my leg is bent when I sit",
+        "no blood in my poo",
+        "swollen glands in my neck",
+        "I am sleepy",
+    ],
+)
+def test_new_wordings_do_not_fire_on_everyday_text(text: str) -> None:
+    result = triage(text)
+    assert result.urgency == "routine", result.rationale

@@ -2,7 +2,8 @@
 
 People write "my bak hurts and my legs are weeak", not "thoracic back pain with paraparesis", so the
 matcher is built for lay text: a lexicon of concepts (``rules/triage.yaml``) matched word by word
-after spelling correction (a map, then a fuzzy match with rapidfuzz against the lexicon words),
+after spelling correction (a map, then a fuzzy match with rapidfuzz against the lexicon words, for
+words that are not real words: "diet" must not become "die", nor "hyperglycemia" "hypercalcemia"),
 light stemming (weakness = weak) and negation ("no fever", "denies headache", "not short of
 breath", "fever gone now"; but "can't feel my legs" is a symptom, not a negation). Concepts combine
 into red flags by the rules of ``rules/red_flags.yaml``; labs and case facts (albumin-corrected
@@ -19,6 +20,8 @@ Everything is compiled once per process; a call does dictionary look-ups on a fe
 from __future__ import annotations
 
 import functools
+import importlib.resources
+import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -114,6 +117,10 @@ class _Phrase:
     window: int
     #: stems that cancel the phrase when its statement has one ("bra fitting")
     unless: frozenset[str] = frozenset()
+    #: the slots must come in their written order, each at most `gap` words after the one before
+    #: ("going to hurt myself", not "I hurt myself going down the stairs")
+    ordered: bool = False
+    gap: int = 0
 
 
 @dataclass(frozen=True)
@@ -183,6 +190,8 @@ class _Lexicon:
     vocab: tuple[str, ...]
     #: first letter -> lexicon words starting with it (fuzzy matching only compares same-initial words)
     vocab_by_initial: dict[str, tuple[str, ...]]
+    #: real words, never "corrected" to a lexicon word (checked with simple inflections removed)
+    real_words: frozenset[str]
     cues: frozenset[str]
     scope_breaks: frozenset[str]
     clause_breaks: frozenset[str]
@@ -234,14 +243,66 @@ def _phrase_slots(text: str) -> tuple[frozenset[str], ...]:
     return tuple(slots)
 
 
-def _kb_symptoms() -> list[Any]:
-    """The knowledge base's symptom items, or none when the base cannot load (triage must still work)."""
+def _kb_items() -> list[Any]:
+    """The knowledge base's items, or none when the base cannot load (triage must still work)."""
     try:
         from mbcnav.knowledge.loader import load_knowledge_base
 
-        return list(load_knowledge_base().of_kind("symptom"))
+        return list(load_knowledge_base().items)
     except Exception:  # the knowledge base is optional here; the built-in lexicon always works
         return []
+
+
+def _real_words(listed: Iterable[str], items: Iterable[Any]) -> frozenset[str]:
+    """Words known to be spelled right: the Dale-Chall easy words shipped with textstat, triage.yaml
+    `real_words`, and the words of the knowledge base's titles and texts (edited prose). The fuzzy
+    matcher only corrects words outside this set, so a real word is read as itself."""
+    words = {w.lower() for w in listed}
+    try:
+        easy = importlib.resources.files("textstat").joinpath("resources/en/easy_words.txt")
+        words.update(easy.read_text(encoding="utf-8").split())
+    except (OSError, ModuleNotFoundError):  # the list only narrows correction; triage works without it
+        pass
+    for item in items:
+        for text in (item.title, item.public, item.clinician):
+            words.update(_TOKEN.findall(_APOSTROPHES.sub("", text.lower())))
+    return frozenset(w for w in words if w.isalpha())
+
+
+def _is_real(token: str, real: frozenset[str]) -> bool:
+    """True when the token, or the token without a common ending, is a real word ("scared" = scare +
+    d, "hooked" = hook + ed, "doing" = do + ing, "stopped" = stop + ped)."""
+    if token in real:
+        return True
+    for ending, restore in _INFLECTIONS:
+        if len(token) > len(ending) + 1 and token.endswith(ending):
+            base = token[: -len(ending)] + restore
+            # a doubled last letter after a short stem ("stopped", "hopping"; not "vomitting")
+            if base in real or (3 <= len(base) <= 5 and base[-1] == base[-2] and base[:-1] in real):
+                return True
+    return False
+
+
+#: endings removed (and what replaces them) when looking a word up in the real-word list
+_INFLECTIONS = (
+    ("ies", "y"),
+    ("ied", "y"),
+    ("ier", "y"),
+    ("iest", "y"),
+    ("ily", "y"),
+    ("ing", ""),
+    ("ing", "e"),
+    ("ed", ""),
+    ("d", ""),
+    ("es", ""),
+    ("s", ""),
+    ("er", ""),
+    ("r", ""),
+    ("est", ""),
+    ("st", ""),
+    ("ly", ""),
+    ("ness", ""),
+)
 
 
 @functools.cache
@@ -258,11 +319,14 @@ def lexicon() -> _Lexicon:
     for cid, spec in lex["concepts"].items():
         concepts[cid] = {"label": spec["label"], "sites": tuple(spec.get("sites", ()))}
         for entry in spec["phrases"]:
-            text = entry["words"] if isinstance(entry, dict) else entry
-            unless = _slot(entry.get("unless", "").split("|")) if isinstance(entry, dict) else frozenset()
+            options = entry if isinstance(entry, dict) else {"words": entry}
+            text = options["words"]
+            unless = _slot(options.get("unless", "").split("|"))
             slots = _phrase_slots(text)
             raw_words.update(w for part in text.replace("+", "|").split("|") for w in _TOKEN.findall(part))
-            phrases.append(_Phrase(cid, slots, max(default_window, len(slots) + 2), unless))
+            ordered, gap = bool(options.get("ordered")), int(options.get("gap", 3))
+            window = gap * (len(slots) - 1) if ordered else max(default_window, len(slots) + 2)
+            phrases.append(_Phrase(cid, slots, window, unless, ordered, gap))
     rules = [
         _Rule(r["code"], r["urgency"], tuple(frozenset(group) for group in r["when"])) for r in flags["rules"]
     ]
@@ -270,7 +334,8 @@ def lexicon() -> _Lexicon:
     kb_whole = frozenset(lex.get("kb_whole_phrasing", ()))
     lab_words, lab_specs, lab_pattern, lab_keep, lab_alone = _compile_text_labs(lex["text_labs"])
     lab_word_tokens = frozenset(w for phrase in lab_words for w in phrase.split())
-    for item in _kb_symptoms():
+    kb_items = _kb_items()
+    for item in (i for i in kb_items if i.kind == "symptom"):
         cid = f"kb:{item.id}"
         concepts[cid] = {"label": item.title.lower(), "sites": tuple(item.sites)}
         kb_sources[cid] = tuple(item.sources)
@@ -329,6 +394,7 @@ def lexicon() -> _Lexicon:
         known=known,
         vocab=tuple(sorted(raw_words)),
         vocab_by_initial=_by_initial(sorted(raw_words)),
+        real_words=_real_words(lex.get("real_words", ()), kb_items),
         cues=frozenset(neg["cues"]),
         scope_breaks=frozenset(neg["scope_breaks"]),
         clause_breaks=frozenset(neg["clause_breaks"]),
@@ -413,6 +479,8 @@ def _correct(token: str) -> str:
     if token in lex.spelling:
         return lex.spelling[token]
     if token in lex.known or len(token) < lex.fuzzy_min_length or not token.isalpha():
+        return token
+    if _is_real(token, lex.real_words):
         return token
     size = len(token)
     choices = [w for w in lex.vocab_by_initial.get(token[0], ()) if abs(len(w) - size) <= 3]
@@ -550,6 +618,8 @@ def _match_tokens(raw: list[str], found: _Found) -> None:
         if len(slots_hit) < len(phrase.slots):
             continue
         combos = _best_positions(slots_hit, len(phrase.slots), phrase.window)
+        if combos and phrase.ordered:
+            combos = [c for c in combos if all(0 < b - a <= phrase.gap for a, b in itertools.pairwise(c))]
         if combos and phrase.unless:
             combos = [c for c in combos if phrase.unless.isdisjoint(_near(stems, c))]
         if not combos:
@@ -669,9 +739,14 @@ def _scan_text(
         text, labs = _read_labs(text)
     for clause in _clauses(text):
         _match_tokens(clause, found)
-    temp = dict(labs).get("temp_c") if labs else None
-    if temp is not None and temp >= lexicon().lab_values["fever_c"]:
-        found.present.setdefault("fever", f"temperature {temp:.1f} °C")
+    if labs:
+        values, limits = dict(labs), lexicon().lab_values
+        temp, glucose = values.get("temp_c"), values.get("glucose_mg_dl")
+        if temp is not None and temp >= limits["fever_c"]:
+            found.present.setdefault("fever", f"temperature {temp:.1f} °C")
+        if glucose is not None and glucose >= limits["glucose_pi3k_mg_dl"]:
+            # a sugar this high is a finding in its own right, judged with the other words (vomiting)
+            found.present.setdefault("high_sugar", f"glucose {glucose:g} mg/dL")
     return tuple(found.present.items()), tuple(found.negated.items()), labs
 
 
@@ -967,7 +1042,11 @@ def _red_flag(code: str, urgency: str, rationale: str, extra_sources: tuple[str,
     """One red flag in both voices (cached: the same finding recurs across many cases)."""
     spec = lexicon().codes[code]
     public, clinician = spec["public"], spec["clinician"]
-    if URGENCY_ORDER[urgency] > URGENCY_ORDER[spec["urgency"]]:
+    if URGENCY_ORDER[urgency] < URGENCY_ORDER[spec["urgency"]]:
+        # Raised above the code's own level (e.g. high calcium with confusion): the text must say to
+        # go now, not "call today".
+        public = spec.get(f"public_{urgency}") or public
+    elif URGENCY_ORDER[urgency] > URGENCY_ORDER[spec["urgency"]]:
         clinician = spec.get(f"clinician_{urgency}") or clinician
         # Raised below the code's own level (e.g. back pain alone): the text must not say
         # "emergency" while the urgency says "call today", but it still says when to escalate.
