@@ -273,3 +273,11 @@ def test_emergency_rows_get_a_banner_at_least_as_urgent_as_their_item(kb_index: 
         if rank[result.urgency] < shown:
             low.append(f"{row['q']!r}: banner {result.urgency}, item {shown}")
     assert not low, low
+
+
+def test_a_real_english_word_is_not_corrected_into_a_knowledge_base_word() -> None:
+    """Sweep finding: "hooked" became "looked"; misspellings are still fixed."""
+    from mbcnav.search import ask
+
+    assert "hooked" not in ask("im hooked on my pain pills").corrections
+    assert ask("brest cancer spred to bone").corrections == {"brest": "breast", "spred": "spread"}

@@ -269,6 +269,12 @@ def _real_words(listed: Iterable[str], items: Iterable[Any]) -> frozenset[str]:
     return frozenset(w for w in words if w.isalpha())
 
 
+def is_real_word(token: str) -> bool:
+    """Whether a lower-case word is a real word (spelled right) by triage's word list: the Q&A
+    spelling fixer asks this too, so both leave "hooked" or "breath" as they are."""
+    return _is_real(token, lexicon().real_words)
+
+
 def _is_real(token: str, real: frozenset[str]) -> bool:
     """True when the token, or the token without a common ending, is a real word ("scared" = scare +
     d, "hooked" = hook + ed, "doing" = do + ing, "stopped" = stop + ped)."""

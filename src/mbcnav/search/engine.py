@@ -61,6 +61,13 @@ class ParsedQuestion:
     coverage: float = 0.0
 
 
+def _is_real_word(word: str) -> bool:
+    """A real English word is never "corrected" into a knowledge-base word ("hooked" is not "looked")."""
+    if importlib.util.find_spec(_TRIAGE_MODULE) is None:  # as for triage: the search works without it
+        return False
+    return bool(importlib.import_module(_TRIAGE_MODULE).is_real_word(word))
+
+
 def _correct(word: str, index: SearchIndex) -> str:
     if (
         word in index.vocab
@@ -68,6 +75,7 @@ def _correct(word: str, index: SearchIndex) -> str:
         or not word.isalpha()
         or word in STOPWORDS
         or stem(word) in index.stem_vocab
+        or _is_real_word(word)
     ):
         return word
     max_edits = 1 if len(word) < LONG_WORD else 2
