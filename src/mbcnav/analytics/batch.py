@@ -44,7 +44,7 @@ RESULT_SCHEMA = pa.schema(
         ("urgency", pa.string()),
         ("red_flags", pa.list_(pa.string())),
         ("top_options", pa.list_(pa.string())),
-        ("alerts", pa.list_(pa.string())),
+        ("alerts", pa.list_(pa.string())),  # "code:drug" (or "code" when no drug), each once
         ("error", pa.string()),
         ("error_field", pa.string()),
     ]
@@ -86,6 +86,8 @@ class BatchSummary:
     first_errors: list[dict[str, Any]] = field(default_factory=list)
     output: str = ""
     workers: int = 1
+    #: input items that are not cases and were passed over, by kind (e.g. FHIR Organization)
+    skipped: Counter[str] = field(default_factory=Counter)
     _error_order: list[tuple[int, int]] = field(default_factory=list, repr=False)
 
     def add(self, rows: list[dict[str, Any]], keep_errors: int = 20) -> None:
@@ -104,7 +106,8 @@ class BatchSummary:
             self.red_flags.update(row["red_flags"])
             if row["top_options"]:
                 self.options[row["top_options"][0]] += 1
-            self.alerts.update(row["alerts"])
+            # cases with each alert code (one case with 4 renal adjustments counts once)
+            self.alerts.update({alert.split(":", 1)[0] for alert in row["alerts"]})
 
     def merge(self, other: BatchSummary, order: int, keep_errors: int = 20) -> None:
         """Fold in the summary of one slice. Slices finish in any order; ``order`` (the slice's
@@ -139,6 +142,7 @@ class BatchSummary:
             "red_flags": dict(ranked(self.red_flags)),
             "top_first_options": dict(ranked(self.options, 10)),
             "alerts": dict(ranked(self.alerts, 10)),
+            "skipped": dict(ranked(self.skipped)),
             "first_errors": self.first_errors,
         }
 
@@ -150,12 +154,16 @@ def input_kind(path: Path) -> str:
     if path.is_dir():
         return "fhir"
     suffix = path.suffix.lower()
-    if suffix in {".jsonl", ".ndjson", ".json"}:
+    if suffix in {".jsonl", ".ndjson"}:
         return "jsonl"
+    if suffix == ".json":
+        return "json"  # one JSON document: a list of cases (as `mbcnav assess` reads) or one case
     if suffix in {".parquet", ".pq"}:
         return "parquet"
     raise BatchError(
-        f"{path.name}: give a .jsonl file, a .parquet file or a folder of FHIR NDJSON", field="input"
+        f"{path.name}: give a .jsonl/.ndjson file (one case per line), a .json list of cases, "
+        "a .parquet file or a folder of FHIR NDJSON",
+        field="input",
     )
 
 
@@ -163,7 +171,10 @@ def count_cases(path: Path) -> int | None:
     """How many cases the input holds, when that is cheap to know (for the progress bar)."""
     kind = input_kind(path)
     if kind == "parquet":
-        return pq.ParquetFile(path).metadata.num_rows
+        try:
+            return pq.ParquetFile(path).metadata.num_rows
+        except (pa.ArrowInvalid, OSError):
+            return None  # reading it says what is wrong, in one line
     if kind == "jsonl":
         count = 0
         last = b"\n"
@@ -173,6 +184,20 @@ def count_cases(path: Path) -> int | None:
                 last = block[-1:]
         return count + (last != b"\n")  # blank lines are skipped later; the bar may end early
     return None
+
+
+def iter_json_document(path: Path) -> Iterator[Record]:
+    """A ``.json`` file: a list of cases (``line`` is the 1-based position in the list) or one case.
+    The document is parsed whole, so it is for files that fit in memory; JSON Lines stream."""
+    try:
+        data = orjson.loads(path.read_bytes())
+    except orjson.JSONDecodeError as exc:
+        raise BatchError(
+            f"{path.name}: not valid JSON ({exc}); for one case per line, name the file .jsonl", field="input"
+        ) from None
+    items = data if isinstance(data, list) else [data]
+    for number, item in enumerate(items, start=1):
+        yield Record(path.name, number, "dict", item)
 
 
 def iter_jsonl(path: Path) -> Iterator[Record]:
@@ -214,7 +239,7 @@ def iter_parquet(path: Path, batch_size: int = 1000) -> Iterator[Record]:
                 yield Record(path.name, row, "dict", _drop_nulls(item))
 
 
-def iter_fhir_folder(path: Path) -> Iterator[Record]:
+def iter_fhir_folder(path: Path, skipped: Counter[str] | None = None) -> Iterator[Record]:
     """A folder of FHIR data, one patient per Bundle: each ``.json`` file is one patient (a Bundle or
     resource list), and each line of an ``.ndjson`` file is one patient's Bundle. A bulk export split
     by resource type (Patient.ndjson, Observation.ndjson, ...) is grouped by patient first."""
@@ -222,7 +247,7 @@ def iter_fhir_folder(path: Path) -> Iterator[Record]:
     if not files:
         raise BatchError(f"{path}: no .json or .ndjson files in this folder", field="input")
     if _is_bulk_export(files):
-        yield from _iter_bulk_export(files)
+        yield from _iter_bulk_export(files, Counter() if skipped is None else skipped)
         return
     for number, file in enumerate(files, start=1):
         if file.suffix == ".json":
@@ -261,9 +286,29 @@ def _patient_of(resource: dict[str, Any]) -> str | None:
     return None
 
 
-def _iter_bulk_export(files: list[Path]) -> Iterator[Record]:
+#: resource types that belong to no patient (shared directory data in a bulk export): passed over and
+#: counted in the summary, not reported as errors
+NON_PATIENT_RESOURCES = frozenset(
+    {
+        "Organization",
+        "Practitioner",
+        "PractitionerRole",
+        "Location",
+        "Endpoint",
+        "HealthcareService",
+        "Medication",
+        "Substance",
+        "Device",
+        "Group",
+        "OrganizationAffiliation",
+    }
+)
+
+
+def _iter_bulk_export(files: list[Path], skipped: Counter[str]) -> Iterator[Record]:
     """Group a type-split bulk export by patient. This holds one folder's resources in memory: the
-    FHIR importer (mbcnav.interop.fhir) reads whole patients, and a bulk export scatters them."""
+    FHIR importer (mbcnav.interop.fhir) reads whole patients, and a bulk export scatters them.
+    Resources of a non-patient type (Organization, Practitioner, ...) are counted in ``skipped``."""
     by_patient: dict[str, list[dict[str, Any]]] = {}
     orphans: list[tuple[str, int]] = []
     for file in files:
@@ -278,7 +323,11 @@ def _iter_bulk_export(files: list[Path]) -> Iterator[Record]:
                     continue
                 key = _patient_of(resource) if isinstance(resource, dict) else None
                 if key is None:
-                    orphans.append((file.name, line_no))
+                    kind = resource.get("resourceType") if isinstance(resource, dict) else None
+                    if kind in NON_PATIENT_RESOURCES:
+                        skipped[str(kind)] += 1
+                    else:
+                        orphans.append((file.name, line_no))
                     continue
                 by_patient.setdefault(key.removeprefix("Patient/"), []).append(resource)
     for number, (patient, resources) in enumerate(sorted(by_patient.items()), start=1):
@@ -287,15 +336,17 @@ def _iter_bulk_export(files: list[Path]) -> Iterator[Record]:
         yield Record(name, line_no, "orphan", None)
 
 
-def iter_input(path: Path, batch_size: int = 1000) -> Iterator[Record]:
+def iter_input(path: Path, batch_size: int = 1000, skipped: Counter[str] | None = None) -> Iterator[Record]:
     if not path.exists():
         raise BatchError(f"input not found: {path}", field="input")
     kind = input_kind(path)
     if kind == "jsonl":
         return iter_jsonl(path)
+    if kind == "json":
+        return iter_json_document(path)
     if kind == "parquet":
         return iter_parquet(path, batch_size)
-    return iter_fhir_folder(path)
+    return iter_fhir_folder(path, skipped)
 
 
 def chunked(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
@@ -386,7 +437,12 @@ def assess_record(record: Record, assess: AssessFn) -> dict[str, Any]:
     row["urgency"] = result.urgency
     row["red_flags"] = [flag.code for flag in result.red_flags]
     row["top_options"] = [option.regimen for option in result.therapy_options[:TOP_OPTIONS]]
-    row["alerts"] = [alert.code for alert in result.safety_alerts]
+    # "code:drug", each once: the same code for four drugs says which four, not "code" four times
+    row["alerts"] = list(
+        dict.fromkeys(
+            f"{a.code}:{a.drug}" if getattr(a, "drug", None) else a.code for a in result.safety_alerts
+        )
+    )
     return row
 
 
@@ -501,10 +557,61 @@ def _local_cluster(workers: int) -> Any:
             n_workers=workers,
             processes=True,
             threads_per_worker=1,
-            dashboard_address=None,
+            dashboard_address=None,  # no dashboard ...
+            # ... but the scheduler still serves HTTP (health, metrics), on :8787 unless told otherwise:
+            # a free loopback port, so a second run never warns "Port 8787 is already in use"
+            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
             host="127.0.0.1",
             silence_logs=logging.ERROR,
         )
+
+
+def check_batch_args(
+    input_path: Path | str,
+    out: Path | str,
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
+    chunk_size: int = 1000,
+) -> tuple[Path, Path]:
+    """Every check that needs no case data, so a mistake is reported before any work (or progress
+    bar) starts. Returns the input and output as absolute paths: Dask workers may run in another
+    directory, so a relative path would name a different file there."""
+    if chunk_size < 1:
+        raise BatchError("--chunk-size must be at least 1", field="chunk_size")
+    if workers < 1:
+        raise BatchError("--workers must be at least 1", field="workers")
+    if scheduler is not None:
+        if workers != 1:
+            raise BatchError(
+                "--workers starts a local cluster; with --scheduler the cluster's own workers run the batch",
+                field="workers",
+            )
+        _check_address(scheduler)
+    source, target = Path(input_path).absolute(), Path(out).absolute()
+    if not source.exists():
+        raise BatchError(f"input not found: {input_path}", field="input")
+    input_kind(source)
+    if target.suffix.lower() not in {".parquet", ".pq"}:
+        raise BatchError(f"{target.name}: the output must be a .parquet file", field="out")
+    if target.resolve() == source.resolve() or (target.exists() and os.path.samefile(target, source)):
+        raise BatchError(f"--out {out} is the input file: write the results to another file", field="out")
+    return source, target
+
+
+def _check_address(address: str) -> None:
+    """A scheduler address Dask can parse (tcp://host:port, host:port, tls://...), else one line."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    try:
+        scheme, location = parse_address(address)
+        if scheme in {"tcp", "tls", "ws", "wss"}:
+            parse_host_port(location)
+    except (ValueError, TypeError) as exc:
+        raise BatchError(
+            f"--scheduler {address!r} is not a Dask scheduler address (e.g. tcp://10.0.0.5:8786): {exc}",
+            field="scheduler",
+        ) from None
 
 
 def run_batch(
@@ -523,14 +630,12 @@ def run_batch(
     The output appears only when the batch has finished (it is written to ``out.partial`` first), so
     an interrupted run never leaves a half file that looks whole. Rows are in input order.
     """
-    source, target = Path(input_path), Path(out)
-    if chunk_size < 1:
-        raise BatchError("--chunk-size must be at least 1", field="chunk_size")
-    if workers < 1:
-        raise BatchError("--workers must be at least 1", field="workers")
-    if target.suffix.lower() not in {".parquet", ".pq"}:
-        raise BatchError(f"{target.name}: the output must be a .parquet file", field="out")
-    records = iter_input(source, batch_size=chunk_size)
+    shown = str(out)
+    source, target = check_batch_args(
+        input_path, out, workers=workers, scheduler=scheduler, chunk_size=chunk_size
+    )
+    skipped: Counter[str] = Counter()
+    records = iter_input(source, batch_size=chunk_size, skipped=skipped)
     if assess is None and scheduler is None and workers == 1:
         assess = default_assess()  # fail early, before any output, when the core is missing
     partial = target.with_name(target.name + ".partial")
@@ -540,7 +645,7 @@ def run_batch(
         writer = pq.ParquetWriter(partial, RESULT_SCHEMA, compression="zstd")
     except OSError as exc:
         raise BatchError(f"cannot write {target}: {exc.strerror or exc}", field="out") from None
-    summary = BatchSummary(output=str(target), workers=workers)
+    summary = BatchSummary(output=shown, workers=workers, skipped=skipped)
 
     try:
         if scheduler is None and workers == 1:
@@ -582,6 +687,29 @@ def run_batch(
     return summary
 
 
+class _InOrder:
+    """Writes tables indexed 0, 1, 2, ... in that order, whatever order they arrive in."""
+
+    def __init__(self, writer: pq.ParquetWriter) -> None:
+        self.writer = writer
+        self.next = 0
+        self.buffer: dict[int, pa.Table] = {}
+
+    @property
+    def waiting(self) -> int:
+        return len(self.buffer)
+
+    def add(self, index: int, table: pa.Table) -> None:
+        self.buffer[index] = table
+        while self.next in self.buffer:
+            self.writer.write_table(self.buffer.pop(self.next))
+            self.next += 1
+
+    def finish(self) -> None:
+        for index in sorted(self.buffer):  # only when slices were missing (never in a full run)
+            self.writer.write_table(self.buffer.pop(index))
+
+
 def _run_dask(
     source: Path,
     plan: Callable[[bool], Iterator[Work]],
@@ -599,7 +727,7 @@ def _run_dask(
     order, one row group at a time (never all in memory).
 
     A remote cluster that cannot see our disk gets the cases themselves and sends back Arrow tables,
-    which are written in the order they finish.
+    which are written in input order too (a slice that finishes early waits for the ones before it).
     """
     from distributed import Client, as_completed
 
@@ -608,7 +736,7 @@ def _run_dask(
         if scheduler is not None:
             try:
                 client = Client(scheduler, timeout="10s")
-            except (OSError, TimeoutError) as exc:
+            except (OSError, TimeoutError, ValueError) as exc:
                 raise BatchError(
                     f"cannot reach the Dask scheduler at {scheduler}: {exc}", field="scheduler"
                 ) from None
@@ -624,6 +752,7 @@ def _run_dask(
             pending = as_completed(with_results=True)
             index_of: dict[str, int] = {}
             written: list[int] = []  # part files on disk, copied into the output at the end
+            in_order = _InOrder(writer)  # tables sent back by a cluster that cannot see our disk
 
             def collect() -> None:
                 future, (part_summary, table) = next(pending)
@@ -632,7 +761,7 @@ def _run_dask(
                 if table is None:
                     written.append(index)
                 else:
-                    writer.write_table(table)
+                    in_order.add(index, table)
                 future.release()
                 if on_progress is not None:
                     on_progress(part_summary.total)
@@ -642,10 +771,12 @@ def _run_dask(
                 future = client.submit(assess_part, item, part, assess, pure=False)
                 index_of[future.key] = index
                 pending.add(future)
-                while len(index_of) >= limit:
+                # tables waiting for an earlier slice count against the limit: memory stays bounded
+                while len(index_of) + in_order.waiting >= limit and index_of:
                     collect()
             while index_of:
                 collect()
+            in_order.finish()
         for index in sorted(written):
             part_file = pq.ParquetFile(parts / f"part-{index:06d}.parquet")
             for group in range(part_file.num_row_groups):

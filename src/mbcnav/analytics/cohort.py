@@ -4,7 +4,7 @@ Two ways to ask: SQL (for analysts who know it), or a small filter language for 
 
     subtype = 'TNBC' and age >= 50 and 'brain' in sites
     not (urgency = 'routine') or error is not null
-    line in (2, 3) and 'spinal_cord_compression' in red_flags
+    urgency in ('emergency', 'urgent') and 'spinal_cord_compression' in red_flags
 
 The filter is parsed by a real (tiny) grammar, checked against the table's own columns, and
 compiled to SQL whose values are all bound parameters: user text never becomes SQL text. After
@@ -320,7 +320,7 @@ class CohortStore:
         try:
             self.con = duckdb.connect(str(self.path) if self.path else ":memory:", read_only=read_only)
         except duckdb.Error as exc:
-            raise CohortError(f"cannot open the cohort database {self.path}: {exc}") from None
+            raise CohortError(f"cannot open the cohort database {self.path}: {_short(exc)}") from None
         self._sealed = False
 
     def __enter__(self) -> CohortStore:
@@ -410,7 +410,10 @@ class CohortStore:
     def sql(self, query: str) -> pd.DataFrame:
         """One SQL statement over the loaded tables (the store is sealed first: no file access)."""
         self.seal()
-        statements = list(duckdb.extract_statements(query)) if query.strip() else []
+        try:
+            statements = list(duckdb.extract_statements(query)) if query.strip() else []
+        except duckdb.Error as exc:
+            raise CohortError(f"--sql cannot be parsed: {_short(exc)}", field="sql") from None
         if len(statements) != 1:
             raise CohortError(f"--sql takes exactly one SQL statement, got {len(statements)}", field="sql")
         if statements[0].type != duckdb.StatementType.SELECT:

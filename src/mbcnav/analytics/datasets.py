@@ -136,11 +136,37 @@ def read_table(path: Path) -> pd.DataFrame:
     suffix = path.suffix.lower()
     if suffix not in {".csv", ".parquet", ".pq", ".tsv"}:
         raise DatasetError(f"{path.name}: use a .csv, .tsv or .parquet file", field="file")
-    reader = "read_parquet" if suffix in {".parquet", ".pq"} else "read_csv_auto"
+    if suffix in {".parquet", ".pq"}:
+        query, kind = "SELECT * FROM read_parquet(?)", "Parquet"
+    else:
+        # Numbers are typed, everything else stays text: DuckDB's sniffer would turn yes/no into
+        # booleans (groups "True"/"False", Cox term "horTh" instead of "horThyes"), unlike the same
+        # data from Parquet or a shipped dataset.
+        query, kind = f"SELECT * FROM read_csv(?, auto_type_candidates = {_CSV_TYPES})", "CSV"
     try:
-        return duckdb.sql(f"SELECT * FROM {reader}(?)", params=[str(path)]).df()  # type: ignore[call-arg]
+        return duckdb.sql(query, params=[str(path)]).df()  # type: ignore[call-arg]
     except duckdb.Error as exc:
-        raise DatasetError(f"{path.name}: cannot be read: {exc}", field="file") from None
+        raise DatasetError(
+            f"{path.name}: cannot be read as {kind}: {_first_line(exc)}", field="file"
+        ) from None
+
+
+#: the types a CSV column may take (DuckDB tries them in this order); no BOOLEAN, DATE or TIME
+_CSV_TYPES = "['BIGINT', 'DOUBLE', 'VARCHAR']"
+
+
+def _first_line(exc: Exception) -> str:
+    """DuckDB's first line says what is wrong; the lines after it quote its internal SQL."""
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _plain(value: object) -> str:
+    """A cell as the user wrote it: 'abc', -3, 2.5 or 'missing' (no numpy reprs such as np.int64(-3))."""
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
+        return "a missing value"
+    if hasattr(value, "item"):
+        value = value.item()  # numpy scalar -> Python number
+    return repr(value) if isinstance(value, str) else str(value)
 
 
 def survival_frame(frame: pd.DataFrame, time: str, event: str) -> pd.DataFrame:
@@ -155,25 +181,33 @@ def survival_frame(frame: pd.DataFrame, time: str, event: str) -> pd.DataFrame:
             f"column(s) {', '.join(missing)} not found; the table has: {', '.join(map(str, frame.columns))}",
             field="time" if time in missing else "event",
         )
+    if len(frame) == 0:
+        raise DatasetError("the table has a header but no rows", field="file")
     out = frame.copy()
     times = pd.to_numeric(out[time], errors="coerce")
     bad = times.isna() | (times < 0)
     if bad.any():
         row = int(bad.values.argmax())
         raise DatasetError(
-            f"column '{time}' must hold numbers >= 0; row {row} has {out[time].iloc[row]!r}", field="time"
+            f"column '{time}' must hold numbers >= 0; data row {row + 1} has {_plain(out[time].iloc[row])}",
+            field="time",
         )
     raw_events = out[event]
     if raw_events.dtype == bool:
         events = raw_events.astype(int)
     else:
-        words = {"true": 1, "false": 0, "True": 1, "False": 0}
-        events = pd.to_numeric(raw_events.replace(words), errors="coerce")
+        words = {"true": 1, "false": 0}
+        if raw_events.dtype == object:
+            raw_events = raw_events.map(
+                lambda v: words.get(v.strip().lower(), v) if isinstance(v, str) else v
+            )
+        events = pd.to_numeric(raw_events, errors="coerce")
     bad = ~events.isin([0, 1])
     if bad.any():
         row = int(bad.values.argmax())
+        value = _plain(out[event].iloc[row])
         raise DatasetError(
-            f"column '{event}' must be 0/1 (1 = event); row {row} has {out[event].iloc[row]!r}", field="event"
+            f"column '{event}' must be 0/1 (1 = event); data row {row + 1} has {value}", field="event"
         )
     out = out.drop(columns=[c for c in ("time", "event") if c in out.columns and c not in (time, event)])
     out["time"] = times.astype(float)

@@ -44,9 +44,24 @@ def km_figure_bytes(
     return buffer.getvalue()
 
 
-def save_km_plot(frame: pd.DataFrame, by: str | None, path: Path, **kwargs: str) -> Path:
+def check_plot_path(path: Path) -> str:
+    """The plot format, once the target is known to be writable: checked before any work is done."""
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise DatasetError(f"{path.name}: the plot file must end in .png or .svg", field="plot")
-    path.write_bytes(km_figure_bytes(frame, by, fmt=fmt, **kwargs))
+    folder = path.parent
+    if not folder.is_dir():
+        raise DatasetError(f"--plot {path}: the folder {folder} does not exist", field="plot")
+    if path.is_dir():
+        raise DatasetError(f"--plot {path}: this is a folder; give a file name", field="plot")
+    return fmt
+
+
+def save_km_plot(frame: pd.DataFrame, by: str | None, path: Path, **kwargs: str) -> Path:
+    fmt = check_plot_path(path)
+    data = km_figure_bytes(frame, by, fmt=fmt, **kwargs)
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise DatasetError(f"--plot {path}: cannot write: {exc.strerror or exc}", field="plot") from None
     return path

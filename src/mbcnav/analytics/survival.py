@@ -39,6 +39,9 @@ class KMResult(_Result):
     by: str | None
     groups: list[KMGroup]
     logrank: dict[str, float] | None = None
+    #: rows left out of the curves and of the log-rank test because their ``by`` value is missing
+    excluded: int = 0
+    excluded_reason: str | None = None
 
 
 class CoxTerm(_Result):
@@ -57,9 +60,13 @@ class CoxResult(_Result):
     terms: list[CoxTerm]
     concordance: float
     log_likelihood_ratio: dict[str, float]
-    #: Schoenfeld-residual test of proportional hazards per term (lifelines proportional_hazard_test)
+    #: Schoenfeld-residual test of proportional hazards per term (lifelines proportional_hazard_test
+    #: with R cox.zph's default "km" time transform): p per term
     ph_test: dict[str, float]
     ph_violations: list[str]
+    #: the global test over all terms (chisq, df, p), as R's cox.zph prints on its GLOBAL line
+    ph_global: dict[str, float] | None = None
+    ph_transform: str = "km"
 
 
 def poly_contrasts(n_levels: int) -> np.ndarray:
@@ -116,8 +123,33 @@ def design_matrix(
     return pd.DataFrame(columns, index=frame.index)
 
 
-def _at_risk(timeline: np.ndarray, durations: np.ndarray, points: Sequence[float]) -> dict[str, int]:
-    return {f"{p:g}": int((durations >= p).sum()) for p in points}
+def _at_risk(durations: np.ndarray, points: Sequence[float]) -> dict[str, int]:
+    return {fmt_number(p): int((durations >= p).sum()) for p in points}
+
+
+def nice_ticks(horizon: float, target: int = 6) -> list[float]:
+    """Round tick times from 0 to ``horizon`` on the data's own scale (0, 0.5, 1, ... for years;
+    0, 500, 1000, ... for days): a step of 1, 2, 2.5 or 5 times a power of ten, as plot axes use."""
+    if not math.isfinite(horizon) or horizon <= 0:
+        return [0.0]
+    power = 10.0 ** (math.floor(math.log10(horizon / max(1, target - 1))) - 1)
+    steps = [m * power * 10**k for k in range(3) for m in (1, 2, 2.5, 5)]
+    # the finest round step that gives at most one tick more than ``target``
+    step = next(s for s in steps if math.floor(horizon / s + 1e-9) <= target)
+    count = math.floor(horizon / step + 1e-9)
+    return [float(round(i * step, 12)) for i in range(count + 1)]
+
+
+def fmt_number(value: float | None, digits: int = 4) -> str:
+    """A number with ``digits`` significant figures and no exponent or trailing zeros: 1528, 1.84,
+    0.0375. Fixed decimals would print 1.84 and 1.75 alike on a scale in years."""
+    if value is None or not math.isfinite(value):
+        return "—"
+    if value == 0:
+        return "0"
+    decimals = max(0, digits - 1 - math.floor(math.log10(abs(value))))
+    text = f"{value:.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _finite(value: float) -> float | None:
@@ -140,9 +172,19 @@ def kaplan_meier(
 
     if by is not None and by not in frame.columns:
         raise DatasetError(f"column '{by}' not found for --by", field="by")
+    if len(frame) == 0:
+        raise DatasetError("the table has no rows", field="file")
+    excluded = 0
+    if by is not None:
+        # A missing group value is no group: lifelines' log-rank test would count NaN as one more
+        # group (wrong df and p), while groupby leaves those rows out of the curves. Both leave them out.
+        missing = frame[by].isna()
+        excluded = int(missing.sum())
+        frame = frame[~missing]
+        if len(frame) == 0:
+            raise DatasetError(f"column '{by}' has no values to split by", field="by")
     groups = [("all", frame)] if by is None else [(str(k), g) for k, g in frame.groupby(by, observed=True)]
-    horizon = float(frame["time"].max())
-    points = [round(horizon * i / (at_risk_points - 1)) for i in range(at_risk_points)]
+    points = nice_ticks(float(frame["time"].max()), at_risk_points)
     out: list[KMGroup] = []
     for label, group in groups:
         kmf = KaplanMeierFitter(alpha=alpha).fit(group["time"], group["event"], label=label)
@@ -161,7 +203,7 @@ def kaplan_meier(
                 survival=kmf.survival_function_.iloc[:, 0].astype(float).tolist(),
                 ci_lower=ci.iloc[:, 0].astype(float).tolist(),
                 ci_upper=ci.iloc[:, 1].astype(float).tolist(),
-                at_risk=_at_risk(kmf.timeline, group["time"].to_numpy(), points),
+                at_risk=_at_risk(group["time"].to_numpy(), points),
             )
         )
     logrank = None
@@ -172,7 +214,14 @@ def kaplan_meier(
             "df": float(test.degrees_of_freedom),
             "p": float(test.p_value),
         }
-    return KMResult(time_unit=time_unit, by=by, groups=out, logrank=logrank)
+    return KMResult(
+        time_unit=time_unit,
+        by=by,
+        groups=out,
+        logrank=logrank,
+        excluded=excluded,
+        excluded_reason=f"no value in '{by}'" if excluded else None,
+    )
 
 
 def cox(
@@ -208,8 +257,10 @@ def cox(
         for term, row in summary.iterrows()
     ]
     lr = fitter.log_likelihood_ratio_test()
-    ph = proportional_hazard_test(fitter, data, time_transform="rank")
+    transform = _zph_km_transform(fitter)
+    ph = proportional_hazard_test(fitter, data, time_transform=transform)
     ph_p = {str(k if isinstance(k, str) else k[0]): float(v) for k, v in ph.summary["p"].items()}
+    ph_global = _zph_global(fitter, data, transform)
     return CoxResult(
         n=len(data),
         events=int(data["event"].sum()),
@@ -222,4 +273,45 @@ def cox(
         },
         ph_test=ph_p,
         ph_violations=[term for term, p in ph_p.items() if p < 0.05],
+        ph_global=ph_global,
     )
+
+
+def _zph_km_transform(fitter: Any) -> Any:
+    """R cox.zph's default time scale: 1 - KM(t-), the Kaplan-Meier estimate just *before* each event
+    time. lifelines' own ``"km"`` takes KM(t) (just after), which moves p-values a little (GBSG2
+    tgrade.L: 0.0295 against R's 0.0277); with KM(t-) the published figures come out exactly."""
+    from lifelines import KaplanMeierFitter
+
+    curve = KaplanMeierFitter().fit(fitter.durations, fitter.event_observed).survival_function_.iloc[:, 0]
+    knots, values = curve.index.to_numpy(dtype=float), curve.to_numpy(dtype=float)
+
+    def transform(durations: pd.Series, events: pd.Series, weights: pd.Series) -> pd.Series:
+        before = np.searchsorted(knots, durations.to_numpy(dtype=float), side="left") - 1
+        km_minus = np.where(before >= 0, values[np.maximum(before, 0)], 1.0)
+        return pd.Series(1.0 - km_minus, index=durations.index)
+
+    return transform
+
+
+def _zph_global(fitter: Any, data: pd.DataFrame, transform: Any) -> dict[str, float] | None:
+    """The GLOBAL line of R's cox.zph (survival < 3.0, the version of the published GBSG2 output):
+    U = g'R over the scaled Schoenfeld residuals R and the centred times g, and
+    chi2 = U V^-1 U' / (d * sum g^2) on as many df as terms. lifelines gives only the per-term tests."""
+    from scipy import stats
+
+    events = fitter.event_observed
+    times = transform(fitter.durations, events, fitter.weights)[events.to_numpy(dtype=bool)].to_numpy()
+    centred = times - times.mean()
+    scaled = fitter.compute_residuals(data, kind="scaled_schoenfeld")
+    variance = fitter.variance_matrix_.loc[scaled.columns, scaled.columns].to_numpy()
+    score = centred @ scaled.to_numpy()
+    denominator = float(events.sum()) * float((centred**2).sum())
+    if denominator <= 0:
+        return None
+    try:
+        chisq = float(score @ np.linalg.solve(variance, score)) / denominator
+    except np.linalg.LinAlgError:
+        return None
+    df = variance.shape[0]
+    return {"chisq": chisq, "df": float(df), "p": float(stats.chi2.sf(chisq, df))}

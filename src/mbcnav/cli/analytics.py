@@ -9,24 +9,53 @@ from rich.table import Table
 
 from mbcnav.cli.common import console, print_json
 
-DATASET = typer.Option("gbsg2", "--dataset", "-d", help="gbsg2, desmedt2007 or synthetic.")
+DATASET = typer.Option(None, "--dataset", "-d", help="gbsg2 (default), desmedt2007 or synthetic.")
 FILE = typer.Option(None, "--file", "-f", help="Your own CSV/Parquet instead of a dataset.")
-TIME = typer.Option("time", "--time", help="Column with follow-up time (numbers >= 0).")
-EVENT = typer.Option("event", "--event", help="Column with the event indicator (1 = event, 0 = censored).")
+TIME = typer.Option("time", "--time", help="Column with follow-up time (numbers >= 0); with --file.")
+EVENT = typer.Option(
+    "event", "--event", help="Column with the event indicator (1 = event, 0 = censored); with --file."
+)
 TIME_UNIT = typer.Option(None, "--time-unit", help="Unit of the time column, for labels (e.g. months).")
 
 
-def _frame(dataset: str, file: Path | None, time: str, event: str):  # type: ignore[no-untyped-def]
-    from mbcnav.analytics.datasets import load_dataset, read_table, survival_frame
+def _frame(dataset: str | None, file: Path | None, time: str, event: str):  # type: ignore[no-untyped-def]
+    from mbcnav.analytics.datasets import DatasetError, load_dataset, read_table, survival_frame
 
     if file is not None:
+        if dataset is not None:
+            raise DatasetError("give --dataset or --file, not both", field="dataset")
         return survival_frame(read_table(file), time, event), None
-    frame, meta = load_dataset(dataset)
+    if (time, event) != ("time", "event"):
+        # a shipped dataset has its own columns: silently ignoring the options would mislead
+        raise DatasetError(
+            "--time and --event name the columns of your own --file; a --dataset has its own", field="time"
+        )
+    frame, meta = load_dataset(dataset or "gbsg2")
     return survival_frame(frame, "time", "event"), meta
 
 
-def _fmt(value: float | None, digits: int = 1) -> str:
-    return "—" if value is None else f"{value:.{digits}f}"
+def _nr(value: float | None) -> str:
+    from mbcnav.analytics.survival import fmt_number
+
+    return "NR" if value is None else fmt_number(value)
+
+
+def _synthetic_note(meta: object) -> str | None:
+    """Results from the generated cohort must never pass for real patients' data."""
+    if getattr(meta, "name", None) != "synthetic":
+        return None
+    return "SYNTHETIC data: a generated cohort, not real patients (see `mbcnav analytics datasets`)."
+
+
+def _with_dataset(data: dict[str, object], meta: object) -> dict[str, object]:
+    """The JSON output names its dataset (additive keys), and says when it is synthetic."""
+    if meta is not None:
+        data["dataset"] = getattr(meta, "name", None)
+        data["synthetic"] = getattr(meta, "name", None) == "synthetic"
+        note = _synthetic_note(meta)
+        if note:
+            data["note"] = note
+    return data
 
 
 def register(app: typer.Typer) -> None:
@@ -58,31 +87,51 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     ) -> None:
         """Kaplan-Meier curves with medians (95% CI), numbers at risk and a log-rank test."""
-        from mbcnav.analytics.plots import save_km_plot
+        from mbcnav.analytics.plots import check_plot_path, save_km_plot
         from mbcnav.analytics.survival import kaplan_meier
 
+        if plot is not None:
+            check_plot_path(plot)  # before the work, so a typo costs nothing
         frame, meta = _frame(dataset, file, time, event)
         unit = time_unit or (meta.time_unit if meta else "time units")
         result = kaplan_meier(frame, by, time_unit=unit)
         if plot is not None:
-            save_km_plot(frame, by, plot, title=meta.title if meta else file.name, time_unit=unit)
+            title = meta.title if meta else file.name
+            save_km_plot(frame.dropna(subset=[by]) if by else frame, by, plot, title=title, time_unit=unit)
         if as_json:
-            print_json(result.model_dump(mode="json"))
+            print_json(_with_dataset(result.model_dump(mode="json"), meta))
             return
-        table = Table(title=f"Kaplan-Meier ({unit})")
-        for column in ("group", "n", "events", "median", "95% CI", *result.groups[0].at_risk):
-            table.add_column(column, justify="right")
+        note = _synthetic_note(meta)
+        if note:
+            console.print(f"[bold yellow]{note}[/]")
+        # Two narrow tables rather than one wide one: readable at 80 columns and when piped.
+        medians = Table(title=f"Kaplan-Meier: median time to event ({unit})")
+        medians.add_column("group", overflow="fold")
+        for column in ("n", "events", "median"):
+            medians.add_column(column, justify="right", no_wrap=True)
+        medians.add_column("95% CI", justify="right", no_wrap=True, min_width=9)
         for g in result.groups:
-            table.add_row(
+            medians.add_row(
                 g.group,
                 str(g.n),
                 str(g.events),
-                _fmt(g.median),
-                f"{_fmt(g.median_ci[0])}–{_fmt(g.median_ci[1])}",
-                *map(str, g.at_risk.values()),
+                _nr(g.median),
+                f"{_nr(g.median_ci[0])}–{_nr(g.median_ci[1])}",
             )
-        console.print(table)
-        console.print("[dim]Columns after the CI: numbers at risk at each time.[/]")
+        console.print(medians)
+        at_risk = Table(title=f"Number at risk at time ({unit})")
+        at_risk.add_column("group", overflow="fold")
+        for point in result.groups[0].at_risk:
+            at_risk.add_column(point, justify="right", overflow="fold")
+        for g in result.groups:
+            at_risk.add_row(g.group, *map(str, g.at_risk.values()))
+        console.print(at_risk)
+        console.print("[dim]NR: not reached (the curve or its CI bound never falls to 50%).[/]")
+        if result.excluded:
+            console.print(
+                f"{result.excluded} row(s) left out of the curves and the log-rank test: "
+                f"{result.excluded_reason}."
+            )
         if result.logrank:
             lr = result.logrank
             console.print(f"Log-rank: χ² = {lr['chisq']:.2f}, df = {lr['df']:.0f}, p = {lr['p']:.3g}")
@@ -112,16 +161,29 @@ def register(app: typer.Typer) -> None:
                 raise DatasetError(f"--ordered '{spec}': write COLUMN=LEVEL1,LEVEL2,...", field="ordered")
             column, levels = spec.split("=", 1)
             order[column] = tuple(level.strip() for level in levels.split(","))
-        if covariates:
+        if covariates is not None:
             names = [c.strip() for c in covariates.split(",") if c.strip()]
+            if not names:
+                raise DatasetError(
+                    "--covariates: name at least one column, e.g. -c age,grade", field="covariates"
+                )
+            outcome = [c for c in names if c in ("time", "event", time, event)]
+            if outcome:
+                raise DatasetError(
+                    f"--covariates: '{outcome[0]}' is the outcome (time or event), not a covariate",
+                    field="covariates",
+                )
         elif meta:
             names = list(meta.default_covariates)
         else:
             raise DatasetError("name the covariates with --covariates for your own file", field="covariates")
         result = cox(frame, names, ordered={k: v for k, v in order.items() if k in names})
         if as_json:
-            print_json(result.model_dump(mode="json"))
+            print_json(_with_dataset(result.model_dump(mode="json"), meta))
             return
+        note = _synthetic_note(meta)
+        if note:
+            console.print(f"[bold yellow]{note}[/]")
         table = Table(title=f"Cox model (n={result.n}, events={result.events}, Efron ties)")
         for column in ("term", "coef", "HR", "95% CI", "p", "PH test p"):
             table.add_column(column, justify="right")
@@ -140,6 +202,12 @@ def register(app: typer.Typer) -> None:
             f"Likelihood ratio test: χ² = {lr['chisq']:.1f} on {lr['df']:.0f} df, p = {lr['p']:.3g}; "
             f"concordance {result.concordance:.3f}"
         )
+        if result.ph_global:
+            g = result.ph_global
+            console.print(
+                f"Proportional hazards, global test (Schoenfeld, km time scale as R cox.zph): "
+                f"χ² = {g['chisq']:.1f} on {g['df']:.0f} df, p = {g['p']:.3g}"
+            )
         if result.ph_violations:
             console.print(
                 f"[yellow]Proportional hazards may not hold for: {', '.join(result.ph_violations)} "

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
+import warnings
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,16 +33,60 @@ def _counter_table(title: str, header: str, counts: Counter[str], limit: int = 1
     return table
 
 
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (kill, a job scheduler's stop) cleans up as Ctrl-C does: the half-written output and
+    the parts folder are removed and the Dask cluster is closed. Exit code 143 = 128 + SIGTERM."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextmanager
+def _quiet_dask() -> Iterator[None]:
+    """Dask's and multiprocessing's housekeeping warnings (a dashboard port in use, semaphores left
+    by stopped worker processes) are not the user's business. PYTHONWARNINGS reaches the worker
+    processes and multiprocessing's resource tracker, which print them from their own stderr."""
+    rule = "ignore::UserWarning"
+    saved = os.environ.get("PYTHONWARNINGS")
+    os.environ["PYTHONWARNINGS"] = f"{saved},{rule}" if saved else rule
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", category=UserWarning, module=r"distributed(\..*)?")
+            warnings.filterwarnings("ignore", message=".*leaked semaphore.*")
+            yield
+    finally:
+        if saved is None:
+            os.environ.pop("PYTHONWARNINGS", None)
+        else:
+            os.environ["PYTHONWARNINGS"] = saved
+
+
 def _print_summary(summary: Any) -> None:
     console.print(
         f"[bold]{summary.total}[/] cases: {summary.assessed} assessed, "
         f"[{'red' if summary.errors else 'green'}]{summary.errors} error(s)[/] "
         f"on {summary.workers} worker(s) → {summary.output}"
     )
+    if summary.skipped:
+        kinds = ", ".join(f"{count} {kind}" for kind, count in sorted(summary.skipped.items()))
+        console.print(
+            f"Skipped {sum(summary.skipped.values())} resource(s) that belong to no patient: {kinds}."
+        )
     console.print(_counter_table("Subtype mix", "subtype", summary.subtypes))
     console.print(_counter_table("Urgency", "urgency", summary.urgency))
     console.print(_counter_table("Red flags", "red flag", summary.red_flags, limit=25))
     console.print(_counter_table("Most common first options", "option ranked first", summary.options))
+    console.print(_counter_table("Safety alerts", "alert (cases)", summary.alerts))
     if summary.first_errors:
         table = Table(title=f"Errors (first {len(summary.first_errors)} of {summary.errors})")
         for column in ("source", "line", "case", "field", "message"):
@@ -81,9 +131,13 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
     ) -> None:
         """Assess every case of a file; errors are collected per case and the batch goes on."""
-        from mbcnav.analytics.batch import count_cases, input_kind, run_batch
+        from mbcnav.analytics.batch import check_batch_args, count_cases, run_batch
 
-        total = count_cases(input_path) if input_path.exists() and input_kind(input_path) else None
+        # every argument check first: an error prints one line, with no progress bar drawn before it
+        source, _ = check_batch_args(
+            input_path, out, workers=workers, scheduler=scheduler, chunk_size=chunk_size
+        )
+        total = count_cases(source)
         progress = Progress(
             TextColumn("[bold]assessing"),
             BarColumn(),
@@ -92,7 +146,7 @@ def register(app: typer.Typer) -> None:
             console=err_console,
             disable=as_json and not err_console.is_terminal,
         )
-        with progress:
+        with progress, _terminate_as_interrupt(), _quiet_dask():
             task = progress.add_task("assess", total=total)
             summary = run_batch(
                 input_path,

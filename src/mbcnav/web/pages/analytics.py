@@ -23,8 +23,10 @@ MAX_GROUPS = 6
 @functools.cache
 def _datasets() -> dict[str, Any]:
     from mbcnav.analytics.datasets import DATASETS
+    from mbcnav.analytics.synthetic import SYNTHETIC
 
-    return dict(DATASETS)
+    # the synthetic cohort is listed last and its title says SYNTHETIC, as in `mbcnav analytics datasets`
+    return {**DATASETS, SYNTHETIC.name: SYNTHETIC}
 
 
 @functools.cache
