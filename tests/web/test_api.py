@@ -156,3 +156,94 @@ def test_openapi_and_docs(client: TestClient) -> None:
         assert path in spec["paths"]
     assert not any(p.startswith(("/learn", "/cases")) for p in spec["paths"])
     assert client.get("/api/docs").status_code == 200
+
+
+def _chunks(data: bytes, size: int = 64 * 1024) -> Any:
+    for start in range(0, len(data), size):
+        yield data[start : start + size]
+
+
+def test_chunked_body_above_limit_is_413_on_every_route(tmp_path: Path) -> None:
+    """Without a Content-Length the body arrives in chunks; the limit must still answer 413, not the
+    body parser's 400 (sweep 6: /assess, /triage, /assess/batch, /calculators/* gave 400)."""
+    app = create_app(Settings(data_dir=tmp_path, max_body_bytes=1000))
+    big = b'{"notes": ["' + b"x" * 5000 + b'"]}'
+    with TestClient(app) as small:
+        for url in (
+            "/api/v1/assess",
+            "/api/v1/assess/fhir",
+            "/api/v1/triage",
+            "/api/v1/assess/batch",
+            "/api/v1/calculators/bsa",
+            "/cases",
+            "/symptoms",
+        ):
+            headers = {"content-type": "application/json"}
+            response = small.post(url, content=_chunks(big, 300), headers=headers)
+            assert "content-length" not in response.request.headers
+            _problem(response, 413)
+        # a chunked body under the limit still reaches the handler whole
+        ok = small.post(
+            "/api/v1/calculators/bsa",
+            content=_chunks(b'{"height_cm": 170, "weight_kg": 70}', 7),
+            headers={"content-type": "application/json"},
+        )
+        assert ok.status_code == 200, ok.text
+
+
+def test_openapi_documents_problem_json_for_every_error(client: TestClient) -> None:
+    """Sweep 6: every 422 was documented as FastAPI's HTTPValidationError (application/json), and
+    400/404/413 not at all; the API really answers problem+json."""
+    spec = client.get("/api/v1/openapi.json").json()
+    schemas = spec["components"]["schemas"]
+    assert "HTTPValidationError" not in schemas
+    assert set(schemas["Problem"]["required"]) >= {"title", "status", "detail"}
+    errors_items = schemas["Problem"]["properties"]["errors"]["anyOf"][0]["items"]["$ref"]
+    assert set(schemas[errors_items.rsplit("/", 1)[1]]["properties"]) == {"field", "message"}
+    for path, operations in spec["paths"].items():
+        if not path.startswith("/api/"):
+            continue
+        for method, op in operations.items():
+            where = f"{method.upper()} {path}"
+            for status, response in op["responses"].items():
+                if status.startswith("4"):
+                    assert list(response["content"]) == [PROBLEM], where
+                    assert response["content"][PROBLEM]["schema"] == {"$ref": "#/components/schemas/Problem"}
+            if "requestBody" in op:
+                assert {"400", "413", "422"} <= set(op["responses"]), where
+            if "{" in path:
+                assert "404" in op["responses"], where
+    bsa = spec["paths"]["/api/v1/calculators/bsa"]["post"]["requestBody"]["content"]["application/json"]
+    ref = bsa["schema"]["$ref"].rsplit("/", 1)[1]
+    assert {"height_cm", "weight_kg"} <= set(schemas[ref]["properties"])
+    kind = next(p for p in spec["paths"]["/api/v1/knowledge"]["get"]["parameters"] if p["name"] == "kind")
+    assert "drug" in kind["schema"]["anyOf"][0]["enum"]
+
+
+def test_error_fields_name_the_exact_input(client: TestClient, hr_case: dict[str, Any]) -> None:
+    case = {**hr_case, "labs": {"temp_c": 101, "calcium_mg_dl": 2.6}}
+    body = _problem(client.post("/api/v1/assess", json=case), 422)
+    assert {e["field"] for e in body["errors"]} == {"labs.temp_c", "labs.calcium_mg_dl"}
+    body = _problem(client.get("/api/v1/ask", params={"q": " "}), 422)
+    assert [e["field"] for e in body["errors"]] == ["q"] and body["detail"].startswith("q: ")
+    body = _problem(client.get("/api/v1/knowledge", params={"kind": "bogus"}), 422)
+    assert [e["field"] for e in body["errors"]] == ["kind"]
+    body = _problem(client.get("/api/v1/knowledge", params={"limit": 0}), 422)
+    assert [e["field"] for e in body["errors"]] == ["limit"]
+
+
+def test_calculator_reports_every_missing_input_at_once(client: TestClient) -> None:
+    body = _problem(client.post("/api/v1/calculators/crcl", json={}), 422)
+    assert len(body["errors"]) >= 3 and "age" in {e["field"] for e in body["errors"]}
+
+
+def test_batch_reports_errors_per_case_and_goes_on(client: TestClient, hr_case: dict[str, Any]) -> None:
+    """Like `mbcnav assess-batch`: an invalid case gets its own problem, the others are assessed."""
+    bad = {"id": "bad-age", "patient": {"age": 300}}
+    body = client.post("/api/v1/assess/batch", json=[hr_case, bad, "not a case"]).json()
+    assert len(body) == 3
+    assert body[0]["case_id"] == "web-hr-pos" and "error" not in body[0]
+    assert body[1]["index"] == 1 and body[1]["case_id"] == "bad-age"
+    assert body[1]["error"]["status"] == 422
+    assert [e["field"] for e in body[1]["error"]["errors"]] == ["patient.age"]
+    assert body[2]["index"] == 2 and body[2]["error"]["detail"]

@@ -102,7 +102,7 @@ def test_case_form_error_then_success_then_pdf(page: Any) -> None:
     page.fill("#prior_treatment\\.0\\.drug", "letrozole")
     page.get_by_role("button", name="Assess this case").click()
     error = page.locator("#err-patient\\.age")
-    assert "patient.age" in error.inner_text()
+    assert "Age (years)" in error.inner_text()
     assert page.input_value("#patient\\.age") == "300"
     assert page.input_value("#prior_treatment\\.0\\.drug") == "letrozole"
     shot(page, "case-form-error")
@@ -136,3 +136,41 @@ def test_calculator_and_analytics_pages(page: Any) -> None:
     img_ok = page.evaluate("document.querySelector('figure.km img').naturalWidth > 0")
     assert img_ok
     shot(page, "analytics")
+
+
+def test_enter_without_javascript_assesses_the_case(browser: Any, base_url: str) -> None:
+    """Sweep 6: with JS off, Enter in a field pressed the first "More rows" button instead."""
+    context = browser.new_context(base_url=base_url, java_script_enabled=False)
+    pg = context.new_page()
+    pg.goto("/cases/new?example=1")
+    pg.focus("#patient\\.age")
+    pg.keyboard.press("Enter")
+    pg.wait_for_url(re.compile(r".*/cases/[A-Za-z0-9_-]{16,}$"))
+    assert "Summary in plain words" in pg.locator("main").inner_text()
+    context.close()
+
+
+def test_add_a_row_stops_at_the_server_limit(page: Any) -> None:
+    from mbcnav.web.pages.cases import MAX_ROWS
+
+    page.goto("/cases/new")
+    block = page.locator("[data-rows=prior_treatment]")
+    button = block.get_by_role("button", name="Add a row")
+    while button.is_enabled():
+        button.click()
+    assert block.locator("[data-row]").count() == MAX_ROWS
+    assert f"at most {MAX_ROWS} rows" in block.inner_text()
+
+
+def test_result_page_does_not_scroll_sideways_at_phone_width(browser: Any, base_url: str) -> None:
+    """Sweep 6: the permalink (one long word) made the result page 430-450 px wide at 375 px."""
+    context = browser.new_context(base_url=base_url, viewport={"width": 375, "height": 800})
+    pg = context.new_page()
+    pg.goto("/cases/new?example=1")
+    pg.fill("#notes", "MRI-report:" + "x" * 300)
+    pg.get_by_role("button", name="Assess this case").click()
+    pg.wait_for_url(re.compile(r".*/cases/[A-Za-z0-9_-]{16,}$"))
+    overflow = pg.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 1, f"the result page scrolls sideways by {overflow}px at 375px"
+    shot(pg, "case-result-375px")
+    context.close()

@@ -101,8 +101,12 @@ def test_symptom_checker_emergency_banner_says_what_to_do_now(browser_client: Te
 def test_symptom_checker_lab_in_wrong_unit_is_an_inline_error(browser_client: TestClient) -> None:
     response = browser_client.post("/symptoms", data={"text": "I feel hot", "labs.temp_c": "101.5"})
     assert response.status_code == 422
-    assert re.search(r'id="err-labs.temp_c"><strong>labs.temp_c:</strong>[^<]*°C', response.text)
+    assert re.search(r'id="err-labs.temp_c"><strong>Temperature \(°C\):</strong>[^<]*°C', response.text)
     assert 'value="101.5"' in response.text
+    # the input is linked to its hint and its error (sweep 6: the lab inputs had no aria-describedby)
+    field = re.search(r'<input[^>]*id="labs.temp_c"[^>]*>', response.text)
+    assert field and 'aria-describedby="hint-labs.temp_c err-labs.temp_c"' in field.group(0)
+    assert 'id="hint-labs.temp_c"' in response.text and 'aria-invalid="true"' in field.group(0)
 
 
 def test_calculator_page_error_then_result(browser_client: TestClient) -> None:
@@ -155,7 +159,10 @@ def test_case_form_error_names_the_field_and_keeps_values(browser_client: TestCl
         follow_redirects=False,
     )
     assert response.status_code == 422
-    assert re.search(r'id="err-patient.age"><strong>patient.age:</strong>', response.text)
+    # the visible label and plain words, not the internal path and pydantic's wording (sweep 6)
+    label = r'id="err-patient.age"><strong>Age \(years\):</strong> must be 120 or less'
+    assert re.search(label, response.text)
+    assert "patient.age:" not in response.text and "Input should be" not in response.text
     assert 'name="patient.age" value="300"' in response.text
     assert 'value="letrozole"' in response.text and "my hip aches</textarea>" in response.text
     assert re.search(r'value="liver"\s+checked', response.text)
@@ -264,3 +271,116 @@ def test_store_round_trip(tmp_path: Any) -> None:
     again = store.get(saved.id)
     assert again is not None and again.case == {"id": "a"} and again.assessment == {"subtype": "TNBC"}
     assert store.get("missing") is None
+
+
+def test_result_page_and_pdf_show_the_case_as_entered(browser_client: TestClient) -> None:
+    """Sweep 6: neither the page nor the PDF showed the inputs (a CrCl without its creatinine)."""
+    from pypdf import PdfReader
+
+    response = browser_client.post(
+        "/cases",
+        data={
+            "patient.age": "58",
+            "patient.weight_kg": "70",
+            "tumor.er_percent": "90",
+            "tumor.her2_ihc": "1+",
+            "metastatic_sites": ["bone", "liver"],
+            "labs.creatinine_mg_dl": "1.4",
+            "current_meds": "paroxetine",
+            "prior_treatment.0.drug": "letrozole",
+            "prior_treatment.0.setting": "metastatic",
+            "notes": "CT 2024-05: new <b>liver</b> lesion <script>alert(1)</script>",
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text[:2000]
+    location = response.headers["location"]
+    for audience in ("public", "clinician"):
+        browser_client.cookies.set("mbcnav_audience", audience)
+        html = browser_client.get(location).text
+        entered = html[html.index("The case as entered") : html.index("Detail for the care team")]
+        for expected in ("Age (years)", "58", "ER (%)", "90", "HER2 IHC", "1+", "Creatinine (mg/dL)", "1.4"):
+            assert f">{expected}<" in entered, (audience, expected)
+        assert "paroxetine" in entered and "letrozole" in entered and "bone, liver" in entered
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in entered and "<script>alert" not in html
+    browser_client.cookies.delete("mbcnav_audience")
+    pdf = browser_client.get(f"{location}/report.pdf").content
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    entered = text[text.index("The case as entered") : text.index("Detail for the care team")]
+    for expected in ("Creatinine (mg/dL)", "1.4", "paroxetine", "letrozole", "<script>alert(1)</script>"):
+        assert expected in entered, expected
+
+
+def test_case_form_rows_past_the_limit_are_an_error_not_dropped(browser_client: TestClient) -> None:
+    """Sweep 6: prior_treatment.30.drug (or 99999, or -1) was dropped and an empty case was saved."""
+    from mbcnav.web.pages.cases import MAX_ROWS
+
+    before = browser_client.get("/cases/new").text
+    for key in (f"prior_treatment.{MAX_ROWS}.drug", "prior_treatment.99999.drug", "prior_treatment.-1.drug"):
+        response = browser_client.post(
+            "/cases", data={"tumor.er_percent": "90", key: "letrozol"}, follow_redirects=False
+        )
+        assert response.status_code == 422, key
+        assert "Treatments already given: row" in response.text
+        assert f"at most {MAX_ROWS} rows" in response.text
+    assert "data-max-rows=" in before
+    response = browser_client.post("/cases", data={"tumor.er_percent": "90", "colour": "blue"})
+    assert response.status_code == 422 and "colour: not a field of the case form" in response.text
+
+
+def test_empty_case_form_is_an_error_not_an_assessment(browser_client: TestClient) -> None:
+    response = browser_client.post("/cases", data={"id": "", "patient.age": " "}, follow_redirects=False)
+    assert response.status_code == 422 and "enter at least one thing about the case" in response.text
+
+
+def test_case_form_default_button_assesses(browser_client: TestClient) -> None:
+    """Enter submits with the form's first submit button; it must be "Assess this case", not a no-JS
+    "More rows" button (sweep 6)."""
+    text = browser_client.get("/cases/new").text
+    form = text[text.index('<form method="post" action="/cases"') :]
+    first = re.search(r"<button[^>]*>[^<]*</button>", form)
+    assert first and 'type="submit"' in first.group(0) and "name=" not in first.group(0)
+    assert "Assess this case" in first.group(0)
+
+
+def test_case_form_fields_have_plain_help(browser_client: TestClient) -> None:
+    import textstat
+
+    from mbcnav.web.forms import FIELD_HELP
+
+    text = browser_client.get("/cases/new").text
+    for name in ("tumor.gbrca", "tumor.pik3ca", "tumor.her2_ihc", "tumor.er_percent", "patient.menopausal"):
+        hint = re.search(rf'<span class="hint" id="hint-{re.escape(name)}">([^<]+)</span>', text)
+        assert hint, name
+    hard = {k: v for k, v in FIELD_HELP.items() if textstat.flesch_kincaid_grade(v) > 8}
+    assert hard == {}
+
+
+def test_calculator_form_reports_every_missing_input(browser_client: TestClient) -> None:
+    response = browser_client.post("/calculators/crcl", data={})
+    assert response.status_code == 422
+    assert len(re.findall(r'class="field-error" id="err-', response.text)) >= 3
+    assert 'id="err-age"' in response.text
+
+
+def test_case_upload_with_a_utf8_bom_is_read(browser_client: TestClient, hr_case: dict[str, Any]) -> None:
+    import orjson
+
+    files = {"case_file": ("case.json", b"\xef\xbb\xbf" + orjson.dumps(hr_case), "application/json")}
+    response = browser_client.post("/cases", files=files, follow_redirects=False)
+    assert response.status_code == 303, response.text[:1000]
+
+
+def test_head_is_get_without_a_body(browser_client: TestClient) -> None:
+    for url in ("/", "/learn", "/api/v1/knowledge/kinds"):
+        response = browser_client.head(url)
+        assert response.status_code == 200, url
+        assert response.content == b"" and int(response.headers["content-length"]) > 0
+
+
+def test_redoc_loads_nothing_from_a_cdn(browser_client: TestClient) -> None:
+    html = browser_client.get("/api/redoc").text
+    script = re.search(r'<script src="([^"]+redoc[^"]*)"', html)
+    assert script and script.group(1).startswith("/")
+    js = browser_client.get(script.group(1))
+    assert js.status_code == 200 and b"cdn.redoc.ly" not in js.content and b"https://cdn" not in js.content

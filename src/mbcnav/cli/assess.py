@@ -35,7 +35,8 @@ def read_cases(text: str, source: str = "input") -> tuple[list[Case], str]:
 
     Raises a message naming the case (index or line) and the field.
     """
-    stripped = text.strip()
+    # A UTF-8 byte order mark (Windows editors add one) is not JSON; the API accepts such files too.
+    stripped = text.removeprefix("\ufeff").strip()
     if not stripped:
         raise CaseInputError(f"{source}: no case found (empty input)")
     try:

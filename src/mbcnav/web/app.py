@@ -5,11 +5,12 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from mbcnav import __version__
@@ -19,7 +20,7 @@ from mbcnav.web.api import ask as ask_api
 from mbcnav.web.api import knowledge as knowledge_api
 from mbcnav.web.api import reasoning as reasoning_api
 from mbcnav.web.config import Settings
-from mbcnav.web.middleware import BodySizeLimit, SecurityHeaders
+from mbcnav.web.middleware import BodySizeLimit, HeadAsGet, SecurityHeaders
 from mbcnav.web.pages import analytics as analytics_pages
 from mbcnav.web.pages import cases as case_pages
 from mbcnav.web.pages import home as home_pages
@@ -35,6 +36,16 @@ Q&A, symptom triage, calculators, and case assessment (design/case-format.md). E
 `application/problem+json` (RFC 9457) naming the field. mbcnav supports decisions; it does not
 replace the care team.
 """
+
+
+#: the one address ReDoc's bundle loads from outside (its "API docs by Redocly" logo)
+_REDOC_LOGO = b"https://cdn.redoc.ly/redoc/logo-mini.svg"
+
+
+@functools.cache
+def _offline_redoc_js(assets: Path) -> bytes:
+    """ReDoc's bundle with its CDN logo pointed at a file we serve: offline, and no CSP error."""
+    return (assets / "redoc.standalone.js").read_bytes().replace(_REDOC_LOGO, b"/api/docs-assets/favicon.png")
 
 
 def _add_offline_docs(app: FastAPI) -> None:
@@ -56,12 +67,16 @@ def _add_offline_docs(app: FastAPI) -> None:
             swagger_favicon_url="/api/docs-assets/favicon.png",
         )
 
+    @app.get("/api/redoc.standalone.js", include_in_schema=False)
+    def redoc_js() -> Response:
+        return Response(_offline_redoc_js(assets), media_type="text/javascript")
+
     @app.get("/api/redoc", include_in_schema=False)
     async def redoc() -> HTMLResponse:
         return get_redoc_html(
             openapi_url=openapi_url,
             title="mbcnav API",
-            redoc_js_url="/api/docs-assets/redoc.standalone.js",
+            redoc_js_url="/api/redoc.standalone.js",
             redoc_favicon_url="/api/docs-assets/favicon.png",
             with_google_fonts=False,
         )
@@ -96,5 +111,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # Outermost first: the size limit runs before anything reads the body; headers wrap every answer.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(HeadAsGet)
     app.add_middleware(SecurityHeaders)
     return app

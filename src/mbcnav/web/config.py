@@ -6,6 +6,25 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mbcnav.errors import MbcnavError
+
+
+class SettingsError(MbcnavError):
+    """An environment setting has a value the web app cannot use; the message names the setting."""
+
+
+def _env_int(name: str, default: int, low: int, high: int, what: str) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a whole number; give {what}") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name}={value} is out of range; give {what}")
+    return value
+
 
 def _default_data_dir() -> Path:
     return Path(os.environ.get("MBCNAV_DATA_DIR", ".mbcnav-data")).resolve()
@@ -14,13 +33,15 @@ def _default_data_dir() -> Path:
 @dataclass(frozen=True)
 class Settings:
     host: str = field(default_factory=lambda: os.environ.get("MBCNAV_HOST", "127.0.0.1"))
-    port: int = field(default_factory=lambda: int(os.environ.get("MBCNAV_PORT", "8000")))
+    port: int = field(default_factory=lambda: _env_int("MBCNAV_PORT", 8000, 1, 65535, "a port, 1 to 65535"))
     data_dir: Path = field(default_factory=_default_data_dir)
     #: SQLAlchemy URL; SQLite under the data dir by default, PostgreSQL works the same way
     database_url: str = field(default_factory=lambda: os.environ.get("MBCNAV_DATABASE_URL", ""))
     #: request bodies above this many bytes get 413 (a batch of a few thousand cases fits)
     max_body_bytes: int = field(
-        default_factory=lambda: int(os.environ.get("MBCNAV_MAX_BODY_BYTES", str(2 * 1024 * 1024)))
+        default_factory=lambda: _env_int(
+            "MBCNAV_MAX_BODY_BYTES", 2 * 1024 * 1024, 1024, 2**40, "a size in bytes (>= 1024), e.g. 2097152"
+        )
     )
     #: public base URL used in links that leave the app (CDS Hooks cards); "" = not set: the links use
     #: the base URL each request came in on (interop/cds_hooks.py)

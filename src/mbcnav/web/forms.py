@@ -164,7 +164,7 @@ def _strip_annotated(annotation: Any) -> Any:
 def field_for(name: str, path: str, info: Any, annotation: Any) -> FormField:
     inner, _optional = _unwrap(_strip_annotated(annotation))
     inner = _strip_annotated(inner)
-    help_text = info.description or ""
+    help_text = FIELD_HELP.get(name) or info.description or ""
     label = human_label(name)
     required = info.is_required()
     origin = typing.get_origin(inner)
@@ -290,3 +290,75 @@ class FormValues(dict[str, str]):
 def split_problems(message: str) -> list[str]:
     """ "temp_c: looks like °F; give °C; calcium_mg_dl: ..." → one text per field it names."""
     return re.split(r"; (?=[a-z0-9_]+: )", message)
+
+
+#: Help in plain words (reading grade <= 8) for fields a patient may not know; it replaces the model's
+#: terse description on the forms. Keyed by the field's own name (the last part of its path).
+FIELD_HELP: dict[str, str] = {
+    "id": "Any short name for this case, so you can find it again. Leave it out if you like.",
+    "brain_mets_count": "How many spots of cancer the brain scan shows.",
+    "cumulative_doxorubicin_mg_m2": "The total dose of doxorubicin given so far, from your treatment record.",
+    "menopausal": "Pre: periods still come. Post: periods have stopped for good. Peri: in between.",
+    "pregnant": "Are you pregnant now?",
+    "gestation_weeks": "If pregnant: how many weeks along.",
+    "breastfeeding": "Are you breastfeeding now?",
+    "on_dialysis": "Do you have dialysis for your kidneys?",
+    "histology": "The kind of cell the cancer grew from: IDC is ductal, ILC is lobular (biopsy report).",
+    "er_percent": "How many cancer cells have the ER hormone receptor, as a percent. See the biopsy report.",
+    "pr_percent": "How many cancer cells have the PR hormone receptor, as a percent. See your biopsy report.",
+    "er_status": "Only if there is no percent: was ER called positive or negative?",
+    "pr_status": "Only if there is no percent: was PR called positive or negative?",
+    "her2_ihc": "The HER2 stain score on the biopsy report: 0, 1+, 2+ or 3+.",
+    "her2_ish": "A second HER2 test (ISH or FISH). Amplified means too many HER2 genes.",
+    "her2_ish_ratio": "The HER2 to CEP17 ratio from the ISH test report.",
+    "her2_mean_copy_number": "The mean number of HER2 signals per cell, from the ISH test report.",
+    "her2_status": "Only if there is no score: was HER2 called positive or negative?",
+    "pik3ca": "A gene change in the tumor. Some drugs work better when it is there.",
+    "esr1": "A gene change in the tumor. It can grow after hormone drugs. Some drugs work on it.",
+    "akt1": "A gene change in the tumor. Some drugs work better when it is there.",
+    "pten": "A gene change in the tumor. Some drugs work better when it is there.",
+    "gbrca": "A BRCA gene change you were born with, from a blood or spit test.",
+    "gpalb2": "A PALB2 gene change you were born with, from a blood or spit test.",
+    "pdl1_cps": "A score from a tumor test. It says if an immune drug may help.",
+    "ecog": "How much you can do each day. 0 means all you did before. 4 means in bed all day.",
+    "kps": "Another scale of how much you can do, from 100 (all) down to 0.",
+    "line": "How many treatments for spread cancer this is: 1 for the first, 2 for the next.",
+    "inr": "A blood test of how fast blood clots.",
+    "drug": "The name of the medicine. A brand name is fine.",
+    "setting": "When it was given. Metastatic: for cancer that has spread. Or before or after surgery.",
+    "progressed": "Did the cancer grow while on this medicine?",
+    "toxicity": "The side effect that made you stop, in your own words.",
+    "dose_mg": "The dose, in mg, from your chart.",
+    "dose_mg_m2": "The dose per body size (mg per square meter), from your chart.",
+    "dose_mg_kg": "The dose per kg of body weight, from your chart.",
+    "cycle": "Which round of treatment this is.",
+    "day": "Which day of the round this is.",
+    "dpyd": "A gene test. A poor result means some chemo drugs need a lower dose.",
+    "ugt1a1": "A gene test. Some results mean a drug needs a lower dose.",
+    "cyp2d6": "A gene test. It changes how well tamoxifen works.",
+    "reaction": "What happened when you took it, like a rash or trouble breathing.",
+    "grade": "How bad it was, from 1 (mild) to 5.",
+    "site": "Where the bone lesion is.",
+    "type": "What the scan shows: lytic (bone is eaten away), blastic (extra bone) or mixed.",
+    "pain": "How much it hurts: mild, moderate, or so bad it stops you using the limb.",
+}
+
+#: pydantic's wording → plain words (the field's label is shown next to it)
+_PLAIN_MESSAGES: tuple[tuple[str, str], ...] = (
+    (r"^Input should be less than or equal to (\S+)$", r"must be \1 or less"),
+    (r"^Input should be greater than or equal to (\S+)$", r"must be \1 or more"),
+    (r"^Input should be less than (\S+)$", r"must be less than \1"),
+    (r"^Input should be greater than (\S+)$", r"must be more than \1"),
+    (r"^Input should be a valid (number|integer).*$", r"must be a number"),
+    (r"^Input should be a valid boolean.*$", "choose yes or no"),
+    (r"^Input should be (.+)$", r"choose one of: \1"),
+    (r"^Field required$", "this is needed"),
+    (r"^String should have at most (\d+) characters?$", r"keep it to \1 characters or fewer"),
+)
+
+
+def plain_message(message: str) -> str:
+    for pattern, replacement in _PLAIN_MESSAGES:
+        if re.match(pattern, message):
+            return re.sub(pattern, replacement, message)
+    return message

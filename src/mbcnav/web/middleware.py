@@ -61,6 +61,28 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+class HeadAsGet:
+    """HEAD is GET without the body (RFC 9110 §9.3.2): link checkers and uptime monitors send it, and
+    FastAPI's routes answer only the methods they name (HEAD / was 405)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if not message.get("more_body", False):
+                    await send({"type": "http.response.body", "body": b""})
+                return
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_headers_only)
+
+
 class BodySizeLimit:
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -73,6 +95,23 @@ class BodySizeLimit:
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await self._refuse(scope, send)
+            return
+        if declared is None:
+            # No declared length (chunked): read the body here, up to the limit, then replay it. Raising
+            # from inside receive() instead would reach FastAPI's body parser, which answers 400.
+            body = bytearray()
+            more = True
+            while more:
+                message = await receive()
+                if message["type"] != "http.request":
+                    await self.app(scope, _replay([message]), send)
+                    return
+                body += message.get("body", b"")
+                more = bool(message.get("more_body", False))
+                if len(body) > self.max_bytes:
+                    await self._refuse(scope, send)
+                    return
+            await self.app(scope, _replay([{"type": "http.request", "body": bytes(body)}], receive), send)
             return
         received = 0
 
@@ -115,3 +154,17 @@ class BodySizeLimit:
 
 class _TooLarge(Exception):
     pass
+
+
+def _replay(messages: list[Message], then: Receive | None = None) -> Receive:
+    """A receive() that gives the buffered messages first, then (for disconnects) the real one."""
+    pending = list(messages)
+
+    async def receive() -> Message:
+        if pending:
+            return pending.pop(0)
+        if then is not None:
+            return await then()
+        return {"type": "http.disconnect"}
+
+    return receive

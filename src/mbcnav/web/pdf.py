@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mbcnav.web.case_view import case_as_entered
 from mbcnav.web.pages.common import templates
 from mbcnav.web.store import SavedAssessment
 
@@ -36,6 +37,7 @@ def report_html(saved: SavedAssessment, permalink: str) -> str:
     return template.render(
         a=saved.assessment,
         case=saved.case,
+        entered=case_as_entered(saved.case),
         source_ids=source_ids(saved.assessment),
         permalink=permalink,
         date=saved.created_at.strftime("%Y-%m-%d"),

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mbcnav.errors import (
@@ -33,6 +36,27 @@ _TITLES = {
 }
 
 
+class FieldProblem(BaseModel):
+    field: str = Field(
+        description="Dotted path of the input the problem is about (e.g. `labs.temp_c`, `q`); empty for "
+        "the body as a whole"
+    )
+    message: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details: the body of every 4xx/5xx answer of the API."""
+
+    type: str = Field("about:blank", description="A URI naming the problem type")
+    title: str = Field(description="Short summary of the kind of problem, e.g. 'Invalid input'")
+    status: int = Field(description="The HTTP status code")
+    detail: str = Field(description="What went wrong, naming the field")
+    instance: str | None = Field(None, description="The path of the request")
+    errors: list[FieldProblem] | None = Field(
+        None, description="One entry per invalid input (422, and 400 for malformed JSON)"
+    )
+
+
 def problem(
     status: int,
     detail: str,
@@ -55,11 +79,30 @@ def problem(
 
 
 def _loc(parts: tuple[Any, ...] | list[Any]) -> str:
-    # FastAPI prefixes body fields with "body"; people know the field, not the transport.
+    # FastAPI prefixes fields with where they came from ("body", "query", "path"); people know the field
+    # (or the query parameter: `kind`, `q`), not the transport.
     items = [str(p) for p in parts]
-    if items and items[0] == "body":
+    if items and items[0] in ("body", "query", "path", "header", "cookie"):
         items = items[1:]
     return ".".join(items)
+
+
+_NAMED_PART = re.compile(r"; (?=[a-z0-9_]+: )")
+
+
+def field_problems(problems: list[tuple[str, str]]) -> list[dict[str, str]]:
+    """Problems of a case as {field, message}; a section-level check that names its own fields
+    ("labs": "temp_c: looks like °F; calcium_mg_dl: ...") becomes one problem per exact field
+    (`labs.temp_c`), so a client can point at the input."""
+    out: list[dict[str, str]] = []
+    for loc, message in problems:
+        parts = _NAMED_PART.split(message)
+        named = [p.partition(": ") for p in parts]
+        if loc and all(sep and re.fullmatch(r"[a-z0-9_]+", name) for name, sep, _ in named):
+            out += [{"field": f"{loc}.{name}", "message": rest} for name, _, rest in named]
+        else:
+            out.append({"field": loc, "message": message})
+    return out
 
 
 def validation_errors(exc: RequestValidationError) -> tuple[int, list[dict[str, Any]]]:
@@ -74,12 +117,13 @@ def validation_errors(exc: RequestValidationError) -> tuple[int, list[dict[str, 
         message = str(err.get("msg", "")).removeprefix("Value error, ")
         if err.get("type") == "extra_forbidden":
             message = "unknown field (not part of the format)"
-        errors.append({"field": _loc(err.get("loc", ())), "message": message})
+        errors += field_problems([(_loc(err.get("loc", ())), message)])
     return status, errors
 
 
 def install(app: FastAPI) -> None:
-    """Register handlers that turn every known error into problem+json."""
+    """Register handlers that turn every known error into problem+json, and document them."""
+    document_problems(app)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -89,8 +133,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(CaseValidationError)
     async def _case(request: Request, exc: CaseValidationError) -> JSONResponse:
-        errors = [{"field": loc, "message": msg} for loc, msg in exc.problems]
-        return problem(422, str(exc), errors=errors, instance=request.url.path)
+        return problem(422, str(exc), errors=field_problems(exc.problems), instance=request.url.path)
 
     @app.exception_handler(UnknownTopicError)
     async def _topic(request: Request, exc: UnknownTopicError) -> JSONResponse:
@@ -107,8 +150,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(MbcnavError)
     async def _mbcnav(request: Request, exc: MbcnavError) -> JSONResponse:
-        errors = [{"field": exc.field, "message": exc.message}] if exc.field else None
-        return problem(422, str(exc), errors=errors, instance=request.url.path)
+        field = _PARAMETER_NAMES.get((request.url.path, exc.field or ""), exc.field)
+        errors = [{"field": field, "message": exc.message}] if field else None
+        detail = f"{field}: {exc.message}" if field else str(exc)
+        return problem(422, detail, errors=errors, instance=request.url.path)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
@@ -128,6 +173,66 @@ def install(app: FastAPI) -> None:
         return problem(
             500, "mbcnav hit an internal error; the request changed nothing.", instance=request.url.path
         )
+
+
+#: (path, field the core names) -> the request parameter a client sent: the core's ask() calls its
+#: argument `question`, the API's query parameter is `q`
+_PARAMETER_NAMES: dict[tuple[str, str], str] = {("/api/v1/ask", "question"): "q"}
+
+_PROBLEM_DESCRIPTIONS = {
+    "400": "Malformed JSON (problem details)",
+    "404": "Not found (problem details)",
+    "413": "Request body above the size limit (problem details)",
+    "422": "Invalid input; `errors` names each field (problem details)",
+}
+
+
+def document_problems(app: FastAPI) -> None:
+    """Make the OpenAPI document say what the API really sends on error: problem+json (Problem) for
+    400 (malformed JSON), 404, 413 (body too large) and 422, instead of FastAPI's default 422
+    `HTTPValidationError` that this API never answers with."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+        )
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(problem_schema.pop("$defs", {}))
+        components["Problem"] = problem_schema
+        ref = {"$ref": "#/components/schemas/Problem"}
+        for path, operations in schema.get("paths", {}).items():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                params = operation.get("parameters", [])
+                # what FastAPI already documents (CDS Hooks: its own errors, also problem+json), plus
+                # what any /api operation can answer
+                statuses: set[str] = set()
+                if path.startswith("/api/"):
+                    if "requestBody" in operation:
+                        statuses |= {"400", "413", "422"}
+                    if params:
+                        statuses.add("422")
+                    if any(p.get("in") == "path" for p in params):
+                        statuses.add("404")
+                statuses |= {s for s in responses if s in _PROBLEM_DESCRIPTIONS}
+                for status in sorted(statuses):
+                    responses[status] = {
+                        "description": _PROBLEM_DESCRIPTIONS[status],
+                        "content": {PROBLEM_JSON: {"schema": ref}},
+                    }
+        if "#/components/schemas/HTTPValidationError" not in str(schema.get("paths")):
+            components.pop("HTTPValidationError", None)
+            components.pop("ValidationError", None)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def wants_html(request: Request) -> bool:

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from fastapi import APIRouter, Body, HTTPException
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from mbcnav.assessment import Assessment
-from mbcnav.case import Case, Labs
-from mbcnav.errors import CalculatorInputError
+from mbcnav.case import Case, Labs, parse_case
+from mbcnav.errors import CaseValidationError, MbcnavError
 from mbcnav.interop.fhir_export import assessment_to_fhir
 from mbcnav.reasoning.assess import assess
-from mbcnav.reasoning.calculators import CALCULATORS
+from mbcnav.reasoning.calculators import CALCULATORS, CalculationResult, Calculator
 from mbcnav.reasoning.triage import TriageResult, triage
+from mbcnav.web.problems import Problem, field_problems
 
 router = APIRouter(prefix="/api/v1", tags=["reasoning"])
 
@@ -29,14 +31,14 @@ class TriageRequest(BaseModel):
 
 
 @router.post("/triage", response_model=TriageResult, summary="Everyday words (and labs) → red flags")
-async def triage_endpoint(body: TriageRequest) -> TriageResult:
-    # async: the core answers in well under a millisecond, so a thread hop would cost more than it
-    # saves; the batch endpoint stays sync (a thousand cases must not block the event loop).
+def triage_endpoint(body: TriageRequest) -> TriageResult:
+    # Plain `def` (FastAPI runs it in the threadpool), as every handler that runs the engine: a long
+    # text or a large case must not stall the event loop and with it every other user.
     return triage(body.text, body.labs)
 
 
 @router.post("/assess", response_model=Assessment, summary="Assess one case")
-async def assess_endpoint(case: Case) -> Assessment:
+def assess_endpoint(case: Case) -> Assessment:
     return assess(case)
 
 
@@ -78,13 +80,70 @@ _BUNDLE_EXAMPLE = {
         }
     },
 )
-async def assess_fhir_endpoint(case: Case) -> FhirJSONResponse:
+def assess_fhir_endpoint(case: Case) -> FhirJSONResponse:
     return FhirJSONResponse(assessment_to_fhir(assess(case)))
 
 
-@router.post("/assess/batch", response_model=list[Assessment], summary="Assess a list of cases")
-def assess_batch(cases: list[Case] = Body(..., max_length=MAX_BATCH_CASES)) -> list[Assessment]:
-    return [assess(case) for case in cases]
+class BatchError(BaseModel):
+    """A case of a batch that could not be assessed; the other cases still are (as `mbcnav
+    assess-batch` does)."""
+
+    index: int = Field(description="Position of the case in the request list (from 0)")
+    case_id: str | None = Field(None, description="The case's `id`, when it had a readable one")
+    error: Problem
+
+
+_BATCH_DESCRIPTION = f"""
+A JSON list of up to {MAX_BATCH_CASES} cases (the Case format of `POST /api/v1/assess`). The answer is
+a list of the same length and order. When every case is valid, each item is an Assessment (the
+answer is a plain list of assessments). A case that is not valid does not stop the batch: its item
+is `{{"index", "case_id", "error"}}`, where `error` is the problem details a `POST /api/v1/assess` of
+that case alone would get (status 422, `errors` naming each field inside the case). Tell the two
+apart by the `error` key. A body that is not a JSON list, or has too many cases, is a 422 for the
+whole request.
+"""
+
+
+@router.post(
+    "/assess/batch",
+    response_model=list[Assessment | BatchError],
+    summary="Assess a list of cases; per-case errors do not stop the batch",
+    description=_BATCH_DESCRIPTION,
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "array",
+                        "items": {"$ref": "#/components/schemas/Case"},
+                        "maxItems": MAX_BATCH_CASES,
+                    }
+                }
+            }
+        }
+    },
+)
+def assess_batch(cases: list[Any] = Body(..., max_length=MAX_BATCH_CASES)) -> list[Assessment | BatchError]:
+    results: list[Assessment | BatchError] = []
+    for index, record in enumerate(cases):
+        try:
+            results.append(assess(parse_case(record)))
+        except MbcnavError as exc:
+            results.append(_batch_error(index, record, exc))
+    return results
+
+
+def _batch_error(index: int, record: Any, exc: MbcnavError) -> BatchError:
+    if isinstance(exc, CaseValidationError):
+        errors = field_problems(exc.problems)
+    else:
+        errors = [{"field": exc.field or "", "message": exc.message}]
+    case_id = record.get("id") if isinstance(record, dict) else None
+    return BatchError(
+        index=index,
+        case_id=case_id if isinstance(case_id, str) else None,
+        error=Problem(title="Invalid input", status=422, detail=str(exc), errors=errors),  # type: ignore[arg-type]
+    )
 
 
 @router.get("/calculators", summary="Every calculator with its formula and sources")
@@ -101,21 +160,37 @@ def list_calculators() -> list[dict[str, Any]]:
     ]
 
 
-@router.post("/calculators/{name}", summary="Run one calculator")
-def run_calculator(name: str, body: dict[str, Any] = Body(...)) -> dict[str, Any]:
-    calc = CALCULATORS.get(name)
-    if calc is None:
-        raise HTTPException(404, f"no calculator '{name}'; use one of {', '.join(CALCULATORS)}")
-    try:
-        inputs = calc.inputs.model_validate(body)
-    except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        field = ".".join(str(p) for p in first["loc"])
-        message = str(first["msg"]).removeprefix("Value error, ")
-        if first["type"] == "extra_forbidden":
-            message = "unknown field"
-        raise CalculatorInputError(message, field=field) from None
-    return calc.compute(inputs).model_dump(mode="json")
+def _calculator_endpoint(calc: Calculator) -> Any:
+    """One operation per calculator, so the OpenAPI document carries each one's input schema and a
+    body with several problems gets all of them at once (FastAPI validates the body model)."""
+
+    def run(inputs: Any) -> CalculationResult:
+        return calc.compute(inputs)
+
+    run.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter("inputs", inspect.Parameter.KEYWORD_ONLY, annotation=calc.inputs)],
+        return_annotation=CalculationResult,
+    )
+    run.__name__ = f"calculator_{calc.name}"
+    return run
+
+
+for _calc in CALCULATORS.values():
+    router.add_api_route(
+        f"/calculators/{_calc.name}",
+        _calculator_endpoint(_calc),
+        methods=["POST"],
+        response_model=CalculationResult,
+        summary=_calc.title,
+        description=f"Formula: {_calc.formula}\n\nSources: {', '.join(_calc.sources)}",
+        operation_id=f"calculator_{_calc.name}",
+    )
+
+
+@router.post("/calculators/{name}", include_in_schema=False)
+def run_calculator(name: str) -> None:
+    """Names that are no calculator (the real ones are matched by their own routes above)."""
+    raise HTTPException(404, f"no calculator '{name}'; use one of {', '.join(CALCULATORS)}")
 
 
 @router.get("/schemas/{name}", summary="JSON Schema of the public formats: case, assessment, triage")

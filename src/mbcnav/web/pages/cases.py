@@ -3,6 +3,7 @@ saved result with its permalink, and the PDF to take to an appointment."""
 
 from __future__ import annotations
 
+import codecs
 import re
 import typing
 from typing import Any
@@ -11,11 +12,13 @@ import orjson
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from mbcnav.case import Case, parse_case
 from mbcnav.errors import CaseValidationError
 from mbcnav.reasoning.assess import assess
+from mbcnav.web.case_view import LEGENDS, case_as_entered
 from mbcnav.web.forms import (
     FormField,
     FormSection,
@@ -29,6 +32,7 @@ from mbcnav.web.forms import (
     lines,
     model_fields,
     numeric,
+    plain_message,
     split_problems,
 )
 from mbcnav.web.pages.common import render
@@ -46,22 +50,6 @@ DEFAULT_ROWS = {
     "bone_lesions": 1,
 }
 MAX_ROWS = 30
-LEGENDS = {
-    "patient": "About the person",
-    "tumor": "Tumor tests (biopsy results)",
-    "labs": "Blood tests and measurements",
-    "pharmacogenomics": "Gene tests that change drug doses (pharmacogenomics)",
-    "metastatic_sites": "Where the cancer has spread",
-    "symptoms": "Symptoms",
-    "prior_treatment": "Treatments already given",
-    "current_treatment": "Cancer treatment now",
-    "proposed_treatment": "Treatment the team plans to start",
-    "current_meds": "Other medicines taken now",
-    "allergies": "Drug allergies",
-    "comorbidities": "Other health conditions",
-    "bone_lesions": "Bone lesions (for fracture risk)",
-    "notes": "Clinical notes",
-}
 LIST_HELP = {
     "symptoms": "One symptom per line, in everyday words, e.g. “my back hurts and my legs feel weak”.",
     "current_meds": (
@@ -214,6 +202,15 @@ def errors_by_field(
     return errors, general
 
 
+def _labels(sections: list[FormSection]) -> dict[str, str]:
+    """Visible label of every field (rows say which list and row), for error messages."""
+    labels = {f.name: f.label for s in sections for f in s.fields}
+    for s in sections:
+        for i, row in enumerate(s.row_fields, 1):
+            labels.update({f.name: f"{s.legend}, row {i}: {f.label}" for f in row})
+    return labels | {"case_file": "Case JSON file"}
+
+
 def _form_page(
     request: Request,
     values: FormValues,
@@ -221,16 +218,37 @@ def _form_page(
     general: list[str] | None = None,
     status: int = 200,
 ) -> HTMLResponse:
+    sections = case_sections(values)
     return render(
         request,
         "case_form.html",
         status_code=status,
         title="Case assessment",
-        sections=case_sections(values),
+        sections=sections,
+        labels=_labels(sections),
+        max_rows=MAX_ROWS,
         values=values,
-        errors=errors or {},
+        errors={name: plain_message(message) for name, message in (errors or {}).items()},
         general=general or [],
     )
+
+
+def unread_fields(values: FormValues, names: set[str]) -> list[str]:
+    """Filled-in form values that no field of the form reads: rows past MAX_ROWS, or names a tampered
+    or stale form sent. Saving without them would silently lose what the person typed."""
+    problems: list[str] = []
+    for key, value in values.items():
+        if key in names or key.startswith("_") or key == "case_file" or not value.strip():
+            continue
+        row = re.fullmatch(r"([a-z_]+)\.(-?\d+)\..+", key)
+        if row and row.group(1) in LEGENDS:
+            problems.append(
+                f"{LEGENDS[row.group(1)]}: row {int(row.group(2)) + 1} was not read; the form takes "
+                f"at most {MAX_ROWS} rows (from row 1). Use a case file for more."
+            )
+        else:
+            problems.append(f"{key}: not a field of the case form")
+    return list(dict.fromkeys(problems))
 
 
 def _flatten(data: Any, prefix: str = "") -> list[tuple[str, str]]:
@@ -271,26 +289,44 @@ async def case_submit(request: Request) -> Response:
     form = await request.form()
     upload = form.get("case_file")
     items = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
-    values = FormValues(items)
+    raw: bytes | None = None
+    if isinstance(upload, UploadFile) and upload.filename:
+        raw = await upload.read()
+    # Validation, the engine and the database write are CPU and disk work: off the event loop, so one
+    # large case does not stall every other user (sweep 6).
+    return await run_in_threadpool(_case_submit, request, FormValues(items), raw)
+
+
+def _case_submit(request: Request, values: FormValues, raw: bytes | None) -> Response:
     if values.get("_more"):
         return _form_page(request, values)
     sections = case_sections(values)
     names = _field_names(sections)
     row_index: dict[str, list[int]] = {}
-    if isinstance(upload, UploadFile) and upload.filename:
-        raw = await upload.read()
+    if raw is not None:
         try:
-            data = orjson.loads(raw)
+            # A UTF-8 byte order mark (Windows editors add one) is not part of the JSON; the API and
+            # `mbcnav assess` accept such a file, so the upload does too.
+            data = orjson.loads(raw.removeprefix(codecs.BOM_UTF8))
         except orjson.JSONDecodeError as exc:
             problem = {"case_file": f"the file is not valid JSON ({exc})"}
             return _form_page(request, values, problem, status=422)
         names = names | {"case_file"}
     else:
+        unread = unread_fields(values, names)
+        if unread:
+            return _form_page(request, values, general=unread, status=422)
         data = form_to_case_data(values, sections, row_index)
+        if not set(data) - {"id"}:
+            message = (
+                "enter at least one thing about the case (for example the tumor test results, where "
+                "the cancer has spread, or a symptom), or choose a case file"
+            )
+            return _form_page(request, values, general=[message], status=422)
     try:
         case = parse_case(data)
     except CaseValidationError as exc:
-        if isinstance(upload, UploadFile) and upload.filename:
+        if raw is not None:
             # Show the uploaded case in the form so each problem sits next to its field.
             values = FormValues(_flatten(data)) if isinstance(data, dict) else values
             names = _field_names(case_sections(values)) | {"case_file"}
@@ -324,6 +360,7 @@ def case_result(request: Request, saved_id: str) -> HTMLResponse:
         saved=saved,
         a=saved.assessment,
         case=saved.case,
+        entered=case_as_entered(saved.case),
         source_ids=source_ids(saved.assessment),
         permalink=str(request.url_for("case_result", saved_id=saved.id)),
     )

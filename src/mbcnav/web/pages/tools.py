@@ -7,13 +7,22 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from mbcnav.case import Labs
 from mbcnav.errors import CalculatorInputError, MbcnavError
 from mbcnav.reasoning.calculators import CALCULATORS
 from mbcnav.reasoning.triage import triage
 from mbcnav.search import MAX_QUESTION_CHARS, ask
-from mbcnav.web.forms import csv_values, form_to_data, human_label, model_fields, numeric, split_problems
+from mbcnav.web.forms import (
+    csv_values,
+    form_to_data,
+    human_label,
+    model_fields,
+    numeric,
+    plain_message,
+    split_problems,
+)
 from mbcnav.web.pages.common import audience_of, render
 
 router = APIRouter(include_in_schema=False)
@@ -45,6 +54,9 @@ def _triage_fields() -> list[Any]:
     return [f for f in model_fields(Labs, "labs.") if f.name.removeprefix("labs.") in TRIAGE_LABS]
 
 
+_SYMPTOM_LABELS = {"text": "What do you feel?", **{f.name: f.label for f in _triage_fields()}}
+
+
 @router.get("/symptoms", response_class=HTMLResponse)
 def symptoms_page(request: Request) -> HTMLResponse:
     return render(
@@ -52,6 +64,7 @@ def symptoms_page(request: Request) -> HTMLResponse:
         "symptoms.html",
         title="Symptom checker",
         fields=_triage_fields(),
+        labels=_SYMPTOM_LABELS,
         values={},
         errors={},
         result=None,
@@ -62,6 +75,11 @@ def symptoms_page(request: Request) -> HTMLResponse:
 async def symptoms_check(request: Request) -> HTMLResponse:
     form = await request.form()
     values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
+    # The triage engine runs in the threadpool: a long text must not stall other users (sweep 6).
+    return await run_in_threadpool(_symptoms_check, request, values)
+
+
+def _symptoms_check(request: Request, values: dict[str, str]) -> HTMLResponse:
     errors: dict[str, str] = {}
     text = values.get("text", "").strip()
     if not text:
@@ -93,8 +111,9 @@ async def symptoms_check(request: Request) -> HTMLResponse:
         status_code=422 if errors else 200,
         title="Symptom checker",
         fields=_triage_fields(),
+        labels=_SYMPTOM_LABELS,
         values=values,
-        errors=errors,
+        errors={name: plain_message(message) for name, message in errors.items()},
         result=result,
     )
 
@@ -120,15 +139,17 @@ def _calc_page(
     result: Any,
     status: int = 200,
 ) -> HTMLResponse:
+    fields = model_fields(calc.inputs)
     return render(
         request,
         "calculator.html",
         status_code=status,
         title=calc.title,
         calc=calc,
-        fields=model_fields(calc.inputs),
+        fields=fields,
+        labels={f.name: f.label for f in fields},
         values=values,
-        errors=errors,
+        errors={name: plain_message(message) for name, message in errors.items()},
         general=general,
         result=result,
     )
@@ -144,6 +165,10 @@ async def calculator_run(request: Request, name: str) -> HTMLResponse:
     calc = _calculator(name)
     form = await request.form()
     values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
+    return await run_in_threadpool(_calculator_run, request, calc, values)
+
+
+def _calculator_run(request: Request, calc: Any, values: dict[str, str]) -> HTMLResponse:
     fields = {f.name: f for f in model_fields(calc.inputs)}
     data: dict[str, Any] = {}
     for key, raw in values.items():
@@ -154,13 +179,28 @@ async def calculator_run(request: Request, name: str) -> HTMLResponse:
     general: list[str] = []
     result = None
     try:
-        result = calc.compute(data)
-    except CalculatorInputError as exc:
-        field = (exc.field or "").split(".")[0]
-        if field in fields:
-            errors[field] = exc.message
-        else:
-            general.append(exc.message)
+        # Validate here first: the model reports every missing or wrong input at once (compute() would
+        # name only the first, and an empty form would take one round trip per field).
+        inputs = calc.inputs.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors(include_url=False):
+            field = str(err["loc"][0]) if err["loc"] else ""
+            message = str(err["msg"]).removeprefix("Value error, ")
+            if err["type"] == "missing":
+                message = "required input is missing"
+            if field in fields:
+                errors.setdefault(field, message)
+            else:
+                general.append(message)
+    else:
+        try:
+            result = calc.compute(inputs)
+        except CalculatorInputError as exc:
+            field = (exc.field or "").split(".")[0]
+            if field in fields:
+                errors[field] = exc.message
+            else:
+                general.append(exc.message)
     status = 422 if errors or general else 200
     return _calc_page(request, calc, values, errors, general, result, status)
 

@@ -12,12 +12,24 @@
   });
 
   // Repeated rows (treatments, allergies, ...): "Add a row" clones the last row with fresh names.
+  // The server reads at most data-max-rows rows of each list, so the button stops there (and says so).
   document.querySelectorAll("[data-rows]").forEach(function (block) {
+    var max = Number(block.getAttribute("data-max-rows")) || Infinity;
     var button = document.createElement("button");
     button.type = "button";
     button.className = "secondary";
     button.textContent = "Add a row";
+    var note = document.createElement("p");
+    note.className = "meta";
+    note.setAttribute("aria-live", "polite");
+    var atLimit = function () {
+      var full = block.querySelectorAll("[data-row]").length >= max;
+      button.disabled = full;
+      note.textContent = full ? "This form takes at most " + max + " rows here. Use a case file for more." : "";
+      return full;
+    };
     button.addEventListener("click", function () {
+      if (atLimit()) { return; }
       var groups = block.querySelectorAll("[data-row]");
       var last = groups[groups.length - 1];
       var index = groups.length;
@@ -37,8 +49,11 @@
       last.after(copy);
       var first = copy.querySelector("input, select");
       if (first) { first.focus(); }
+      atLimit();
     });
     block.appendChild(button);
+    block.appendChild(note);
+    atLimit();
   });
 
   // Kaplan-Meier explorer: survival of each group at a chosen time, read from the page's JSON.
