@@ -61,7 +61,8 @@ TRIALS: dict[str, tuple[str, set[tuple[str, str]], set[str], str]] = {
     "MONALEESA-7": (r"MONALEESA-7|MONALEESA-2, -7", {("23.8", "13.0")}, {"0.55", "0.71"}, "monaleesa-7"),
     "PALOMA-2": (r"PALOMA-2", {("24.8", "14.5"), ("53.9", "51.2")}, {"0.58"}, "paloma-2"),
     "PALOMA-3": (r"PALOMA-3", {("9.5", "4.6")}, {"0.46"}, "paloma-3"),
-    "MONARCH 2": (r"MONARCH 2", {("16.4", "9.3")}, {"0.55"}, "monarch-2"),
+    # Sledge JCO 2017 (PFS); OS 46.7 vs 37.3 mo from Sledge JAMA Oncol 2020 (source monarch-2-os).
+    "MONARCH 2": (r"MONARCH 2", {("16.4", "9.3"), ("46.7", "37.3")}, {"0.55"}, "monarch-2"),
     # Goetz Ann Oncol 2024 final OS (not significant).
     "MONARCH 3": (r"MONARCH 3", {("28.2", "14.8"), ("66.8", "53.7")}, {"0.54", "0.804"}, "monarch-3"),
     "KEYNOTE-355": (r"KEYNOTE-355", {("23.0", "16.1")}, {"0.73", "0.86"}, "keynote-355"),

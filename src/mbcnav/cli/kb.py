@@ -3,16 +3,37 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from pathlib import Path
 
 import typer
 from rich.table import Table
 
 from mbcnav.cli.common import console, err_console, print_json
-from mbcnav.knowledge.check import run_check, stats
+from mbcnav.errors import KnowledgeError
+from mbcnav.knowledge.check import CheckReport, run_check, stats
+from mbcnav.knowledge.loader import DATA_DIR
 
 
 class ExportFormat(StrEnum):
     json = "json"
+
+
+DATA_DIR_OPTION = typer.Option(
+    DATA_DIR, "--data-dir", help="Check another copy of the knowledge data (default: the shipped one).",
+    exists=True, file_okay=False,
+)
+
+
+def _checked(data_dir: Path) -> CheckReport:
+    """The check's report, or a KnowledgeError (exit 2) when the base fails it: a count or an export
+    of a broken base would look complete to the tool that reads it."""
+    report = run_check(data_dir)
+    if report.problems:
+        raise KnowledgeError(
+            f"the knowledge base fails `mbcnav kb check` ({len(report.problems)} problem(s)). "
+            f"First: {report.problems[0]}"
+        )
+    return report
 
 
 def register(app: typer.Typer) -> None:
@@ -20,22 +41,26 @@ def register(app: typer.Typer) -> None:
     app.add_typer(kb_app, name="kb")
 
     @kb_app.command("check")
-    def check() -> None:
+    def check(data_dir: Path = DATA_DIR_OPTION) -> None:
         """Fail (exit 1) on schema errors, duplicate or dangling ids, missing sources, hard public text."""
-        report = run_check()
+        report = run_check(data_dir)
         if report.problems:
             for problem in report.problems:
-                err_console.print(f"[red]✗[/] {problem}", highlight=False)
+                err_console.print(f"[red]✗[/] {problem}", highlight=False, soft_wrap=True)
             err_console.print(f"[bold red]{len(report.problems)} problem(s)[/]")
             raise typer.Exit(1)
+        for warning in report.warnings:
+            err_console.print(f"[yellow]![/] {warning}", highlight=False, soft_wrap=True)
         console.print(
             f"[green]✓[/] knowledge base OK: {len(report.kb.items)} items, {len(report.kb.sources)} sources"
         )
 
     @kb_app.command("stats")
-    def kb_stats(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-        """Counts by kind and the reading grade of the public text."""
-        report = run_check()
+    def kb_stats(
+        as_json: bool = typer.Option(False, "--json", help="Print JSON."), data_dir: Path = DATA_DIR_OPTION
+    ) -> None:
+        """Counts by kind and the reading grade of the public text (exit 2 if the base fails the check)."""
+        report = _checked(data_dir)
         figures = stats(report.kb)
         if as_json:
             print_json(figures)
@@ -49,16 +74,17 @@ def register(app: typer.Typer) -> None:
         console.print(f"items: {figures['items']}   sources: {figures['sources']}")
         console.print(f"symptom phrasings: {figures['symptom_phrasings']}")
         console.print(
-            f"public text reading grade (Flesch-Kincaid): median {figures['public_grade_median']}, "
-            f"max {figures['public_grade_max']}"
+            f"public text reading grade (Flesch-Kincaid, {figures['public_texts_graded']} texts): "
+            f"median {figures['public_grade_median']}, max {figures['public_grade_max']}"
         )
 
     @kb_app.command("export")
     def export(
         fmt: ExportFormat = typer.Option(ExportFormat.json, "--format", help="Output format."),
+        data_dir: Path = DATA_DIR_OPTION,
     ) -> None:
-        """The whole knowledge base (items and sources) as one JSON document."""
-        report = run_check()
+        """The whole knowledge base (items and sources) as one JSON document; exit 2 if it fails the check."""
+        report = _checked(data_dir)
         kb = report.kb
         print_json(
             {

@@ -7,30 +7,64 @@ from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.prompt import Prompt
 from rich.table import Table
+from rich.text import Text
 
 from mbcnav import DISCLAIMER
 from mbcnav.cli.common import Audience, console
+from mbcnav.errors import UnknownTopicError
+from mbcnav.knowledge.display import shown_fields
 from mbcnav.knowledge.loader import load_knowledge_base
-from mbcnav.knowledge.lookup import find_drug, find_item
-from mbcnav.knowledge.schema import KINDS, Drug, ItemBase, KnowledgeBase
+from mbcnav.knowledge.lookup import DrugNoteError, find_drug, find_item
+from mbcnav.knowledge.schema import KINDS, ItemBase, KnowledgeBase, Symptom
 
 AUDIENCE = typer.Option(Audience.public, "--audience", "-a", help="public (plain words) or clinician.")
 
 
+_LEVEL_STYLE: dict[str, tuple[str, str]] = {
+    "emergency": ("bold white on red", "red"),
+    "urgent": ("bold black on yellow", "yellow"),
+    "routine": ("bold white on green", "green"),
+}
+
+
+def _action_panel(item: ItemBase, audience: Audience) -> Panel | None:
+    """A symptom's level and what to do now: shown first, coloured by level, in the chosen voice."""
+    if not isinstance(item, Symptom):
+        return None
+    badge, border = _LEVEL_STYLE.get(item.level, ("bold", "white"))
+    action = item.action_public if audience is Audience.public else item.action_clinician
+    title = f"[{badge}] {item.level.upper()} [/]  [bold]What to do now[/]"
+    return Panel(Text(action), title=title, title_align="left", border_style=border, expand=False)
+
+
+def _facts_table(item: ItemBase, audience: Audience) -> Table | None:
+    rows = shown_fields(item, audience.value)
+    if not rows:
+        return None
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column()
+    for view, value in rows:
+        shown = "\n".join(f"• {v}" for v in value) if isinstance(value, tuple) else value
+        table.add_row(view.label, Text(shown))
+    return table
+
+
 def render_item(kb: KnowledgeBase, item: ItemBase, audience: Audience) -> None:
+    action = _action_panel(item, audience)
+    if action is not None:
+        console.print(action)
     body = item.public if audience is Audience.public else item.clinician
+    question = getattr(item, "question", None)
+    if question:
+        body = f"**{question}**\n\n{body}"
     console.print(Panel(Markdown(body), title=f"[bold]{item.title}[/]  ({item.kind})", expand=False))
-    if isinstance(item, Drug):
-        table = Table(show_header=False, box=None)
-        table.add_row("[bold]brands[/]", ", ".join(item.brands) or "—")
-        table.add_row("[bold]class[/]", item.drug_class)
-        if audience is Audience.clinician:
-            table.add_row("[bold]mechanism[/]", item.mechanism)
-            table.add_row("[bold]used when[/]", item.used_when)
-            table.add_row("[bold]common[/]", "; ".join(item.common_effects))
-            table.add_row("[bold]serious[/]", "; ".join(item.serious_effects))
-            table.add_row("[bold]monitoring[/]", "; ".join(item.monitoring))
+    table = _facts_table(item, audience)
+    if table is not None:
         console.print(table)
+    more = len(shown_fields(item, "clinician")) > len(shown_fields(item, "public"))
+    if audience is Audience.public and more:
+        console.print("[dim]More detail for clinicians: add --audience clinician.[/]")
     console.print("[bold]Sources[/]")
     for source_id in item.sources:
         source = kb.sources.get(source_id)
@@ -72,26 +106,84 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """One medicine: class, how it works, when it is used, side effects, monitoring."""
         kb = load_knowledge_base()
-        render_item(kb, find_drug(kb, name), audience)
+        try:
+            item = find_drug(kb, name)
+        except DrugNoteError as note:
+            # A name mbcnav knows without a page of its own: an answer, not an error.
+            console.print(f"[yellow]note:[/] {note}")
+            return
+        render_item(kb, item, audience)
 
     @app.command()
     def tour(audience: Audience = AUDIENCE) -> None:
-        """An interactive walk through the main topics, in the terminal."""
-        kb = load_knowledge_base()
-        console.print(Panel(DISCLAIMER, title="mbcnav", expand=False))
-        stops = [item for item in kb.of_kind("topic")][:12]
-        while True:
-            for n, item in enumerate(stops, 1):
-                console.print(f"  [bold]{n:>2}[/] {item.title}")
-            choice = Prompt.ask("Pick a number, type a topic, or q to quit", default="q")
-            if choice.strip().lower() in {"q", "quit", "exit", ""}:
-                return
-            if choice.isdigit() and 1 <= int(choice) <= len(stops):
-                render_item(kb, stops[int(choice) - 1], audience)
-                continue
-            from mbcnav.errors import UnknownTopicError
+        """An interactive walk through the whole knowledge base, section by section, in the terminal."""
+        run_tour(load_knowledge_base(), audience)
 
-            try:
-                render_item(kb, find_item(kb, choice), audience)
-            except UnknownTopicError as exc:
-                console.print(f"[yellow]{exc}[/]")
+
+#: The tour's sections: every kind of item, in the order a newly diagnosed reader needs them.
+TOUR_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("The basics", ("topic",)),
+    ("Types of breast cancer", ("subtype",)),
+    ("Where it spreads", ("site",)),
+    ("Symptoms and what to do", ("symptom",)),
+    ("Tests", ("test",)),
+    ("Treatments", ("treatment", "regimen")),
+    ("Medicines", ("drug",)),
+    ("Survival numbers", ("statistic",)),
+    ("Causes and risk", ("risk_factor",)),
+    ("Questions people ask", ("faq",)),
+    ("Help and support", ("resource",)),
+)
+_QUIT = {"q", "quit", "exit"}
+
+
+def _tour_menu(kb: KnowledgeBase, section: int | None) -> tuple[str, list[tuple[str, ItemBase | int]]]:
+    if section is None:
+        entries: list[tuple[str, ItemBase | int]] = []
+        for n, (title, kinds) in enumerate(TOUR_SECTIONS):
+            count = sum(len(kb.of_kind(k)) for k in kinds)
+            if count:
+                entries.append((f"{title} ({count})", n))
+        return "Sections", entries
+    title, kinds = TOUR_SECTIONS[section]
+    return title, [(item.title, item) for kind in kinds for item in kb.of_kind(kind)]
+
+
+def run_tour(kb: KnowledgeBase, audience: Audience) -> None:
+    """The tour loop. End of input (Ctrl-D) or Ctrl-C ends it quietly, like q."""
+    console.print(Panel(DISCLAIMER, title="mbcnav", expand=False))
+    console.print("[bold red]Need help now?[/] Type [bold]help[/] for what to do today and when to call 911.")
+    section: int | None = None
+    while True:
+        heading, entries = _tour_menu(kb, section)
+        console.print(f"\n[bold]{heading}[/]")
+        for n, (label, _) in enumerate(entries, 1):
+            console.print(f"  [bold]{n:>2}[/] {label}")
+        hint = "b to go back, " if section is not None else ""
+        try:
+            choice = Prompt.ask(f"Pick a number, type a topic, {hint}or q to quit", default="q").strip()
+        except (EOFError, KeyboardInterrupt):
+            console.print()
+            return
+        if choice.lower() in _QUIT:
+            return
+        if choice.lower() in {"b", "back"}:
+            section = None
+            continue
+        if choice.isdigit():
+            n = int(choice)
+            if not 1 <= n <= len(entries):
+                console.print(
+                    f"[yellow]There is no number {n} here. Pick a number from 1 to {len(entries)}.[/]"
+                )
+                continue
+            target = entries[n - 1][1]
+            if isinstance(target, int):
+                section = target
+            else:
+                render_item(kb, target, audience)
+            continue
+        try:
+            render_item(kb, find_item(kb, choice), audience)
+        except UnknownTopicError as exc:
+            console.print(f"[yellow]{exc}[/]")

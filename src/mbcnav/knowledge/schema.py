@@ -8,6 +8,7 @@ Kind-specific fields sit on subclasses; the ``kind`` field picks the subclass wh
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, PrivateAttr
@@ -18,6 +19,7 @@ SiteCode = Literal[
     "bone", "liver", "lung", "brain", "lymph_node", "pleura", "leptomeninges", "peritoneum",
     "skin", "other",
 ]
+_YEARS = re.compile(r"\b(?:19|20)\d{2}(?:\s*[-–]\s*(?:19|20)\d{2})?\b")
 Urgency = Literal["emergency", "urgent", "routine"]
 
 
@@ -64,7 +66,10 @@ class Subtype(ItemBase):
 class Site(ItemBase):
     kind: Literal["site"]
     site_code: SiteCode
+    #: how often, with figures and their sources: clinician material
     frequency: str
+    #: the same in plain words for the public voice (kb check requires it on the shipped base)
+    frequency_public: str | None = None
     symptoms: tuple[str, ...] = Field(min_length=1)
     care: str
 
@@ -85,7 +90,10 @@ class Symptom(ItemBase):
 class Test(ItemBase):
     kind: Literal["test"]
     category: Literal["history_exam", "imaging", "biopsy", "blood", "genomic", "germline", "other"]
+    #: what a result changes in care: clinician material
     what_it_changes: str
+    #: the same in plain words for the public voice (kb check requires it on the shipped base)
+    what_it_changes_public: str | None = None
 
 
 class Treatment(ItemBase):
@@ -129,7 +137,14 @@ class Statistic(ItemBase):
     value: float
     unit: str
     population: str
+    #: the data years with their release details: clinician material
     years: str
+
+    @property
+    def data_years(self) -> str | None:
+        """The first year or year range of ``years`` ("2013-2019"), for the public voice."""
+        match = _YEARS.search(self.years)
+        return match.group(0).replace("–", "-").replace(" ", "") if match else None
 
 
 class Resource(ItemBase):
