@@ -289,3 +289,11 @@ def test_source_no_item_or_rule_cites_is_a_warning_not_a_failure(tmp_path: Path)
     report = _check(tmp_path)
     assert report.ok, report.problems
     assert report.warnings == ("source 'src-lonely' is not cited by any item",)
+
+
+def test_an_alias_that_is_another_drugs_generic_name_fails(tmp_path: Path) -> None:
+    """Phesgo once listed "pertuzumab" and "trastuzumab" as aliases: a YAML list split of its full name."""
+    other = {**_drug(), "id": "drugtwo", "generic": "drugtwo", "brands": ["Brandtwo"], "aliases": ["drugone"]}
+    _write(tmp_path, [_drug(), other])
+    hits = _problems_about(tmp_path, "alias 'drugone' is another drug's generic name")
+    assert hits and "drugtwo" in hits[0]

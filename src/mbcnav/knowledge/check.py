@@ -91,6 +91,14 @@ def _cross_references(item: ItemBase, kb: KnowledgeBase, ids: set[str], generics
         for trial in item.trials:  # type: ignore[attr-defined]
             if normalise(trial).replace(" ", "-") not in kb.sources:
                 problems.append(f"{where}: trial '{trial}' has no source with that id")
+    if item.kind == "drug":
+        own = normalise(item.generic)  # type: ignore[attr-defined]
+        for name in (*item.brands, *item.aliases):  # type: ignore[attr-defined]
+            if normalise(name) in generics and normalise(name) != own:
+                problems.append(
+                    f"{where}: brand or alias '{name}' is another drug's generic name; a lookup of "
+                    "that name must not reach this item"
+                )
     if item.kind == "symptom":
         code = item.red_flag  # type: ignore[attr-defined]
         if code is not None and code not in RED_FLAG_CODES:
