@@ -21,6 +21,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from mbcnav.drugnames import known_generic, resolve_drug, treatment_generics
 from mbcnav.errors import CaseValidationError, UnknownDrugError
@@ -166,15 +167,17 @@ class Labs(_Strict):
     def _catch_other_units(cls, data: Any, handler: ModelWrapValidatorHandler[Labs]) -> Labs:
         """Values that only make sense in another unit get a message naming the unit we want.
 
-        The unit message replaces the range errors, as if it were checked first. Most trap ranges lie
-        outside the field's valid range, so those traps can only fire when validation fails; on success
-        only the traps inside the valid range are checked, which keeps the common path short.
+        A unit message replaces that field's range error, as if it were checked first; every other
+        field's error is still reported (one wrong temperature must not hide an impossible calcium).
+        Most trap ranges lie outside the field's valid range, so those traps can only fire when
+        validation fails; on success only the traps inside the valid range are checked, which keeps
+        the common path short.
         """
         try:
             labs = handler(data)
-        except ValidationError:
+        except ValidationError as exc:
             if isinstance(data, dict):
-                _raise_unit_traps(data, _UNIT_TRAPS)
+                _raise_unit_traps(data, _UNIT_TRAPS, exc)
             raise
         # A cheap screen on the validated numbers (a superset of those two traps' ranges);
         # _raise_unit_traps then judges the raw input exactly as the traps say.
@@ -190,14 +193,38 @@ def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _raise_unit_traps(data: dict[Any, Any], traps: tuple[tuple[str, Any, str], ...]) -> None:
-    problems: list[str] = []
+def _raise_unit_traps(
+    data: dict[Any, Any], traps: tuple[tuple[str, Any, str], ...], failed: ValidationError | None = None
+) -> None:
+    """Raise one error per field whose value looks like another unit, located at that field, together
+    with the other fields' own errors from ``failed`` (the validation that just failed, if any)."""
+    details: list[InitErrorDetails] = []
+    trapped: set[str] = set()
     for field, test, message in traps:
         value = data.get(field)
         if _is_number(value) and test(value):
-            problems.append(f"{field}: {message}")
-    if problems:
-        raise ValueError("; ".join(problems))
+            trapped.add(field)
+            details.append(
+                InitErrorDetails(
+                    type=PydanticCustomError("unit_mismatch", "{message}", {"message": message}),
+                    loc=(field,),
+                    input=value,
+                )
+            )
+    if not details:
+        return
+    if failed is not None:
+        for err in failed.errors(include_url=False):
+            if err["loc"] and err["loc"][0] in trapped:
+                continue
+            details.append(
+                InitErrorDetails(
+                    type=PydanticCustomError(err["type"], "{message}", {"message": err["msg"]}),
+                    loc=err["loc"],
+                    input=err.get("input"),
+                )
+            )
+    raise ValidationError.from_exception_data("Labs", details)
 
 
 _UNIT_TRAPS: tuple[tuple[str, Any, str], ...] = (

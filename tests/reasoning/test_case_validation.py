@@ -42,8 +42,8 @@ OTHER_UNITS = [
 def test_value_in_another_unit_names_the_unit_wanted(field: str, value: float, message: str) -> None:
     problems = _problems({"labs": {field: value}})
     assert len(problems) == 1
-    assert problems[0][0] == "labs"
-    assert problems[0][1].startswith(message)
+    assert problems[0][0] == f"labs.{field}"
+    assert problems[0][1].startswith(message.split(": ", 1)[1])
 
 
 @pytest.mark.parametrize(("field", "value", "message"), OTHER_UNITS)
@@ -53,17 +53,19 @@ def test_labs_model_itself_catches_other_units(field: str, value: float, message
         Labs.model_validate({field: value})
 
 
-def test_unit_messages_replace_range_errors_and_keep_the_table_order() -> None:
-    problems = _problems({"labs": {"qtcf_ms": 0.45, "alt_u_l": -3, "temp_c": 101}})
-    assert [loc for loc, _ in problems] == ["labs"]
-    first, second = problems[0][1].split("; qtcf_ms: ")
-    assert first.startswith("temp_c: looks like °F")
-    assert second.startswith("looks like seconds")
+def test_unit_messages_replace_only_their_own_fields_range_errors() -> None:
+    """Sweep finding: a temperature in °F hid an impossible calcium; every field's problem is named."""
+    problems = dict(_problems({"labs": {"qtcf_ms": 0.45, "alt_u_l": -3, "temp_c": 101, "calcium_mg_dl": 80}}))
+    assert set(problems) == {"labs.temp_c", "labs.qtcf_ms", "labs.alt_u_l", "labs.calcium_mg_dl"}
+    assert problems["labs.temp_c"].startswith("looks like °F")
+    assert problems["labs.qtcf_ms"].startswith("looks like seconds")
+    assert problems["labs.alt_u_l"] == "Input should be greater than or equal to 0"
+    assert problems["labs.calcium_mg_dl"] == "Input should be less than or equal to 25"
 
 
 def test_unit_message_comes_with_other_sections_errors() -> None:
     problems = _problems({"labs": {"anc_per_ul": 1.5}, "line": 0})
-    assert [loc for loc, _ in problems] == ["labs", "line"]
+    assert [loc for loc, _ in problems] == ["labs.anc_per_ul", "line"]
 
 
 def test_plausible_values_pass_the_traps() -> None:
@@ -101,7 +103,7 @@ def test_whole_numbers_still_count_as_numbers() -> None:
 def test_calcium_below_5_looks_like_mmol_per_litre(calcium: float) -> None:
     """3-5 mmol/L is severe hypercalcemia; read as mg/dL it would look like extreme hypocalcemia."""
     ((where, message),) = _problems({"labs": {"calcium_mg_dl": calcium}})
-    assert where == "labs" and message.startswith("calcium_mg_dl: looks like mmol/L")
+    assert where == "labs.calcium_mg_dl" and message.startswith("looks like mmol/L")
 
 
 def test_calcium_from_5_mg_dl_is_taken_as_mg_dl() -> None:
