@@ -9,7 +9,9 @@ Drug flags come in prefixed families, each expanded over the drug, its category 
 (``rules/drug_groups.yaml``): ``prior:X`` (any setting), ``prior_met:X`` (metastatic setting),
 ``progressed:X`` (progressed on it in any setting), ``progressed_met:X`` (metastatic setting) and
 ``adjuvant_relapse:X`` (relapse while on (neo)adjuvant X or within ``rules/resistance.yaml``'s months of
-its end, or recorded as ``progressed`` without a relapse time), ``current:X``
+its end, or recorded as ``progressed`` without a relapse time), ``early_adjuvant_relapse:X`` (the same
+within resistance.yaml's shorter window, 6 months: trials such as KEYNOTE-355, CLEOPATRA and
+DESTINY-Breast09 excluded these relapses, and DESTINY-Breast03 counted them as a line), ``current:X``
 (current anticancer treatment) and ``proposed:X`` (proposed orders).
 """
 
@@ -37,6 +39,7 @@ _DRUG_PREFIXES = (
     "progressed",
     "progressed_met",
     "adjuvant_relapse",
+    "early_adjuvant_relapse",
     "current",
     "proposed",
 )
@@ -71,6 +74,7 @@ FLAG_VOCABULARY: frozenset[str] = frozenset(
         "menopause_unknown",
         "ecog3plus",
         "pregnant",
+        "pregnant_first_trimester",
         # line of therapy
         "line1",
         "line2plus",
@@ -92,6 +96,7 @@ FLAG_VOCABULARY: frozenset[str] = frozenset(
         "gbrca",
         "gpalb2",
         "pdl1_cps10",
+        "pdl1_below10",
         "pik3ca_untested",
         "pi3k_pathway_untested",
         "esr1_untested",
@@ -454,6 +459,8 @@ def _tumor_flags(
         add("pdl1_untested")
     elif pdl1 >= 10:
         add("pdl1_cps10")
+    else:
+        add("pdl1_below10")
     found = tuple(sorted(flags))
     _remember(_TUMOR_FLAGS, key, found)
     return found
@@ -475,10 +482,23 @@ def _site_flags(sites: tuple[str, ...]) -> tuple[str, ...]:
 
 
 @functools.cache
+def _resistance() -> dict[str, Any]:
+    return yaml.safe_load((RULES_DIR / "resistance.yaml").read_text(encoding="utf-8"))
+
+
 def _late_relapse_months() -> float:
     """Months after the end of (neo)adjuvant treatment within which a relapse counts as resistance."""
-    data = yaml.safe_load((RULES_DIR / "resistance.yaml").read_text(encoding="utf-8"))
-    return float(data["relapse_within_months_after_end"])
+    return float(_resistance()["relapse_within_months_after_end"])
+
+
+def _early_relapse_months() -> float:
+    """The shorter window (months) that trials used to exclude or re-classify early relapses."""
+    return float(_resistance()["early_relapse_within_months_after_end"])
+
+
+def _first_trimester_end_weeks() -> float:
+    """Gestational week from which chemotherapy may be given (the first trimester ends)."""
+    return float(_resistance()["pregnancy_chemotherapy_from_week"])
 
 
 def _prior_flags(drug: str, setting: str | None, progressed: bool | None) -> tuple[tuple[str, ...], bool]:
@@ -537,6 +557,9 @@ def case_flags(case: Any, subtype_result: Any, triage_result: Any) -> frozenset[
         add("ecog3plus")
     if patient.pregnant:
         add("pregnant")
+        weeks = patient.gestation_weeks
+        if weeks is None or weeks < _first_trimester_end_weeks():
+            add("pregnant_first_trimester")
 
     line = infer_line(case)
     add("line1" if line <= 1 else "line2plus")
@@ -570,14 +593,23 @@ def case_flags(case: Any, subtype_result: Any, triage_result: Any) -> frozenset[
 
     if case.prior_treatment:
         met_chemo = 0
+        strings = drug_groups().flag_strings
         for prior in case.prior_treatment:
             progressed = prior.progressed
-            if prior.relapse_after_end_months is not None:
+            after = prior.relapse_after_end_months
+            if after is not None:
                 # a relapse long after (neo)adjuvant treatment ended is not resistance to it (ABC 5)
-                progressed = prior.relapse_after_end_months <= _late_relapse_months()
+                progressed = after <= _late_relapse_months()
             drug_flags, is_met_chemo = _prior_flags(prior.drug, prior.setting, progressed)
             flags.update(drug_flags)
             met_chemo += is_met_chemo
+            if (
+                progressed
+                and prior.setting in ("adjuvant", "neoadjuvant")
+                and (after is None or after <= _early_relapse_months())
+                and prior.drug in strings
+            ):
+                flags.update(strings[prior.drug]["early_adjuvant_relapse"])
         if met_chemo >= 2:
             add("prior_met_chemo_2plus")
 

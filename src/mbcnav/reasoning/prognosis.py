@@ -17,6 +17,7 @@ import yaml
 from mbcnav.assessment import Prognosis
 from mbcnav.case import Case
 from mbcnav.reasoning.calculators import CALCULATORS
+from mbcnav.reasoning.flags import infer_line
 from mbcnav.reasoning.subtype import SubtypeResult
 
 RULES_FILE = Path(__file__).parent / "rules" / "prognosis.yaml"
@@ -29,7 +30,14 @@ def rules() -> dict[str, Any]:
 
 
 @functools.lru_cache(maxsize=1024)
-def _prognosis(subtype: str, er_low: bool, gpa: float | None, age: int | None, kps: int | None) -> Prognosis:
+def _prognosis(
+    subtype: str,
+    er_low: bool,
+    gpa: float | None,
+    age: int | None,
+    kps: int | None,
+    group: frozenset[str] = frozenset(),
+) -> Prognosis:
     r = rules()
     public: list[str] = []
     clinician: list[str] = []
@@ -42,7 +50,12 @@ def _prognosis(subtype: str, er_low: bool, gpa: float | None, age: int | None, k
 
     add(r["overall"])
     if subtype in r["subtypes"]:
-        add(r["subtypes"][subtype])
+        block = r["subtypes"][subtype]
+        # a trial median only for the group the trial enrolled; otherwise the registry figure
+        if set(block.get("trial_requires", ())) <= group:
+            add(block)
+        elif subtype in r["population"]:
+            add(r["population"][subtype])
     if er_low:
         add(r["er_low"])
     if gpa is not None and subtype in r["subtypes"] and age is not None and kps is not None:
@@ -57,17 +70,32 @@ def _prognosis(subtype: str, er_low: bool, gpa: float | None, age: int | None, k
     )
 
 
+def _group(case: Case) -> frozenset[str]:
+    """What decides whether a trial's median describes this person: line, PD-L1, performance status."""
+    patient = case.patient
+    group: set[str] = set()
+    if infer_line(case) <= 1:
+        group.add("line1")
+    if case.tumor.pdl1_cps is not None and case.tumor.pdl1_cps >= 10:
+        group.add("pdl1_cps10")
+    poor = (patient.ecog is not None and patient.ecog >= 3) or (patient.kps is not None and patient.kps <= 40)
+    if not poor:
+        group.add("fit")
+    return frozenset(group)
+
+
 def prognosis(case: Case, subtype_result: SubtypeResult, calculations: dict[str, Any]) -> Prognosis:
     """Population figures for this subtype (and Breast-GPA when brain metastases are present)."""
+    group = _group(case)
     gpa = calculations.get("breast_gpa")
     if not isinstance(gpa, float | int):
         # Without a GPA the text reads neither age nor KPS: leaving them out of the memo key lets every
         # age share one entry (with them in it, the bounded memo thrashed).
-        return _prognosis(subtype_result.subtype, subtype_result.er_low, None, None, None)
+        return _prognosis(subtype_result.subtype, subtype_result.er_low, None, None, None, group)
     kps = case.patient.kps
     if kps is None and case.patient.ecog is not None:
         # the GPA was scored from ECOG where the KPS range scores the same; use the range's lower end
         from mbcnav.reasoning.calculators import rules as calc_rules
 
         kps = int(calc_rules()["ecog_kps"]["ecog_to_kps"][case.patient.ecog][0])
-    return _prognosis(subtype_result.subtype, subtype_result.er_low, gpa, case.patient.age, kps)
+    return _prognosis(subtype_result.subtype, subtype_result.er_low, gpa, case.patient.age, kps, group)

@@ -80,7 +80,9 @@ _DERIVED = frozenset(
     }
 )
 _FACT_PREFIXES = ("comorb:", "dpyd:", "ugt1a1:", "cyp2d6:", "tox:", "prior:", "site:")
-_PLAIN_FACTS = frozenset({"pregnant", "first_trimester", "breastfeeding", "dialysis"})
+_PLAIN_FACTS = frozenset(
+    {"pregnant", "first_trimester", "breastfeeding", "dialysis", "poor_performance_status"}
+)
 _SEVERITY_ORDER = {"contraindication": 0, "warning": 1}
 _FIRST_TRIMESTER_END_WEEKS = 14  # weeks 0-13 are the first trimester
 
@@ -326,6 +328,8 @@ def safety_facts(case: Any) -> frozenset[str]:
             facts.add("first_trimester")
     if patient.breastfeeding:
         facts.add("breastfeeding")
+    if (patient.ecog is not None and patient.ecog >= 3) or (patient.kps is not None and patient.kps <= 40):
+        facts.add("poor_performance_status")
     if patient.on_dialysis:
         facts.add("dialysis")
     pgx = case.pharmacogenomics
@@ -675,6 +679,8 @@ def _relevant_facts(case: Any) -> frozenset[str]:
         patient.gestation_weeks,
         patient.breastfeeding,
         patient.on_dialysis,
+        patient.ecog,
+        patient.kps,
         pgx.dpyd,
         pgx.ugt1a1,
         pgx.cyp2d6,
