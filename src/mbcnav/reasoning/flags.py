@@ -207,10 +207,16 @@ class Condition:
 
     def referenced(self) -> frozenset[str]:
         """Every flag this condition looks at (used to key memo tables on only what matters)."""
-        out = set(self.all) | set(self.none)
-        for group in self.any:
-            out |= group
-        return frozenset(out)
+        return _referenced(self)
+
+
+@functools.lru_cache(maxsize=4096)
+def _referenced(condition: Condition) -> frozenset[str]:
+    """Cached: safety layouts ask it of every rule they meet (conditions are frozen and hashable)."""
+    out = set(condition.all) | set(condition.none)
+    for group in condition.any:
+        out |= group
+    return frozenset(out)
 
 
 class Memo:

@@ -73,15 +73,20 @@ def _prognosis(
 def _group(case: Case) -> frozenset[str]:
     """What decides whether a trial's median describes this person: line, PD-L1, performance status."""
     patient = case.patient
-    group: set[str] = set()
-    if infer_line(case) <= 1:
-        group.add("line1")
-    if case.tumor.pdl1_cps is not None and case.tumor.pdl1_cps >= 10:
-        group.add("pdl1_cps10")
+    cps = case.tumor.pdl1_cps
     poor = (patient.ecog is not None and patient.ecog >= 3) or (patient.kps is not None and patient.kps <= 40)
-    if not poor:
-        group.add("fit")
-    return frozenset(group)
+    return _GROUPS[(infer_line(case) <= 1, cps is not None and cps >= 10, not poor)]
+
+
+#: the eight groups, built once: the memo key below hashes one of these shared sets per case
+_GROUPS = {
+    (line1, cps10, fit): frozenset(
+        name for name, on in (("line1", line1), ("pdl1_cps10", cps10), ("fit", fit)) if on
+    )
+    for line1 in (False, True)
+    for cps10 in (False, True)
+    for fit in (False, True)
+}
 
 
 def prognosis(case: Case, subtype_result: SubtypeResult, calculations: dict[str, Any]) -> Prognosis:

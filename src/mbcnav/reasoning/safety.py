@@ -653,6 +653,12 @@ def _visit_order() -> dict[int, tuple[int, int, int]]:
 
 
 @functools.cache
+def _referenced_sites() -> frozenset[str]:
+    """Metastatic sites some rule reads as a ``site:X`` fact."""
+    return frozenset(f[5:] for f in _referenced_facts() if f.startswith("site:"))
+
+
+@functools.cache
 def _referenced_facts() -> frozenset[str]:
     rules = safety_rules()
     out: set[str] = set()
@@ -672,15 +678,18 @@ _FACTS_LIMIT = 50_000
 def _relevant_facts(case: Any) -> frozenset[str]:
     """The safety facts any rule reads, memoised on the case fields they come from."""
     patient, pgx = case.patient, case.pharmacogenomics
+    sites = case.metastatic_sites
+    ecog, kps = patient.ecog, patient.kps
     key = (
         case.comorbidities,
-        case.metastatic_sites,
+        # only the sites a rule reads (site:bone), and only whether performance status is poor: the
+        # raw tuple and scores split one answer into hundreds of memo entries
+        tuple([s for s in sites if s in _referenced_sites()]) if sites else (),
         patient.pregnant,
         patient.gestation_weeks,
         patient.breastfeeding,
         patient.on_dialysis,
-        patient.ecog,
-        patient.kps,
+        (ecog is not None and ecog >= 3) or (kps is not None and kps <= 40),
         pgx.dpyd,
         pgx.ugt1a1,
         pgx.cyp2d6,
