@@ -902,20 +902,7 @@ def _check(
                 if drug == partner or drug not in item.drugs:
                     continue
                 where = current.get(drug) or start.get(drug, "")
-                emit(
-                    _alert(
-                        ("inter", item.index, drug, partner, where),
-                        item.code,
-                        drug,
-                        item.severity,
-                        item.public,
-                        item.clinician,
-                        item.sources,
-                        f"{drug} with {partner} ({where})",
-                    ),
-                    order_of[drug],
-                    1000 + item.index,
-                )
+                emit(_interaction_alert(item, drug, partner, where), order_of[drug], 1000 + item.index)
     if len(case.current_meds) > 1 or (case.current_meds and partners is not case.current_meds):
         _current_medicine_alerts(case.current_meds, partners, layout, partner_items, emit)
     for medicine in dict.fromkeys(reached):
@@ -950,6 +937,19 @@ def _check(
     return alerts
 
 
+def _interaction_alert(item: Interaction, drug: str, partner: str, where: str) -> SafetyAlert:
+    return _alert(
+        ("inter", item.index, drug, partner, where),
+        item.code,
+        drug,
+        item.severity,
+        item.public,
+        item.clinician,
+        item.sources,
+        f"{drug} with {partner} ({where})",
+    )
+
+
 def _current_medicine_alerts(
     meds: Sequence[str],
     partners: Sequence[str],
@@ -970,20 +970,8 @@ def _current_medicine_alerts(
                 continue
             for item in partner_items.get(partner, ()):
                 if drug in item.drugs:
-                    emit(
-                        _alert(
-                            ("inter", item.index, drug, partner, "current medicine"),
-                            item.code,
-                            drug,
-                            item.severity,
-                            item.public,
-                            item.clinician,
-                            item.sources,
-                            f"{drug} with {partner} (current medicine)",
-                        ),
-                        after + position,
-                        1000 + item.index,
-                    )
+                    alert = _interaction_alert(item, drug, partner, "current medicine")
+                    emit(alert, after + position, 1000 + item.index)
 
 
 def _with_alternatives(
