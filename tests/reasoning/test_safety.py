@@ -320,3 +320,12 @@ def test_methotrexate_with_nsaid_or_aspirin_against_the_methotrexate_label() -> 
         alerts = _alerts(_run(_case(proposed_treatment=[{"drug": "methotrexate"}], current_meds=[partner])))
         expected = f"methotrexate with {partner} (proposed order)"
         assert alerts["methotrexate_nsaid:methotrexate"].rationale == expected
+
+
+def test_nsaid_bleeding_partner_is_an_ssri_or_snri_not_any_serotonergic_drug() -> None:
+    """Ibuprofen/naproxen labels warn of bleeding with SSRIs/SNRIs; tramadol and triptans are
+    serotonergic but not in that warning."""
+    assert "nsaid_bleeding:ibuprofen" in _alerts(_run(_case(current_meds=["ibuprofen", "sertraline"])))
+    assert "nsaid_bleeding:ibuprofen" in _alerts(_run(_case(current_meds=["ibuprofen", "Effexor"])))
+    for other in ("tramadol", "sumatriptan"):
+        assert "nsaid_bleeding:ibuprofen" not in _alerts(_run(_case(current_meds=["ibuprofen", other])))
