@@ -247,3 +247,23 @@ def test_batch_reports_errors_per_case_and_goes_on(client: TestClient, hr_case: 
     assert body[1]["error"]["status"] == 422
     assert [e["field"] for e in body[1]["error"]["errors"]] == ["patient.age"]
     assert body[2]["index"] == 2 and body[2]["error"]["detail"]
+
+
+def test_health_reports_ready_with_version_and_knowledge_count(client: TestClient) -> None:
+    response = client.get("/api/v1/health")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok" and body["store"] == "ok"
+    assert body["knowledge_items"] == len(load_knowledge_base().items)
+
+
+def test_health_is_503_when_the_store_does_not_answer(client: TestClient) -> None:
+    store = client.app.state.store  # type: ignore[attr-defined]
+    engine = store.engine
+    store.engine = None  # a store whose database is gone: connect() fails
+    try:
+        response = client.get("/api/v1/health")
+    finally:
+        store.engine = engine
+    assert response.status_code == 503
+    assert response.json()["store"] == "unreachable"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from mbcnav import __version__
@@ -82,6 +82,26 @@ def _add_offline_docs(app: FastAPI) -> None:
         )
 
 
+def _add_health(app: FastAPI) -> None:
+    """`GET /api/v1/health` for load balancers and `make run` checks: 200 when the knowledge base is
+    loaded and the store answers, 503 (same body) when either is not."""
+
+    @app.get("/api/v1/health", tags=["service"], summary="Whether the service is ready")
+    def health() -> JSONResponse:
+        from mbcnav.knowledge.loader import load_knowledge_base
+
+        items = len(load_knowledge_base().items)
+        store_ok = app.state.store.ping()
+        ready = store_ok and items > 0
+        body = {
+            "status": "ok" if ready else "unavailable",
+            "version": __version__,
+            "knowledge_items": items,
+            "store": "ok" if store_ok else "unreachable",
+        }
+        return JSONResponse(body, status_code=200 if ready else 503)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     app = FastAPI(
@@ -106,6 +126,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     )
     _add_offline_docs(app)
+    _add_health(app)
     for pages in (home_pages, learn_pages, tool_pages, case_pages, analytics_pages):
         app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -74,6 +74,15 @@ class AssessmentStore:
         self.engine: Engine = create_engine(url, future=True, pool_pre_ping=not url.startswith("sqlite"))
         metadata.create_all(self.engine)
 
+    def ping(self) -> bool:
+        """Whether the database answers (for the health check); never raises."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(select(1))
+        except Exception:  # any database failure means "not ready", and the check says so
+            return False
+        return True
+
     def save(self, case: dict[str, Any], assessment: dict[str, Any]) -> SavedAssessment:
         saved = SavedAssessment(
             id=secrets.token_urlsafe(16)[:22],
