@@ -208,6 +208,19 @@ def test_another_cancer_is_named_and_the_spread_pages_offered(kb_index: SearchIn
 
 
 @pytest.mark.parametrize(("question", "expected"), [
+    ("does tamoxifen cause uterine cancer", {"tamoxifen", "symptom-vaginal-bleeding-tamoxifen"}),
+    ("can radiation cause lung cancer", {"risk-chest-radiation", "treatment-radiation"}),
+])
+def test_another_cancer_as_a_risk_of_breast_cancer_treatment_is_in_scope(
+    kb_index: SearchIndex, question: str, expected: set[str]
+) -> None:
+    """Tamoxifen's boxed warning names uterine cancers: naming a treatment keeps the question in scope."""
+    result = ask(question, index=kb_index)
+    assert result.scope_note is None
+    assert expected & {a.id for a in result.answers[:3]}
+
+
+@pytest.mark.parametrize(("question", "expected"), [
     ("bone pain", {"symptom-bone-pain", "site-bone"}),
     ("liver mets", {"site-liver"}),
     ("pet scan", {"test-pet-ct"}),

@@ -65,11 +65,24 @@ class OutOfScope:
                 "figures do not apply to it.")
 
 
+def _names_a_treatment(ws: list[str]) -> bool:
+    """A question naming a breast-cancer treatment ("does tamoxifen cause uterine cancer") asks about
+    that treatment, whatever other cancer it names: its risks are breast-cancer care."""
+    from mbcnav.drugnames import known_generic, treatment_generics
+
+    treatments = treatment_generics()
+    for n in (1, 2):
+        for i in range(len(ws) - n + 1):
+            if known_generic(" ".join(ws[i:i + n])) in treatments:
+                return True
+    return False
+
+
 def out_of_scope(question: str, scope: Scope | None = None) -> OutOfScope | None:
     """The other cancer or subject the question is about, or None when it may be about breast cancer."""
     scope = load_scope() if scope is None else scope
     ws = words(question)
-    if scope.in_scope & set(ws):
+    if scope.in_scope & set(ws) or _names_a_treatment(ws):
         return None
     for w in ws:
         if w in scope.other_subjects:
