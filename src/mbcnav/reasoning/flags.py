@@ -507,6 +507,20 @@ def _first_trimester_end_weeks() -> float:
     return float(_resistance()["pregnancy_chemotherapy_from_week"])
 
 
+def in_first_trimester(patient: Any) -> bool:
+    """Pregnant and before the week chemotherapy may start, or weeks unknown (the safe reading).
+    The therapy flags and the safety facts both ask this, so one threshold serves both."""
+    if not patient.pregnant:
+        return False
+    weeks = patient.gestation_weeks
+    return weeks is None or weeks < _first_trimester_end_weeks()
+
+
+def poor_performance_status(patient: Any) -> bool:
+    """ECOG 3-4 or KPS <= 40: read by the therapy flags, the safety facts and the prognosis group."""
+    return (patient.ecog is not None and patient.ecog >= 3) or (patient.kps is not None and patient.kps <= 40)
+
+
 def _prior_flags(drug: str, setting: str | None, progressed: bool | None) -> tuple[tuple[str, ...], bool]:
     """Drug flags of one prior treatment, and whether it counts as metastatic chemotherapy."""
     key = (drug, setting, progressed)
@@ -559,12 +573,11 @@ def case_flags(case: Any, subtype_result: Any, triage_result: Any) -> frozenset[
             add("postmenopausal")
         else:
             add("menopause_unknown")
-    if (patient.ecog is not None and patient.ecog >= 3) or (patient.kps is not None and patient.kps <= 40):
+    if poor_performance_status(patient):
         add("ecog3plus")
     if patient.pregnant:
         add("pregnant")
-        weeks = patient.gestation_weeks
-        if weeks is None or weeks < _first_trimester_end_weeks():
+        if in_first_trimester(patient):
             add("pregnant_first_trimester")
 
     line = infer_line(case)

@@ -17,7 +17,7 @@ import yaml
 from mbcnav.assessment import Prognosis
 from mbcnav.case import Case
 from mbcnav.reasoning.calculators import CALCULATORS
-from mbcnav.reasoning.flags import infer_line
+from mbcnav.reasoning.flags import infer_line, poor_performance_status
 from mbcnav.reasoning.subtype import SubtypeResult
 
 RULES_FILE = Path(__file__).parent / "rules" / "prognosis.yaml"
@@ -72,10 +72,9 @@ def _prognosis(
 
 def _group(case: Case) -> frozenset[str]:
     """What decides whether a trial's median describes this person: line, PD-L1, performance status."""
-    patient = case.patient
     cps = case.tumor.pdl1_cps
-    poor = (patient.ecog is not None and patient.ecog >= 3) or (patient.kps is not None and patient.kps <= 40)
-    return _GROUPS[(infer_line(case) <= 1, cps is not None and cps >= 10, not poor)]
+    fit = not poor_performance_status(case.patient)
+    return _GROUPS[(infer_line(case) <= 1, cps is not None and cps >= 10, fit)]
 
 
 #: the eight groups, built once: the memo key below hashes one of these shared sets per case

@@ -27,7 +27,13 @@ import yaml
 
 from mbcnav.assessment import SafetyAlert, TherapyOption
 from mbcnav.case import SITE_CODES
-from mbcnav.reasoning.flags import RULES_DIR, Condition, drug_groups
+from mbcnav.reasoning.flags import (
+    RULES_DIR,
+    Condition,
+    drug_groups,
+    in_first_trimester,
+    poor_performance_status,
+)
 from mbcnav.reasoning.therapy import OptionSet, rebuild
 
 _OPS: dict[str, Callable[[float, float], bool]] = {
@@ -84,7 +90,6 @@ _PLAIN_FACTS = frozenset(
     {"pregnant", "first_trimester", "breastfeeding", "dialysis", "poor_performance_status"}
 )
 _SEVERITY_ORDER = {"contraindication": 0, "warning": 1}
-_FIRST_TRIMESTER_END_WEEKS = 14  # weeks 0-13 are the first trimester
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,12 +328,11 @@ def safety_facts(case: Any) -> frozenset[str]:
     patient = case.patient
     if patient.pregnant:
         facts.add("pregnant")
-        weeks = patient.gestation_weeks
-        if weeks is None or weeks < _FIRST_TRIMESTER_END_WEEKS:
+        if in_first_trimester(patient):
             facts.add("first_trimester")
     if patient.breastfeeding:
         facts.add("breastfeeding")
-    if (patient.ecog is not None and patient.ecog >= 3) or (patient.kps is not None and patient.kps <= 40):
+    if poor_performance_status(patient):
         facts.add("poor_performance_status")
     if patient.on_dialysis:
         facts.add("dialysis")
@@ -679,7 +683,6 @@ def _relevant_facts(case: Any) -> frozenset[str]:
     """The safety facts any rule reads, memoised on the case fields they come from."""
     patient, pgx = case.patient, case.pharmacogenomics
     sites = case.metastatic_sites
-    ecog, kps = patient.ecog, patient.kps
     key = (
         case.comorbidities,
         # only the sites a rule reads (site:bone), and only whether performance status is poor: the
@@ -689,7 +692,7 @@ def _relevant_facts(case: Any) -> frozenset[str]:
         patient.gestation_weeks,
         patient.breastfeeding,
         patient.on_dialysis,
-        (ecog is not None and ecog >= 3) or (kps is not None and kps <= 40),
+        poor_performance_status(patient),
         pgx.dpyd,
         pgx.ugt1a1,
         pgx.cyp2d6,
