@@ -58,7 +58,7 @@ def map_condition(st: ImportState, res: dict[str, Any], ref: str) -> None:
         st.sites.setdefault(site, (ref, date))
         if date:
             st.metastasis_dates.append(date)
-        _note_not_active(st, res, ref, f"metastasis ({site})")
+        _note_not_active(st, res, ref, "metastasis", site)
         return
     histology = None
     is_breast = False
@@ -91,7 +91,7 @@ def map_condition(st: ImportState, res: dict[str, Any], ref: str) -> None:
     comorbid = _comorbidity(coded)
     if comorbid:
         st.comorbidities.append(comorbid)
-        _note_not_active(st, res, ref, f"condition ({comorbid})")
+        _note_not_active(st, res, ref, "condition", comorbid)
         return
     if cancer_words:
         st.note(
@@ -105,7 +105,7 @@ def map_condition(st: ImportState, res: dict[str, Any], ref: str) -> None:
     st.note("unmapped", f"condition '{C.label(code)}' is not used", ref, "code")
 
 
-def _note_not_active(st: ImportState, res: dict[str, Any], ref: str, what: str) -> None:
+def _note_not_active(st: ImportState, res: dict[str, Any], ref: str, kind: str, name: str) -> None:
     """A resolved or inactive metastasis or comorbidity still counts, with a warning that says so.
 
     A metastasis that was treated (a resected brain metastasis, bone disease in remission) keeps the
@@ -117,10 +117,9 @@ def _note_not_active(st: ImportState, res: dict[str, Any], ref: str, what: str) 
     if status is None or not C.has_code(status, _NOT_ACTIVE):
         return
     word = next(c for _, c, _ in C.codings(status) if c in _NOT_ACTIVE)
-    kind = what.split(" (")[0]
     st.note(
         "needs_review",
-        f"{what} is recorded as {word}; still counted (a past {kind} still guides treatment and "
+        f"{kind} ({name}) is recorded as {word}; still counted (a past {kind} still guides treatment and "
         "safety): remove it from the case if that is wrong",
         ref,
         "clinicalStatus",

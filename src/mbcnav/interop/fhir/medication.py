@@ -63,8 +63,8 @@ def map_medication(st: ImportState, res: dict[str, Any], ref: str) -> None:
             )
     else:
         current = status in {"active", "on-hold", "draft", "intended", "unknown"}
-        if current and status not in {"draft", "intended"} and (start or end):
-            current = _still_current(st, drug, start, end, ref)
+        if current and end and status not in {"draft", "intended"}:
+            current = _still_current(st, drug, end, ref)
     # planned, not yet given: a MedicationStatement "intended", a draft MedicationRequest, or one whose
     # intent is only a proposal or plan (FHIR R4 request intent); checked like an order, not as current
     proposed = current and (
@@ -103,7 +103,7 @@ def map_medication(st: ImportState, res: dict[str, Any], ref: str) -> None:
     )
 
 
-def _still_current(st: ImportState, drug: str, start: str | None, end: str | None, ref: str) -> bool:
+def _still_current(st: ImportState, drug: str, end: str, ref: str) -> bool:
     """An active record whose own period has ended is a past use, said in a note."""
     ended = parse_date(end)
     if ended is not None and ended < st.as_of:
