@@ -14,6 +14,7 @@ from pathlib import Path
 
 import yaml
 
+from mbcnav.drugnames import known_generic, treatment_generics
 from mbcnav.search.text import words
 
 SCOPE_FILE = Path(__file__).parent / "scope.yaml"
@@ -68,8 +69,6 @@ class OutOfScope:
 def _names_a_treatment(ws: list[str]) -> bool:
     """A question naming a breast-cancer treatment ("does tamoxifen cause uterine cancer") asks about
     that treatment, whatever other cancer it names: its risks are breast-cancer care."""
-    from mbcnav.drugnames import known_generic, treatment_generics
-
     treatments = treatment_generics()
     for n in (1, 2):
         for i in range(len(ws) - n + 1):
@@ -82,8 +81,14 @@ def out_of_scope(question: str, scope: Scope | None = None) -> OutOfScope | None
     """The other cancer or subject the question is about, or None when it may be about breast cancer."""
     scope = load_scope() if scope is None else scope
     ws = words(question)
-    if scope.in_scope & set(ws) or _names_a_treatment(ws):
+    if scope.in_scope & set(ws):
         return None
+    found = _other_subject(ws, scope)
+    # only a question that names another subject pays for the treatment-name look-up
+    return None if found is None or _names_a_treatment(ws) else found
+
+
+def _other_subject(ws: list[str], scope: Scope) -> OutOfScope | None:
     for w in ws:
         if w in scope.other_subjects:
             return OutOfScope(w, kind="subject")
