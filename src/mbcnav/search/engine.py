@@ -256,7 +256,7 @@ def _flagged_items(codes: list[str], index: SearchIndex, scores: np.ndarray) -> 
     """
     chosen: list[int] = []
     for code in codes:
-        candidates = [i for i, d in enumerate(index.docs) if d.get("red_flag") == code]
+        candidates = index.by_red_flag.get(code, ())
         if not candidates:
             continue
         best = max(candidates,
@@ -271,7 +271,7 @@ def _hidden_for_red_flags(doc: dict[str, Any]) -> bool:
     return doc["kind"] in scope.hidden_kinds or doc["id"] in scope.hidden_ids
 
 
-def _escalate(result: AskResult, shown: list[dict[str, Any]], audience: str) -> None:
+def _escalate(result: AskResult, shown: list[dict[str, Any]]) -> None:
     """Raise the banner to the most urgent red-flag item shown, with that item's what to do now.
 
     Triage reads the words; the knowledge item reads the situation ("worst headache ever and sleepy"
@@ -366,9 +366,9 @@ def ask(
     elif red_flags:
         result.urgency = "emergency" if any(rf.urgency == "emergency" for rf in red_flags) else "urgent"
     if red_flags:
-        _escalate(result, [index.docs[i] for i in chosen], audience)
+        _escalate(result, [index.docs[i] for i in chosen])
     if no_good_match:
-        by_id = {d["id"]: n for n, d in enumerate(index.docs)}
+        by_id = index.by_id
         # Near misses only when the words were understood; for off-topic words they are noise. For
         # another cancer, the pages for breast cancer that spread there, in case that was meant.
         if elsewhere is not None:

@@ -211,6 +211,20 @@ class SearchIndex:
     def vocab_words(self) -> list[str]:
         return list(self.vocab)
 
+    @functools.cached_property
+    def by_id(self) -> dict[str, int]:
+        """Item id -> document number."""
+        return {d["id"]: n for n, d in enumerate(self.docs)}
+
+    @functools.cached_property
+    def by_red_flag(self) -> dict[str, list[int]]:
+        """Red-flag code -> the documents (symptom items) about it, in document order."""
+        out: dict[str, list[int]] = {}
+        for n, d in enumerate(self.docs):
+            if d.get("red_flag"):
+                out.setdefault(d["red_flag"], []).append(n)
+        return out
+
     def weighted(self, tokens: list[str], audience: str) -> np.ndarray:
         """BM25 of ``tokens`` over all documents, fields weighted for the audience."""
         total = np.zeros(len(self.docs), dtype=np.float32)
