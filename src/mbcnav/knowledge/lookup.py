@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable
+from typing import NoReturn
 
 from mbcnav.drugnames import known_generic, normalise
 from mbcnav.errors import UnknownDrugError, UnknownTopicError
@@ -150,7 +151,7 @@ def find_drug(kb: KnowledgeBase, name: str) -> Drug:
         drug = _by_generic(kb, generic)
         if drug is not None:
             return drug
-        return _comedication_note(kb, name, generic)
+        _comedication_note(kb, name, generic)
     names = _drug_names(kb)
     wanted = key(name)
     generics = names.get(wanted) or set()
@@ -188,9 +189,10 @@ def find_drug(kb: KnowledgeBase, name: str) -> Drug:
         )
     close = difflib.get_close_matches(wanted, list(names), n=4, cutoff=0.75)
     suggestions = []
+    originals = _original_names(kb)
     for c in close:
         generic = sorted(names[c])[0]
-        shown = next((n for n in _original_names(kb) if key(n) == c), c)
+        shown = next((n for n in originals if key(n) == c), c)
         suggestions.append(generic if key(generic) == c else f"{shown} ({generic})")
     raise UnknownDrugError(name, list(dict.fromkeys(suggestions)))
 
@@ -203,7 +205,7 @@ def _original_names(kb: KnowledgeBase) -> list[str]:
     return out
 
 
-def _comedication_note(kb: KnowledgeBase, name: str, generic: str) -> Drug:
+def _comedication_note(kb: KnowledgeBase, name: str, generic: str) -> NoReturn:
     """A co-medication: say so, and point to what the base says about it (a product such as Prolia
     shares its molecule with a cancer medicine, so that page and its sentence on it come first)."""
     see: list[str] = []
