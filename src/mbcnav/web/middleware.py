@@ -92,13 +92,15 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope.get("headers", [])).get(b"content-length")
+        headers = dict(scope.get("headers", []))
+        declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await self._refuse(scope, send)
             return
-        if declared is None:
-            # No declared length (chunked): read the body here, up to the limit, then replay it. Raising
-            # from inside receive() instead would reach FastAPI's body parser, which answers 400.
+        if declared is None and b"chunked" in headers.get(b"transfer-encoding", b"").lower():
+            # A chunked body has no declared length: read it here, up to the limit, then replay it.
+            # Raising from inside receive() instead would reach FastAPI's body parser, which answers
+            # 400. Requests without a body (GET) are not buffered.
             body = bytearray()
             more = True
             while more:
