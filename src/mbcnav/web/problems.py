@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -87,22 +86,10 @@ def _loc(parts: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(items)
 
 
-_NAMED_PART = re.compile(r"; (?=[a-z0-9_]+: )")
-
-
 def field_problems(problems: list[tuple[str, str]]) -> list[dict[str, str]]:
-    """Problems of a case as {field, message}; a section-level check that names its own fields
-    ("labs": "temp_c: looks like °F; calcium_mg_dl: ...") becomes one problem per exact field
-    (`labs.temp_c`), so a client can point at the input."""
-    out: list[dict[str, str]] = []
-    for loc, message in problems:
-        parts = _NAMED_PART.split(message)
-        named = [p.partition(": ") for p in parts]
-        if loc and all(sep and re.fullmatch(r"[a-z0-9_]+", name) for name, sep, _ in named):
-            out += [{"field": f"{loc}.{name}", "message": rest} for name, _, rest in named]
-        else:
-            out.append({"field": loc, "message": message})
-    return out
+    """Problems of a case as {field, message}; each names its exact field (`labs.temp_c`: the Case
+    model locates even a wrong-unit lab at its own field), so a client can point at the input."""
+    return [{"field": loc, "message": message} for loc, message in problems]
 
 
 def validation_errors(exc: RequestValidationError) -> tuple[int, list[dict[str, Any]]]:
