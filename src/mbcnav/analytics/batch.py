@@ -30,6 +30,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from mbcnav import jsondoc
 from mbcnav.errors import CaseValidationError, MbcnavError
 
 AssessFn = Callable[[Any], Any]
@@ -190,7 +191,7 @@ def iter_json_document(path: Path) -> Iterator[Record]:
     """A ``.json`` file: a list of cases (``line`` is the 1-based position in the list) or one case.
     The document is parsed whole, so it is for files that fit in memory; JSON Lines stream."""
     try:
-        data = orjson.loads(path.read_bytes())
+        data = jsondoc.loads(path.read_bytes())
     except orjson.JSONDecodeError as exc:
         raise BatchError(
             f"{path.name}: not valid JSON ({exc}); for one case per line, name the file .jsonl", field="input"
@@ -264,7 +265,7 @@ def _first_resource_type(file: Path) -> str | None:
         for line in handle:
             if line.strip():
                 try:
-                    data = orjson.loads(line)
+                    data = jsondoc.loads(line)
                 except orjson.JSONDecodeError:
                     return None
                 return data.get("resourceType") if isinstance(data, dict) else None
@@ -317,7 +318,7 @@ def _iter_bulk_export(files: list[Path], skipped: Counter[str]) -> Iterator[Reco
                 if not line.strip():
                     continue
                 try:
-                    resource = orjson.loads(line)
+                    resource = jsondoc.loads(line)
                 except orjson.JSONDecodeError:
                     orphans.append((file.name, line_no))
                     continue
@@ -373,7 +374,7 @@ def default_assess() -> AssessFn:
 
 def _json(payload: bytes) -> Any:
     try:
-        return orjson.loads(payload)
+        return jsondoc.loads(payload)
     except orjson.JSONDecodeError as exc:
         raise CaseValidationError([("", f"not valid JSON ({exc})")]) from None
 

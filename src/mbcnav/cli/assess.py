@@ -24,6 +24,7 @@ from mbcnav.cli.common import Audience, console, err_console
 from mbcnav.cli.fhir_out import bundles, check_target
 from mbcnav.cli.fhir_out import write as write_bundles
 from mbcnav.errors import CaseValidationError, MbcnavError
+from mbcnav.jsondoc import without_bom
 
 
 class CaseInputError(MbcnavError):
@@ -35,8 +36,7 @@ def read_cases(text: str, source: str = "input") -> tuple[list[Case], str]:
 
     Raises a message naming the case (index or line) and the field.
     """
-    # A UTF-8 byte order mark (Windows editors add one) is not JSON; the API accepts such files too.
-    stripped = text.removeprefix("\ufeff").strip()
+    stripped = str(without_bom(text)).strip()
     if not stripped:
         raise CaseInputError(f"{source}: no case found (empty input)")
     try:

@@ -13,6 +13,7 @@ from typing import Any
 
 import orjson
 
+from mbcnav import jsondoc
 from mbcnav.errors import FhirMappingError
 from mbcnav.interop.fhir.values import kind
 
@@ -50,7 +51,7 @@ def load_fhir_path(path: str | Path) -> Any:
 
 def _loads(raw: bytes | str, where: str) -> Any:
     try:
-        return orjson.loads(raw)
+        return jsondoc.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise FhirMappingError(f"{where}: not valid JSON ({exc})") from None
 

@@ -3,7 +3,6 @@ saved result with its permalink, and the PDF to take to an appointment."""
 
 from __future__ import annotations
 
-import codecs
 import re
 import typing
 from typing import Any
@@ -15,6 +14,7 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from mbcnav import jsondoc
 from mbcnav.case import Case, parse_case
 from mbcnav.errors import CaseValidationError
 from mbcnav.reasoning.assess import assess
@@ -305,9 +305,7 @@ def _case_submit(request: Request, values: FormValues, raw: bytes | None) -> Res
     row_index: dict[str, list[int]] = {}
     if raw is not None:
         try:
-            # A UTF-8 byte order mark (Windows editors add one) is not part of the JSON; the API and
-            # `mbcnav assess` accept such a file, so the upload does too.
-            data = orjson.loads(raw.removeprefix(codecs.BOM_UTF8))
+            data = jsondoc.loads(raw)
         except orjson.JSONDecodeError as exc:
             problem = {"case_file": f"the file is not valid JSON ({exc})"}
             return _form_page(request, values, problem, status=422)
