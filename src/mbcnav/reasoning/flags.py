@@ -11,8 +11,11 @@ Drug flags come in prefixed families, each expanded over the drug, its category 
 ``adjuvant_relapse:X`` (relapse while on (neo)adjuvant X or within ``rules/resistance.yaml``'s months of
 its end, or recorded as ``progressed`` without a relapse time), ``early_adjuvant_relapse:X`` (the same
 within resistance.yaml's shorter window, 6 months: trials such as KEYNOTE-355, CLEOPATRA and
-DESTINY-Breast09 excluded these relapses, and DESTINY-Breast03 counted them as a line), ``current:X``
-(current anticancer treatment) and ``proposed:X`` (proposed orders).
+DESTINY-Breast09 excluded these relapses, and DESTINY-Breast03 counted them as a line),
+``early_progressed_met:X`` (progressed on X for metastatic disease after fewer than resistance.yaml's
+months on it: early progression on endocrine therapy + a CDK4/6 inhibitor is primary endocrine
+resistance, which reorders the next options), ``current:X`` (current anticancer treatment) and
+``proposed:X`` (proposed orders).
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ _DRUG_PREFIXES = (
     "progressed_met",
     "adjuvant_relapse",
     "early_adjuvant_relapse",
+    "early_progressed_met",
     "current",
     "proposed",
 )
@@ -502,6 +506,11 @@ def _early_relapse_months() -> float:
     return float(_resistance()["early_relapse_within_months_after_end"])
 
 
+def _early_progression_months() -> float:
+    """Months on a metastatic treatment below which progression counts as early (primary resistance)."""
+    return float(_resistance()["early_progression_within_months"])
+
+
 def _first_trimester_end_weeks() -> float:
     """Gestational week from which chemotherapy may be given (the first trimester ends)."""
     return float(_resistance()["pregnancy_chemotherapy_from_week"])
@@ -629,6 +638,14 @@ def case_flags(case: Any, subtype_result: Any, triage_result: Any) -> frozenset[
                 and prior.drug in strings
             ):
                 flags.update(strings[prior.drug]["early_adjuvant_relapse"])
+            elif (
+                progressed
+                and prior.setting == "metastatic"
+                and prior.months is not None
+                and prior.months < _early_progression_months()
+                and prior.drug in strings
+            ):
+                flags.update(strings[prior.drug]["early_progressed_met"])
         if met_chemo >= 2:
             add("prior_met_chemo_2plus")
 
