@@ -150,6 +150,38 @@ def test_enter_without_javascript_assesses_the_case(browser: Any, base_url: str)
     context.close()
 
 
+def test_cross_site_form_is_refused_and_own_forms_still_work(browser: Any, base_url: str) -> None:
+    """A page on another site posts the case form and the audience switch at mbcnav: Chromium's own
+    Origin and Sec-Fetch-Site headers get a 403 page, no saved case and no cookie; the same forms on
+    mbcnav's own pages still work."""
+    evil = "http://evil.test"
+    attack = f"""<!doctype html><html lang="en"><title>x</title><body>
+    <form method="post" action="{base_url}/cases"><input name="tumor.er_percent" value="90">
+      <button id="case">Send case</button></form>
+    <form method="post" action="{base_url}/audience"><input name="audience" value="clinician">
+      <input name="next" value="/"><button id="audience">Switch</button></form></body></html>"""
+    context = browser.new_context(base_url=base_url)
+    context.route(f"{evil}/**", lambda route: route.fulfill(content_type="text/html", body=attack))
+    pg = context.new_page()
+    for button in ("#case", "#audience"):
+        pg.goto(f"{evil}/")
+        with pg.expect_navigation() as nav:
+            pg.click(button)
+        assert nav.value is not None and nav.value.status == 403
+        assert "This form came from another website" in pg.locator("main").inner_text()
+    assert not [c for c in context.cookies(base_url) if c["name"] == "mbcnav_audience"]
+    shot(pg, "cross-site-refused")
+
+    pg.goto("/learn")
+    pg.get_by_role("button", name="Clinicians").click()
+    pg.wait_for_url("**/learn")
+    assert [c["value"] for c in context.cookies(base_url) if c["name"] == "mbcnav_audience"] == ["clinician"]
+    pg.goto("/cases/new?example=1")
+    pg.get_by_role("button", name="Assess this case").last.click()
+    pg.wait_for_url(re.compile(r".*/cases/[A-Za-z0-9_-]{16,}$"))
+    context.close()
+
+
 def test_add_a_row_stops_at_the_server_limit(page: Any) -> None:
     from mbcnav.web.pages.cases import MAX_ROWS
 

@@ -237,6 +237,34 @@ def test_case_pdf_report_public_first_then_clinician(browser_client: TestClient)
     assert re.search(r"Date: \d{4}-\d{2}-\d{2}", text)
 
 
+def test_case_pdf_report_is_tagged_for_screen_readers(browser_client: TestClient) -> None:
+    """The PDF had no structure tree: a screen reader read it as one untitled run of text."""
+    from pypdf import PdfReader
+
+    location = _submit_valid(browser_client)
+    reader = PdfReader(io.BytesIO(browser_client.get(f"{location}/report.pdf").content))
+    root = reader.trailer["/Root"]
+    assert root["/MarkInfo"]["/Marked"].value is True
+    assert root["/Lang"] == "en"
+    assert root["/ViewerPreferences"]["/DisplayDocTitle"].value is True
+    assert reader.metadata is not None and reader.metadata.title == "mbcnav report: form-case"
+    assert b'pdfuaid:part="1"' in root["/Metadata"].get_object().get_data()
+    roles: set[str] = set()
+
+    def walk(node: Any) -> None:
+        node = node.get_object()
+        if isinstance(node, dict):
+            if "/S" in node:
+                roles.add(str(node["/S"]))
+            kids = node.get("/K")
+            for kid in kids if isinstance(kids, list) else [kids]:
+                if kid is not None and hasattr(kid, "get_object"):
+                    walk(kid)
+
+    walk(root["/StructTreeRoot"])
+    assert {"/Document", "/H1", "/H2", "/P", "/L", "/LI", "/Table", "/Link"} <= roles
+
+
 def test_case_upload_json_and_malformed_upload(browser_client: TestClient, hr_case: dict[str, Any]) -> None:
     import orjson
 
@@ -326,6 +354,43 @@ def test_case_form_rows_past_the_limit_are_an_error_not_dropped(browser_client: 
     assert "data-max-rows=" in before
     response = browser_client.post("/cases", data={"tumor.er_percent": "90", "colour": "blue"})
     assert response.status_code == 422 and "colour: not a field of the case form" in response.text
+
+
+def test_more_rows_without_javascript_says_what_it_did_not_keep(browser_client: TestClient) -> None:
+    """The no-JS "More rows" button capped the list at MAX_ROWS and redisplayed the form without the
+    rows past it, saying nothing (the JS "Add a row" button said so)."""
+    from mbcnav.web.pages.cases import MAX_ROWS
+
+    last = MAX_ROWS - 1
+    response = browser_client.post(
+        "/cases",
+        data={
+            "_more": "prior_treatment",
+            f"prior_treatment.{last}.drug": "letrozole",
+            f"prior_treatment.{MAX_ROWS}.drug": "fulvestrant",
+            f"prior_treatment.{MAX_ROWS + 1}.drug": "exemestane",
+            "allergies.0.drug": "penicillin",
+        },
+    )
+    assert response.status_code == 200
+    summary = response.text[response.text.index('id="error-summary"') :]
+    assert (
+        f"Treatments already given: rows {MAX_ROWS + 1} and {MAX_ROWS + 2} were not kept; "
+        f"the form takes at most {MAX_ROWS} rows" in summary
+    )
+    assert 'value="letrozole"' in response.text and 'value="penicillin"' in response.text
+    # At the cap: the button is gone and the form says why.
+    block = response.text[response.text.index('id="section-prior_treatment"') :]
+    block = block[: block.index("</fieldset>")]
+    assert 'name="_more"' not in block and f"at most {MAX_ROWS} rows here" in block
+
+    response = browser_client.post(
+        "/cases", data={"_more": "prior_treatment", f"prior_treatment.{last}.drug": "letrozole"}
+    )
+    assert f"Treatments already given: the form takes at most {MAX_ROWS} rows" in response.text
+    response = browser_client.post("/cases", data={"_more": "prior_treatment"})
+    assert 'id="error-summary"' not in response.text
+    assert response.text.count('name="prior_treatment.') > 0
 
 
 def test_empty_case_form_is_an_error_not_an_assessment(browser_client: TestClient) -> None:

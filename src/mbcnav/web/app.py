@@ -20,7 +20,7 @@ from mbcnav.web.api import ask as ask_api
 from mbcnav.web.api import knowledge as knowledge_api
 from mbcnav.web.api import reasoning as reasoning_api
 from mbcnav.web.config import Settings
-from mbcnav.web.middleware import BodySizeLimit, HeadAsGet, SecurityHeaders
+from mbcnav.web.middleware import BodySizeLimit, CrossSiteGuard, HeadAsGet, SecurityHeaders, trusted_origins
 from mbcnav.web.pages import analytics as analytics_pages
 from mbcnav.web.pages import cases as case_pages
 from mbcnav.web.pages import home as home_pages
@@ -130,8 +130,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for pages in (home_pages, learn_pages, tool_pages, case_pages, analytics_pages):
         app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    # Outermost first: the size limit runs before anything reads the body; headers wrap every answer.
+    # Each add wraps the ones before: security headers wrap every answer; a cross-site post is refused
+    # before the size limit or anything else reads its body.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(CrossSiteGuard, trusted=trusted_origins(settings.base_url, settings.trusted_origins))
     app.add_middleware(HeadAsGet)
     app.add_middleware(SecurityHeaders)
     return app

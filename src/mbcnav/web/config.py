@@ -50,6 +50,9 @@ class Settings:
     #: empty = the services are open (development mode). The JWT ``aud`` base is ``base_url`` (if not set:
     #: http://127.0.0.1:8000).
     cds_trusted_clients: str = field(default_factory=lambda: os.environ.get("MBCNAV_CDS_TRUSTED_CLIENTS", ""))
+    #: comma-separated origins (``https://portal.example.org``) whose pages may post to the forms and
+    #: the API from a browser, besides the app's own origin and ``base_url``'s (web/middleware.py)
+    trusted_origins: str = field(default_factory=lambda: os.environ.get("MBCNAV_TRUSTED_ORIGINS", ""))
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -2,6 +2,10 @@
 
 The report reuses the result page's partial template, so paper and screen never disagree: plain
 summary first, care-team detail on its own page after, then every source and the disclaimer.
+
+The PDF is tagged (PDF/UA-1): a screen reader gets headings, lists, tables and reading order from the
+structure tree, and announces the document title and language (the template's <title> and <html lang>)
+instead of an untitled run of text.
 """
 
 from __future__ import annotations
@@ -45,8 +49,14 @@ def report_html(saved: SavedAssessment, permalink: str) -> str:
     )
 
 
+#: WeasyPrint's PDF/UA-1 variant: tags the content (MarkInfo, StructTreeRoot), shows the title instead
+#: of the file name (DisplayDocTitle) and writes the pdfuaid XMP marker. WeasyPrint calls its PDF/UA
+#: support experimental, so this asks for tagging, not certified conformance.
+PDF_VARIANT = "pdf/ua-1"
+
+
 def assessment_pdf(saved: SavedAssessment, permalink: str) -> bytes:
     from weasyprint import HTML
 
     # base_url None: the report has no external assets, so nothing is fetched while rendering.
-    return HTML(string=report_html(saved, permalink)).write_pdf()
+    return HTML(string=report_html(saved, permalink)).write_pdf(pdf_variant=PDF_VARIANT)

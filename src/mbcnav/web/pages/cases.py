@@ -99,6 +99,14 @@ def _row_fields(model: type[BaseModel], name: str, index: int) -> list[FormField
     return out
 
 
+def wanted_rows(name: str, values: FormValues) -> int:
+    """Rows a list of objects would show without the MAX_ROWS cap: its default, up to the last row
+    submitted, and two more when its no-JS "More rows" button was pressed."""
+    submitted = {int(m.group(1)) for k in values for m in [re.match(rf"{name}\.(\d+)\.", k)] if m}
+    rows = max(DEFAULT_ROWS.get(name, 1), max(submitted, default=-1) + 1)
+    return rows + 2 if values.get("_more") == name else rows
+
+
 def case_sections(values: FormValues | None = None) -> list[FormSection]:
     """Fieldsets in reading order; every field of `Case` lands in exactly one of them."""
     values = values or FormValues()
@@ -111,11 +119,7 @@ def case_sections(values: FormValues | None = None) -> list[FormSection]:
             legend = LEGENDS.get(name, human_label(name))
             sections.append(FormSection(name, legend, model_fields(inner, f"{name}.")))
         elif item is not None and _is_model(item):
-            submitted = {int(m.group(1)) for k in values for m in [re.match(rf"{name}\.(\d+)\.", k)] if m}
-            rows = max(DEFAULT_ROWS.get(name, 1), max(submitted, default=-1) + 1)
-            if values.get("_more") == name:
-                rows += 2
-            rows = min(rows, MAX_ROWS)
+            rows = min(wanted_rows(name, values), MAX_ROWS)
             sections.append(
                 FormSection(
                     name,
@@ -233,22 +237,55 @@ def _form_page(
     )
 
 
+#: how many row numbers a "rows were not kept" message lists before it says "and N more"
+_ROWS_LISTED = 10
+
+
+def _rows_not_kept(legend: str, numbers: list[int]) -> str:
+    shown = [str(n) for n in numbers[:_ROWS_LISTED]]
+    if len(numbers) > _ROWS_LISTED:
+        shown.append(f"{len(numbers) - _ROWS_LISTED} more")
+    listed = shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} and {shown[-1]}"
+    which = f"row {listed} was" if len(numbers) == 1 else f"rows {listed} were"
+    return (
+        f"{legend}: {which} not kept; the form takes at most {MAX_ROWS} rows (from row 1). "
+        "Use a case file for more."
+    )
+
+
 def unread_fields(values: FormValues, names: set[str]) -> list[str]:
     """Filled-in form values that no field of the form reads: rows past MAX_ROWS, or names a tampered
-    or stale form sent. Saving without them would silently lose what the person typed."""
+    or stale form sent. Saving (or redisplaying) without them would silently lose what the person
+    typed, so each list says which of its rows were not kept."""
+    rows: dict[str, set[int]] = {}
     problems: list[str] = []
     for key, value in values.items():
         if key in names or key.startswith("_") or key == "case_file" or not value.strip():
             continue
         row = re.fullmatch(r"([a-z_]+)\.(-?\d+)\..+", key)
         if row and row.group(1) in LEGENDS:
-            problems.append(
-                f"{LEGENDS[row.group(1)]}: row {int(row.group(2)) + 1} was not read; the form takes "
-                f"at most {MAX_ROWS} rows (from row 1). Use a case file for more."
-            )
+            rows.setdefault(row.group(1), set()).add(int(row.group(2)) + 1)
         else:
             problems.append(f"{key}: not a field of the case form")
-    return list(dict.fromkeys(problems))
+    kept = [_rows_not_kept(LEGENDS[name], sorted(numbers)) for name, numbers in rows.items()]
+    return kept + list(dict.fromkeys(problems))
+
+
+def _more_rows_page(request: Request, values: FormValues) -> HTMLResponse:
+    """The no-JS "More rows" button: the same form with two more rows in one list. At the MAX_ROWS cap
+    the page says so (the JS "Add a row" button does too), and names any filled-in row it could not
+    keep, instead of redisplaying the form without them."""
+    sections = case_sections(values)
+    notes = unread_fields(values, _field_names(sections))
+    grown = next((s for s in sections if s.rows and s.name == values.get("_more")), None)
+    said = any(note.startswith(f"{grown.legend}: ") for note in notes) if grown else False
+    if grown is not None and wanted_rows(grown.name, values) > MAX_ROWS and not said:
+        notes.insert(
+            0,
+            f"{grown.legend}: the form takes at most {MAX_ROWS} rows, and it now shows all {MAX_ROWS}. "
+            "Use a case file for more.",
+        )
+    return _form_page(request, values, general=notes)
 
 
 def _flatten(data: Any, prefix: str = "") -> list[tuple[str, str]]:
@@ -299,7 +336,7 @@ async def case_submit(request: Request) -> Response:
 
 def _case_submit(request: Request, values: FormValues, raw: bytes | None) -> Response:
     if values.get("_more"):
-        return _form_page(request, values)
+        return _more_rows_page(request, values)
     sections = case_sections(values)
     names = _field_names(sections)
     row_index: dict[str, list[int]] = {}

@@ -111,7 +111,11 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
 
 
 def error_page(request: Request, status: int, detail: str) -> HTMLResponse:
-    titles = {404: "Page not found", 405: "This page does not take that kind of request"}
+    titles = {
+        403: "This form came from another website",
+        404: "Page not found",
+        405: "This page does not take that kind of request",
+    }
     return render(
         request,
         "error.html",
