@@ -78,6 +78,9 @@ class TherapyOption(_Out):
     #: codes of safety alerts that apply to this option; a flagged option is shown with them
     flags: tuple[str, ...] = ()
     flagged: bool = False
+    #: for an "A or B" option, the groups of drugs of which one is used (e.g. [["letrozole"],
+    #: ["anastrozole"]]); empty when every drug is part of the regimen
+    alternatives: tuple[tuple[str, ...], ...] = ()
 
 
 class SafetyAlert(_Out):

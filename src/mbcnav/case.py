@@ -351,6 +351,8 @@ class Case(_Strict):
     labs: Labs = Field(default_factory=lambda: _NO_LABS)
     prior_treatment: tuple[PriorTreatment, ...] = ()
     cumulative_doxorubicin_mg_m2: Number | None = Field(None, ge=0, le=3000)
+    cumulative_epirubicin_mg_m2: Number | None = Field(None, ge=0, le=3000)
+    cumulative_pegylated_liposomal_doxorubicin_mg_m2: Number | None = Field(None, ge=0, le=3000)
     current_meds: tuple[DrugName, ...] = ()
     current_treatment: tuple[CurrentTreatment, ...] = ()
     proposed_treatment: tuple[ProposedTreatment, ...] = ()

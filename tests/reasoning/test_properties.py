@@ -141,6 +141,8 @@ cases = st.builds(
         )
     ),
     cumulative_doxorubicin_mg_m2=_opt(st.floats(0, 700)),
+    cumulative_epirubicin_mg_m2=_opt(st.floats(0, 1000)),
+    cumulative_pegylated_liposomal_doxorubicin_mg_m2=_opt(st.floats(0, 600)),
     comorbidities=_opt(
         st.lists(
             st.sampled_from(

@@ -26,7 +26,7 @@ from typing import Any
 import yaml
 
 from mbcnav.assessment import SafetyAlert, TherapyOption
-from mbcnav.case import SITE_CODES
+from mbcnav.case import SITE_CODES, Case
 from mbcnav.reasoning.flags import (
     RULES_DIR,
     Condition,
@@ -82,7 +82,6 @@ _DERIVED = frozenset(
         "ast_x_uln",
         "alp_x_uln",
         "transaminase_x_uln",
-        "doxorubicin_total_mg_m2",
     }
 )
 _FACT_PREFIXES = ("comorb:", "dpyd:", "ugt1a1:", "cyp2d6:", "tox:", "prior:", "site:")
@@ -135,6 +134,42 @@ class MedicineRule:
     sources: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class AnthracyclineLimit:
+    """A label limit on the cumulative anthracycline total, counted in units of the drug it is about."""
+
+    index: int
+    code: str
+    drugs: frozenset[str]
+    when: Condition
+    ge: float | None
+    lt: float | None
+    severity: str
+    public: str
+    clinician: str
+    sources: tuple[str, ...]
+
+    def holds(self, total: float) -> bool:
+        return (self.ge is None or total >= self.ge) and (self.lt is None or total < self.lt)
+
+
+@dataclass(frozen=True)
+class Anthracyclines:
+    """How doses of different anthracyclines add up (safety.yaml, cumulative_anthracycline).
+
+    Why a block of its own rather than numeric rules: the total mixes several drugs and the texts name
+    the drugs and risk factors behind it, which the memoised rule alerts (keyed on tested values only)
+    cannot show.
+    """
+
+    #: drug → the Case field with the dose given so far (mg/m2)
+    fields: dict[str, str]
+    #: drug → cardiotoxicity dose ratio to doxorubicin
+    ratios: dict[str, float]
+    factor_names: dict[str, str]
+    limits_by_drug: dict[str, tuple[AnthracyclineLimit, ...]]
+
+
 @dataclass(frozen=True)
 class SafetyRules:
     rules_by_drug: dict[str, tuple[Rule, ...]]
@@ -149,6 +184,7 @@ class SafetyRules:
     texts: dict[str, dict[str, Any]]
     #: medicine name → the medicine rules its classes reach (only medicines some rule reaches)
     medicine_rules: dict[str, tuple[MedicineRule, ...]]
+    anthracyclines: Anthracyclines
 
 
 def _check_fact(flag: str, where: str) -> None:
@@ -287,6 +323,49 @@ def safety_rules() -> SafetyRules:
         cross_reactivity=cross,
         texts={k: data[k] for k in ("allergy", "allergy_cross_reactivity", "prior_toxicity")},
         medicine_rules=by_medicine,
+        anthracyclines=_anthracyclines(data["cumulative_anthracycline"]),
+    )
+
+
+def _anthracyclines(raw: dict[str, Any]) -> Anthracyclines:
+    """The cumulative-dose block, validated: known drugs and Case fields, texts naming only what they can."""
+    where = "safety.yaml: cumulative_anthracycline"
+    fields = {drug: str(row["field"]) for drug, row in raw["drugs"].items()}
+    ratios = {drug: float(row["ratio"]) for drug, row in raw["drugs"].items()}
+    _drugs(fields, where)
+    unknown = sorted(f for f in fields.values() if f not in Case.model_fields)
+    if unknown or any(r <= 0 for r in ratios.values()):
+        raise ValueError(f"{where}: unknown Case field(s) {unknown} or a ratio that is not positive")
+    by_drug: dict[str, list[AnthracyclineLimit]] = {}
+    allowed = {"drug", "drugs", "total", "parts", "factors"}
+    for i, row in enumerate(raw["limits"]):
+        at = f"{where}: limit #{i + 1} ({row.get('code', '?')})"
+        if row["severity"] not in _SEVERITY_ORDER:
+            raise ValueError(f"{at}: severity must be warning or contraindication")
+        shown = _placeholders(row["public"]) | _placeholders(row["clinician"])
+        if shown - allowed:
+            raise ValueError(f"{at}: unknown text field(s) {sorted(shown - allowed)}")
+        limit = AnthracyclineLimit(
+            index=i,
+            code=row["code"],
+            drugs=_drugs(row["drugs"], at),
+            when=_condition(row.get("when"), at),
+            ge=float(row["ge"]) if "ge" in row else None,
+            lt=float(row["lt"]) if "lt" in row else None,
+            severity=row["severity"],
+            public=row["public"],
+            clinician=row["clinician"],
+            sources=tuple(row["sources"]),
+        )
+        if limit.drugs - set(fields):
+            raise ValueError(f"{at}: no cumulative dose field for {sorted(limit.drugs - set(fields))}")
+        for drug in limit.drugs:
+            by_drug.setdefault(drug, []).append(limit)
+    return Anthracyclines(
+        fields=fields,
+        ratios=ratios,
+        factor_names=dict(raw.get("factor_names") or {}),
+        limits_by_drug={k: tuple(v) for k, v in by_drug.items()},
     )
 
 
@@ -385,14 +464,6 @@ class _Values(dict):  # type: ignore[type-arg]
         if key == "transaminase_x_uln":
             vals = [v for v in (self["alt_x_uln"], self["ast_x_uln"]) if v is not None]
             return max(vals) if vals else None
-        if key == "doxorubicin_total_mg_m2":
-            planned = sum(
-                p.dose_mg_m2 or 0.0 for p in self.case.proposed_treatment if p.drug == "doxorubicin"
-            )
-            cumulative = self.case.cumulative_doxorubicin_mg_m2
-            if cumulative is None and not planned:
-                return None
-            return (cumulative or 0.0) + planned
         return None
 
 
@@ -634,14 +705,13 @@ def _visit_order() -> dict[int, tuple[int, int, int]]:
     """Rule index → the order in which rules meet when two give the same (code, drug) alert.
 
     Rules gated by a safety fact come first, then ungated ones, then those gated by a numeric field
-    in the order of the Labs fields (crcl and the doxorubicin total after them); the more severe
+    in the order of the Labs fields (crcl after them); the more severe
     alert always wins, and among equals the first met speaks.
     """
     from mbcnav.case import Labs
 
     position = {name: i for i, name in enumerate(Labs.model_fields)}
     position["crcl_ml_min"] = len(position)
-    position["doxorubicin_total_mg_m2"] = len(position)
     out: dict[int, tuple[int, int, int]] = {}
     for rules_for_drug in safety_rules().rules_by_drug.values():
         for rule in rules_for_drug:
@@ -672,6 +742,9 @@ def _referenced_facts() -> frozenset[str]:
     for medicine_rules in rules.medicine_rules.values():
         for medicine_rule in medicine_rules:
             out |= medicine_rule.when.referenced()
+    for limits in rules.anthracyclines.limits_by_drug.values():
+        for limit in limits:
+            out |= limit.when.referenced()
     return frozenset(out)
 
 
@@ -925,6 +998,8 @@ def _check(
                     len(layout.drugs) + case.current_meds.index(medicine),
                     4000 + medicine_rule.index,
                 )
+    if not layout.in_play.isdisjoint(rules.anthracyclines.limits_by_drug):
+        _anthracycline_alerts(case, layout, facts, emit)
     if case.allergies or case.prior_treatment:
         in_play_map = {**start, **current}
         if case.allergies:
@@ -938,6 +1013,91 @@ def _check(
     if case.proposed_treatment and alerts:
         alerts = _with_alternatives(alerts, case, options)
     return alerts
+
+
+def anthracycline_doses(case: Any) -> dict[str, tuple[float, float]]:
+    """Each anthracycline's (dose given so far, planned dose) in mg/m2, for those the case records.
+
+    The planned dose is the sum of the proposed orders' dose_mg_m2 for that drug; a drug with neither
+    a recorded total nor a planned dose is left out (a missing value never fires a limit).
+    """
+    fields = safety_rules().anthracyclines.fields
+    out: dict[str, tuple[float, float]] = {}
+    for drug, field in fields.items():
+        given = getattr(case, field)
+        planned = sum(p.dose_mg_m2 or 0.0 for p in case.proposed_treatment if p.drug == drug)
+        if given is not None or planned:
+            out[drug] = (given or 0.0, planned)
+    return out
+
+
+def anthracycline_total(doses: dict[str, tuple[float, float]], unit: str) -> float:
+    """The cumulative total in mg/m2 of ``unit`` (doxorubicin-equivalent for doxorubicin, and so on)."""
+    ratios = safety_rules().anthracyclines.ratios
+    total = sum((given + planned) * ratios[drug] / ratios[unit] for drug, (given, planned) in doses.items())
+    return round(total, 6)  # 687.5 x 0.8 is 550 at the limit, not 549.9999999 below it
+
+
+def _anthracycline_parts(doses: dict[str, tuple[float, float]], unit: str) -> str:
+    """ "doxorubicin 360 mg/m2 (60 planned); epirubicin 250 mg/m2 x 0.8": what made the total."""
+    ratios = safety_rules().anthracyclines.ratios
+    parts = []
+    for drug, (given, planned) in doses.items():
+        if not given and not planned:
+            continue
+        text = f"{drug} {given + planned:g} mg/m2"
+        if planned:
+            text += f" ({planned:g} planned)"
+        factor = round(ratios[drug] / ratios[unit], 4)
+        if factor != 1:
+            text += f" x {factor:g}"
+        parts.append(text)
+    return "; ".join(parts)
+
+
+def _joined(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _anthracycline_alerts(
+    case: Any, layout: _Layout, facts: frozenset[str], emit: Callable[[SafetyAlert, int, int], None]
+) -> None:
+    """Cumulative-dose limits for each anthracycline in play, over the total of every anthracycline given
+    or planned, converted into that drug's units; the texts name the drugs and risk factors behind it."""
+    table = safety_rules().anthracyclines
+    doses = anthracycline_doses(case)
+    if not doses:
+        return
+    names = _joined([d for d, (given, planned) in doses.items() if given or planned] or list(doses))
+    for drug in layout.drugs:
+        limits = table.limits_by_drug.get(drug)
+        if not limits:
+            continue
+        where = layout.start.get(drug) or "current treatment"
+        total = anthracycline_total(doses, drug)
+        parts = _anthracycline_parts(doses, drug) or f"{drug} 0 mg/m2"
+        for limit in limits:
+            if not limit.holds(total) or not limit.when.holds(facts):
+                continue
+            present = [f for group in limit.when.any for f in sorted(group) if f in facts]
+            present += sorted(limit.when.all)
+            words = table.factor_names
+            factors = ", ".join(words.get(f, f.split(":")[-1].replace("_", " ")) for f in present)
+            values = {"drug": drug, "drugs": names, "total": total, "parts": parts, "factors": factors}
+            emit(
+                _alert(
+                    ("anthracycline", limit.index, drug, where, total, parts, factors),
+                    limit.code,
+                    drug,
+                    limit.severity,
+                    limit.public.format_map(values),
+                    limit.clinician.format_map(values),
+                    limit.sources,
+                    f"{drug} ({where}): cumulative anthracycline {total:g} mg/m2 counted as {drug} ({parts})",
+                ),
+                layout.order_of[drug],
+                5000 + limit.index,
+            )
 
 
 def _interaction_alert(item: Interaction, drug: str, partner: str, where: str) -> SafetyAlert:
@@ -985,7 +1145,16 @@ def _with_alternatives(
     proposed = {p.drug for p in case.proposed_treatment}
     if not blocked & proposed:
         return alerts
-    alternatives = [o.regimen for o in options if o.drugs and blocked.isdisjoint(o.drugs)][:3]
+    alternatives: list[str] = []
+    for option in options:
+        if not option.drugs:
+            continue
+        if blocked.isdisjoint(option.drugs):
+            alternatives.append(option.regimen)
+        elif (parts := split_alternatives(option, blocked)) is not None:
+            alternatives.append(parts[0].regimen)
+        if len(alternatives) == 3:
+            break
     if not alternatives:
         return alerts
     tail = " Alternatives among this case's options: " + "; ".join(alternatives) + "."
@@ -1089,7 +1258,12 @@ def apply_set(option_set: OptionSet, alerts: Sequence[SafetyAlert]) -> tuple[The
 
 
 def apply(options: Sequence[TherapyOption], alerts: Sequence[SafetyAlert]) -> list[TherapyOption]:
-    """Options with their alert codes; contraindicated options flagged and ranked after the others."""
+    """Options with their alert codes; contraindicated options flagged and ranked after the others.
+
+    An "A or B" option (``alternatives``) whose contraindicated drugs are all in some of its groups is
+    split: the part with the usable groups stays offered in its place, and the part with the
+    contraindicated groups is flagged, named by those drugs, among the other flagged options.
+    """
     if not alerts:
         return list(options)
     codes_by_drug: dict[str, list[str]] = {}
@@ -1099,20 +1273,28 @@ def apply(options: Sequence[TherapyOption], alerts: Sequence[SafetyAlert]) -> li
         codes_by_drug.setdefault(drug, []).append(alert.code)
         if alert.severity == "contraindication":
             blocked.add(drug)
-    clear: list[tuple[TherapyOption, tuple[str, ...], bool]] = []
-    flagged: list[tuple[TherapyOption, tuple[str, ...], bool]] = []
-    for option in options:
-        drugs = option.drugs
+
+    def codes_of(drugs: Sequence[str]) -> tuple[str, ...]:
         codes: list[str] = []
         for drug in drugs:
             found = codes_by_drug.get(drug)
             if found:
                 codes.extend(found)
-        codes_t = tuple(dict.fromkeys(codes)) if codes else ()
+        return tuple(dict.fromkeys(codes)) if codes else ()
+
+    clear: list[tuple[TherapyOption, tuple[str, ...], bool]] = []
+    flagged: list[tuple[TherapyOption, tuple[str, ...], bool]] = []
+    for option in options:
+        drugs = option.drugs
         if blocked.isdisjoint(drugs):
-            clear.append((option, codes_t, False))
+            clear.append((option, codes_of(drugs), False))
+            continue
+        parts = split_alternatives(option, blocked)
+        if parts is None:
+            flagged.append((option, codes_of(drugs), True))
         else:
-            flagged.append((option, codes_t, True))
+            clear.append((parts[0], codes_of(parts[0].drugs), False))
+            flagged.append((parts[1], codes_of(parts[1].drugs), True))
     out: list[TherapyOption] = []
     for rank, (option, codes_t, is_flagged) in enumerate([*clear, *flagged], start=1):
         if option.rank == rank and option.flags == codes_t and option.flagged == is_flagged:
@@ -1120,3 +1302,47 @@ def apply(options: Sequence[TherapyOption], alerts: Sequence[SafetyAlert]) -> li
         else:
             out.append(rebuild(option, rank, codes_t, is_flagged))
     return out
+
+
+def _either(groups: Sequence[Sequence[str]]) -> str:
+    """[["eribulin"], ["gemcitabine", "carboplatin"]] -> "eribulin or gemcitabine + carboplatin"."""
+    names = [" + ".join(group) for group in groups]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def split_alternatives(
+    option: TherapyOption, blocked: set[str] | frozenset[str]
+) -> tuple[TherapyOption, TherapyOption] | None:
+    """(usable part, contraindicated part) of an "A or B" option, or None when it cannot be split.
+
+    It splits only when every contraindicated drug of the option sits in an alternative group and at
+    least one group is free of them; a contraindicated drug that is always part of the regimen flags
+    the whole option, as before. Each part's label names the drugs it keeps, so the flag names the
+    drug it concerns and the reader sees what remains usable.
+    """
+    groups = option.alternatives
+    if not groups:
+        return None
+    grouped = {d for group in groups for d in group}
+    fixed = [d for d in option.drugs if d not in grouped]
+    usable = [g for g in groups if blocked.isdisjoint(g)]
+    unusable = [g for g in groups if not blocked.isdisjoint(g)]
+    if not usable or not unusable or not blocked.isdisjoint(fixed):
+        return None
+    keep = {*fixed, *(d for g in usable for d in g)}
+    drop = {*fixed, *(d for g in unusable for d in g)}
+    usable_part = option.model_copy(
+        update={
+            "regimen": f"{option.regimen} — with {_either(usable)}, not {_either(unusable)}",
+            "drugs": tuple(d for d in option.drugs if d in keep),
+            "alternatives": tuple(usable) if len(usable) > 1 else (),
+        }
+    )
+    blocked_part = option.model_copy(
+        update={
+            "regimen": f"{option.regimen} — with {_either(unusable)}",
+            "drugs": tuple(d for d in option.drugs if d in drop),
+            "alternatives": tuple(unusable) if len(unusable) > 1 else (),
+        }
+    )
+    return usable_part, blocked_part

@@ -70,6 +70,8 @@ class Regimen:
     public: str
     clinician: str
     always: bool
+    #: groups of drugs of which one is used ("A or B"); every other drug is always part of the regimen
+    alternatives: tuple[tuple[str, ...], ...] = ()
 
 
 def _load_regimen(index: int, raw: dict[str, Any]) -> Regimen:
@@ -95,6 +97,12 @@ def _load_regimen(index: int, raw: dict[str, Any]) -> Regimen:
     for addition in add:
         if any(d not in known for d in addition.drugs):
             raise ValueError(f"{where}: unknown drug in add {addition.drugs}")
+    alternatives = tuple(tuple(group) for group in raw.get("alternatives", ()))
+    grouped = [d for group in alternatives for d in group]
+    if alternatives and (
+        len(alternatives) < 2 or len(grouped) != len(set(grouped)) or not set(grouped) <= set(drugs)
+    ):
+        raise ValueError(f"{where}: alternatives must be two or more disjoint groups of its drugs")
     return Regimen(
         index=index,
         id=raw["id"],
@@ -111,6 +119,7 @@ def _load_regimen(index: int, raw: dict[str, Any]) -> Regimen:
         public=raw["public"],
         clinician=raw["clinician"],
         always=bool(raw.get("always")),
+        alternatives=alternatives,
     )
 
 
@@ -163,6 +172,7 @@ def build_option(
         category=reg.category,
         flags=flags,
         flagged=flagged,
+        alternatives=reg.alternatives,
     )
     if len(_OPTION_CACHE) < 50_000:
         _OPTION_CACHE[key] = option
