@@ -32,6 +32,10 @@ SiteCode = Literal[
 ]
 SITE_CODES: tuple[str, ...] = SiteCode.__args__  # type: ignore[attr-defined]
 Mutation = Literal["mutant", "wildtype", "unknown"]
+#: untreated: no local therapy yet; progressing: grew (or new lesions) after surgery or radiotherapy;
+#: stable: treated and not growing. "Active" in trials (HER2CLIMB, DESTINY-Breast12) = untreated or
+#: progressing.
+BrainMetsStatus = Literal["untreated", "progressing", "stable"]
 
 # Numbers and yes/no answers are taken as JSON types them: text ("90") or true where a number belongs,
 # or 1 / "yes" where true/false belongs, is an error naming the field, never a silent 90, 1 or True.
@@ -347,6 +351,16 @@ class Case(_Strict):
     tumor: Tumor = Field(default_factory=lambda: _NO_TUMOR)
     metastatic_sites: tuple[SiteCode, ...] = ()
     brain_mets_count: Count | None = Field(None, ge=0, le=1000)
+    # Guidelines treat brain metastases by their state, not only by their presence (ASCO 2022 HER2+
+    # brain metastases; ASCO-SNO-ASTRO 2022): see BrainMetsStatus and docs/case-format.md.
+    brain_mets_status: BrainMetsStatus | None = Field(
+        None,
+        description="State of the brain metastases: untreated (no surgery or radiation to them yet), "
+        "progressing (growing or new after surgery or radiation) or stable (treated, not growing)",
+    )
+    brain_mets_symptomatic: YesNo | None = Field(
+        None, description="Do the brain metastases cause symptoms (headache, weakness, seizures...)?"
+    )
     symptoms: tuple[Annotated[str, Field(max_length=2000)], ...] = ()
     labs: Labs = Field(default_factory=lambda: _NO_LABS)
     prior_treatment: tuple[PriorTreatment, ...] = ()
@@ -384,6 +398,10 @@ class Case(_Strict):
             self._move_treatments_out_of_meds()
         if self.brain_mets_count and "brain" not in self.metastatic_sites:
             raise ValueError("brain_mets_count is above 0 but 'brain' is not in metastatic_sites")
+        if (self.brain_mets_status is not None or self.brain_mets_symptomatic) and (
+            "brain" not in self.metastatic_sites
+        ):
+            _raise_brain_fields_without_site(self)
         if self.patient.sex == "M" and self.patient.pregnant:
             raise ValueError("patient.pregnant is true but patient.sex is M")
         return self
@@ -401,6 +419,28 @@ class Case(_Strict):
         listed = {t.drug for t in self.current_treatment}
         added = tuple(CurrentTreatment(drug=name) for name in dict.fromkeys(moved) if name not in listed)
         self.__dict__["current_treatment"] = (*self.current_treatment, *added)
+
+
+def _raise_brain_fields_without_site(case: Case) -> None:
+    """The brain fields describe brain metastases, so without the site they contradict the case; the
+    error sits at each field given (the web form shows it there), like a range error would."""
+    details = [
+        InitErrorDetails(
+            type=PydanticCustomError(
+                "brain_site_missing",
+                "{message}",
+                {"message": "describes brain metastases, but 'brain' is not in metastatic_sites"},
+            ),
+            loc=(name,),
+            input=value,
+        )
+        for name, value in (
+            ("brain_mets_status", case.brain_mets_status),
+            ("brain_mets_symptomatic", case.brain_mets_symptomatic or None),
+        )
+        if value is not None
+    ]
+    raise ValidationError.from_exception_data("Case", details)
 
 
 def _format_loc(loc: tuple[Any, ...]) -> str:

@@ -91,6 +91,13 @@ FLAG_VOCABULARY: frozenset[str] = frozenset(
         "visceral_crisis",
         "neuro_symptoms",
         "cord_compression",
+        # brain metastases by state (Case.brain_mets_status): active = untreated or progressing
+        "brain_untreated",
+        "brain_progressing",
+        "brain_stable",
+        "brain_active",
+        "brain_status_unknown",
+        "brain_symptomatic",
         # biomarkers
         "pik3ca",
         "akt1",
@@ -491,6 +498,25 @@ def _site_flags(sites: tuple[str, ...]) -> tuple[str, ...]:
     return found
 
 
+_BRAIN_STATUS_FLAGS: dict[str | None, tuple[str, ...]] = {
+    "untreated": ("brain_untreated", "brain_active"),
+    "progressing": ("brain_progressing", "brain_active"),
+    "stable": ("brain_stable",),
+    None: ("brain_status_unknown",),
+}
+
+
+def _brain_flags(status: str | None, symptomatic: bool | None, neuro_symptoms: bool) -> tuple[str, ...]:
+    """Brain metastases by state: guidelines put local therapy first for active (untreated or
+    progressing) or symptomatic disease, and systemic therapy by the disease outside the brain once
+    treated lesions are stable. Neurological red flags with known brain metastases count as symptoms.
+    An unknown status keeps the cautious reading (local therapy is still listed)."""
+    out = _BRAIN_STATUS_FLAGS[status]
+    if symptomatic or neuro_symptoms:
+        out = (*out, "brain_symptomatic")
+    return out
+
+
 @functools.cache
 def _resistance() -> dict[str, Any]:
     return yaml.safe_load((RULES_DIR / "resistance.yaml").read_text(encoding="utf-8"))
@@ -618,6 +644,10 @@ def case_flags(case: Any, subtype_result: Any, triage_result: Any) -> frozenset[
         site = _attr(suspected, "site")
         if site in _SUSPECTED_FLAGS:
             add(_SUSPECTED_FLAGS[site])
+    if "site:brain" in flags:
+        flags.update(
+            _brain_flags(case.brain_mets_status, case.brain_mets_symptomatic, "neuro_symptoms" in flags)
+        )
 
     if case.prior_treatment:
         met_chemo = 0

@@ -297,6 +297,10 @@ def split_problems(message: str) -> list[str]:
 FIELD_HELP: dict[str, str] = {
     "id": "Any short name for this case, so you can find it again. Leave it out if you like.",
     "brain_mets_count": "How many spots of cancer the brain scan shows.",
+    "brain_mets_status": "Only if cancer is in the brain. Untreated: no surgery or radiation to it yet. "
+    "Progressing: it grew or new spots came after that. Stable: treated and not growing.",
+    "brain_mets_symptomatic": "Only if cancer is in the brain. Does it cause problems, like headaches, "
+    "weakness or fits?",
     "cumulative_doxorubicin_mg_m2": "The total dose of doxorubicin given so far, from your treatment record.",
     "menopausal": "Pre: periods still come. Post: periods have stopped for good. Peri: in between.",
     "pregnant": "Are you pregnant now?",
