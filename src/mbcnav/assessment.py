@@ -38,6 +38,17 @@ RED_FLAG_CODES: tuple[str, ...] = (
     "arrhythmia_qt_prolongation",
     # an extension of the contract list (case-format.md: "add codes as the knowledge grows")
     "suicidal_ideation",
+    # urgent findings of knowledge-base symptom items that are not oncologic emergencies (same-day call)
+    "liver_pain",
+    "ascites",
+    "persistent_cough",
+    "bleeding_bruising",
+    "severe_skin_reaction",
+    "jaw_osteonecrosis",
+    "vaginal_bleeding",
+    "uncontrolled_pain",
+    "new_lump",
+    "arm_swelling",
 )
 
 

