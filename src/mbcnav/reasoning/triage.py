@@ -10,8 +10,8 @@ into red flags by the rules of ``rules/red_flags.yaml``; labs and case facts (al
 calcium, fever with neutropenia, bilirubin, Mirels, drug toxicities) add flags by thresholds kept in
 the same data files. Lab values written in the text ("calcium 11.5 albumin 2.5", "temp 38.5, ANC
 300") are read next to their lab words and go to the same lab rules. The knowledge base's
-``symptom`` items add their phrasings, sites and red-flag levels; an item with no red-flag code of its
-own reaches the code that red_flags.yaml lists it under (``kb_items``), at the item's level.
+``symptom`` items add their phrasings, sites and red-flag levels (an urgent or emergency item names
+its code in ``red_flag``).
 
 Safety rules the code keeps: the overall urgency is the highest finding; red flags sort emergency
 first; the advice always says what to do now and that the tool does not replace the care team.
@@ -342,9 +342,6 @@ def lexicon() -> _Lexicon:
     lab_words, lab_specs, lab_pattern, lab_keep, lab_alone = _compile_text_labs(lex["text_labs"])
     lab_word_tokens = frozenset(w for phrase in lab_words for w in phrase.split())
     kb_items = _kb_items()
-    # Items with no red-flag code of their own reach one through red_flags.yaml `kb_items`, so an
-    # urgent item ("my painkillers aren't working") is urgent here too, not routine.
-    kb_codes = {item: code for code, spec in flags["codes"].items() for item in spec.get("kb_items", ())}
     for item in (i for i in kb_items if i.kind == "symptom"):
         cid = f"kb:{item.id}"
         concepts[cid] = {"label": item.title.lower(), "sites": tuple(item.sites)}
@@ -361,9 +358,8 @@ def lexicon() -> _Lexicon:
             raw_words.update(words)
             slots = tuple(_slot([w]) for w in dict.fromkeys(words))
             phrases.append(_Phrase(cid, slots, len(slots) + 3))
-        code = item.red_flag or kb_codes.get(item.id)
-        if code and code in flags["codes"] and item.level != "routine":
-            rules.append(_Rule(code, item.level, (frozenset({cid}),)))
+        if item.red_flag and item.red_flag in flags["codes"] and item.level != "routine":
+            rules.append(_Rule(item.red_flag, item.level, (frozenset({cid}),)))
     for cid in {c for r in rules for g in r.when for c in g}:
         if cid not in concepts:
             raise ValueError(f"red_flags.yaml uses unknown concept '{cid}'")
