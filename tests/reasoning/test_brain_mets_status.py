@@ -172,3 +172,31 @@ def test_neurological_red_flag_with_brain_mets_counts_as_symptomatic_without_a_s
     assert _rank(result, LOCAL) == 1
     mri = next(w for w in result.workup if w.code == "brain_mri")
     assert mri.urgency == "urgent"
+
+
+def _workup(case: dict[str, Any]) -> dict[str, str]:
+    return {w.code: w.urgency for w in assess(parse_case(case)).workup}
+
+
+def test_a_note_restating_recorded_brain_metastases_asks_for_no_urgent_mri() -> None:
+    """An MRI report of treated, stable brain metastases in someone whose brain metastases are recorded
+    asked for an urgent brain MRI "because of your symptoms" (the note was read as a new suspicion)."""
+    note = "MRI brain 10/2026: two treated brain metastases, stable after SRS."
+    case = {**HER2_SECOND_LINE, "brain_mets_status": "stable", "notes": [note]}
+    assert _workup(case).get("brain_mri") == "routine"  # the surveillance MRI of stable lesions
+    assessment = assess(parse_case(case))
+    assert not any("suspected site brain" in line for line in assessment.notes_used)
+
+
+def test_a_note_naming_brain_metastases_not_recorded_still_asks_for_an_urgent_mri() -> None:
+    case = {**HER2_SECOND_LINE, "metastatic_sites": ["lung"], "brain_mets_count": None,
+            "notes": ["CT head: possible brain metastasis, MRI advised."]}  # fmt: skip
+    assert _workup(case).get("brain_mri") == "urgent"
+
+
+def test_headache_with_recorded_brain_metastases_still_raises_raised_icp() -> None:
+    case = {**HER2_SECOND_LINE, "brain_mets_status": "stable", "symptoms": ["I have a headache"],
+            "notes": ["known brain metastases"]}  # fmt: skip
+    assessment = assess(parse_case(case))
+    assert "raised_icp" in {f.code for f in assessment.red_flags}
+    assert _workup(case).get("brain_mri") == "urgent"

@@ -104,7 +104,7 @@ def assess(case: Case) -> Assessment:
 
     red_flags = _red_flags(triage_result)
     urgency = red_flags[0].urgency if red_flags else "routine"
-    notes_used = note_facts(case.notes)[1] if case.notes else ()
+    notes_used = note_facts(case.notes, case.metastatic_sites)[1] if case.notes else ()
     return _assessment(
         case_id=case.id,
         subtype=subtype_result.subtype,

@@ -322,29 +322,35 @@ _BIOPSY_NOT_DONE = re.compile(
 )
 
 
-def note_facts(notes: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, ...]]:
-    """Flags read from free-text notes, and a line for each note used (the engine never acts silently)."""
+def note_facts(
+    notes: tuple[str, ...], recorded_sites: tuple[str, ...] = ()
+) -> tuple[frozenset[str], tuple[str, ...]]:
+    """Flags read from free-text notes, and a line for each note used (the engine never acts silently).
+
+    ``recorded_sites``: the case's metastatic sites; a note naming the spread to one of them restates
+    it, and triage_case does not read it as a new suspicion, so neither does this account."""
     flags: set[str] = set()
     used: list[str] = []
     for i, note in enumerate(notes):
         if _BIOPSY.search(note) and not _BIOPSY_NOT_DONE.search(note):
             flags.add("biopsy_noted")
             used.append(f"notes[{i}]: a biopsy is recorded, so no new biopsy is listed as missing")
-        read = _triage_read(note)
+        read = _triage_read(note, recorded_sites)
         if read:
             used.append(f"notes[{i}]: {read}")
     return frozenset(flags), tuple(used)
 
 
-def _triage_read(note: str) -> str:
+def _triage_read(note: str, recorded_sites: tuple[str, ...] = ()) -> str:
     """What triage read in one note (it reads notes with the symptoms), for ``notes_used``: a red flag
     raised from an imaging report must say which note it came from."""
     result = triage(note)
     parts = []
     if result.red_flags:
         parts.append("red flag " + ", ".join(f"{f.code} ({f.urgency})" for f in result.red_flags))
-    if result.suspected_sites:
-        parts.append("suspected site " + ", ".join(s.site for s in result.suspected_sites))
+    suspected = [s.site for s in result.suspected_sites if s.site not in recorded_sites]
+    if suspected:
+        parts.append("suspected site " + ", ".join(suspected))
     if result.matched:
         parts.append("read as: " + "; ".join(result.matched))
     return "triage found " + "; ".join(parts) if parts else ""

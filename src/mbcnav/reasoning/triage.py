@@ -203,6 +203,9 @@ class _Lexicon:
     drug_groups: dict[str, frozenset[str]]
     site_sources: tuple[str, ...]
     kb_sources: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: concepts whose words name the spread itself ("brain metastases"), not a symptom (triage.yaml
+    #: `names_spread`): with that site already recorded they are documentation, not a new suspicion
+    names_spread: frozenset[str] = frozenset()
     #: concept -> (rule index, group) pairs whose group mentions the concept
     rules_by_concept: dict[str, list[tuple[int, frozenset[str]]]] = field(default_factory=dict)
     #: labs thresholds as floats, read once (every case consults several)
@@ -322,9 +325,12 @@ def lexicon() -> _Lexicon:
     default_window = int(lex["window"])
     phrases: list[_Phrase] = []
     concepts: dict[str, dict[str, Any]] = {}
+    names_spread: set[str] = set()
     raw_words: set[str] = set()
     for cid, spec in lex["concepts"].items():
         concepts[cid] = {"label": spec["label"], "sites": tuple(spec.get("sites", ()))}
+        if spec.get("names_spread"):
+            names_spread.add(cid)
         for entry in spec["phrases"]:
             options = entry if isinstance(entry, dict) else {"words": entry}
             text = options["words"]
@@ -412,6 +418,7 @@ def lexicon() -> _Lexicon:
         drug_groups={k: frozenset(v) for k, v in lex["drug_groups"].items()},
         site_sources=tuple(lex["site_sources"]),
         kb_sources=kb_sources,
+        names_spread=frozenset(names_spread),
         rules_by_concept=rules_by_concept,
         lab_values={name: float(spec["value"]) for name, spec in lex["labs"].items()},
         inability_cues=frozenset(inability["cues"]),
@@ -1165,6 +1172,17 @@ def _triage_cached(text: str, labs: Labs | None) -> TriageResult:
     return _result(text, found, flags)
 
 
+def _drop_recorded_spread(sites: tuple[str, ...], found: _Found) -> None:
+    """A note saying "two treated brain metastases" of someone whose brain metastases are recorded
+    documents the known site: read as a suspected site it asked for an urgent brain MRI "because of
+    your symptoms". Symptoms with a known site still count (headache with known brain metastases
+    raises raised_icp in _apply_case)."""
+    lex = lexicon()
+    for concept in lex.names_spread & found.present.keys():
+        if set(lex.concepts[concept]["sites"]) <= set(sites):
+            del found.present[concept]
+
+
 def triage_case(case: Case) -> TriageResult:
     """Triage of a whole case: its symptoms and notes, labs, sites, bone lesions and current treatment.
 
@@ -1176,6 +1194,8 @@ def triage_case(case: Case) -> TriageResult:
             line_labs = _scan(line, found)
             if line_labs:
                 text_labs = _gather_labs(text_labs if text_labs is not None else {}, line_labs)
+    if case.metastatic_sites and lexicon().names_spread:
+        _drop_recorded_spread(case.metastatic_sites, found)
     flags = _Flags()
     _apply_word_rules(found, flags)
     on_myelo = "chemo_mention" in found.present or bool(
