@@ -9,6 +9,7 @@ naming the option; nothing is half-printed (JSON is written in one piece).
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import typer
 from rich.panel import Panel
@@ -17,6 +18,9 @@ from rich.table import Table
 from mbcnav.cli.calc_inputs import build_inputs, field_kind, option_name
 from mbcnav.cli.common import Audience, console, err_console, print_json
 from mbcnav.errors import CalculatorInputError, MbcnavError
+
+if TYPE_CHECKING:
+    from mbcnav.reasoning.calculators import Calculator
 
 
 class SchemaName(StrEnum):
@@ -50,10 +54,35 @@ def _list_calculators() -> None:
     console.print(table)
 
 
+_HELP = ("--help", "-h")
+
+
+def _calculator_help(calculator: Calculator) -> None:
+    """`mbcnav calc NAME --help`: the calculator's own inputs, each with its unit and whether required.
+
+    Why by hand: the inputs are not click options (they are read from the inputs model), so click's
+    help would only show the generic `calc` options.
+    """
+    table = Table(title=f"mbcnav calc {calculator.name} — {calculator.title}")
+    table.add_column("option")
+    table.add_column("required")
+    table.add_column("description")
+    for field, info in calculator.inputs.model_fields.items():
+        many = " N[,N...]" if field_kind(info.annotation) == "list" else ""
+        table.add_row(
+            option_name(field) + many, "yes" if info.is_required() else "no", info.description or ""
+        )
+    console.print(table)
+    console.print(f"Formula: {calculator.formula}", highlight=False)
+    console.print(f"Sources: {', '.join(calculator.sources)}", highlight=False)
+    console.print("Also: --json (print JSON), --audience public|clinician.", highlight=False)
+
+
 def register(app: typer.Typer) -> None:
     @app.command(
         "calc",
         context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+        add_help_option=False,
     )
     def calc(
         ctx: typer.Context,
@@ -64,8 +93,15 @@ def register(app: typer.Typer) -> None:
         """Run a clinical calculator, e.g. `mbcnav calc bsa --height-cm 170 --weight-kg 70`."""
         from mbcnav.reasoning.calculators import CALCULATORS
 
+        if name in _HELP or (name is None and any(a in _HELP for a in ctx.args)):
+            console.print(ctx.get_help())
+            _list_calculators()
+            return
         if name is None:
             _list_calculators()
+            return
+        if any(a in _HELP for a in ctx.args) and name.replace("-", "_") in CALCULATORS:
+            _calculator_help(CALCULATORS[name.replace("-", "_")])
             return
         try:
             calculator = CALCULATORS.get(name.replace("-", "_"))

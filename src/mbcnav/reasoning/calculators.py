@@ -190,6 +190,9 @@ class CrclInputs(_Inputs):
     weight_kg: float = Field(ge=20, le=350, description="Actual body weight in kg")
     creatinine_mg_dl: float = Field(ge=0.1, le=25, description="Serum creatinine in mg/dL")
     sex: Literal["F", "M"] = Field(description="Sex recorded at birth: F or M")
+    height_cm: float | None = Field(
+        None, ge=100, le=250, description="Height in cm (optional): adds ideal- and adjusted-weight CrCl"
+    )
 
     _sex = field_validator("sex", mode="before")(_sex)
 
@@ -208,21 +211,76 @@ def crcl_cockcroft_gault(age: int, weight_kg: float, creatinine_mg_dl: float, se
     return round(_cg(i.age, i.weight_kg, i.creatinine_mg_dl, i.sex), 1)
 
 
+def ideal_body_weight(height_cm: float, sex: str) -> float:
+    """Devine ideal body weight in kg (45.5 or 50 kg + 2.3 kg per inch over 5 feet)."""
+    k = rules()["crcl"]["ibw"]
+    base = k["female_kg"] if sex == "F" else k["male_kg"]
+    return base + k["kg_per_inch"] * (height_cm / k["cm_per_inch"] - k["base_inches"])
+
+
+def crcl_weights(height_cm: float, weight_kg: float, sex: str) -> tuple[float, float, float, bool]:
+    """(ideal weight, adjusted weight, BMI, obese) for Cockcroft-Gault.
+
+    Why: actual weight counts fat as if it made creatinine, so in obesity the CrCl is too high; the
+    adjusted weight moves 40% of the excess over ideal back in, and never rises above actual weight.
+    """
+    cfg = rules()["crcl"]
+    ibw = ideal_body_weight(height_cm, sex)
+    adjbw = ibw + cfg["adjbw_factor"] * (weight_kg - ibw) if weight_kg > ibw else weight_kg
+    bmi = weight_kg / (height_cm / 100) ** 2
+    obese = bmi >= cfg["obesity"]["bmi_min"] or weight_kg > cfg["obesity"]["weight_over_ibw"] * ibw
+    return ibw, adjbw, bmi, obese
+
+
 def _crcl(i: CrclInputs) -> CalculationResult:
     cfg = rules()["crcl"]
     value = round(_cg(i.age, i.weight_kg, i.creatinine_mg_dl, i.sex), 1)
     band = _band(cfg["bands"], value)
+    values: dict[str, Number] = {"crcl_ml_min": value}
+    public = cfg["public"].format(value=f"{value:.0f}", band=band["public"])
+    clinician = cfg["clinician"].format(
+        value=f"{value:.1f}", band=band["clinician"], female=", x0.85 for female" if i.sex == "F" else ""
+    )
+    sources = tuple(cfg["sources"])
+    notes: tuple[str, ...] = ()
+    if i.height_cm is not None:
+        ibw, adjbw, bmi, obese = crcl_weights(i.height_cm, i.weight_kg, i.sex)
+        with_ibw = round(_cg(i.age, ibw, i.creatinine_mg_dl, i.sex), 1)
+        with_adjbw = round(_cg(i.age, adjbw, i.creatinine_mg_dl, i.sex), 1)
+        values.update(
+            {
+                "ibw_kg": round(ibw, 1),
+                "adjbw_kg": round(adjbw, 1),
+                "bmi": round(bmi, 1),
+                "crcl_ibw_ml_min": with_ibw,
+                "crcl_adjbw_ml_min": with_adjbw,
+            }
+        )
+        sources += tuple(cfg["weight_sources"])
+        if obese:
+            note = cfg["weight_note"]
+            fields = {
+                "weight": f"{i.weight_kg:g}",
+                "pct": f"{100 * i.weight_kg / ibw:.0f}",
+                "ibw": f"{ibw:.1f}",
+                "adjbw": f"{adjbw:.1f}",
+                "bmi": f"{bmi:.1f}",
+                "crcl_ibw": f"{with_ibw:.0f}",
+                "crcl_adjbw": f"{with_adjbw:.0f}",
+            }
+            public += " " + note["public"].format(**fields)
+            clinician += " " + note["clinician"].format(**fields)
+            notes = ("weight > 120% of ideal or BMI >= 30: actual-weight CrCl overstates clearance",)
     return CalculationResult(
         name="crcl",
         title=cfg["title"],
         value=value,
         unit="mL/min",
-        values={"crcl_ml_min": value},
-        public=cfg["public"].format(value=f"{value:.0f}", band=band["public"]),
-        clinician=cfg["clinician"].format(
-            value=f"{value:.1f}", band=band["clinician"], female=", x0.85 for female" if i.sex == "F" else ""
-        ),
-        sources=tuple(cfg["sources"]),
+        values=values,
+        public=public,
+        clinician=clinician,
+        sources=sources,
+        notes=notes,
     )
 
 
@@ -725,7 +783,8 @@ def _case_constants() -> _CaseConstants:
 def case_calculations(case: Any, subtype_result: Any) -> dict[str, Number]:
     """Every calculation the case's data allows, by the published keys of the Assessment.
 
-    Keys appear only when derivable: bsa_mosteller_m2, bsa_dubois_m2, crcl_ml_min,
+    Keys appear only when derivable: bsa_mosteller_m2, bsa_dubois_m2, crcl_ml_min (actual body weight;
+    with ibw_kg, adjbw_kg, crcl_ibw_ml_min and crcl_adjbw_ml_min when weight > 120% of ideal or BMI >= 30),
     corrected_calcium_mg_dl, breast_gpa (+ breast_gpa_median_months), breast_gpa_2020
     (+ breast_gpa_2020_median_months), mirels_max, kps_estimated or ecog_estimated.
     Uses the raw formulas (the Case is already validated) with constants read once, to stay cheap
@@ -753,6 +812,8 @@ def case_calculations(case: Any, subtype_result: Any) -> dict[str, Number]:
         if p.sex == "F":
             crcl *= c.crcl_female_factor
         out["crcl_ml_min"] = round(crcl, 1)
+        if height is not None:
+            _obesity_crcl(age, height, weight, creatinine, p.sex, out)
     calcium, albumin = labs.calcium_mg_dl, labs.albumin_g_dl
     if calcium is not None and albumin is not None:
         out["corrected_calcium_mg_dl"] = _corrected_ca(calcium, albumin)  # memoised; triage asked already
@@ -767,6 +828,22 @@ def case_calculations(case: Any, subtype_result: Any) -> dict[str, Number]:
     elif p.kps is not None and p.ecog is None:
         out["ecog_estimated"] = _kps_to_ecog(p.kps)
     return out
+
+
+def _obesity_crcl(
+    age: int, height: float, weight: float, creatinine: float, sex: str, out: dict[str, Number]
+) -> None:
+    """Ideal- and adjusted-weight CrCl, only when weight is > 120% of ideal or BMI >= 30.
+
+    Only then, so the renal alerts can say the actual-weight value may overstate clearance while
+    other cases' calculations stay as they were; the CrCl the rules test stays the actual-weight one.
+    """
+    ibw, adjbw, _, obese = crcl_weights(height, weight, sex)
+    if obese:
+        out["ibw_kg"] = round(ibw, 1)
+        out["adjbw_kg"] = round(adjbw, 1)
+        out["crcl_ibw_ml_min"] = round(_cg(age, ibw, creatinine, sex), 1)
+        out["crcl_adjbw_ml_min"] = round(_cg(age, adjbw, creatinine, sex), 1)
 
 
 def _gpa_calculations(case: Any, subtype_result: Any, out: dict[str, Number]) -> None:

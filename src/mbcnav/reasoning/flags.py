@@ -120,6 +120,8 @@ FLAG_VOCABULARY: frozenset[str] = frozenset(
         "lft_missing",
         "anc_missing",
         "creatinine_missing",
+        # creatinine recorded but Cockcroft-Gault not computable (no weight, age or sex)
+        "crcl_inputs_missing",
         "glucose_missing",
         # notes
         "biopsy_noted",
@@ -712,6 +714,8 @@ def case_flags(case: Any, subtype_result: Any, triage_result: Any) -> frozenset[
         add("anc_missing")
     if labs.creatinine_mg_dl is None:
         add("creatinine_missing")
+    elif case.patient.weight_kg is None or case.patient.age is None or case.patient.sex is None:
+        add("crcl_inputs_missing")
     if labs.glucose_mg_dl is None and labs.hba1c_percent is None:
         add("glucose_missing")
 

@@ -76,6 +76,9 @@ _LAB_FIELDS = frozenset(
 _DERIVED = frozenset(
     {
         "crcl_ml_min",
+        # ideal- and adjusted-weight CrCl: present only when weight > 120% of ideal or BMI >= 30
+        "crcl_ibw_ml_min",
+        "crcl_adjbw_ml_min",
         "corrected_calcium_mg_dl",
         "bilirubin_x_uln",
         "alt_x_uln",
@@ -86,8 +89,10 @@ _DERIVED = frozenset(
 )
 _FACT_PREFIXES = ("comorb:", "dpyd:", "ugt1a1:", "cyp2d6:", "tox:", "prior:", "site:")
 _PLAIN_FACTS = frozenset(
-    {"pregnant", "first_trimester", "breastfeeding", "dialysis", "poor_performance_status"}
+    {"pregnant", "first_trimester", "breastfeeding", "dialysis", "poor_performance_status", "crcl_incomplete"}
 )
+#: calculation keys the rules read as numeric fields (the CrCl variants)
+_CALCULATED = frozenset({"crcl_ml_min", "crcl_ibw_ml_min", "crcl_adjbw_ml_min"})
 _SEVERITY_ORDER = {"contraindication": 0, "warning": 1}
 
 
@@ -415,6 +420,8 @@ def safety_facts(case: Any) -> frozenset[str]:
         facts.add("poor_performance_status")
     if patient.on_dialysis:
         facts.add("dialysis")
+    if crcl_incomplete(case):
+        facts.add("crcl_incomplete")
     pgx = case.pharmacogenomics
     facts.add(f"dpyd:{pgx.dpyd or 'untested'}")
     facts.add(f"ugt1a1:{pgx.ugt1a1 or 'untested'}")
@@ -435,6 +442,18 @@ def safety_facts(case: Any) -> frozenset[str]:
     return frozenset(facts)
 
 
+def crcl_incomplete(case: Any) -> bool:
+    """Creatinine is recorded but Cockcroft-Gault cannot be computed (no weight, age or sex).
+
+    Why a fact of its own: every renal rule tests the CrCl, and a missing value never fires a rule, so
+    without it a known, raised creatinine would switch the renal checks off in silence.
+    """
+    patient = case.patient
+    return case.labs.creatinine_mg_dl is not None and (
+        patient.weight_kg is None or patient.age is None or patient.sex is None
+    )
+
+
 class _Values(dict):  # type: ignore[type-arg]
     """Numeric values by field name, computed on first use (most rules never ask for most fields)."""
 
@@ -452,8 +471,8 @@ class _Values(dict):  # type: ignore[type-arg]
         labs = self.case.labs
         if key in _LAB_FIELDS:
             return getattr(labs, key)
-        if key == "crcl_ml_min":
-            return self.calculations.get("crcl_ml_min")
+        if key in _CALCULATED:
+            return self.calculations.get(key)
         if key == "corrected_calcium_mg_dl":
             value = self.calculations.get("corrected_calcium_mg_dl")
             if value is None and labs.albumin_g_dl is None:
@@ -486,8 +505,8 @@ def _field_getter(field: str) -> Callable[[Any, dict[str, Any]], float | None]:
     limits = safety_rules().limits
     if field in _LAB_FIELDS:
         return lambda case, calculations, _get=operator.attrgetter(f"labs.{field}"): _get(case)
-    if field == "crcl_ml_min":
-        return lambda case, calculations: calculations.get("crcl_ml_min")
+    if field in _CALCULATED:
+        return lambda case, calculations: calculations.get(field)
     if field in _TIMES_ULN:
         lab, limit_name = _TIMES_ULN[field]
         limit = limits[limit_name]
@@ -545,6 +564,14 @@ def _alert(
     return alert
 
 
+#: which weight each CrCl field used, named in the alert's rationale so a reader knows what was checked
+_WEIGHT_BASIS = {
+    "crcl_ml_min": " (Cockcroft-Gault, actual body weight)",
+    "crcl_ibw_ml_min": " (ideal body weight)",
+    "crcl_adjbw_ml_min": " (adjusted body weight)",
+}
+
+
 def _rule_alert(rule: Rule, drug: str, values: _Values, where: str) -> SafetyAlert:
     shown = tuple(values[f] for f, _, _ in rule.tests)
     key = ("rule", rule.index, drug, shown, where)
@@ -554,7 +581,9 @@ def _rule_alert(rule: Rule, drug: str, values: _Values, where: str) -> SafetyAle
     clinician = rule.clinician.format_map(values) if "{" in rule.clinician else rule.clinician
     public = rule.public.format_map(values) if "{" in rule.public else rule.public
     if rule.tests:
-        trigger = ", ".join(f"{f} = {values[f]:g}" for f in dict.fromkeys(t[0] for t in rule.tests))
+        trigger = ", ".join(
+            f"{f} = {values[f]:g}" + _WEIGHT_BASIS.get(f, "") for f in dict.fromkeys(t[0] for t in rule.tests)
+        )
         rationale = f"{drug} ({where}): {trigger}"
     else:
         rationale = f"{drug} ({where}): case facts match rule {rule.code}"
@@ -711,7 +740,8 @@ def _visit_order() -> dict[int, tuple[int, int, int]]:
     from mbcnav.case import Labs
 
     position = {name: i for i, name in enumerate(Labs.model_fields)}
-    position["crcl_ml_min"] = len(position)
+    for field in sorted(_CALCULATED):
+        position[field] = len(position)
     out: dict[int, tuple[int, int, int]] = {}
     for rules_for_drug in safety_rules().rules_by_drug.values():
         for rule in rules_for_drug:
@@ -765,6 +795,7 @@ def _relevant_facts(case: Any) -> frozenset[str]:
         patient.gestation_weeks,
         patient.breastfeeding,
         patient.on_dialysis,
+        crcl_incomplete(case),
         poor_performance_status(patient),
         pgx.dpyd,
         pgx.ugt1a1,
