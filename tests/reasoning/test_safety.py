@@ -258,13 +258,15 @@ def test_opioid_with_benzodiazepine_both_taken_already_against_the_oxycodone_lab
     taken, not only against the anticancer drugs in play."""
     alerts = _alerts(_run(_case(current_meds=["oxycodone", "lorazepam"])))
     alert = alerts["opioid_cns_depressant:oxycodone"]
-    assert alert.severity == "warning" and alert.rationale == "oxycodone with lorazepam (current medicine)"
+    assert alert.severity == "warning"
+    assert alert.rationale == "oxycodone (current medicine) with lorazepam (current medicine)"
     assert "opioid_cns_depressant:oxycodone" not in _alerts(_run(_case(current_meds=["oxycodone"])))
 
 
 def test_nsaid_with_warfarin_both_taken_already_against_the_ibuprofen_label() -> None:
     alerts = _alerts(_run(_case(current_meds=["Advil", "Coumadin"])))
-    assert alerts["nsaid_bleeding:ibuprofen"].rationale == "ibuprofen with warfarin (current medicine)"
+    expected = "ibuprofen (current medicine) with warfarin (current medicine)"
+    assert alerts["nsaid_bleeding:ibuprofen"].rationale == expected
 
 
 def test_cancer_medicine_in_current_meds_gets_current_treatment_holds_against_the_talazoparib_label() -> None:
@@ -301,7 +303,7 @@ def test_label_interactions_of_serms_ixabepilone_and_loperamide() -> None:
     assert "toremifene_cyp3a_inhibitor:toremifene" in alerts_for("toremifene", ["clarithromycin"])
     assert "ixabepilone_cyp3a_inducer:ixabepilone" in alerts_for("ixabepilone", ["carbamazepine"])
     loperamide = _alerts(_run(_case(current_meds=["Imodium", "clarithromycin"])))
-    expected = "loperamide with clarithromycin (current medicine)"
+    expected = "loperamide (current medicine) with clarithromycin (current medicine)"
     assert loperamide["loperamide_cardiac:loperamide"].rationale == expected
     assert "serm_cyp3a_inducer:tamoxifen" not in alerts_for("tamoxifen", ["sertraline"])
 
@@ -318,7 +320,7 @@ def test_a_red_flag_read_from_a_note_names_that_note_in_notes_used() -> None:
 def test_methotrexate_with_nsaid_or_aspirin_against_the_methotrexate_label() -> None:
     for partner in ("naproxen", "aspirin"):
         alerts = _alerts(_run(_case(proposed_treatment=[{"drug": "methotrexate"}], current_meds=[partner])))
-        expected = f"methotrexate with {partner} (proposed order)"
+        expected = f"methotrexate (proposed order) with {partner} (current medicine)"
         assert alerts["methotrexate_nsaid:methotrexate"].rationale == expected
 
 

@@ -99,7 +99,7 @@ def assess(case: Case) -> Assessment:
 
     work = workup.plan_items(flags)
     candidates = option_set(flags)
-    alerts = safety.check_set(case, candidates, calculations)
+    alerts = safety.check_set(case, candidates, calculations, [f.code for f in triage_result.red_flags])
     ranked = safety.apply_set(candidates, alerts)
 
     red_flags = _red_flags(triage_result)

@@ -87,7 +87,7 @@ _DERIVED = frozenset(
         "transaminase_x_uln",
     }
 )
-_FACT_PREFIXES = ("comorb:", "dpyd:", "ugt1a1:", "cyp2d6:", "tox:", "prior:", "site:")
+_FACT_PREFIXES = ("comorb:", "dpyd:", "ugt1a1:", "cyp2d6:", "tox:", "prior:", "site:", "red_flag:")
 _PLAIN_FACTS = frozenset(
     {"pregnant", "first_trimester", "breastfeeding", "dialysis", "poor_performance_status", "crcl_incomplete"}
 )
@@ -122,6 +122,12 @@ class Interaction:
     public: str
     clinician: str
     sources: tuple[str, ...]
+    #: partners this interaction does not apply to (a labelled combination, or one a more specific
+    #: interaction covers): names, and classes of comedications.yaml / anticancer_classes
+    except_partners: frozenset[str] = frozenset()
+    except_classes: frozenset[str] = frozenset()
+    #: (lab field, public text, clinician text) added when the case gives that value
+    lab_notes: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,6 +301,11 @@ def safety_rules() -> SafetyRules:
             public=raw["public"],
             clinician=raw["clinician"],
             sources=tuple(raw["sources"]),
+            except_partners=_drugs(raw["except_partner_drugs"], where)
+            if raw.get("except_partner_drugs")
+            else frozenset(),
+            except_classes=frozenset(raw.get("except_partner_classes", ())),
+            lab_notes=_lab_notes(raw.get("lab_notes") or (), where),
         )
         for drug in item.drugs:
             inter_by_drug.setdefault(drug, []).append(item)
@@ -330,6 +341,19 @@ def safety_rules() -> SafetyRules:
         medicine_rules=by_medicine,
         anthracyclines=_anthracyclines(data["cumulative_anthracycline"]),
     )
+
+
+def _lab_notes(raws: Iterable[dict[str, str]], where: str) -> tuple[tuple[str, str, str], ...]:
+    """An interaction's notes on today's value of a lab (the INR with warfarin), each showing only it."""
+    out = []
+    for raw in raws:
+        field = raw["field"]
+        if field not in _LAB_FIELDS:
+            raise ValueError(f"{where}: unknown lab field {field!r} in lab_notes")
+        if (_placeholders(raw["public"]) | _placeholders(raw["clinician"])) - {field}:
+            raise ValueError(f"{where}: a lab note may show only {field}")
+        out.append((field, raw["public"], raw["clinician"]))
+    return tuple(out)
 
 
 def _anthracyclines(raw: dict[str, Any]) -> Anthracyclines:
@@ -572,6 +596,24 @@ _WEIGHT_BASIS = {
 }
 
 
+def _merged(first: SafetyAlert, other: SafetyAlert) -> SafetyAlert:
+    """One alert for two rules of the same code and severity on one drug: both texts, values and sources.
+
+    Sentences the public text already has are not repeated (the rules of one code share their advice).
+    """
+    sentences = [t.strip() for t in first.public.replace(". ", ".\n").splitlines()]
+    extra = [t.strip() for t in other.public.replace(". ", ".\n").splitlines() if t.strip() not in sentences]
+    return SafetyAlert.model_construct(
+        code=first.code,
+        drug=first.drug,
+        severity=first.severity,
+        public=" ".join([first.public, *extra]),
+        clinician=f"{first.clinician} {other.clinician}",
+        sources=tuple(dict.fromkeys([*first.sources, *other.sources])),
+        rationale=f"{first.rationale}; {other.rationale}",
+    )
+
+
 def _rule_alert(rule: Rule, drug: str, values: _Values, where: str) -> SafetyAlert:
     shown = tuple(values[f] for f, _, _ in rule.tests)
     key = ("rule", rule.index, drug, shown, where)
@@ -653,7 +695,10 @@ class _Plan:
         return found
 
     def _answer(self, mask: int) -> tuple[_Slot, ...]:
-        out: dict[tuple[str, str], _Slot] = {}
+        # per (code, drug): the most severe slots; several of equal severity are all kept and merged
+        # into one alert by ``_check`` (the HbA1c of a diabetic person must not hide behind the
+        # diabetes text of the same code)
+        out: dict[tuple[str, str], list[_Slot]] = {}
         for candidate in self.candidates:
             tested = candidate.tested
             if tested is not None and not mask & tested[0]:
@@ -661,9 +706,11 @@ class _Plan:
             for slot in candidate.slots:
                 key = (slot[4].code, slot[5])
                 previous = out.get(key)
-                if previous is None or slot[0] < previous[0]:
-                    out[key] = slot
-        return tuple(sorted(out.values(), key=lambda t: (t[0], t[1], t[2])))
+                if previous is None or slot[0] < previous[0][0]:
+                    out[key] = [slot]
+                elif slot[0] == previous[0][0]:
+                    previous.append(slot)
+        return tuple(sorted((s for group in out.values() for s in group), key=lambda t: (t[0], t[1], t[2])))
 
 
 class _Layout:
@@ -898,7 +945,10 @@ def _prepare(layout: _Layout) -> tuple[_Candidate, ...]:
     for rule in found:
         entries: list[tuple[str, str, int]] = []
         for drug in sorted(rule.drugs.intersection(layout.in_play), key=order_of.__getitem__):
-            in_start, in_current = drug in start, drug in current
+            # a drug already given is continued, not started: start-only rules (QTcF < 450 ms before
+            # the first ribociclib dose) do not speak for it, its current-treatment holds do
+            in_current = drug in current
+            in_start = drug in start and not in_current
             if not ((in_start and rule.start) or (in_current and rule.current)):
                 continue
             where = start[drug] if in_start and rule.start else "current treatment"
@@ -942,29 +992,44 @@ def _partner_items() -> dict[str, tuple[Interaction, ...]]:
     return out
 
 
-def check(case: Any, options: Sequence[TherapyOption], calculations: dict[str, Any]) -> list[SafetyAlert]:
+def check(
+    case: Any,
+    options: Sequence[TherapyOption],
+    calculations: dict[str, Any],
+    red_flags: Iterable[str] = (),
+) -> list[SafetyAlert]:
     """Alerts for every drug in play: options and proposed orders (start) and current treatment (current).
 
     Contraindications come first, then by the order the drugs appear. Each (code, drug) pair
     appears once. Which rules can fire depends only on the drugs in play and the case's safety
     facts, so that part is memoised; per case only the numeric tests are evaluated.
     """
-    return _check(case, options, calculations, _layout(options, case))
+    return _check(case, options, calculations, _layout(options, case), red_flags)
 
 
-def check_set(case: Any, option_set: OptionSet, calculations: dict[str, Any]) -> list[SafetyAlert]:
-    """``check`` for a memoised option set (its layout is kept on it when the case proposes nothing)."""
+def check_set(
+    case: Any, option_set: OptionSet, calculations: dict[str, Any], red_flags: Iterable[str] = ()
+) -> list[SafetyAlert]:
+    """``check`` for a memoised option set (its layout is kept on it when the case proposes nothing).
+
+    ``red_flags`` are the codes triage raised: rules read them as ``red_flag:X`` facts, so a dose
+    rule can follow the emergency (zoledronic acid for hypercalcemia of malignancy is dosed by
+    serum creatinine, not by the CrCl bands for bone metastases)."""
     if case.proposed_treatment or case.current_treatment:
         layout = _layout(option_set.options, case)
     else:
         layout = option_set.layout
         if layout is None:
             layout = option_set.layout = _layout(option_set.options, case)
-    return _check(case, option_set.options, calculations, layout)
+    return _check(case, option_set.options, calculations, layout, red_flags)
 
 
 def _check(
-    case: Any, options: Sequence[TherapyOption], calculations: dict[str, Any], layout: _Layout
+    case: Any,
+    options: Sequence[TherapyOption],
+    calculations: dict[str, Any],
+    layout: _Layout,
+    red_flags: Iterable[str] = (),
 ) -> list[SafetyAlert]:
     rules = safety_rules()
     medicine_rules = rules.medicine_rules
@@ -972,6 +1037,10 @@ def _check(
     if not layout.drugs and len(case.current_meds) < 2 and not reached:
         return []
     facts = _relevant_facts(case)
+    if red_flags:
+        raised = {f"red_flag:{code}" for code in red_flags} & _referenced_facts()
+        if raised:
+            facts = facts | raised
     plan = _plan(layout, facts)
     vals = [None] * _value_count()
     for pos, get in layout.fields:
@@ -981,12 +1050,20 @@ def _check(
     # and medicine rules use other codes, so they are ranked in beside them (tiebreaks 1000+, 2000,
     # 3000, 4000+).
     ranked: list[tuple[int, int, int, SafetyAlert]] = []
+    at: dict[tuple[str, str], int] = {}
     for severity, order, tiebreak, alert, rule, drug, where, shown in slots:
         if alert is None:
             alert = _ALERT_CACHE.get(("rule", rule.index, drug, tuple([vals[i] for i in shown]), where))
             if alert is None:
                 alert = _rule_alert(rule, drug, _Values(case, calculations), where)
-        ranked.append((severity, order, tiebreak, alert))
+        key = (rule.code, drug)
+        first = at.get(key)
+        if first is None:
+            at[key] = len(ranked)
+            ranked.append((severity, order, tiebreak, alert))
+        else:
+            kept = ranked[first]
+            ranked[first] = (kept[0], kept[1], kept[2], _merged(kept[3], alert))
     out: dict[tuple[str, str], tuple[int, int, SafetyAlert]] = {}
     order_of = layout.order_of
 
@@ -1003,15 +1080,18 @@ def _check(
         if current or case.proposed_treatment
         else case.current_meds
     )
-    for partner in dict.fromkeys(partners):
+    found = _Found(case, partners, current)
+    for partner in found.partners:
         for item in partner_items.get(partner, ()):
             for drug in layout.drugs:
                 if drug == partner or drug not in item.drugs:
                     continue
                 where = current.get(drug) or start.get(drug, "")
-                emit(_interaction_alert(item, drug, partner, where), order_of[drug], 1000 + item.index)
+                found.add(item, drug, where, partner, order_of[drug])
     if len(case.current_meds) > 1 or (case.current_meds and partners is not case.current_meds):
-        _current_medicine_alerts(case.current_meds, partners, layout, partner_items, emit)
+        _current_medicine_alerts(case.current_meds, found, layout, partner_items)
+    for alert, order, tiebreak in found.alerts():
+        emit(alert, order, tiebreak)
     for medicine in dict.fromkeys(reached):
         for medicine_rule in medicine_rules[medicine]:
             if medicine_rule.when.holds(facts):
@@ -1131,25 +1211,77 @@ def _anthracycline_alerts(
             )
 
 
-def _interaction_alert(item: Interaction, drug: str, partner: str, where: str) -> SafetyAlert:
-    return _alert(
-        ("inter", item.index, drug, partner, where),
-        item.code,
-        drug,
-        item.severity,
-        item.public,
-        item.clinician,
-        item.sources,
-        f"{drug} with {partner} ({where})",
-    )
+class _Found:
+    """The interactions found for one case, gathered per (code, drug) so one alert names every partner.
+
+    Why gathered: tamoxifen taken with paroxetine AND bupropion is one problem with two causes;
+    naming only the first partner let a switch of that one look sufficient. A pair counts only when
+    the two are given together: a therapy option is not checked against a proposed order, which it
+    would replace (denosumab offered for a zoledronic acid order blocked by the kidneys is not a
+    duplicate of it).
+    """
+
+    def __init__(self, case: Any, partners: Sequence[str], current: dict[str, str]) -> None:
+        self.case = case
+        self.partners = tuple(dict.fromkeys(partners))
+        where: dict[str, str] = {p.drug: "proposed order" for p in case.proposed_treatment}
+        where.update((drug, "current treatment") for drug in current)
+        where.update((med, "current medicine") for med in case.current_meds)
+        self.partner_where = where
+        self.found: dict[tuple[str, str], tuple[Interaction, str, int, int, dict[str, str]]] = {}
+
+    def add(self, item: Interaction, drug: str, where: str, partner: str, order: int) -> None:
+        partner_where = self.partner_where.get(partner, "")
+        if where == "therapy option" and partner_where == "proposed order":
+            return
+        if partner in item.except_partners or (
+            item.except_classes and item.except_classes & safety_rules().classes.get(partner, frozenset())
+        ):
+            return
+        key = (item.code, drug)
+        known = self.found.get(key)
+        if known is None or (_SEVERITY_ORDER[item.severity] < _SEVERITY_ORDER[known[0].severity]):
+            self.found[key] = (item, where, order, 1000 + item.index, {partner: partner_where})
+        elif item.severity == known[0].severity:
+            known[4].setdefault(partner, partner_where)
+
+    def alerts(self) -> list[tuple[SafetyAlert, int, int]]:
+        labs = self.case.labs
+        out = []
+        for (_, drug), (item, where, order, tiebreak, partners) in self.found.items():
+            values = tuple(getattr(labs, field) for field, _, _ in item.lab_notes)
+            alert = _interaction_alert(item, drug, where, tuple(partners.items()), values)
+            out.append((alert, order, tiebreak))
+        return out
+
+
+def _interaction_alert(
+    item: Interaction,
+    drug: str,
+    where: str,
+    partners: tuple[tuple[str, str], ...],
+    values: tuple[float | None, ...] = (),
+) -> SafetyAlert:
+    """The alert naming every partner (and where each comes from), with today's lab values it notes."""
+    key = ("inter", item.index, drug, partners, where, values)
+    cached = _ALERT_CACHE.get(key)
+    if cached is not None:
+        return cached
+    names = _joined([p for p, _ in partners])
+    public, clinician = f"{item.public} (Here: {names}.)", f"{item.clinician} Here: {names}."
+    for (field, note_public, note_clinician), value in zip(item.lab_notes, values, strict=True):
+        if value is not None:
+            public += " " + note_public.format_map({field: value})
+            clinician += " " + note_clinician.format_map({field: value})
+    rationale = f"{drug} ({where}) with " + _joined([f"{p} ({w})" for p, w in partners])
+    return _alert(key, item.code, drug, item.severity, public, clinician, item.sources, rationale)
 
 
 def _current_medicine_alerts(
     meds: Sequence[str],
-    partners: Sequence[str],
+    found: _Found,
     layout: _Layout,
     partner_items: dict[str, tuple[Interaction, ...]],
-    emit: Callable[[SafetyAlert, int, int], None],
 ) -> None:
     """Interactions between medicines the person already takes (oxycodone with lorazepam, ibuprofen
     with warfarin): a supportive medicine that an interaction names is checked against every other
@@ -1159,39 +1291,47 @@ def _current_medicine_alerts(
     for position, drug in enumerate(meds):
         if drug not in subjects or drug in layout.in_play:
             continue
-        for partner in dict.fromkeys(partners):
+        for partner in found.partners:
             if partner == drug:
                 continue
             for item in partner_items.get(partner, ()):
                 if drug in item.drugs:
-                    alert = _interaction_alert(item, drug, partner, "current medicine")
-                    emit(alert, after + position, 1000 + item.index)
+                    found.add(item, drug, "current medicine", partner, after + position)
 
 
 def _with_alternatives(
     alerts: list[SafetyAlert], case: Any, options: Sequence[TherapyOption]
 ) -> list[SafetyAlert]:
-    """A contraindicated proposed order names the options that avoid every contraindicated drug."""
+    """A contraindicated proposed order names the options that could take its place.
+
+    An option takes its place when it avoids every contraindicated drug and holds a drug of the same
+    role (category of drug_groups.yaml): denosumab for a blocked zoledronic acid, not an endocrine
+    regimen that would be given beside it.
+    """
     blocked = {a.drug for a in alerts if a.severity == "contraindication"}
     proposed = {p.drug for p in case.proposed_treatment}
     if not blocked & proposed:
         return alerts
-    alternatives: list[str] = []
+    category = drug_groups().category
+    usable: list[TherapyOption] = []
     for option in options:
         if not option.drugs:
             continue
         if blocked.isdisjoint(option.drugs):
-            alternatives.append(option.regimen)
+            usable.append(option)
         elif (parts := split_alternatives(option, blocked)) is not None:
-            alternatives.append(parts[0].regimen)
-        if len(alternatives) == 3:
-            break
-    if not alternatives:
+            usable.append(parts[0])
+    tails: dict[str, str] = {}
+    for drug in blocked & proposed:
+        role = category.get(drug)
+        same = [o.regimen for o in usable if any(category.get(d) == role for d in o.drugs)][:3]
+        if same:
+            tails[drug] = " Alternatives among this case's options: " + "; ".join(same) + "."
+    if not tails:
         return alerts
-    tail = " Alternatives among this case's options: " + "; ".join(alternatives) + "."
     return [
-        a.model_copy(update={"rationale": a.rationale + tail})
-        if a.severity == "contraindication" and a.drug in proposed
+        a.model_copy(update={"rationale": a.rationale + tails[a.drug]})
+        if a.severity == "contraindication" and a.drug in tails
         else a
         for a in alerts
     ]
