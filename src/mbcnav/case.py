@@ -76,6 +76,20 @@ class Patient(_Strict):
     gestation_weeks: Number | None = Field(None, ge=0, le=45)
     breastfeeding: YesNo | None = None
     on_dialysis: YesNo | None = None
+    # Labels dose eribulin, fulvestrant and the CDK4/6 inhibitors by Child-Pugh class, which needs an
+    # examination (ascites, encephalopathy) that labs alone cannot give: so it is recorded, not derived.
+    child_pugh: Literal["A", "B", "C"] | None = Field(
+        None, description="Liver disease class from the care team (Child-Pugh A, B or C), if known"
+    )
+
+    @field_validator("child_pugh", mode="before")
+    @classmethod
+    def _child_pugh_letter(cls, value: Any) -> Any:
+        # "b" and "Child-Pugh B" name the same class; anything else is left for the Literal to refuse.
+        if isinstance(value, str):
+            text = value.strip().upper().removeprefix("CHILD-PUGH").removeprefix("CHILD PUGH").strip()
+            return text if text in {"A", "B", "C"} else value
+        return value
 
     @field_validator("kps")
     @classmethod

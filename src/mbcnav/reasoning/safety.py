@@ -87,7 +87,9 @@ _DERIVED = frozenset(
         "transaminase_x_uln",
     }
 )
-_FACT_PREFIXES = ("comorb:", "dpyd:", "ugt1a1:", "cyp2d6:", "tox:", "prior:", "site:", "red_flag:")
+_FACT_PREFIXES = (
+    "comorb:", "dpyd:", "ugt1a1:", "cyp2d6:", "tox:", "prior:", "site:", "red_flag:", "child_pugh:"
+)
 _PLAIN_FACTS = frozenset(
     {"pregnant", "first_trimester", "breastfeeding", "dialysis", "poor_performance_status", "crcl_incomplete"}
 )
@@ -203,6 +205,8 @@ def _check_fact(flag: str, where: str) -> None:
         raise ValueError(f"{where}: unknown safety fact {flag!r}")
     if flag.startswith("site:") and flag[5:] not in SITE_CODES:
         raise ValueError(f"{where}: unknown metastatic site {flag!r}")
+    if flag.startswith("child_pugh:") and flag[11:] not in {"A", "B", "C"}:
+        raise ValueError(f"{where}: Child-Pugh class must be A, B or C in {flag!r}")
 
 
 def _condition(raw: Any, where: str) -> Condition:
@@ -429,8 +433,8 @@ def _medicine_rules(
 
 # --- per-case facts and values -----------------------------------------------------------------------
 def safety_facts(case: Any) -> frozenset[str]:
-    """Safety facts: comorbidities, metastatic sites, pregnancy, dialysis, genotypes, prior pneumonitis,
-    prior drugs."""
+    """Safety facts: comorbidities, metastatic sites, pregnancy, dialysis, Child-Pugh class, genotypes,
+    prior pneumonitis, prior drugs."""
     facts: set[str] = {f"comorb:{c}" for c in case.comorbidities}
     facts.update(f"site:{s}" for s in case.metastatic_sites)
     patient = case.patient
@@ -446,6 +450,8 @@ def safety_facts(case: Any) -> frozenset[str]:
         facts.add("dialysis")
     if crcl_incomplete(case):
         facts.add("crcl_incomplete")
+    if patient.child_pugh:
+        facts.add(f"child_pugh:{patient.child_pugh}")
     pgx = case.pharmacogenomics
     facts.add(f"dpyd:{pgx.dpyd or 'untested'}")
     facts.add(f"ugt1a1:{pgx.ugt1a1 or 'untested'}")
@@ -610,7 +616,7 @@ def _merged(first: SafetyAlert, other: SafetyAlert) -> SafetyAlert:
         public=" ".join([first.public, *extra]),
         clinician=f"{first.clinician} {other.clinician}",
         sources=tuple(dict.fromkeys([*first.sources, *other.sources])),
-        rationale=f"{first.rationale}; {other.rationale}",
+        rationale="; ".join(dict.fromkeys([first.rationale, other.rationale])),
     )
 
 
@@ -843,6 +849,7 @@ def _relevant_facts(case: Any) -> frozenset[str]:
         patient.breastfeeding,
         patient.on_dialysis,
         crcl_incomplete(case),
+        patient.child_pugh,
         poor_performance_status(patient),
         pgx.dpyd,
         pgx.ugt1a1,
