@@ -326,8 +326,22 @@ class ProposedTreatment(_Strict):
     dose_mg: Number | None = Field(None, gt=0, le=100000)
     dose_mg_m2: Number | None = Field(None, gt=0, le=10000)
     dose_mg_kg: Number | None = Field(None, gt=0, le=100)
+    target_auc: Number | None = Field(
+        None,
+        gt=0,
+        le=10,
+        description="Carboplatin only: the target AUC (mg/mL x min) the dose was worked out for (Calvert)",
+    )
 
     _resolve = field_validator("drug")(_drug)
+
+    @field_validator("target_auc")
+    @classmethod
+    def _auc_is_for_carboplatin(cls, value: float | None, info: ValidationInfo) -> float | None:
+        # Only carboplatin is dosed to a target AUC; on another drug the value would be silently ignored.
+        if value is not None and info.data.get("drug") not in (None, "carboplatin"):
+            raise ValueError(f"applies only to carboplatin (drug is {info.data.get('drug')!r})")
+        return value
 
 
 class Allergy(_Strict):

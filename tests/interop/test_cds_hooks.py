@@ -826,10 +826,13 @@ def test_a_draft_whose_medication_is_a_reference_gets_the_same_cards(hook: str, 
     by_concept = cards(zoledronic_order(4))
     by_reference = cards(_by_reference(where))
     assert by_reference == by_concept
-    (warning,) = [c for c in by_reference if c["indicator"] == "warning"]
-    assert "zoledronic acid" in warning["summary"]
-    assert "dose" in warning["suggestions"][0]["label"]
-    assert warning["suggestions"][0]["actions"][0]["resourceId"] == "MedicationRequest/draft-zol"
+    # two warnings: the renal band's dose, and the order's 4 mg held against that dose (order dose check)
+    warnings = [c for c in by_reference if c["indicator"] == "warning"]
+    assert len(warnings) == 2
+    for warning in warnings:
+        assert "zoledronic acid" in warning["summary"]
+        assert "dose" in warning["suggestions"][0]["label"]
+        assert warning["suggestions"][0]["actions"][0]["resourceId"] == "MedicationRequest/draft-zol"
 
 
 def test_a_draft_medication_reference_that_is_not_a_string_is_a_bad_request_naming_it() -> None:

@@ -35,6 +35,7 @@ def test_registry_has_every_published_calculator() -> None:
         "mirels",
         "recist",
         "ecog_kps",
+        "calvert",
     }
     for calc in CALCULATORS.values():
         assert calc.title and calc.formula and calc.sources

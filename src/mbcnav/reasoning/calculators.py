@@ -1,6 +1,6 @@
 """Clinical calculators: BSA, creatinine clearance, corrected calcium, Breast-GPA (2012, 2020),
-Mirels, RECIST 1.1 and ECOG/KPS — each a registered ``Calculator`` with typed inputs and a result
-in both voices.
+Mirels, RECIST 1.1, ECOG/KPS and the carboplatin Calvert dose — each a registered ``Calculator`` with
+typed inputs and a result in both voices.
 
 Why a registry: the CLI (`mbcnav calc NAME`), the web form, the API and the assessment all reach
 the same formulas through ``CALCULATORS``; a new calculator is one entry, not four. Constants,
@@ -694,6 +694,49 @@ def _ecog_kps(i: EcogKpsInputs) -> CalculationResult:
 
 
 # --------------------------------------------------------------------------------------------
+# Carboplatin dose (Calvert)
+# --------------------------------------------------------------------------------------------
+
+
+class CalvertInputs(_Inputs):
+    target_auc: float = Field(gt=0, le=10, description="Target AUC in mg/mL x min (e.g. 5 or 6)")
+    gfr_ml_min: float = Field(
+        gt=0, le=250, description="GFR in mL/min (measured, or Cockcroft-Gault creatinine clearance)"
+    )
+
+
+def calvert_gfr(gfr_ml_min: float) -> float:
+    """The GFR the formula uses: capped, because creatinine-based estimates overstate a high GFR."""
+    return min(gfr_ml_min, float(rules()["calvert"]["gfr_cap_ml_min"]))
+
+
+def calvert_dose(target_auc: float, gfr_ml_min: float) -> float:
+    """Carboplatin dose in mg for a target AUC (Calvert 1989, GFR capped), rounded to 1 decimal."""
+    i = _validate(CalvertInputs, target_auc=target_auc, gfr_ml_min=gfr_ml_min)
+    return round(i.target_auc * (calvert_gfr(i.gfr_ml_min) + rules()["calvert"]["nonrenal_ml_min"]), 1)
+
+
+def _calvert(i: CalvertInputs) -> CalculationResult:
+    cfg = rules()["calvert"]
+    gfr = calvert_gfr(i.gfr_ml_min)
+    dose = calvert_dose(i.target_auc, i.gfr_ml_min)
+    capped = cfg["capped"].format(given=f"{i.gfr_ml_min:g}") if gfr < i.gfr_ml_min else ""
+    return CalculationResult(
+        name="calvert",
+        title=cfg["title"],
+        value=dose,
+        unit="mg",
+        values={"carboplatin_dose_mg": dose, "gfr_used_ml_min": gfr, "target_auc": i.target_auc},
+        public=cfg["public"].format(dose=f"{dose:.0f}"),
+        clinician=cfg["clinician"].format(
+            auc=f"{i.target_auc:g}", gfr=f"{gfr:g}", dose=f"{dose:g}", capped=capped
+        ),
+        sources=tuple(cfg["sources"]),
+        notes=(capped.strip(" ()"),) if capped else (),
+    )
+
+
+# --------------------------------------------------------------------------------------------
 # Registry
 # --------------------------------------------------------------------------------------------
 
@@ -721,6 +764,7 @@ CALCULATORS: dict[str, Calculator] = {
         _calc("mirels", MirelsInputs, _mirels),
         _calc("recist", RecistInputs, _recist),
         _calc("ecog_kps", EcogKpsInputs, _ecog_kps),
+        _calc("calvert", CalvertInputs, _calvert),
     )
 }
 

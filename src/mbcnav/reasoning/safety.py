@@ -27,6 +27,7 @@ import yaml
 
 from mbcnav.assessment import SafetyAlert, TherapyOption
 from mbcnav.case import SITE_CODES, Case
+from mbcnav.reasoning import doses
 from mbcnav.reasoning.flags import (
     RULES_DIR,
     Condition,
@@ -1118,6 +1119,11 @@ def _check(
                 )
     if not layout.in_play.isdisjoint(rules.anthracyclines.limits_by_drug):
         _anthracycline_alerts(case, layout, facts, emit)
+    if case.proposed_treatment:
+        # Order doses against the label (doses.py); a band's dose counts only where its alert fired.
+        fired = [(t[3].code, t[3].drug or "") for t in ranked]
+        for dose_alert in doses.order_alerts(case, calculations, fired):
+            emit(dose_alert, order_of[dose_alert.drug or ""], 6000)
     if case.allergies or case.prior_treatment:
         in_play_map = {**start, **current}
         if case.allergies:

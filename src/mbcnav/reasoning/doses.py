@@ -1,0 +1,351 @@
+"""The order dose check: each proposed order's dose against the label dose (``rules/doses.yaml``).
+
+Why a module of its own rather than numeric rules in safety.yaml: a rule tests case values against fixed
+thresholds, while a dose check compares the order with a limit that may itself be computed (converted by
+BSA or weight, a renal band's dose, the Calvert dose), and its text must name both numbers.
+
+Alerts are warnings, never contraindications: a wrong dose is fixed by changing the dose, so the options
+that use the drug must not be demoted. An order whose dose cannot be checked (no label dose on file, a
+unit that cannot be converted, carboplatin without a CrCl) says so — a dose is never passed silently.
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from mbcnav.assessment import SafetyAlert
+from mbcnav.reasoning.calculators import calvert_dose, calvert_gfr
+from mbcnav.reasoning.flags import RULES_DIR, drug_groups
+
+#: dose units, named as the Case fields (dose_mg, dose_mg_m2, dose_mg_kg) and as written in texts
+UNITS = {"mg": "mg", "mg_m2": "mg/m2", "mg_kg": "mg/kg"}
+_OPS: dict[str, Callable[[float, float], bool]] = {
+    "lt": operator.lt,
+    "le": operator.le,
+    "gt": operator.gt,
+    "ge": operator.ge,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class LabelDose:
+    drug: str
+    unit: str
+    limit: float
+    label: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AdjustedDose:
+    """A lower dose at a band that a safety.yaml rule (``rule`` for ``drug`` with ``tests``) alerts on."""
+
+    drug: str
+    rule: str
+    tests: tuple[tuple[str, Callable[[float, float], bool], float], ...]
+    unit: str
+    limit: float
+    why: str
+
+    def holds(self, calculations: dict[str, Any]) -> bool:
+        for field, op, value in self.tests:
+            got = calculations.get(field)
+            if got is None or not op(got, value):
+                return False
+        return True
+
+
+@dataclass(frozen=True)
+class DoseTable:
+    labels: dict[str, LabelDose]
+    adjusted: dict[str, tuple[AdjustedDose, ...]]
+    calvert_drug: str
+    max_auc: float
+    max_auc_note: str
+    calvert_sources: tuple[str, ...]
+    margin: float
+    margin_sources: tuple[str, ...]
+    texts: dict[str, dict[str, str]]
+
+
+def _unit_of(raw: dict[str, Any], where: str) -> tuple[str, float]:
+    given = [u for u in UNITS if u in raw]
+    if len(given) != 1:
+        raise ValueError(f"doses.yaml: {where}: give exactly one of {', '.join(UNITS)}")
+    return given[0], float(raw[given[0]])
+
+
+def _tests(raw: dict[str, Any]) -> tuple[tuple[str, Callable[[float, float], bool], float], ...]:
+    return tuple((field, _OPS[op], float(v)) for field, ops in raw.items() for op, v in ops.items())
+
+
+def _check_rule_exists(entry: dict[str, Any], safety_rules: list[dict[str, Any]]) -> None:
+    """An adjusted dose belongs to a safety.yaml rule with the same code, drug and tests, so the order check
+    and the alert that states the dose can never drift apart."""
+    groups = drug_groups()
+    for rule in safety_rules:
+        if (
+            rule.get("code") == entry["rule"]
+            and entry["drug"] in groups.expand(rule.get("drugs") or ())
+            and (rule.get("tests") or {}) == entry["tests"]
+        ):
+            return
+    raise ValueError(
+        f"doses.yaml: adjusted dose for {entry['drug']} names no safety.yaml rule "
+        f"{entry['rule']} with tests {entry['tests']}"
+    )
+
+
+@functools.cache
+def dose_table() -> DoseTable:
+    """The label doses, validated once per process (unknown drugs or units fail at load, not per case)."""
+    data = yaml.safe_load((RULES_DIR / "doses.yaml").read_text(encoding="utf-8"))
+    safety_rules = yaml.safe_load((RULES_DIR / "safety.yaml").read_text(encoding="utf-8"))["rules"]
+    known = drug_groups().category
+    labels: dict[str, LabelDose] = {}
+    for drug, raw in data["labels"].items():
+        if drug not in known:
+            raise ValueError(f"doses.yaml: unknown drug {drug!r}")
+        unit, limit = _unit_of(raw, drug)
+        labels[drug] = LabelDose(drug, unit, limit, raw["label"], tuple(raw["sources"]))
+    adjusted: dict[str, list[AdjustedDose]] = {}
+    for entry in data["adjusted"]:
+        if entry["drug"] not in labels:
+            raise ValueError(f"doses.yaml: adjusted dose for {entry['drug']!r}, which has no label dose")
+        _check_rule_exists(entry, safety_rules)
+        unit, limit = _unit_of(entry, entry["drug"])
+        adjusted.setdefault(entry["drug"], []).append(
+            AdjustedDose(entry["drug"], entry["rule"], _tests(entry["tests"]), unit, limit, entry["why"])
+        )
+    calvert = data["calvert"]
+    return DoseTable(
+        labels=labels,
+        adjusted={k: tuple(v) for k, v in adjusted.items()},
+        calvert_drug=calvert["drug"],
+        max_auc=float(calvert["max_auc"]),
+        max_auc_note=calvert["max_auc_note"],
+        calvert_sources=tuple(calvert["sources"]),
+        margin=float(data["rounding_margin"]),
+        margin_sources=tuple(data["rounding_sources"]),
+        texts=data["texts"],
+    )
+
+
+def _amount(value: float, unit: str) -> str:
+    return f"{value:g} {UNITS[unit]}"
+
+
+def _ordered(order: Any) -> list[tuple[str, float]]:
+    """The doses an order gives, by unit (usually one)."""
+    return [(unit, value) for unit in UNITS if (value := getattr(order, f"dose_{unit}")) is not None]
+
+
+def _in_unit(
+    order: Any, unit: str, bsa: float | None, weight: float | None
+) -> tuple[float, str, bool] | None:
+    """The order's dose in ``unit``: (value, how it was read, converted?), or None when it cannot be."""
+    given = dict(_ordered(order))
+    if unit in given:
+        return given[unit], _amount(given[unit], unit), False
+    per_body = {"mg_m2": bsa, "mg_kg": weight}
+    for have, value in given.items():
+        mg = value if have == "mg" else (value * per_body[have] if per_body[have] else None)
+        if mg is None:
+            continue
+        if unit == "mg":
+            return mg, f"{_amount(value, have)} (= {mg:.0f} mg)", have != "mg"
+        size = per_body[unit]
+        if size:
+            basis = f"BSA {size:g} m2" if unit == "mg_m2" else f"{size:g} kg"
+            return mg / size, f"{_amount(value, have)} (= {mg / size:.3g} {UNITS[unit]} at {basis})", True
+    return None
+
+
+def _missing_for(unit: str) -> str:
+    return {"mg_m2": "height and weight (for the BSA)", "mg_kg": "weight", "mg": "height and weight"}[unit]
+
+
+def _alert(
+    kind: str, drug: str, values: dict[str, Any], sources: Iterable[str], rationale: str
+) -> SafetyAlert:
+    text = dose_table().texts[kind]
+    return SafetyAlert.model_construct(
+        code=text["code"],
+        drug=drug,
+        severity="warning",
+        public=text["public"].format(drug=drug),
+        clinician=text["clinician"].format(drug=drug, **values),
+        sources=tuple(dict.fromkeys(sources)),
+        rationale=rationale,
+    )
+
+
+def _not_checked(drug: str, ordered: str, reason: str, sources: Iterable[str] = ()) -> SafetyAlert:
+    return _alert(
+        "not_checked",
+        drug,
+        {"ordered": ordered, "reason": reason},
+        sources,
+        f"{drug} (proposed order): {reason}",
+    )
+
+
+def _order_text(order: Any) -> str:
+    parts = [_amount(v, u) for u, v in _ordered(order)]
+    if getattr(order, "target_auc", None) is not None:
+        parts.append(f"target AUC {order.target_auc:g}")
+    return " / ".join(parts)
+
+
+def _carboplatin(order: Any, calculations: dict[str, Any], table: DoseTable) -> SafetyAlert | None:
+    drug = table.calvert_drug
+    ordered = _order_text(order)
+    crcl = calculations.get("crcl_ml_min")
+    if order.dose_mg is None:
+        if order.target_auc is not None and order.target_auc > table.max_auc:
+            return _alert(
+                "above_label",
+                drug,
+                {
+                    "ordered": ordered,
+                    "limit": f"AUC {table.max_auc:g}",
+                    "label": table.max_auc_note,
+                    "extra": "",
+                },
+                table.calvert_sources,
+                f"{drug} (proposed order): target AUC {order.target_auc:g} above {table.max_auc:g}",
+            )
+        if _ordered(order):
+            return _not_checked(
+                drug,
+                ordered,
+                "carboplatin is dosed in mg by the Calvert formula; give dose_mg",
+                table.calvert_sources,
+            )
+        return None
+    if crcl is None:
+        return _not_checked(
+            drug,
+            ordered,
+            "the Calvert dose needs the creatinine clearance (age, sex, weight and creatinine)",
+            table.calvert_sources,
+        )
+    target = order.target_auc
+    if target is None:
+        auc, why = table.max_auc, f"; no target AUC given: {table.max_auc_note}"
+    elif target > table.max_auc:
+        auc, why = table.max_auc, f"; target AUC {target:g} is above {table.max_auc:g}: {table.max_auc_note}"
+    else:
+        auc, why = target, ""
+    limit = calvert_dose(auc, crcl)
+    if order.dose_mg <= limit * (1 + table.margin) and (target is None or target <= table.max_auc):
+        return None
+    gfr = calvert_gfr(crcl)
+    implied = order.dose_mg / (gfr + 25)
+    return _alert(
+        "above_calvert",
+        drug,
+        {
+            "ordered": f"{ordered} (= AUC {implied:.1f} at this CrCl)",
+            "auc": auc,
+            "gfr": gfr,
+            "capped": f", capped from {crcl:g}" if gfr < crcl else "",
+            "limit": f"{limit:.0f} mg",
+            "why": why,
+        },
+        (*table.calvert_sources, *table.margin_sources),
+        f"{drug} (proposed order): {order.dose_mg:g} mg vs Calvert {limit:.0f} mg at CrCl {crcl:g}",
+    )
+
+
+def _check_order(
+    order: Any, case: Any, calculations: dict[str, Any], fired: frozenset[tuple[str, str]], table: DoseTable
+) -> SafetyAlert | None:
+    drug = order.drug
+    if drug == table.calvert_drug:
+        return _carboplatin(order, calculations, table)
+    if not _ordered(order):
+        return None
+    ordered = _order_text(order)
+    label = table.labels.get(drug)
+    if label is None:
+        return _not_checked(
+            drug, ordered, "no label dose for this drug in the order check (rules/doses.yaml)"
+        )
+    bsa, weight = calculations.get("bsa_mosteller_m2"), case.patient.weight_kg
+    # the lowest limit that applies: the label dose, or a band's dose whose safety alert is present
+    limits: list[tuple[float, str, AdjustedDose | None]] = [(label.limit, label.unit, None)]
+    for adjusted in table.adjusted.get(drug, ()):
+        if (adjusted.rule, drug) in fired and adjusted.holds(calculations):
+            limits.append((adjusted.limit, adjusted.unit, adjusted))
+    over: list[tuple[float, str, AdjustedDose | None, str, bool]] = []
+    for limit, unit, adjusted in limits:
+        read = _in_unit(order, unit, bsa, weight)
+        if read is None:
+            return _not_checked(
+                drug,
+                ordered,
+                f"the label dose is in {UNITS[unit]} and the case lacks the "
+                f"{_missing_for(unit)} to convert it",
+                label.sources,
+            )
+        value, how, converted = read
+        allowed = limit * (1 + table.margin) if converted else limit
+        if value > allowed + 1e-9:
+            over.append((limit, unit, adjusted, how, converted))
+    if not over:
+        return None
+    label_text = f"{_amount(label.limit, label.unit)}: {label.label}"
+    margin = f"; above the {table.margin:.0%} rounding margin" if any(o[4] for o in over) else ""
+    sources = (*label.sources, *(table.margin_sources if margin else ()))
+    banded = [o for o in over if o[2] is not None]
+    if banded:
+        limit, unit, adjusted, how, _ = min(banded, key=lambda o: o[0])
+        assert adjusted is not None
+        return _alert(
+            "above_adjusted",
+            drug,
+            {
+                "ordered": how,
+                "why": adjusted.why.format_map(calculations),
+                "limit": _amount(limit, unit),
+                "label": label_text,
+                "extra": margin,
+            },
+            sources,
+            f"{drug} (proposed order): {how} above {_amount(limit, unit)} ({adjusted.rule})",
+        )
+    limit, unit, _, how, _ = over[0]
+    return _alert(
+        "above_label",
+        drug,
+        {"ordered": how, "limit": _amount(limit, unit), "label": label.label, "extra": margin},
+        sources,
+        f"{drug} (proposed order): {how} above the label dose {_amount(limit, unit)}",
+    )
+
+
+def order_alerts(
+    case: Any, calculations: dict[str, Any], fired: Iterable[tuple[str, str]] = ()
+) -> list[SafetyAlert]:
+    """One alert per proposed order whose dose is above its label (or band's) dose, or cannot be checked.
+
+    ``fired`` holds the (code, drug) pairs of the safety alerts already raised, so a band's dose is used
+    only where its alert is shown too.
+    """
+    if not case.proposed_treatment:
+        return []
+    table = dose_table()
+    fired_set = frozenset(fired)
+    out: list[SafetyAlert] = []
+    for order in case.proposed_treatment:
+        alert = _check_order(order, case, calculations, fired_set, table)
+        if alert is not None:
+            out.append(alert)
+    return out
