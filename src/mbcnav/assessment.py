@@ -110,6 +110,28 @@ class Prognosis(_Out):
     sources: tuple[str, ...]
 
 
+class NameReadingNote(_Out):
+    """How a drug name written with a salt, release form, dosage form or strength was read."""
+
+    field: str
+    given: str
+    read_as: str
+    set_aside: tuple[str, ...] = ()
+    public: str = ""
+    clinician: str = ""
+
+
+class OrderCheck(_Out):
+    """The order check of one proposed order: its alerts (codes of safety_alerts) and alternatives."""
+
+    drug: str
+    dose: str = ""
+    result: Literal["contraindicated", "warning", "no alert"]
+    alerts: tuple[str, ...] = ()
+    #: regimens among this case's options that avoid the contraindicated drug(s)
+    alternatives: tuple[str, ...] = ()
+
+
 class Assessment(_Out):
     case_id: str | None = None
     subtype: Literal["HR+/HER2-", "HR+/HER2+", "HR-/HER2+", "TNBC", "unknown"]
@@ -129,3 +151,7 @@ class Assessment(_Out):
     subtype_explanation: dict[str, str] = Field(default_factory=dict)
     #: which free-text notes the engine used, and for what (additive field)
     notes_used: tuple[str, ...] = ()
+    #: drug names read by setting aside a salt, release form, strength ... (additive field)
+    name_readings: tuple[NameReadingNote, ...] = ()
+    #: the order check of each proposed_treatment entry (additive field)
+    proposed_orders: tuple[OrderCheck, ...] = ()

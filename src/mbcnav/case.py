@@ -8,13 +8,16 @@ are resolved to generic names here, so the reasoning core only ever sees canonic
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
     ModelWrapValidatorHandler,
+    PrivateAttr,
     Strict,
     ValidationError,
     ValidationInfo,
@@ -23,7 +26,8 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from mbcnav.drugnames import known_generic, resolve_drug, treatment_generics
+from mbcnav.assessment import NameReadingNote
+from mbcnav.drugnames import NameReading, known_generic, read_drug_name, reading_texts, treatment_generics
 from mbcnav.errors import CaseValidationError, UnknownDrugError
 
 SiteCode = Literal[
@@ -51,17 +55,72 @@ class _Strict(BaseModel):
 
 
 def _drug(value: str) -> str:
-    """Resolve a generic or brand name; unknown names are errors (no silent guessing)."""
+    """Resolve a generic or brand name, also as written on a medicine list ("metoprolol succinate ER",
+    "aspirin 81": drugnames.read_drug_name); unknown names are errors (no silent guessing)."""
     generic = known_generic(value)
     if generic is not None:
         return generic
     try:
-        return resolve_drug(value)
+        return read_drug_name(value).generic
     except UnknownDrugError as exc:
         raise ValueError(exc.message) from None
 
 
 DrugName = Annotated[str, Field(min_length=1, max_length=120)]
+#: one entry of current_meds: resolved on its own, so every unknown name is reported at its place
+#: (current_meds.3), all at once
+MedName = Annotated[str, Field(min_length=1, max_length=120), AfterValidator(_drug)]
+
+_DOSE_FIELDS = ("dose_mg", "dose_mg_m2", "dose_mg_kg")
+
+
+def _reading(value: Any) -> NameReading | None:
+    """How a written name was read, when reading changed it (None for known names and unknown ones:
+    the field validators report those)."""
+    if not isinstance(value, str) or known_generic(value) is not None:
+        return None
+    try:
+        reading = read_drug_name(value.strip())
+    except UnknownDrugError:
+        return None
+    return reading if reading.changed else None
+
+
+def _strength_error(reading: NameReading) -> str:
+    return (
+        f"'{reading.given}' has a strength ({reading.unmapped_strength}) that is not a dose in mg, mg/m2 "
+        f"or mg/kg; write the unit (e.g. '{reading.generic} 20 mg') or give the dose of {reading.generic} "
+        "as dose_mg, dose_mg_m2 or dose_mg_kg"
+    )
+
+
+def _dose_from_name(data: Any) -> Any:
+    """A strength written in a treatment's drug name ("letrozole 2.5 mg") fills its dose field, so a
+    dose is never dropped; a different dose in the field, or a strength that is not a dose, is an error."""
+    if not isinstance(data, dict):
+        return data
+    reading = _reading(data.get("drug"))
+    if reading is None:
+        return data
+    if reading.dose is None:
+        if reading.unmapped_strength:
+            raise ValueError(_strength_error(reading))
+        return data
+    field, value = reading.dose
+    given = {f: data[f] for f in _DOSE_FIELDS if data.get(f) is not None}
+    if not given:
+        return {**data, field: value}
+    if given != {field: value}:
+        shown = ", ".join(f"{f} = {v}" for f, v in given.items())
+        raise ValueError(
+            f"the name '{reading.given}' gives a dose of {value:g} ({field}) but {shown}: give one dose"
+        )
+    return data
+
+
+#: readings of the current_meds entries of the case being validated (by position), for moving a
+#: strength written on a cancer drug into current_treatment's dose (see Case._move_treatments_out_of_meds)
+_MED_READINGS: ContextVar[tuple[NameReading | None, ...]] = ContextVar("_MED_READINGS", default=())
 
 
 class Patient(_Strict):
@@ -319,6 +378,7 @@ class CurrentTreatment(_Strict):
     day: Count | None = Field(None, ge=1, le=60)
 
     _resolve = field_validator("drug")(_drug)
+    _dose_in_name = model_validator(mode="before")(_dose_from_name)
 
 
 class ProposedTreatment(_Strict):
@@ -334,6 +394,7 @@ class ProposedTreatment(_Strict):
     )
 
     _resolve = field_validator("drug")(_drug)
+    _dose_in_name = model_validator(mode="before")(_dose_from_name)
 
     @field_validator("target_auc")
     @classmethod
@@ -395,7 +456,7 @@ class Case(_Strict):
     cumulative_doxorubicin_mg_m2: Number | None = Field(None, ge=0, le=3000)
     cumulative_epirubicin_mg_m2: Number | None = Field(None, ge=0, le=3000)
     cumulative_pegylated_liposomal_doxorubicin_mg_m2: Number | None = Field(None, ge=0, le=3000)
-    current_meds: tuple[DrugName, ...] = ()
+    current_meds: tuple[MedName, ...] = ()
     current_treatment: tuple[CurrentTreatment, ...] = ()
     proposed_treatment: tuple[ProposedTreatment, ...] = ()
     line: Count | None = Field(None, ge=1, le=20, description="Line of therapy in the metastatic setting")
@@ -405,10 +466,8 @@ class Case(_Strict):
     bone_lesions: tuple[BoneLesion, ...] = ()
     notes: tuple[Annotated[str, Field(max_length=20000)], ...] = ()
 
-    @field_validator("current_meds", mode="after")
-    @classmethod
-    def _resolve_meds(cls, values: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple([_drug(value) for value in values]) if values else values
+    #: how names written with a salt, release form, strength ... were read: (field, reading, dose used)
+    _name_readings: tuple[tuple[str, NameReading, bool], ...] = PrivateAttr(default=())
 
     @field_validator("comorbidities", mode="after")
     @classmethod
@@ -434,6 +493,56 @@ class Case(_Strict):
             raise ValueError("patient.pregnant is true but patient.sex is M")
         return self
 
+    @model_validator(mode="wrap")
+    @classmethod
+    def _read_names(cls, data: Any, handler: ModelWrapValidatorHandler[Case]) -> Case:
+        """Keeps how each drug name was read, to report it (Assessment.name_readings); names known as
+        written (nearly all) cost one cached look-up each. Defined after _consistent so that it wraps
+        it: _consistent reads the current_meds readings (_MED_READINGS) while this runs."""
+        if not isinstance(data, dict):
+            return handler(data)
+        readings = [(f, r) for f, value in _drug_fields(data) if (r := _reading(value)) is not None]
+        if not readings:
+            return handler(data)
+        meds = data.get("current_meds")
+        med_readings = tuple(_reading(v) for v in meds) if isinstance(meds, list | tuple) else ()
+        token = _MED_READINGS.set(med_readings)
+        try:
+            case = handler(data)
+        finally:
+            _MED_READINGS.reset(token)
+        treatments = treatment_generics()
+        case._name_readings = tuple(
+            (f, r, r.dose is not None and (not f.startswith("current_meds") or r.generic in treatments))
+            for f, r in readings
+        )
+        return case
+
+    @property
+    def name_readings(self) -> tuple[NameReadingNote, ...]:
+        """The readings, in both voices, for the Assessment."""
+        texts = reading_texts()
+        notes = []
+        for field, r, dose_used in self._name_readings:
+            dose = ""
+            if dose_used and r.dose is not None:
+                unit = {"dose_mg": "mg", "dose_mg_m2": "mg/m2", "dose_mg_kg": "mg/kg"}[r.dose[0]]
+                dose = f", {r.dose[1]:g} {unit}"
+            values = {
+                "given": r.given, "generic": r.generic, "dose": dose, "set_aside": ", ".join(r.set_aside)
+            }
+            notes.append(
+                NameReadingNote(
+                    field=field,
+                    given=r.given,
+                    read_as=r.generic,
+                    set_aside=r.set_aside,
+                    public=texts["public"].format(**values),
+                    clinician=texts["clinician"].format(**values),
+                )
+            )
+        return tuple(notes)
+
     def _move_treatments_out_of_meds(self) -> None:
         """A cancer or bone treatment listed among the other medicines is one the person is on now,
         which is what current_treatment means: it is moved there (documented in case-format.md), so
@@ -442,11 +551,74 @@ class Case(_Strict):
         moved = [name for name in self.current_meds if name in treatments]
         if not moved:
             return
+        doses = _med_doses(self.current_meds, treatments)
         # the model is not yet handed out, so setting the fields is safe (as above)
         self.__dict__["current_meds"] = tuple(name for name in self.current_meds if name not in treatments)
-        listed = {t.drug for t in self.current_treatment}
-        added = tuple(CurrentTreatment(drug=name) for name in dict.fromkeys(moved) if name not in listed)
-        self.__dict__["current_treatment"] = (*self.current_treatment, *added)
+        current = list(self.current_treatment)
+        for name in dict.fromkeys(moved):
+            dose = doses.get(name)
+            at = next((i for i, t in enumerate(current) if t.drug == name), None)
+            if at is None:
+                current.append(CurrentTreatment(drug=name, **dict([dose] if dose else [])))
+            elif dose is not None:
+                current[at] = _with_listed_dose(current[at], dose, at)
+        self.__dict__["current_treatment"] = tuple(current)
+
+
+def _drug_fields(data: dict[str, Any]) -> list[tuple[str, Any]]:
+    """(field, value) of every drug name in a raw case, where the Case format puts them."""
+    found: list[tuple[str, Any]] = []
+    meds = data.get("current_meds")
+    if isinstance(meds, list | tuple):
+        found.extend((f"current_meds.{i}", v) for i, v in enumerate(meds))
+    for section in ("prior_treatment", "current_treatment", "proposed_treatment", "allergies"):
+        rows = data.get(section)
+        if isinstance(rows, list | tuple):
+            found.extend(
+                (f"{section}.{i}.drug", r.get("drug")) for i, r in enumerate(rows) if isinstance(r, dict)
+            )
+    return found
+
+
+def _med_doses(meds: tuple[str, ...], treatments: frozenset[str]) -> dict[str, tuple[str, float]]:
+    """Doses written on cancer or bone drugs in current_meds ("Xeloda 1500 mg"), by generic. A strength
+    that is not a dose in mg, mg/m2 or mg/kg is an error at its entry: it is never dropped."""
+    readings = _MED_READINGS.get()
+    doses: dict[str, tuple[str, float]] = {}
+    problems: list[tuple[int, str]] = []
+    for i, name in enumerate(meds):
+        reading = readings[i] if i < len(readings) else None
+        if reading is None or name not in treatments:
+            continue
+        if reading.dose is not None:
+            if doses.setdefault(name, reading.dose) != reading.dose:
+                problems.append((i, f"'{reading.given}' gives another dose of {name} than an earlier entry"))
+        elif reading.unmapped_strength:
+            problems.append((i, _strength_error(reading)))
+    if problems:
+        _raise_at([(("current_meds", i), message) for i, message in problems])
+    return doses
+
+
+def _with_listed_dose(listed: CurrentTreatment, dose: tuple[str, float], at: int) -> CurrentTreatment:
+    field, value = dose
+    given = {f: getattr(listed, f) for f in _DOSE_FIELDS if getattr(listed, f) is not None}
+    if not given:
+        return listed.model_copy(update={field: value})
+    if given != {field: value}:
+        message = f"current_meds gives {listed.drug} a dose of {value:g} ({field}), this entry another"
+        _raise_at([(("current_treatment", at), message + ": give one dose")])
+    return listed
+
+
+def _raise_at(problems: list[tuple[tuple[str | int, ...], str]]) -> None:
+    details = [
+        InitErrorDetails(
+            type=PydanticCustomError("drug_dose", "{message}", {"message": message}), loc=loc, input=None
+        )
+        for loc, message in problems
+    ]
+    raise ValidationError.from_exception_data("Case", details)
 
 
 def _raise_brain_fields_without_site(case: Case) -> None:

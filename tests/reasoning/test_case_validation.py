@@ -169,8 +169,8 @@ def test_unknown_drug_is_an_error_every_time_with_suggestions() -> None:
     assert first == again
     assert first[0][0] == "prior_treatment.0.drug"
     assert first[0][1].startswith("unknown drug 'letrozol'") and "letrozole" in first[0][1]
-    # A co-medication list is checked as one field.
-    assert [loc for loc, _ in _problems({"current_meds": ["metformin", "xyzzy"]})] == ["current_meds"]
+    # Each co-medication is checked at its own place (pharmacist sweep item 9: all unknown names at once).
+    assert [loc for loc, _ in _problems({"current_meds": ["metformin", "xyzzy"]})] == ["current_meds.1"]
 
 
 def test_blank_drug_name_is_too_short_not_unknown() -> None:

@@ -157,6 +157,8 @@ def render(assessment: Assessment, audience: Audience) -> None:
                 f"[{style}]{alert.severity}[/]", alert.drug or "", f"{alert.code}: {getattr(alert, voice)}"
             )
         console.print(table)
+    if assessment.proposed_orders:
+        _render_orders(assessment, voice)
     if assessment.calculations:
         console.print(
             "[bold]Calculations:[/] " + ", ".join(f"{k} = {v}" for k, v in assessment.calculations.items())
@@ -168,7 +170,42 @@ def render(assessment: Assessment, audience: Audience) -> None:
         )
     for note in assessment.notes_used:
         console.print(f"[dim]note used: {note}[/]")
+    for reading in assessment.name_readings:
+        console.print(f"[dim]{reading.field}: {getattr(reading, voice)}[/]")
     console.print(f"[italic]{assessment.disclaimer}[/]")
+
+
+_RESULT_STYLE = {"contraindicated": "bold red", "warning": "yellow", "no alert": "green"}
+_RESULT_PUBLIC = {"contraindicated": "do not start", "warning": "take care", "no alert": "no alert found"}
+
+
+def _render_orders(assessment: Assessment, voice: str) -> None:
+    """The order check: each proposed order with its alerts and, when it is blocked, the options
+    that avoid it (the same alerts as the table above, gathered per order)."""
+    by_code: dict[tuple[str, str | None], list[str]] = {}
+    for alert in assessment.safety_alerts:
+        by_code.setdefault((alert.code, alert.drug), []).append(getattr(alert, voice))
+    clinician = voice == "clinician"
+    table = Table(title="Order check (proposed treatment)" if clinician else "Check of the planned treatment")
+    table.add_column("order" if clinician else "planned drug")
+    table.add_column("result")
+    table.add_column("alerts" if clinician else "why")
+    table.add_column("alternatives" if clinician else "other choices in this report")
+    for order in assessment.proposed_orders:
+        style = _RESULT_STYLE[order.result]
+        result = order.result if clinician else _RESULT_PUBLIC[order.result]
+        texts = [
+            (f"{code}: " if clinician else "") + text
+            for code in dict.fromkeys(order.alerts)
+            for text in by_code.get((code, order.drug), [])
+        ]
+        table.add_row(
+            order.drug + (f" {order.dose}" if order.dose else ""),
+            f"[{style}]{result}[/]",
+            "\n".join(texts) or "-",
+            "\n".join(order.alternatives) or "-",
+        )
+    console.print(table)
 
 
 def register(app: typer.Typer) -> None:

@@ -22,6 +22,7 @@ from mbcnav.case import Case, Tumor
 from mbcnav.reasoning import safety, staging, workup
 from mbcnav.reasoning.calculators import case_calculations
 from mbcnav.reasoning.flags import flags_for, note_facts
+from mbcnav.reasoning.orders import order_checks
 from mbcnav.reasoning.prognosis import prognosis
 from mbcnav.reasoning.subtype import SubtypeResult, classify
 from mbcnav.reasoning.therapy import option_set
@@ -122,4 +123,6 @@ def assess(case: Case) -> Assessment:
         disclaimer=DISCLAIMER,
         subtype_explanation={"public": subtype_result.public, "clinician": subtype_result.clinician},
         notes_used=notes_used,
+        name_readings=case.name_readings,
+        proposed_orders=order_checks(case, alerts) if case.proposed_treatment else (),
     )
