@@ -11,9 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from mbcnav.assessment import OrderCheck, SafetyAlert
-
-#: how safety._with_alternatives starts the alternatives it appends to a contraindication's rationale
-ALTERNATIVES_MARK = " Alternatives among this case's options: "
+from mbcnav.reasoning.safety import ALTERNATIVES_MARK
 
 _UNITS = (("dose_mg", "mg"), ("dose_mg_m2", "mg/m2"), ("dose_mg_kg", "mg/kg"))
 

@@ -1312,6 +1312,10 @@ def _current_medicine_alerts(
                     found.add(item, drug, "current medicine", partner, after + position)
 
 
+#: how a contraindicated order's rationale introduces the alternatives (reasoning/orders.py reads them back)
+ALTERNATIVES_MARK = " Alternatives among this case's options: "
+
+
 def _with_alternatives(
     alerts: list[SafetyAlert], case: Any, options: Sequence[TherapyOption]
 ) -> list[SafetyAlert]:
@@ -1339,7 +1343,7 @@ def _with_alternatives(
         role = category.get(drug)
         same = [o.regimen for o in usable if any(category.get(d) == role for d in o.drugs)][:3]
         if same:
-            tails[drug] = " Alternatives among this case's options: " + "; ".join(same) + "."
+            tails[drug] = ALTERNATIVES_MARK + "; ".join(same) + "."
     if not tails:
         return alerts
     return [
