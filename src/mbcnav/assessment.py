@@ -49,6 +49,16 @@ RED_FLAG_CODES: tuple[str, ...] = (
     "uncontrolled_pain",
     "new_lump",
     "arm_swelling",
+    # acute emergencies (UKONS: collapse, airway compromise, severe haemorrhage, severe chest pain) and
+    # UKONS-red toxicities (extensions)
+    "chest_pain_cardiac",
+    "anaphylaxis",
+    "gi_bleeding",
+    "collapse",
+    "respiratory_distress",
+    "severe_vomiting",
+    "severe_mucositis",
+    "line_infection",
 )
 
 

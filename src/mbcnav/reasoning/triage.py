@@ -135,6 +135,8 @@ class _TextLab:
     high: float
     pick: str
     not_after: tuple[str, ...]
+    #: a "NN%" this many characters after the word counts as well (0: only the joined number)
+    percent_reach: int = 0
 
 
 @dataclass(frozen=True)
@@ -468,6 +470,7 @@ def _compile_text_labs(
             high=float(high),
             pick=field_spec["pick"],
             not_after=tuple(str(n) for n in field_spec.get("not_after", ())),
+            percent_reach=int(field_spec.get("percent_reach", 0)),
         )
     alternatives = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
     joiners = "|".join(re.escape(j) for j in spec["joiners"])
@@ -722,6 +725,9 @@ def _read_labs(text: str) -> tuple[str, _TextLabValues]:
         values[key] = _pick(spec, values.get(key), value)
         keep = m.group("word") in lex.lab_keep_words
         cut.append((m.start("join") if keep else m.start(), m.end()))
+    for name, spec in lex.lab_specs.items():
+        if spec.percent_reach and name not in values:
+            _read_percent(low, name, spec, values, cut)
     for name in lex.lab_unit_alone:
         spec = lex.lab_specs[name]
         for m in _TEMP_UNIT_ALONE.finditer(low):
@@ -740,6 +746,28 @@ def _read_labs(text: str) -> tuple[str, _TextLabValues]:
         last = max(last, b)
     pieces.append(text[last:])
     return "".join(pieces), tuple(values.items())
+
+
+def _read_percent(
+    low: str, name: str, spec: _TextLab, values: dict[str, float], cut: list[tuple[int, int]]
+) -> None:
+    """ "my sats on the finger thing are 86%": people put words between the lab word and its number;
+    a number with "%" in the same sentence, shortly after the word, is that lab (text_labs
+    `percent_reach`)."""
+    lex = lexicon()
+    for word, (field_name, _) in lex.lab_words.items():
+        if field_name != name:
+            continue
+        spaced = re.escape(word).replace(r"\ ", r"\s+")
+        reach = spec.percent_reach
+        pattern = rf"\b{spaced}\b[^.!?;\d]{{0,{reach}}}?(?P<num>\d+(?:[.,]\d+)?)\s*%"
+        for m in re.finditer(pattern, low):
+            if any(a <= m.start("num") < b for a, b in cut):
+                continue
+            value = _lab_value(name, m.group("num"), None)
+            if value is not None:
+                values[name] = _pick(spec, values.get(name), value)
+                cut.append(m.span("num"))
 
 
 @functools.lru_cache(maxsize=16384)
@@ -1017,7 +1045,7 @@ def _apply_case(case: Case, found: _Found, flags: _Flags) -> None:
     if (
         on_diarrhea
         and "diarrhea" in present
-        and ({"dehydration", "dizziness", "diarrhea_severe"} & present.keys())
+        and ({"dehydration", "dizziness", "diarrhea_severe", "diarrhea_many"} & present.keys())
     ):
         flags.add("severe_diarrhea_dehydration", "urgent", f"diarrhea on {', '.join(sorted(on_diarrhea))}")
     on_pi3k = drugs & lex.drug_groups["pi3k_akt"]
@@ -1029,6 +1057,12 @@ def _apply_case(case: Case, found: _Found, flags: _Flags) -> None:
             "hyperglycemia_crisis",
             "emergency" if severe else "urgent",
             f"glucose {labs.glucose_mg_dl:g} mg/dL on {', '.join(sorted(on_pi3k))}",
+        )
+    on_fluoropyrimidine = drugs & lex.drug_groups["fluoropyrimidine"]
+    if on_fluoropyrimidine and "chest_pain" in present:
+        # coronary spasm from 5-FU or capecitabine: the text need not name the drug
+        flags.add(
+            "chest_pain_cardiac", "emergency", f"chest pain on {', '.join(sorted(on_fluoropyrimidine))}"
         )
     on_qt = drugs & lex.drug_groups["qt"]
     if on_qt and ({"syncope", "palpitations"} & present.keys()):
