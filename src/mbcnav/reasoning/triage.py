@@ -179,6 +179,10 @@ _KB_STOP = frozenset(
 )
 
 
+#: a number with a unit that names its field near one of the field's words (see _compile_unit_near)
+_UnitNear = tuple[re.Pattern[str], re.Pattern[str], dict[str, str]]
+
+
 @dataclass
 class _Lexicon:
     phrases: list[_Phrase]
@@ -186,7 +190,7 @@ class _Lexicon:
     concepts: dict[str, dict[str, Any]]
     rules: list[_Rule]
     codes: dict[str, dict[str, Any]]
-    code_order: dict[str, int]
+    code_order: dict[str, float]
     advice: dict[str, dict[str, str]]
     spelling: dict[str, str]
     known: frozenset[str]
@@ -230,6 +234,11 @@ class _Lexicon:
     lab_pattern: re.Pattern[str] | None = None
     lab_keep_words: frozenset[str] = frozenset()
     lab_unit_alone: frozenset[str] = frozenset()
+    #: field -> (number-with-unit pattern, field-word pattern, unit as written -> unit meant), for
+    #: triage.yaml `unit_alone_near_word` ("sugars higher, 9 mmol fasting")
+    lab_unit_near: dict[str, _UnitNear] = field(default_factory=dict)
+    #: concept -> {public, clinician} added to routine advice (red_flags.yaml `routine_support`)
+    routine_support: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def _read(name: str) -> dict[str, Any]:
@@ -397,13 +406,18 @@ def lexicon() -> _Lexicon:
         | {w for key in ("cues", "fillers", "hedges", "hedge_objects") for w in inability[key]}
         | {w for key in ("cues", "fillers", "trailing", "symptoms") for w in resolved[key]}
     )
+    code_order: dict[str, float] = {code: n for n, code in enumerate(flags["codes"])}
+    for code, other in (flags.get("display_before") or {}).items():
+        if code not in code_order or other not in code_order:
+            raise ValueError(f"red_flags.yaml display_before names an unknown code: {code} or {other}")
+        code_order[code] = code_order[other] - 0.5
     return _Lexicon(
         phrases=phrases,
         index=index,
         concepts=concepts,
         rules=rules,
         codes=flags["codes"],
-        code_order={code: n for n, code in enumerate(flags["codes"])},
+        code_order=code_order,
         advice=flags["advice"],
         spelling=spelling,
         known=known,
@@ -437,7 +451,31 @@ def lexicon() -> _Lexicon:
         lab_pattern=lab_pattern,
         lab_keep_words=lab_keep,
         lab_unit_alone=lab_alone,
+        lab_unit_near=_compile_unit_near(lex["text_labs"]),
+        # concepts of an absent knowledge base are skipped: triage works without it
+        routine_support={c: v for c, v in (flags.get("routine_support") or {}).items() if c in concepts},
     )
+
+
+def _compile_unit_near(spec: dict[str, Any]) -> dict[str, _UnitNear]:
+    """triage.yaml `unit_alone_near_word`: a number with a unit that names its field only together
+    with one of the field's words somewhere in the text ("mmol" is also calcium's unit)."""
+    out: dict[str, _UnitNear] = {}
+    for name, field_spec in spec["fields"].items():
+        units = {k.lower(): v for k, v in (field_spec.get("unit_alone_near_word") or {}).items()}
+        if not units:
+            continue
+        for unit in units.values():  # a unit units.yaml does not take for this field fails here
+            convert_value(f"labs.{name}", 1.0, unit)
+        alternatives = "|".join(
+            re.escape(u).replace("/", r"\s*/\s*") for u in sorted(units, key=len, reverse=True)
+        )
+        number = re.compile(rf"(?<![\d.,])(?P<num>\d+(?:[.,]\d+)?)\s*(?P<unit>{alternatives})(?![a-z/])")
+        words = "|".join(
+            re.escape(" ".join(w.lower().split())).replace(r"\ ", r"\s+") for w in field_spec["words"]
+        )
+        out[name] = (number, re.compile(rf"\b(?:{words})\b"), units)
+    return out
 
 
 def _compile_text_labs(
@@ -737,6 +775,18 @@ def _read_labs(text: str) -> tuple[str, _TextLabValues]:
             if value is not None:
                 values[name] = _pick(spec, values.get(name), value)
                 cut.append(m.span())
+    for name, (number, word, units) in lex.lab_unit_near.items():
+        if not word.search(low):
+            continue
+        spec = lex.lab_specs[name]
+        for m in number.finditer(low):
+            if any(a <= m.start() < b for a, b in cut):
+                continue
+            unit = units[re.sub(r"\s+", "", m.group("unit"))]
+            value = _lab_value(name, m.group("num"), unit)
+            if value is not None:
+                values[name] = _pick(spec, values.get(name), value)
+                cut.append(m.span())
     if not cut:
         return text, ()
     pieces, last = [], 0
@@ -789,7 +839,22 @@ def _scan_text(
         if glucose is not None and glucose >= limits["glucose_pi3k_mg_dl"]:
             # a sugar this high is a finding in its own right, judged with the other words (vomiting)
             found.present.setdefault("high_sugar", f"glucose {glucose:g} mg/dL")
+        elif glucose is not None and "high_sugar" in found.present and not _crisis_signs(found, "high_sugar"):
+            # "sugars a bit higher, 9 mmol": the number written is below the same-day threshold, so it
+            # overrules the word "higher" (as a count >= 1000 overrules fever words); signs of a sugar
+            # crisis (vomiting, confusion) still count with the word, whatever the number
+            words = found.present.pop("high_sugar")
+            found.negated.setdefault("high_sugar", f"{words} (glucose {glucose:g} mg/dL, below threshold)")
     return tuple(found.present.items()), tuple(found.negated.items()), labs
+
+
+def _crisis_signs(found: _Found, concept: str) -> bool:
+    """Whether an emergency word rule with `concept` would fire on what else was found."""
+    lex = lexicon()
+    for r_idx, group in lex.rules_by_concept.get(concept, ()):
+        if lex.rules[r_idx].urgency == "emergency" and (group - {concept}) <= found.present.keys():
+            return True
+    return False
 
 
 def _scan(text: str, found: _Found) -> _TextLabValues:
@@ -1037,7 +1102,12 @@ def _apply_case(case: Case, found: _Found, flags: _Flags) -> None:
         return
     drugs = {t.drug for t in case.current_treatment}
     on_pneumonitis = drugs & lex.drug_groups["pneumonitis"]
-    if on_pneumonitis and ({"cough", "breathless", "breathless_rest", "fever"} & present.keys()):
+    # fever alone counts only on drugs whose label lists it as a lung sign (T-DXd); else it is infection
+    lung_signs = {"cough", "breathless", "breathless_rest"} & present.keys()
+    if not lung_signs and "fever" in present:
+        on_pneumonitis = on_pneumonitis & lex.drug_groups["pneumonitis_fever"]
+        lung_signs = {"fever"}
+    if on_pneumonitis and lung_signs:
         signs = ", ".join(lex.concepts[c]["label"] for c in ("cough", "breathless", "fever") if c in present)
         urgency = "emergency" if labs.spo2_percent is not None and labs.spo2_percent < 90 else "urgent"
         flags.add("pneumonitis", urgency, f"{signs} while on {', '.join(sorted(on_pneumonitis))}")
@@ -1115,11 +1185,22 @@ def _red_flag(code: str, urgency: str, rationale: str, extra_sources: tuple[str,
 
 @functools.lru_cache(maxsize=4096)
 def _advice(
-    urgency: str, first_code: str | None, first_public: str | None = None, first_clinician: str | None = None
+    urgency: str,
+    first_code: str | None,
+    first_public: str | None = None,
+    first_clinician: str | None = None,
+    variant: str | None = None,
+    support: tuple[str, ...] = (),
 ) -> Advice:
+    """The overall advice; `variant` names another text of red_flags.yaml `advice` ("routine_unread"
+    when nothing was recognised) and `support` the concepts whose routine pointers go first."""
     lex = lexicon()
-    advice = lex.advice[urgency]
+    advice = lex.advice[variant or urgency]
     public_advice, clinician_advice = advice["public"], advice["clinician"]
+    for concept in support:
+        extra = lex.routine_support[concept]
+        public_advice = f"{extra['public']} {public_advice}"
+        clinician_advice = f"{extra['clinician']} {clinician_advice}"
     if first_code is not None:
         spec = lex.codes[first_code]
         public_advice = f"{first_public or spec['public']} {public_advice}"
@@ -1129,7 +1210,7 @@ def _advice(
     return Advice(public=public_advice, clinician=clinician_advice)
 
 
-def _result(text: str, found: _Found, flags: _Flags) -> TriageResult:
+def _result(text: str, found: _Found, flags: _Flags, labs_read: bool = False) -> TriageResult:
     why, extra = flags.why, flags.extra_sources
     flag_keys = (
         tuple(
@@ -1142,7 +1223,12 @@ def _result(text: str, found: _Found, flags: _Flags) -> TriageResult:
         else ()
     )
     return _result_cached(
-        text, tuple(found.present), tuple(found.negated), flag_keys, tuple(flags.notes) if flags.notes else ()
+        text,
+        tuple(found.present),
+        tuple(found.negated),
+        flag_keys,
+        tuple(flags.notes) if flags.notes else (),
+        labs_read,
     )
 
 
@@ -1153,6 +1239,7 @@ def _result_cached(
     negated_concepts: tuple[str, ...],
     flag_keys: tuple[tuple[str, str, str, tuple[str, ...]], ...],
     notes: tuple[str, ...] = (),
+    labs_read: bool = False,
 ) -> TriageResult:
     """The result for what was found (concepts, then flags as _red_flag's arguments).
 
@@ -1180,6 +1267,9 @@ def _result_cached(
             red[0].code if red else None,
             red[0].public if red else None,
             red[0].clinician if red else None,
+            # nothing recognised at all (not even a negated symptom): say so, not "no warning signs"
+            None if red or present or negated_concepts or labs_read or not text.strip() else "routine_unread",
+            () if red else tuple(c for c in present if c in lex.routine_support),
         ),
         matched=matched,
         negated=negated,
@@ -1203,7 +1293,7 @@ def _triage_cached(text: str, labs: Labs | None) -> TriageResult:
     if text_labs:
         labs, corrected = _with_text_labs(labs, text_labs)
     _apply_labs(labs, found, flags, "chemo_mention" in found.present, corrected)
-    return _result(text, found, flags)
+    return _result(text, found, flags, labs is not None)
 
 
 def _drop_recorded_spread(sites: tuple[str, ...], found: _Found) -> None:
@@ -1241,4 +1331,4 @@ def triage_case(case: Case) -> TriageResult:
         labs, corrected = _with_text_labs(labs, text_labs)
     _apply_labs(labs, found, flags, on_myelo, corrected)
     _apply_case(case, found, flags)
-    return _result("; ".join(case.symptoms), found, flags)
+    return _result("; ".join(case.symptoms), found, flags, bool(text_labs) or case.labs != _NO_LABS)
