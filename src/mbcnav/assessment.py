@@ -36,6 +36,8 @@ RED_FLAG_CODES: tuple[str, ...] = (
     "severe_diarrhea_dehydration",
     "hyperglycemia_crisis",
     "arrhythmia_qt_prolongation",
+    # a fever with a known normal neutrophil count: not febrile neutropenia, still a possible infection
+    "fever_on_treatment",
     # an extension of the contract list (case-format.md: "add codes as the knowledge grows")
     "suicidal_ideation",
     # urgent findings of knowledge-base symptom items that are not oncologic emergencies (same-day call)

@@ -127,7 +127,8 @@ def test_labs_only_febrile_neutropenia() -> None:
     assert result.urgency == "emergency" and result.red_flags[0].code == "febrile_neutropenia"
     assert "60" in result.red_flags[0].clinician  # antibiotic within 60 minutes
     assert triage("", Labs(temp_c=38.4, anc_per_ul=800)).red_flags[0].urgency == "emergency"
-    assert triage("", Labs(temp_c=38.4, anc_per_ul=3000)).red_flags == ()
+    # a normal count is not febrile neutropenia, but the fever stays a possible infection (sweep item 3)
+    assert _flags(triage("", Labs(temp_c=38.4, anc_per_ul=3000))) == {"fever_on_treatment": "urgent"}
 
 
 def _case(**kw: object) -> object:
@@ -196,7 +197,12 @@ def test_case_notes_are_scanned() -> None:
 
 def test_every_red_flag_code_is_detectable_and_written_in_both_voices() -> None:
     detectable = {r.code for r in lexicon().rules}
-    detectable |= {"hyperglycemia_crisis", "arrhythmia_qt_prolongation", "visceral_crisis"}  # labs/case rules
+    detectable |= {
+        "hyperglycemia_crisis",
+        "arrhythmia_qt_prolongation",
+        "visceral_crisis",
+        "fever_on_treatment",
+    }
     assert set(RED_FLAG_CODES) <= detectable
     for code in RED_FLAG_CODES:
         spec = lexicon().codes[code]
@@ -448,8 +454,10 @@ def test_a_normal_anc_is_not_febrile_neutropenia_in_text_or_labs_idsa_2010() -> 
         result = triage(text)
         assert "febrile_neutropenia" not in _flags(result), (text, result.rationale)
         assert "not febrile neutropenia" in result.rationale
-    assert triage("temperature 38.5", Labs(anc_per_ul=4500)).red_flags == ()
-    assert triage("", Labs(temp_c=38.5, anc_per_ul=4500)).red_flags == ()
+        assert _flags(result) == {"fever_on_treatment": "urgent"}, (text, result.rationale)
+    # a known normal count never wipes out the fever (sweep item 3): a possible infection, same day
+    assert _flags(triage("temperature 38.5", Labs(anc_per_ul=4500))) == {"fever_on_treatment": "urgent"}
+    assert _flags(triage("", Labs(temp_c=38.5, anc_per_ul=4500))) == {"fever_on_treatment": "urgent"}
 
 
 def test_fever_on_chemo_with_a_normal_count_stays_an_emergency_asco_idsa_fever_neutropenia_2018() -> None:
@@ -460,8 +468,9 @@ def test_fever_on_chemo_with_a_normal_count_stays_an_emergency_asco_idsa_fever_n
         ("I had a fever of 38.5 after chemo", Labs(anc_per_ul=4500)),
     ):
         result = triage(text, labs)
-        assert _flags(result) == {"febrile_neutropenia": "emergency"}, (text, result.rationale)
-        assert "not neutropenic on that count" in result.red_flags[0].rationale
+        assert _flags(result) == {"fever_on_treatment": "emergency"}, (text, result.rationale)
+        assert "not febrile neutropenia on that count" in result.red_flags[0].rationale
+        assert "until a current count is known" in result.red_flags[0].rationale
 
 
 @pytest.mark.parametrize("word", ["temp", "temperature", "Temperature:", "temp was"])

@@ -226,6 +226,12 @@ class _Lexicon:
     resolved_fillers: frozenset[str] = frozenset()
     resolved_trailing: frozenset[str] = frozenset()
     resolved_symptoms: frozenset[str] = frozenset()
+    resolved_pairs: frozenset[tuple[str, str]] = frozenset()
+    resolved_relapse: frozenset[str] = frozenset()
+    resolved_relapse_pairs: frozenset[tuple[str, str]] = frozenset()
+    resolved_not_before: frozenset[str] = frozenset()
+    resolved_pronouns: frozenset[str] = frozenset()
+    resolved_pronoun_reach: int = 0
     #: first word -> (word sequence, replacement words), longest sequence first
     rewrites: dict[str, tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]] = field(default_factory=dict)
     #: text_labs: lab word (spaces normalised) -> (field, already corrected); the compiled patterns
@@ -405,6 +411,12 @@ def lexicon() -> _Lexicon:
         | {w for _, target in (r for group in rewrites.values() for r in group) for w in target}
         | {w for key in ("cues", "fillers", "hedges", "hedge_objects") for w in inability[key]}
         | {w for key in ("cues", "fillers", "trailing", "symptoms") for w in resolved[key]}
+        | {
+            w
+            for key in ("cue_pairs", "relapse", "not_before", "pronouns")
+            for words in resolved.get(key, ())
+            for w in words.split()
+        }
     )
     code_order: dict[str, float] = {code: n for n, code in enumerate(flags["codes"])}
     for code, other in (flags.get("display_before") or {}).items():
@@ -445,6 +457,12 @@ def lexicon() -> _Lexicon:
         resolved_fillers=frozenset(resolved["fillers"]),
         resolved_trailing=frozenset(resolved["trailing"]),
         resolved_symptoms=_slot(resolved["symptoms"]),
+        resolved_pairs=frozenset(tuple(p.split()) for p in resolved.get("cue_pairs", ())),
+        resolved_relapse=frozenset(w for w in resolved.get("relapse", ()) if " " not in w),
+        resolved_relapse_pairs=frozenset(tuple(w.split()) for w in resolved.get("relapse", ()) if " " in w),
+        resolved_not_before=frozenset(resolved.get("not_before", ())),
+        resolved_pronouns=frozenset(resolved.get("pronouns", ())),
+        resolved_pronoun_reach=int(resolved.get("pronoun_reach", 0)),
         rewrites={first: tuple(sorted(group, key=lambda r: -len(r[0]))) for first, group in rewrites.items()},
         lab_words=lab_words,
         lab_specs=lab_specs,
@@ -629,24 +647,57 @@ def _governors(tokens: list[str]) -> tuple[list[int], frozenset[int]]:
         else:
             gov.append(cue if left > 0 else -1)
             left -= 1
-    if not lex.resolved_cues.isdisjoint(tokens):
-        _resolved(tokens, gov, hard)
     return gov, frozenset(hard)
 
 
-def _resolved(tokens: list[str], gov: list[int], hard: set[int]) -> None:
-    """ "fever gone now", "my headache has settled": the cue negates the symptom word before it."""
+#: the governor of a word that a later statement says has resolved ("fever gone now")
+_RESOLVED = -2
+
+
+def _resolved_marks(clauses: list[list[str]]) -> dict[int, set[int]]:
+    """(clause, position) of the symptom words that the text says have gone: "fever gone now", "my back
+    pain has gone completely since the radiotherapy", "I had a fever but it has settled down now".
+
+    Read across the whole text, since "it" may point back over a clause break; a cue counts only when
+    nothing after it says the symptom is back or worse, and the word after it does not say the symptom
+    rose or moved ("gone up", "gone to my hip")."""
     lex = lexicon()
-    n = len(tokens)
-    for i, tok in enumerate(tokens):
-        if tok not in lex.resolved_cues or not all(t in lex.resolved_trailing for t in tokens[i + 1 : n]):
+    flat = [(ci, ti, _correct(tok)) for ci, clause in enumerate(clauses) for ti, tok in enumerate(clause)]
+    words = [w for _, _, w in flat]
+    n = len(words)
+    marks: dict[int, set[int]] = {}
+    for k, word in enumerate(words):
+        pair = (word, words[k + 1]) if k + 1 < n else None
+        if word in lex.resolved_cues:
+            after = k + 1
+        elif pair in lex.resolved_pairs:
+            after = k + 2
+        else:
             continue
-        j = i - 1
-        while j >= 0 and tokens[j] in lex.resolved_fillers:
+        if after < n and words[after] in lex.resolved_not_before and pair not in lex.resolved_pairs:
+            continue
+        rest = words[after:]
+        if not lex.resolved_relapse.isdisjoint(rest) or any(
+            p in lex.resolved_relapse_pairs for p in itertools.pairwise(rest)
+        ):
+            continue
+        j = k - 1
+        while j >= 0 and words[j] in lex.resolved_fillers:
             j -= 1
-        if j >= 0 and stem(tokens[j]) in lex.resolved_symptoms:
-            gov[j] = i
-            hard.add(i)
+        if j < 0:
+            continue
+        if words[j] in lex.resolved_pronouns:
+            j = next(
+                (
+                    i
+                    for i in range(j - 1, max(-1, j - 1 - lex.resolved_pronoun_reach), -1)
+                    if stem(words[i]) in lex.resolved_symptoms
+                ),
+                -1,
+            )
+        if j >= 0 and stem(words[j]) in lex.resolved_symptoms:
+            marks.setdefault(flat[j][0], set()).add(flat[j][1])
+    return marks
 
 
 def _best_positions(slots_hit: dict[int, list[int]], nslots: int, window: int) -> list[tuple[int, ...]]:
@@ -659,11 +710,13 @@ def _best_positions(slots_hit: dict[int, list[int]], nslots: int, window: int) -
     return [c for c in combos if max(c) - min(c) <= window]
 
 
-def _match_tokens(raw: list[str], found: _Found) -> None:
+def _match_tokens(raw: list[str], found: _Found, resolved: Iterable[int] = ()) -> None:
     lex = lexicon()
     words = [_correct(t) for t in raw]
     stems = [stem(w) for w in words]
     gov, hard = _governors(words)
+    for j in resolved:
+        gov[j] = _RESOLVED
     hits: dict[int, dict[int, list[int]]] = {}
     for pos, st in enumerate(stems):
         for p_idx, s_idx in lex.index.get(st, ()):
@@ -829,8 +882,13 @@ def _scan_text(
     labs: _TextLabValues = ()
     if _DIGIT.search(text):
         text, labs = _read_labs(text)
-    for clause in _clauses(text):
-        _match_tokens(clause, found)
+    clauses = _clauses(text)
+    lex = lexicon()
+    pair_heads = {pair[0] for pair in lex.resolved_pairs}
+    cue_words = lex.resolved_cues | pair_heads
+    marks = _resolved_marks(clauses) if any(not cue_words.isdisjoint(c) for c in clauses) else {}
+    for ci, clause in enumerate(clauses):
+        _match_tokens(clause, found, marks.get(ci, ()))
     if labs:
         values, limits = dict(labs), lexicon().lab_values
         temp, glucose = values.get("temp_c"), values.get("glucose_mg_dl")
@@ -988,48 +1046,7 @@ def _apply_labs(
                 _lab_sources("calcium_urgent_mg_dl"),
             )
     # Febrile neutropenia: temperature + ANC, or fever while on myelosuppressive treatment.
-    temp_c = labs.temp_c
-    hot = temp_c is not None and temp_c >= lab["fever_c"]
-    febrile = hot or "fever" in present
-    # Only worded when a flag uses it (most cases have no fever).
-    fever_what = (f"temperature {temp_c:.1f} °C" if hot else "fever reported") if febrile else ""
-    if febrile and labs.anc_per_ul is not None:
-        if labs.anc_per_ul < lab["anc_neutropenia_per_ul"]:
-            flags.add(
-                "febrile_neutropenia", "emergency", f"{fever_what} with ANC {labs.anc_per_ul:g}/µL (< 500)"
-            )
-        elif labs.anc_per_ul < lab["anc_expected_fall_per_ul"]:
-            flags.add(
-                "febrile_neutropenia",
-                "emergency",
-                f"{fever_what} with ANC {labs.anc_per_ul:g}/µL (< 1000, may fall below 500)",
-            )
-        elif flags.urgency.get("febrile_neutropenia") != "emergency":
-            # A known ANC >= 1000 is not neutropenia (IDSA): fever words alone raise no flag, so words
-            # and numbers agree with the lab rule.
-            flags.drop("febrile_neutropenia")
-            flags.notes = [
-                *(flags.notes or ()),
-                # no values here: a note per value would defeat the result cache on a hot path
-                "fever with ANC >= 1000/µL: not febrile neutropenia",
-            ]
-        else:
-            # Fever worded in a treatment context ("fever after chemo") with a count >= 1000: the
-            # count's time is not known (it may predate the fever, and counts fall towards the nadir),
-            # so the emergency stands until a current count is known (ASCO/IDSA 2018: antibiotics within
-            # an hour, not waiting for the count), and the reason says what the count showed.
-            flags.add(
-                "febrile_neutropenia",
-                "emergency",
-                f"{fever_what} with ANC {labs.anc_per_ul:g}/µL on the labs given (>= 1000, not neutropenic "
-                "on that count; treat as an emergency until a current count is known)",
-            )
-    elif febrile and on_myelosuppressive:
-        flags.add(
-            "febrile_neutropenia", "emergency", f"{fever_what} while on chemotherapy or a CDK4/6 inhibitor"
-        )
-    elif hot and labs.anc_per_ul is None:
-        flags.add("febrile_neutropenia", "urgent", f"{fever_what}; neutrophil count not known")
+    _apply_fever(labs, present, flags, on_myelosuppressive)
     # Liver failure from labs.
     uln = lab["bilirubin_uln_mg_dl"]
     bili = labs.bilirubin_mg_dl
@@ -1053,6 +1070,74 @@ def _apply_labs(
         )
     if labs.spo2_percent is not None and labs.spo2_percent < lab["spo2_emergency_percent"]:
         flags.add("hypoxemia", "emergency", f"SpO2 {labs.spo2_percent:g}% (< 90%)")
+
+
+#: concepts that are signs of infection or sepsis without a measured fever (triage.yaml: rigors, feeling
+#: hot and cold, feeling very unwell); with treatment that lowers the counts they are possible
+#: neutropenic sepsis (NICE CG151)
+_SEPSIS_SIGNS = ("rigors", "hot_cold", "unwell")
+_NADIR = "; the count may fall towards the nadir, so treat as an emergency until a current count is known)"
+
+
+def _apply_fever(labs: Labs, present: dict[str, str], flags: _Flags, on_myelosuppressive: bool) -> None:
+    """Fever, chills and temperature against the neutrophil count and the treatment.
+
+    A count >= 1000/µL is not febrile neutropenia (IDSA), but it never cancels a fever: the fever is a
+    possible infection (fever_on_treatment, urgent), an emergency on chemotherapy or a CDK4/6 inhibitor
+    (the count may predate the fever and fall towards the nadir) or with chills or feeling very unwell.
+    Without a fever, chills or feeling unwell on such treatment, or 37.5-37.9 C or < 36 C, are possible
+    neutropenic sepsis too (NICE CG151; The Christie hotline criteria)."""
+    lab = lexicon().lab_values
+    temp_c = labs.temp_c
+    hot = temp_c is not None and temp_c >= lab["fever_c"]
+    febrile = hot or "fever" in present
+    signs = [c for c in _SEPSIS_SIGNS if c in present]
+    low_grade = temp_c is not None and lab["low_grade_fever_c"] <= temp_c < lab["fever_c"]
+    cold = temp_c is not None and temp_c < lab["low_temp_c"]
+    if not (febrile or signs or low_grade or cold):
+        return
+    # Only worded when a flag uses it (most cases have no fever).
+    if hot or low_grade or cold:
+        fever_what = f"temperature {temp_c:.1f} °C"
+    else:
+        fever_what = "fever reported" if febrile else ""
+    sign_what = ", ".join(lexicon().concepts[c]["label"] for c in signs)
+    what = "; ".join(w for w in (fever_what, sign_what) if w)
+    anc = labs.anc_per_ul
+    if anc is not None and (febrile or signs):
+        if anc < lab["anc_neutropenia_per_ul"]:
+            flags.add("febrile_neutropenia", "emergency", f"{what} with ANC {anc:g}/µL (< 500)")
+            return
+        if anc < lab["anc_expected_fall_per_ul"]:
+            flags.add(
+                "febrile_neutropenia", "emergency", f"{what} with ANC {anc:g}/µL (< 1000, may fall below 500)"
+            )
+            return
+        # A known count >= 1000 is not neutropenia: the words' febrile_neutropenia gives way to a
+        # possible infection, which stays urgent at least and an emergency on treatment or with signs.
+        flags.drop("febrile_neutropenia")
+        severe = on_myelosuppressive or bool(signs)
+        flags.add(
+            "fever_on_treatment",
+            "emergency" if severe else "urgent",
+            f"{what} with ANC {anc:g}/µL on the labs given (>= 1000: not febrile neutropenia on that count"
+            + (_NADIR if on_myelosuppressive else ")"),
+            _lab_sources("fever_c"),
+        )
+        return
+    if on_myelosuppressive and (febrile or signs):
+        flags.add("febrile_neutropenia", "emergency", f"{what} while on chemotherapy or a CDK4/6 inhibitor")
+    elif on_myelosuppressive and (low_grade or cold):
+        normal_count = anc is not None and anc >= lab["anc_expected_fall_per_ul"]
+        flags.add(
+            "fever_on_treatment" if normal_count else "febrile_neutropenia",
+            "urgent",
+            f"{fever_what} ({'37.5-37.9 °C' if low_grade else 'below 36 °C'}) while on chemotherapy or a "
+            "CDK4/6 inhibitor",
+            _lab_sources("low_grade_fever_c" if low_grade else "low_temp_c"),
+        )
+    elif hot and anc is None:
+        flags.add("febrile_neutropenia", "urgent", f"{fever_what}; neutrophil count not known")
 
 
 def _apply_case(case: Case, found: _Found, flags: _Flags) -> None:
@@ -1164,6 +1249,7 @@ def _red_flag(code: str, urgency: str, rationale: str, extra_sources: tuple[str,
         # Raised above the code's own level (e.g. high calcium with confusion): the text must say to
         # go now, not "call today".
         public = spec.get(f"public_{urgency}") or public
+        clinician = spec.get(f"clinician_{urgency}") or clinician
     elif URGENCY_ORDER[urgency] > URGENCY_ORDER[spec["urgency"]]:
         clinician = spec.get(f"clinician_{urgency}") or clinician
         # Raised below the code's own level (e.g. back pain alone): the text must not say
