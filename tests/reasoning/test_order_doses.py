@@ -1,6 +1,6 @@
 """The order check reads doses (pharmacist sweep, item 4): a proposed order above the label dose, above the
-dose a renal alert already states, or above the Calvert carboplatin dose gets a warning naming both doses;
-a dose that cannot be checked says so. Cases are the pharmacist's probes, copied in."""
+dose a renal or liver alert already states, or above the Calvert carboplatin dose gets a warning naming
+both doses; a dose that cannot be checked says so. Cases are the pharmacist's probes, copied in."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from mbcnav.cli import app
 from mbcnav.errors import CaseValidationError
 from mbcnav.knowledge.loader import load_knowledge_base
 from mbcnav.knowledge.readability import MAX_PUBLIC_GRADE, reading_grade
+from mbcnav.reasoning import doses
 from mbcnav.reasoning.assess import assess
 from mbcnav.reasoning.calculators import CALCULATORS, calvert_dose
 from mbcnav.reasoning.doses import dose_table
@@ -135,9 +136,124 @@ def test_olaparib_300_mg_at_crcl_43_is_above_200_mg() -> None:
     assert _dose_alerts(data) == {}
 
 
+# ---------------------------------------------------------------- doses the liver alerts state
+
+TNBC = {"er_percent": 0, "pr_percent": 0, "her2_ihc": "0"}
+
+
+def _liver_case(orders: list[dict[str, Any]], child_pugh: str | None = None, **extra: Any) -> dict[str, Any]:
+    data = _case(orders, metastatic_sites=["liver", "bone"], **extra)
+    if child_pugh is not None:
+        data["patient"]["child_pugh"] = child_pugh
+    return data
+
+
+def test_halaven_1_4_mg_m2_with_cirrhosis_child_pugh_b_is_above_0_7_mg_m2() -> None:
+    # pharmacist's probe; eribulin label 2.1: Child-Pugh B (moderate hepatic impairment) -> 0.7 mg/m2
+    data = _liver_case(
+        [{"drug": "Halaven", "dose_mg_m2": 1.4}], "B", comorbidities=["cirrhosis"], tumor=TNBC, line=3
+    )
+    result = assess(parse_case(data))
+    assert ("hepatic_dose_adjustment", "eribulin") in {(a.code, a.drug) for a in result.safety_alerts}
+    alert = _dose_alerts(data)["eribulin"]
+    assert alert.code == "dose_above_adjusted" and alert.severity == "warning"
+    assert "ordered 1.4 mg/m2" in alert.clinician and "Child-Pugh B" in alert.clinician
+    assert "-> 0.7 mg/m2" in alert.clinician
+    assert "fda-label-eribulin" in alert.sources
+    data["proposed_treatment"] = [{"drug": "Halaven", "dose_mg_m2": 0.7}]
+    assert _dose_alerts(data) == {}
+
+
+def test_eribulin_child_pugh_a_is_held_to_1_1_mg_m2() -> None:
+    data = _liver_case([{"drug": "eribulin", "dose_mg_m2": 1.4}], "A", tumor=TNBC, line=3)
+    assert "-> 1.1 mg/m2" in _dose_alerts(data)["eribulin"].clinician
+
+
+def test_eribulin_liver_and_kidney_bands_name_the_lower_dose() -> None:
+    # CrCl 15-49 -> 1.1 mg/m2 (renal band) and Child-Pugh B -> 0.7 mg/m2: the order is held to 0.7
+    data = _liver_case(
+        [{"drug": "eribulin", "dose_mg_m2": 1.1}],
+        "B",
+        tumor=TNBC,
+        line=3,
+        patient={**PATIENT, "age": 72, "weight_kg": 58},
+        labs={"creatinine_mg_dl": 1.3},
+    )
+    codes = {(a.code, a.drug) for a in assess(parse_case(data)).safety_alerts}
+    assert ("renal_dose_adjustment", "eribulin") in codes
+    assert "-> 0.7 mg/m2" in _dose_alerts(data)["eribulin"].clinician
+
+
+def test_child_pugh_without_a_label_dose_change_raises_no_dose_alert() -> None:
+    # fulvestrant's label changes the dose at Child-Pugh B only; eribulin's names no dose for C
+    assert _dose_alerts(_liver_case([{"drug": "fulvestrant", "dose_mg": 500}], "A")) == {}
+    data = _liver_case([{"drug": "eribulin", "dose_mg_m2": 1.4}], "C", tumor=TNBC, line=3)
+    assert _dose_alerts(data) == {}
+
+
+def test_fulvestrant_500_mg_at_child_pugh_b_is_above_250_mg() -> None:
+    alert = _dose_alerts(_liver_case([{"drug": "Faslodex", "dose_mg": 500}], "B"))["fulvestrant"]
+    assert alert.code == "dose_above_adjusted" and "-> 250 mg" in alert.clinician
+    assert _dose_alerts(_liver_case([{"drug": "fulvestrant", "dose_mg": 250}], "B")) == {}
+
+
+def test_cdk46_starting_doses_at_child_pugh_c() -> None:
+    # ribociclib label: Child-Pugh B or C -> 400 mg; palbociclib label: Child-Pugh C -> 75 mg
+    orders = [{"drug": "Kisqali", "dose_mg": 600}, {"drug": "letrozole", "dose_mg": 2.5}]
+    alert = _dose_alerts(_liver_case(orders, "C"))["ribociclib"]
+    assert alert.code == "dose_above_adjusted" and "-> 400 mg" in alert.clinician
+    assert "ribociclib" in _dose_alerts(_liver_case(orders, "B"))
+    orders = [{"drug": "palbociclib", "dose_mg": 125}, {"drug": "letrozole", "dose_mg": 2.5}]
+    assert "-> 75 mg" in _dose_alerts(_liver_case(orders, "C"))["palbociclib"].clinician
+    assert _dose_alerts(_liver_case(orders, "B")) == {}  # palbociclib: no change at Child-Pugh B
+
+
+def test_paclitaxel_bilirubin_bands_hold_the_3_hour_dose_to_135_and_90() -> None:
+    # paclitaxel label hepatic table (3-hour infusion): bilirubin 1.26-2.0 x ULN -> 135, 2.01-5.0 -> 90 mg/m2
+    order = [{"drug": "paclitaxel", "dose_mg_m2": 175}]
+    data = _liver_case(order, tumor=TNBC, labs={"creatinine_mg_dl": 0.8, "bilirubin_mg_dl": 1.8})
+    alert = _dose_alerts(data)["paclitaxel"]
+    assert alert.code == "dose_above_adjusted"
+    assert "bilirubin 1.5 x ULN" in alert.clinician and "-> 135 mg/m2" in alert.clinician
+    data = _liver_case(order, tumor=TNBC, labs={"creatinine_mg_dl": 0.8, "bilirubin_mg_dl": 3.0})
+    assert "-> 90 mg/m2" in _dose_alerts(data)["paclitaxel"].clinician
+    weekly = [{"drug": "paclitaxel", "dose_mg_m2": 80}]
+    data = _liver_case(weekly, tumor=TNBC, labs={"creatinine_mg_dl": 0.8, "bilirubin_mg_dl": 1.8})
+    assert _dose_alerts(data) == {}
+
+
 def test_every_adjusted_dose_names_an_existing_safety_rule() -> None:
     table = dose_table()  # loading checks each band against safety.yaml
     assert table.adjusted["zoledronic acid"] and table.adjusted["olaparib"]
+    for drug in ("eribulin", "fulvestrant", "ribociclib", "palbociclib", "paclitaxel"):
+        assert any(a.rule == "hepatic_dose_adjustment" for a in table.adjusted[drug]), drug
+
+
+def _load_with(tmp_path: Any, monkeypatch: pytest.MonkeyPatch, band: str, replacement: str) -> None:
+    for name in ("doses.yaml", "safety.yaml"):
+        text = (doses.RULES_DIR / name).read_text(encoding="utf-8")
+        if name == "doses.yaml":
+            assert band in text
+            text = text.replace(band, replacement)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    monkeypatch.setattr(doses, "RULES_DIR", tmp_path)
+    dose_table.cache_clear()
+    try:
+        dose_table()
+    finally:
+        monkeypatch.undo()
+        dose_table.cache_clear()
+
+
+def test_a_liver_band_whose_when_matches_no_safety_rule_is_rejected_when_loaded(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    band = 'drug: fulvestrant, rule: hepatic_dose_adjustment, when: ["child_pugh:B"]'
+    with pytest.raises(ValueError, match="fulvestrant"):
+        _load_with(tmp_path, monkeypatch, band, band.replace("child_pugh:B", "child_pugh:A"))
+    with pytest.raises(ValueError, match="neither tests nor when"):
+        _load_with(tmp_path, monkeypatch, band, "drug: fulvestrant, rule: hepatic_dose_adjustment")
+    assert dose_table().adjusted["fulvestrant"]
 
 
 # ---------------------------------------------------------------- carboplatin (Calvert)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import operator
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +21,7 @@ import yaml
 
 from mbcnav.assessment import SafetyAlert
 from mbcnav.reasoning.calculators import calvert_dose, calvert_gfr
-from mbcnav.reasoning.flags import RULES_DIR, drug_groups
+from mbcnav.reasoning.flags import RULES_DIR, Condition, drug_groups
 
 #: dose units, named as the Case fields (dose_mg, dose_mg_m2, dose_mg_kg) and as written in texts
 UNITS = {"mg": "mg", "mg_m2": "mg/m2", "mg_kg": "mg/kg"}
@@ -44,18 +44,22 @@ class LabelDose:
 
 @dataclass(frozen=True, slots=True)
 class AdjustedDose:
-    """A lower dose at a band that a safety.yaml rule (``rule`` for ``drug`` with ``tests``) alerts on."""
+    """A lower dose at a band that a safety.yaml rule (``rule`` for ``drug`` with ``tests`` and/or ``when``)
+    alerts on: kidney bands test a value (CrCl), liver bands a fact (child_pugh:B) or a value (bilirubin)."""
 
     drug: str
     rule: str
     tests: tuple[tuple[str, Callable[[float, float], bool], float], ...]
+    when: Condition
     unit: str
     limit: float
     why: str
 
-    def holds(self, calculations: dict[str, Any]) -> bool:
+    def holds(self, values: Mapping[str, Any], facts: frozenset[str]) -> bool:
+        if not self.when.holds(facts):
+            return False
         for field, op, value in self.tests:
-            got = calculations.get(field)
+            got = values[field]
             if got is None or not op(got, value):
                 return False
         return True
@@ -85,20 +89,44 @@ def _tests(raw: dict[str, Any]) -> tuple[tuple[str, Callable[[float, float], boo
     return tuple((field, _OPS[op], float(v)) for field, ops in raw.items() for op, v in ops.items())
 
 
-def _check_rule_exists(entry: dict[str, Any], safety_rules: list[dict[str, Any]]) -> None:
-    """An adjusted dose belongs to a safety.yaml rule with the same code, drug and tests, so the order check
-    and the alert that states the dose can never drift apart."""
+def _condition(raw: Any, where: str) -> Condition:
+    """A ``when`` (a bare list = all; ``any`` one group or a list of groups) as a Condition.
+
+    Read the way safety.py reads its rules' ``when``; the facts are not checked against a vocabulary
+    here because the band must equal an existing rule's condition, which safety.py has checked.
+    """
+    if raw is None:
+        return Condition()
+    if isinstance(raw, list):
+        raw = {"all": raw}
+    unknown = set(raw) - {"all", "any", "none"}
+    if unknown:
+        raise ValueError(f"{where}: unknown condition key(s) {sorted(unknown)}")
+    any_raw = raw.get("any") or []
+    groups = [any_raw] if any_raw and all(isinstance(x, str) for x in any_raw) else any_raw
+    return Condition(
+        all=frozenset(raw.get("all") or ()),
+        any=tuple(frozenset(g) for g in groups),
+        none=frozenset(raw.get("none") or ()),
+    )
+
+
+def _check_rule_exists(entry: dict[str, Any], when: Condition, safety_rules: list[dict[str, Any]]) -> None:
+    """An adjusted dose belongs to a safety.yaml rule with the same code, drug, tests and ``when``, so the
+    order check and the alert that states the dose can never drift apart."""
     groups = drug_groups()
-    for rule in safety_rules:
+    tests = entry.get("tests") or {}
+    for index, rule in enumerate(safety_rules):
         if (
             rule.get("code") == entry["rule"]
             and entry["drug"] in groups.expand(rule.get("drugs") or ())
-            and (rule.get("tests") or {}) == entry["tests"]
+            and (rule.get("tests") or {}) == tests
+            and _condition(rule.get("when"), f"safety.yaml rule {index}") == when
         ):
             return
     raise ValueError(
         f"doses.yaml: adjusted dose for {entry['drug']} names no safety.yaml rule "
-        f"{entry['rule']} with tests {entry['tests']}"
+        f"{entry['rule']} with tests {tests} and when {entry.get('when')}"
     )
 
 
@@ -118,10 +146,22 @@ def dose_table() -> DoseTable:
     for entry in data["adjusted"]:
         if entry["drug"] not in labels:
             raise ValueError(f"doses.yaml: adjusted dose for {entry['drug']!r}, which has no label dose")
-        _check_rule_exists(entry, safety_rules)
+        if not entry.get("tests") and not entry.get("when"):
+            # without a band of its own the dose would apply wherever the rule's code fires for the drug
+            raise ValueError(f"doses.yaml: adjusted dose for {entry['drug']!r} gives neither tests nor when")
+        when = _condition(entry.get("when"), f"doses.yaml: adjusted dose for {entry['drug']}")
+        _check_rule_exists(entry, when, safety_rules)
         unit, limit = _unit_of(entry, entry["drug"])
         adjusted.setdefault(entry["drug"], []).append(
-            AdjustedDose(entry["drug"], entry["rule"], _tests(entry["tests"]), unit, limit, entry["why"])
+            AdjustedDose(
+                entry["drug"],
+                entry["rule"],
+                _tests(entry.get("tests") or {}),
+                when,
+                unit,
+                limit,
+                entry["why"],
+            )
         )
     calvert = data["calvert"]
     return DoseTable(
@@ -264,6 +304,17 @@ def _carboplatin(order: Any, calculations: dict[str, Any], table: DoseTable) -> 
     )
 
 
+def _band_inputs(case: Any, calculations: dict[str, Any]) -> tuple[Mapping[str, Any], frozenset[str]]:
+    """The values and facts the safety rules test, read by safety.py's own readers (values such as
+    bilirubin x ULN are not in ``calculations``), so a band holds exactly where its rule does.
+
+    Imported late: safety.py imports this module.
+    """
+    from mbcnav.reasoning.safety import _Values, safety_facts
+
+    return _Values(case, calculations), safety_facts(case)
+
+
 def _check_order(
     order: Any, case: Any, calculations: dict[str, Any], fired: frozenset[tuple[str, str]], table: DoseTable
 ) -> SafetyAlert | None:
@@ -281,9 +332,11 @@ def _check_order(
     bsa, weight = calculations.get("bsa_mosteller_m2"), case.patient.weight_kg
     # the lowest limit that applies: the label dose, or a band's dose whose safety alert is present
     limits: list[tuple[float, str, AdjustedDose | None]] = [(label.limit, label.unit, None)]
-    for adjusted in table.adjusted.get(drug, ()):
-        if (adjusted.rule, drug) in fired and adjusted.holds(calculations):
-            limits.append((adjusted.limit, adjusted.unit, adjusted))
+    bands = [a for a in table.adjusted.get(drug, ()) if (a.rule, drug) in fired]
+    values: Mapping[str, Any] = calculations
+    if bands:
+        values, facts = _band_inputs(case, calculations)
+        limits.extend((a.limit, a.unit, a) for a in bands if a.holds(values, facts))
     over: list[tuple[float, str, AdjustedDose | None, str, bool]] = []
     for limit, unit, adjusted in limits:
         read = _in_unit(order, unit, bsa, weight)
@@ -313,7 +366,7 @@ def _check_order(
             drug,
             {
                 "ordered": how,
-                "why": adjusted.why.format_map(calculations),
+                "why": adjusted.why.format_map(values),
                 "limit": _amount(limit, unit),
                 "label": label_text,
                 "extra": margin,
