@@ -25,6 +25,8 @@ pytestmark = pytest.mark.browser
 
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
 VIGNETTES = Path(__file__).resolve().parents[1] / "vignettes"
+#: zoledronic acid proposed at CrCl 22 (test_order_check): the page with an order check
+ORDER_CASE = Path(__file__).resolve().parent / "data" / "zoledronic_crcl22.json"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 #: best-practice rules are run and reported, never asserted
 AXE_OPTIONS = {
@@ -61,8 +63,8 @@ def _submit(page: Any, button: str) -> None:
         page.get_by_role("button", name=button, exact=True).click()
 
 
-def _upload_case(page: Any, vignette: str) -> None:
-    case = json.loads((VIGNETTES / vignette).read_text())["case"]
+def _upload_case(page: Any, vignette: str | dict[str, Any]) -> None:
+    case = json.loads((VIGNETTES / vignette).read_text())["case"] if isinstance(vignette, str) else vignette
     page.goto("/cases/new")
     page.set_input_files(
         "#case_file",
@@ -130,6 +132,14 @@ def case_result_emergency(page: Any) -> None:
     assert page.locator(".summary .alert-emergency").is_visible()
 
 
+def case_result_order_check(page: Any) -> None:
+    """The order check of planned treatment (zoledronic acid at CrCl 22) and a name reading."""
+    case = json.loads(ORDER_CASE.read_text())
+    _upload_case(page, {**case, "current_meds": ["Toprol XL 50 mg", "Eliquis"]})
+    assert page.locator(".summary .order-list").is_visible()
+    assert page.locator(".name-readings").is_visible()
+
+
 def calculators(page: Any) -> None:
     page.goto("/")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Calculators").click()
@@ -157,12 +167,14 @@ PAGES: dict[str, Callable[[Any], None]] = {
     f.__name__: f
     for f in (
         home, learn_index, learn_topic, learn_drug, ask, symptoms_emergency, case_form, case_form_errors,
-        case_result, case_result_emergency, calculators, calculator_result, survival_data, not_found,
+        case_result, case_result_emergency, case_result_order_check, calculators, calculator_result,
+        survival_data, not_found,
     )
 }  # fmt: skip
 #: audited again at 375 px: the pages people are most likely to open on a phone
 PHONE_PAGES = (
-    "home", "symptoms_emergency", "case_form_errors", "case_result", "case_result_emergency", "survival_data",
+    "home", "symptoms_emergency", "case_form_errors", "case_result", "case_result_emergency",
+    "case_result_order_check", "survival_data",
 )  # fmt: skip
 
 
