@@ -1059,11 +1059,14 @@ def _check(
     # 3000, 4000+).
     ranked: list[tuple[int, int, int, SafetyAlert]] = []
     at: dict[tuple[str, str], int] = {}
+    values: _Values | None = None  # one lazy reader per case, shared by the alerts built below
     for severity, order, tiebreak, alert, rule, drug, where, shown in slots:
         if alert is None:
             alert = _ALERT_CACHE.get(("rule", rule.index, drug, tuple([vals[i] for i in shown]), where))
             if alert is None:
-                alert = _rule_alert(rule, drug, _Values(case, calculations), where)
+                if values is None:
+                    values = _Values(case, calculations)
+                alert = _rule_alert(rule, drug, values, where)
         key = (rule.code, drug)
         first = at.get(key)
         if first is None:

@@ -1417,4 +1417,5 @@ def triage_case(case: Case) -> TriageResult:
         labs, corrected = _with_text_labs(labs, text_labs)
     _apply_labs(labs, found, flags, on_myelo, corrected)
     _apply_case(case, found, flags)
-    return _result("; ".join(case.symptoms), found, flags, bool(text_labs) or case.labs != _NO_LABS)
+    # any lab given counts as something read (model_fields_set, not a model comparison: a hot path)
+    return _result("; ".join(case.symptoms), found, flags, bool(text_labs or case.labs.model_fields_set))
