@@ -21,7 +21,7 @@ import yaml
 
 from mbcnav.assessment import SafetyAlert
 from mbcnav.reasoning.calculators import calvert_dose, calvert_gfr
-from mbcnav.reasoning.flags import RULES_DIR, Condition, drug_groups
+from mbcnav.reasoning.flags import RULES_DIR, Condition, drug_groups, parse_condition
 
 #: dose units, named as the Case fields (dose_mg, dose_mg_m2, dose_mg_kg) and as written in texts
 UNITS = {"mg": "mg", "mg_m2": "mg/m2", "mg_kg": "mg/kg"}
@@ -89,28 +89,6 @@ def _tests(raw: dict[str, Any]) -> tuple[tuple[str, Callable[[float, float], boo
     return tuple((field, _OPS[op], float(v)) for field, ops in raw.items() for op, v in ops.items())
 
 
-def _condition(raw: Any, where: str) -> Condition:
-    """A ``when`` (a bare list = all; ``any`` one group or a list of groups) as a Condition.
-
-    Read the way safety.py reads its rules' ``when``; the facts are not checked against a vocabulary
-    here because the band must equal an existing rule's condition, which safety.py has checked.
-    """
-    if raw is None:
-        return Condition()
-    if isinstance(raw, list):
-        raw = {"all": raw}
-    unknown = set(raw) - {"all", "any", "none"}
-    if unknown:
-        raise ValueError(f"{where}: unknown condition key(s) {sorted(unknown)}")
-    any_raw = raw.get("any") or []
-    groups = [any_raw] if any_raw and all(isinstance(x, str) for x in any_raw) else any_raw
-    return Condition(
-        all=frozenset(raw.get("all") or ()),
-        any=tuple(frozenset(g) for g in groups),
-        none=frozenset(raw.get("none") or ()),
-    )
-
-
 def _check_rule_exists(entry: dict[str, Any], when: Condition, safety_rules: list[dict[str, Any]]) -> None:
     """An adjusted dose belongs to a safety.yaml rule with the same code, drug, tests and ``when``, so the
     order check and the alert that states the dose can never drift apart."""
@@ -121,7 +99,7 @@ def _check_rule_exists(entry: dict[str, Any], when: Condition, safety_rules: lis
             rule.get("code") == entry["rule"]
             and entry["drug"] in groups.expand(rule.get("drugs") or ())
             and (rule.get("tests") or {}) == tests
-            and _condition(rule.get("when"), f"safety.yaml rule {index}") == when
+            and parse_condition(rule.get("when"), f"safety.yaml rule {index}") == when
         ):
             return
     raise ValueError(
@@ -149,7 +127,7 @@ def dose_table() -> DoseTable:
         if not entry.get("tests") and not entry.get("when"):
             # without a band of its own the dose would apply wherever the rule's code fires for the drug
             raise ValueError(f"doses.yaml: adjusted dose for {entry['drug']!r} gives neither tests nor when")
-        when = _condition(entry.get("when"), f"doses.yaml: adjusted dose for {entry['drug']}")
+        when = parse_condition(entry.get("when"), f"doses.yaml: adjusted dose for {entry['drug']}")
         _check_rule_exists(entry, when, safety_rules)
         unit, limit = _unit_of(entry, entry["drug"])
         adjusted.setdefault(entry["drug"], []).append(

@@ -296,7 +296,16 @@ class ChunkMemo:
 
 
 def compile_condition(raw: Any, where: str) -> Condition:
-    """``{all: [...], any: [...] or [[...], [...]], none: [...]}`` (a bare list = all) → Condition."""
+    """``{all: [...], any: [...] or [[...], [...]], none: [...]}`` (a bare list = all) → Condition, its
+    flags checked against the vocabulary."""
+    cond = parse_condition(raw, where)
+    check_flags([*cond.all, *cond.none, *(f for g in cond.any for f in g)], where)
+    return cond
+
+
+def parse_condition(raw: Any, where: str) -> Condition:
+    """The shape of a ``when`` only (no vocabulary check): for data that must equal a condition
+    compile_condition has already checked elsewhere."""
     if raw is None:
         return Condition()
     if isinstance(raw, list):
@@ -306,13 +315,11 @@ def compile_condition(raw: Any, where: str) -> Condition:
         raise ValueError(f"{where}: unknown condition key(s) {sorted(unknown)}")
     any_raw = raw.get("any") or []
     groups = [any_raw] if any_raw and all(isinstance(x, str) for x in any_raw) else any_raw
-    cond = Condition(
+    return Condition(
         all=frozenset(raw.get("all") or ()),
         any=tuple(frozenset(g) for g in groups),
         none=frozenset(raw.get("none") or ()),
     )
-    check_flags([*cond.all, *cond.none, *(f for g in cond.any for f in g)], where)
-    return cond
 
 
 # --- notes -------------------------------------------------------------------------------------------
