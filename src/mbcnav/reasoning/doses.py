@@ -155,6 +155,11 @@ def dose_table() -> DoseTable:
     )
 
 
+def _fixed(value: float) -> str:
+    """Three significant digits without exponent notation ("1990", not "1.99e+03"), for dose texts."""
+    return f"{value:.0f}" if abs(value) >= 100 else f"{value:.3g}"
+
+
 def _amount(value: float, unit: str) -> str:
     return f"{value:g} {UNITS[unit]}"
 
@@ -181,7 +186,7 @@ def _in_unit(
         size = per_body[unit]
         if size:
             basis = f"BSA {size:g} m2" if unit == "mg_m2" else f"{size:g} kg"
-            return mg / size, f"{_amount(value, have)} (= {mg / size:.3g} {UNITS[unit]} at {basis})", True
+            return mg / size, f"{_amount(value, have)} (= {_fixed(mg / size)} {UNITS[unit]} at {basis})", True
     return None
 
 

@@ -92,7 +92,10 @@ _FACT_PREFIXES = (
     "comorb:", "dpyd:", "ugt1a1:", "cyp2d6:", "tox:", "prior:", "site:", "red_flag:", "child_pugh:"
 )
 _PLAIN_FACTS = frozenset(
-    {"pregnant", "first_trimester", "breastfeeding", "dialysis", "poor_performance_status", "crcl_incomplete"}
+    {
+        "pregnant", "first_trimester", "breastfeeding", "dialysis", "poor_performance_status",
+        "crcl_incomplete", "late_pregnancy", "age_65_plus", "lvef_50_54",
+    }
 )
 #: calculation keys the rules read as numeric fields (the CrCl variants)
 _CALCULATED = frozenset({"crcl_ml_min", "crcl_ibw_ml_min", "crcl_adjbw_ml_min"})
@@ -443,6 +446,7 @@ def safety_facts(case: Any) -> frozenset[str]:
         facts.add("pregnant")
         if in_first_trimester(patient):
             facts.add("first_trimester")
+    facts.update(_threshold_facts(case))
     if patient.breastfeeding:
         facts.add("breastfeeding")
     if poor_performance_status(patient):
@@ -471,6 +475,29 @@ def safety_facts(case: Any) -> frozenset[str]:
                     if stopped.grade is not None and stopped.grade >= 2:
                         facts.add(f"tox:{name}:2plus")
     return frozenset(facts)
+
+
+@functools.cache
+def _fact_thresholds() -> dict[str, Any]:
+    return dict(yaml.safe_load((RULES_DIR / "safety.yaml").read_text(encoding="utf-8"))["fact_thresholds"])
+
+
+def _threshold_facts(case: Any) -> set[str]:
+    """Facts read from one number (late pregnancy, age, borderline LVEF): the limits live in
+    safety.yaml fact_thresholds so that the rules' `when` can name them like any comorbidity."""
+    limits = _fact_thresholds()
+    patient = case.patient
+    out: set[str] = set()
+    weeks = patient.gestation_weeks
+    if patient.pregnant and weeks is not None and weeks >= limits["late_pregnancy_from_week"]:
+        out.add("late_pregnancy")
+    if patient.age is not None and patient.age >= limits["older_age_from_years"]:
+        out.add("age_65_plus")
+    lvef = case.labs.lvef_percent
+    low, high = limits["lvef_borderline_percent"]
+    if lvef is not None and low <= lvef < high:
+        out.add("lvef_50_54")
+    return out
 
 
 def crcl_incomplete(case: Any) -> bool:
@@ -852,6 +879,8 @@ def _relevant_facts(case: Any) -> frozenset[str]:
         crcl_incomplete(case),
         patient.child_pugh,
         poor_performance_status(patient),
+        # age and LVEF only as the facts they give (age_65_plus, lvef_50_54), not as raw numbers
+        frozenset(_threshold_facts(case)),
         pgx.dpyd,
         pgx.ugt1a1,
         pgx.cyp2d6,
