@@ -114,6 +114,7 @@ def _forms() -> _Forms:
             (_phrase_tail(data["dose_forms"]), "dosage form"),
             (_phrase_tail(data["frequencies"]), "frequency"),
             (_phrase_tail(data["salts"]), "salt"),
+            (_phrase_tail(data["descriptors"]), "descriptor"),
         ),
         strength=strength,
         salts=frozenset(data["salts"]),
@@ -244,9 +245,25 @@ def _as_written(name: str, word: str) -> str:
 
 
 def _suggestions(key: str) -> list[str]:
+    """Near names to offer back. When the name starts with a known product ("Tylenol ..."), only
+    names of that same medicine are offered: a near spelling with other active ingredients
+    ("Excedrin Extra Strength", which holds aspirin) is a different drug, not a typo."""
     index = name_index()
     close = difflib.get_close_matches(key, list(index), n=4, cutoff=0.75)
+    lead = _leading_product(key)
+    if lead is not None:
+        close = [c for c in close if index[c] == lead]
     return list(dict.fromkeys(index[c] if c == index[c] else f"{c} ({index[c]})" for c in close))
+
+
+def _leading_product(key: str) -> str | None:
+    """The medicine named by the longest run of first words that is itself a known name, if any."""
+    words = key.split(" ")
+    for end in range(len(words) - 1, 0, -1):
+        generic = _lookup(" ".join(words[:end]))
+        if generic is not None:
+            return generic
+    return None
 
 
 @functools.lru_cache(maxsize=4096)

@@ -20,7 +20,7 @@ def order_checks(case: Any, alerts: Sequence[SafetyAlert]) -> tuple[OrderCheck, 
     """One OrderCheck per proposed order, in the order given; empty when nothing is proposed."""
     checks = []
     for order in case.proposed_treatment:
-        own = tuple(a for a in alerts if a.drug == order.drug)
+        own = tuple(a for a in alerts if a.drug == order.drug or _names_as_partner(a, order.drug))
         severities = {a.severity for a in own}
         result = (
             "contraindicated" if "contraindication" in severities else "warning" if own else "no alert"
@@ -33,10 +33,23 @@ def order_checks(case: Any, alerts: Sequence[SafetyAlert]) -> tuple[OrderCheck, 
                 ),
                 result=result,
                 alerts=tuple(a.code for a in own),
-                alternatives=_alternatives(own),
+                alternatives=_alternatives(tuple(a for a in own if a.drug == order.drug)),
             )
         )
     return tuple(checks)
+
+
+def _names_as_partner(alert: SafetyAlert, drug: str) -> bool:
+    """True when an interaction alert on another drug names this proposed order as its partner.
+
+    Why: tamoxifen with a proposed anastrozole sits on tamoxifen, yet the anastrozole order is what
+    starts the combination; its row must not say "no alert". The partner list is the part of the
+    rationale after " with " (safety._interaction_alert), before any alternatives.
+    """
+    head = alert.rationale.split(ALTERNATIVES_MARK, 1)[0]
+    if alert.drug == drug or " with " not in head:
+        return False
+    return f"{drug} (proposed order)" in head.split(" with ", 1)[1]
 
 
 def _alternatives(alerts: Sequence[SafetyAlert]) -> tuple[str, ...]:
