@@ -230,7 +230,7 @@ def test_every_adjusted_dose_names_an_existing_safety_rule() -> None:
 
 
 def _load_with(tmp_path: Any, monkeypatch: pytest.MonkeyPatch, band: str, replacement: str) -> None:
-    for name in ("doses.yaml", "safety.yaml"):
+    for name in ("doses.yaml", "safety.yaml", "interactions.yaml"):
         text = (doses.RULES_DIR / name).read_text(encoding="utf-8")
         if name == "doses.yaml":
             assert band in text

@@ -34,18 +34,34 @@ _OPS: dict[str, Callable[[float, float], bool]] = {
 
 
 @dataclass(frozen=True, slots=True)
+class PartnerDose:
+    """A lower label dose when the drug is given with a named partner (in the case's current treatment or
+    proposed orders): lapatinib with capecitabine, abemaciclib with endocrine therapy."""
+
+    partners: frozenset[str]
+    unit: str
+    limit: float
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
 class LabelDose:
     drug: str
     unit: str
     limit: float
     label: str
     sources: tuple[str, ...]
+    #: a flat ceiling in mg on a weight-based dose (datopotamab deruxtecan: 540 mg at >= 90 kg)
+    cap_mg: float | None = None
+    partners: tuple[PartnerDose, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class AdjustedDose:
     """A lower dose at a band that a safety.yaml rule (``rule`` for ``drug`` with ``tests`` and/or ``when``)
-    alerts on: kidney bands test a value (CrCl), liver bands a fact (child_pugh:B) or a value (bilirubin)."""
+    alerts on: kidney bands test a value (CrCl), liver bands a fact (child_pugh:B) or a value (bilirubin),
+    gene bands a fact (dpyd:intermediate). An interaction band names an interactions.yaml code instead
+    (``rule`` is that code) and holds wherever that interaction's alert is shown for the drug."""
 
     drug: str
     rule: str
@@ -54,6 +70,10 @@ class AdjustedDose:
     unit: str
     limit: float
     why: str
+    #: the texts entry whose public wording fits the band (kidney/liver, medicine, gene)
+    text: str = "above_adjusted"
+    #: sources for a band figure that is not in the drug's label (CPIC for the DPYD dose)
+    sources: tuple[str, ...] = ()
 
     def holds(self, values: Mapping[str, Any], facts: frozenset[str]) -> bool:
         if not self.when.holds(facts):
@@ -108,37 +128,99 @@ def _check_rule_exists(entry: dict[str, Any], when: Condition, safety_rules: lis
     )
 
 
+def _check_interaction_exists(entry: dict[str, Any], interactions: list[dict[str, Any]]) -> None:
+    """An interaction band belongs to an interactions.yaml item with that code that covers the drug, so the
+    dose the order check holds an order to is the one that interaction's alert states."""
+    groups = drug_groups()
+    for item in interactions:
+        if item.get("code") == entry["interaction"] and entry["drug"] in groups.expand(
+            item.get("drugs") or ()
+        ):
+            return
+    raise ValueError(
+        f"doses.yaml: adjusted dose for {entry['drug']} names no interactions.yaml item "
+        f"{entry['interaction']} for that drug"
+    )
+
+
+def _partner_doses(drug: str, raw: list[dict[str, Any]], known: Mapping[str, str]) -> tuple[PartnerDose, ...]:
+    groups = drug_groups()
+    out: list[PartnerDose] = []
+    for entry in raw:
+        names = entry["partners"]
+        expanded = groups.expand(names)
+        unknown = sorted(n for n in expanded if n not in known)
+        if unknown or not names:
+            raise ValueError(f"doses.yaml: {drug}: partner dose names unknown drugs {unknown or names}")
+        unit, limit = _unit_of(entry, f"{drug} partner dose")
+        out.append(PartnerDose(expanded - {drug}, unit, limit, entry["why"]))
+    return tuple(out)
+
+
 @functools.cache
 def dose_table() -> DoseTable:
     """The label doses, validated once per process (unknown drugs or units fail at load, not per case)."""
     data = yaml.safe_load((RULES_DIR / "doses.yaml").read_text(encoding="utf-8"))
     safety_rules = yaml.safe_load((RULES_DIR / "safety.yaml").read_text(encoding="utf-8"))["rules"]
+    interactions = yaml.safe_load((RULES_DIR / "interactions.yaml").read_text(encoding="utf-8"))[
+        "interactions"
+    ]
     known = drug_groups().category
     labels: dict[str, LabelDose] = {}
     for drug, raw in data["labels"].items():
         if drug not in known:
             raise ValueError(f"doses.yaml: unknown drug {drug!r}")
         unit, limit = _unit_of(raw, drug)
-        labels[drug] = LabelDose(drug, unit, limit, raw["label"], tuple(raw["sources"]))
+        cap = raw.get("cap_mg")
+        if cap is not None and unit == "mg":
+            raise ValueError(f"doses.yaml: {drug}: cap_mg only bounds a dose given per m2 or per kg")
+        labels[drug] = LabelDose(
+            drug,
+            unit,
+            limit,
+            raw["label"],
+            tuple(raw["sources"]),
+            None if cap is None else float(cap),
+            _partner_doses(drug, raw.get("with") or [], known),
+        )
     adjusted: dict[str, list[AdjustedDose]] = {}
     for entry in data["adjusted"]:
         if entry["drug"] not in labels:
             raise ValueError(f"doses.yaml: adjusted dose for {entry['drug']!r}, which has no label dose")
-        if not entry.get("tests") and not entry.get("when"):
-            # without a band of its own the dose would apply wherever the rule's code fires for the drug
-            raise ValueError(f"doses.yaml: adjusted dose for {entry['drug']!r} gives neither tests nor when")
-        when = parse_condition(entry.get("when"), f"doses.yaml: adjusted dose for {entry['drug']}")
-        _check_rule_exists(entry, when, safety_rules)
+        text = entry.get("text", "above_adjusted")
+        if text not in data["texts"] or not text.startswith("above_adjusted"):
+            raise ValueError(f"doses.yaml: adjusted dose for {entry['drug']!r} names unknown text {text!r}")
+        if ("rule" in entry) == ("interaction" in entry):
+            raise ValueError(
+                f"doses.yaml: adjusted dose for {entry['drug']!r}: give one of rule or interaction"
+            )
+        if "interaction" in entry:
+            if entry.get("tests") or entry.get("when"):
+                raise ValueError(f"doses.yaml: interaction band for {entry['drug']!r} takes no tests or when")
+            _check_interaction_exists(entry, interactions)
+            when = parse_condition(None, f"doses.yaml: adjusted dose for {entry['drug']}")
+            code = entry["interaction"]
+        else:
+            if not entry.get("tests") and not entry.get("when"):
+                # without a band of its own the dose would apply wherever the rule's code fires for the drug
+                raise ValueError(
+                    f"doses.yaml: adjusted dose for {entry['drug']!r} gives neither tests nor when"
+                )
+            when = parse_condition(entry.get("when"), f"doses.yaml: adjusted dose for {entry['drug']}")
+            _check_rule_exists(entry, when, safety_rules)
+            code = entry["rule"]
         unit, limit = _unit_of(entry, entry["drug"])
         adjusted.setdefault(entry["drug"], []).append(
             AdjustedDose(
                 entry["drug"],
-                entry["rule"],
+                code,
                 _tests(entry.get("tests") or {}),
                 when,
                 unit,
                 limit,
                 entry["why"],
+                text,
+                tuple(entry.get("sources") or ()),
             )
         )
     calvert = data["calvert"]
@@ -313,15 +395,26 @@ def _check_order(
             drug, ordered, "no label dose for this drug in the order check (rules/doses.yaml)"
         )
     bsa, weight = calculations.get("bsa_mosteller_m2"), case.patient.weight_kg
-    # the lowest limit that applies: the label dose, or a band's dose whose safety alert is present
-    limits: list[tuple[float, str, AdjustedDose | None]] = [(label.limit, label.unit, None)]
+    # the lowest limit that applies: the label dose (its mg cap, its dose with a partner drug in the case),
+    # or a band's dose whose safety or interaction alert is present
+    limits: list[tuple[float, str, AdjustedDose | None, str]] = [(label.limit, label.unit, None, "")]
+    if label.cap_mg is not None:
+        limits.append((label.cap_mg, "mg", None, ""))
+    if label.partners:
+        others = {t.drug for t in (*case.current_treatment, *case.proposed_treatment) if t.drug != drug}
+        for partner in label.partners:
+            found = sorted(others & partner.partners)
+            if found:
+                limits.append(
+                    (partner.limit, partner.unit, None, partner.why.format(partner=", ".join(found)))
+                )
     bands = [a for a in table.adjusted.get(drug, ()) if (a.rule, drug) in fired]
     values: Mapping[str, Any] = calculations
     if bands:
         values, facts = _band_inputs(case, calculations)
-        limits.extend((a.limit, a.unit, a) for a in bands if a.holds(values, facts))
-    over: list[tuple[float, str, AdjustedDose | None, str, bool]] = []
-    for limit, unit, adjusted in limits:
+        limits.extend((a.limit, a.unit, a, "") for a in bands if a.holds(values, facts))
+    over: list[tuple[float, str, AdjustedDose | None, str, bool, str]] = []
+    for limit, unit, adjusted, note in limits:
         read = _in_unit(order, unit, bsa, weight)
         if read is None:
             return _not_checked(
@@ -334,7 +427,7 @@ def _check_order(
         value, how, converted = read
         allowed = limit * (1 + table.margin) if converted else limit
         if value > allowed + 1e-9:
-            over.append((limit, unit, adjusted, how, converted))
+            over.append((limit, unit, adjusted, how, converted, note))
     if not over:
         return None
     label_text = f"{_amount(label.limit, label.unit)}: {label.label}"
@@ -342,10 +435,10 @@ def _check_order(
     sources = (*label.sources, *(table.margin_sources if margin else ()))
     banded = [o for o in over if o[2] is not None]
     if banded:
-        limit, unit, adjusted, how, _ = min(banded, key=lambda o: o[0])
+        limit, unit, adjusted, how, _, _ = min(banded, key=lambda o: o[0])
         assert adjusted is not None
         return _alert(
-            "above_adjusted",
+            adjusted.text,
             drug,
             {
                 "ordered": how,
@@ -354,14 +447,20 @@ def _check_order(
                 "label": label_text,
                 "extra": margin,
             },
-            sources,
+            (*sources, *adjusted.sources),
             f"{drug} (proposed order): {how} above {_amount(limit, unit)} ({adjusted.rule})",
         )
-    limit, unit, _, how, _ = over[0]
+    # a cap or partner dose is more specific than the plain label dose: name it when it is exceeded
+    limit, unit, _, how, _, note = over[-1]
     return _alert(
         "above_label",
         drug,
-        {"ordered": how, "limit": _amount(limit, unit), "label": label.label, "extra": margin},
+        {
+            "ordered": how,
+            "limit": _amount(limit, unit),
+            "label": f"{label.label}; {note}" if note else label.label,
+            "extra": margin,
+        },
         sources,
         f"{drug} (proposed order): {how} above the label dose {_amount(limit, unit)}",
     )

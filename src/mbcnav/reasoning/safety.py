@@ -1152,8 +1152,9 @@ def _check(
     if not layout.in_play.isdisjoint(rules.anthracyclines.limits_by_drug):
         _anthracycline_alerts(case, layout, facts, emit)
     if case.proposed_treatment:
-        # Order doses against the label (doses.py); a band's dose counts only where its alert fired.
-        fired = [(t[3].code, t[3].drug or "") for t in ranked]
+        # Order doses against the label (doses.py); a band's dose counts only where its alert fired
+        # (a rule alert, or an interaction alert emitted above: doses.yaml interaction bands).
+        fired = [(t[3].code, t[3].drug or "") for t in ranked] + list(out)
         for dose_alert in doses.order_alerts(case, calculations, fired):
             emit(dose_alert, order_of[dose_alert.drug or ""], 6000)
     if case.allergies or case.prior_treatment:
