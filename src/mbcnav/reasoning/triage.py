@@ -873,6 +873,46 @@ def _read_percent(
                 cut.append(m.span("num"))
 
 
+_SENTENCE_PART = re.compile(r"(?:[^.,;!?\n]|(?<=\d)[.,](?=\d))+")
+
+
+@functools.cache
+def _not_patient_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]] | None:
+    """triage.yaml `not_the_patient`, compiled: (someone else's span, past marker, present marker)."""
+    spec = _read("triage.yaml").get("not_the_patient")
+    if not spec:
+        return None
+
+    def words(key: str) -> str:
+        return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(spec[key], key=len, reverse=True))
+
+    other = re.compile(
+        rf"\b(?:{words('owners')})\s+(?:{words('others')})\b.*?(?=\b(?:{words('first_person')})\b|$)"
+    )
+    return other, re.compile(rf"\b(?:{words('past')})\b"), re.compile(rf"\b(?:{words('present')})\b")
+
+
+def _drop_not_patient(text: str) -> str:
+    """The text without what it says about someone else or the distant past (triage.yaml
+    `not_the_patient`): "my cat collapsed" or "my son had a seizure years ago" must not call 911,
+    while a carer's "my wife had a seizure" still does."""
+    patterns = _not_patient_patterns()
+    if patterns is None:
+        return text
+    other, past, present = patterns
+    low = text.lower()  # same length as the text: spans are cut by position
+    keep = list(text)
+    for part in _SENTENCE_PART.finditer(low):
+        chunk = part.group()
+        if past.search(chunk) and not present.search(chunk):
+            keep[part.start() : part.end()] = " " * (part.end() - part.start())
+            continue
+        for m in other.finditer(chunk):
+            a, b = part.start() + m.start(), part.start() + m.end()
+            keep[a:b] = " " * (b - a)
+    return "".join(keep)
+
+
 @functools.lru_cache(maxsize=16384)
 def _scan_text(
     text: str,
@@ -880,6 +920,7 @@ def _scan_text(
     """(present, negated) concepts and lab values of one text; cached because symptom lines repeat a lot."""
     found = _Found()
     labs: _TextLabValues = ()
+    text = _drop_not_patient(text)
     if _DIGIT.search(text):
         text, labs = _read_labs(text)
     clauses = _clauses(text)
@@ -894,6 +935,16 @@ def _scan_text(
         temp, glucose = values.get("temp_c"), values.get("glucose_mg_dl")
         if temp is not None and temp >= limits["fever_c"]:
             found.present.setdefault("fever", f"temperature {temp:.1f} °C")
+        elif (
+            temp is not None
+            and limits["low_temp_c"] <= temp < limits["low_grade_fever_c"]
+            and "fever" in found.present
+            and "chemo_mention" not in found.present
+        ):
+            # "felt feverish last night but my temp this morning is 36.9": off chemotherapy a measured
+            # normal temperature overrules the word (on chemotherapy the word still counts, NICE CG151)
+            words = found.present.pop("fever")
+            found.negated.setdefault("fever", f"{words} (temperature {temp:.1f} °C, normal)")
         if glucose is not None and glucose >= limits["glucose_pi3k_mg_dl"]:
             # a sugar this high is a finding in its own right, judged with the other words (vomiting)
             found.present.setdefault("high_sugar", f"glucose {glucose:g} mg/dL")
@@ -903,6 +954,13 @@ def _scan_text(
             # crisis (vomiting, confusion) still count with the word, whatever the number
             words = found.present.pop("high_sugar")
             found.negated.setdefault("high_sugar", f"{words} (glucose {glucose:g} mg/dL, below threshold)")
+    if (
+        "seizure" in found.present
+        and "rigors" in found.present
+        and not ({"fever", "hot_cold", "chemo_mention", "neutropenia_word"} & found.present.keys())
+    ):
+        # "she had a seizure, shaking all over": the shaking is the fit, not a rigor of infection
+        found.negated.setdefault("rigors", found.present.pop("rigors"))
     return tuple(found.present.items()), tuple(found.negated.items()), labs
 
 
@@ -1188,13 +1246,21 @@ def _apply_case(case: Case, found: _Found, flags: _Flags) -> None:
     drugs = {t.drug for t in case.current_treatment}
     on_pneumonitis = drugs & lex.drug_groups["pneumonitis"]
     # fever alone counts only on drugs whose label lists it as a lung sign (T-DXd); else it is infection
-    lung_signs = {"cough", "breathless", "breathless_rest"} & present.keys()
+    lung_signs = {"cough", "breathless", "breathless_rest", "breathless_severe", "cyanosis"} & present.keys()
     if not lung_signs and "fever" in present:
         on_pneumonitis = on_pneumonitis & lex.drug_groups["pneumonitis_fever"]
         lung_signs = {"fever"}
     if on_pneumonitis and lung_signs:
-        signs = ", ".join(lex.concepts[c]["label"] for c in ("cough", "breathless", "fever") if c in present)
-        urgency = "emergency" if labs.spo2_percent is not None and labs.spo2_percent < 90 else "urgent"
+        signs = ", ".join(
+            lex.concepts[c]["label"]
+            for c in ("cough", "breathless", "breathless_severe", "fever")
+            if c in present
+        )
+        # SpO2 90-92 with breathlessness stays urgent (label: interrupt and evaluate promptly); hypoxaemia
+        # below 90 or signs of respiratory distress make it severe (CTCAE grade 3-4) and an emergency
+        distress = bool({"breathless_severe", "cyanosis"} & present.keys())
+        low_spo2 = labs.spo2_percent is not None and labs.spo2_percent < 90
+        urgency = "emergency" if low_spo2 or distress else "urgent"
         flags.add("pneumonitis", urgency, f"{signs} while on {', '.join(sorted(on_pneumonitis))}")
     on_diarrhea = drugs & lex.drug_groups["diarrhea"]
     if (
