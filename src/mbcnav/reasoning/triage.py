@@ -245,6 +245,9 @@ class _Lexicon:
     lab_unit_near: dict[str, _UnitNear] = field(default_factory=dict)
     #: concept -> {public, clinician} added to routine advice (red_flags.yaml `routine_support`)
     routine_support: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: signs that make a borderline temperature on chemotherapy an emergency (triage.yaml
+    #: `sepsis_companions`: two ambers are a red in UKONS terms)
+    sepsis_companions: frozenset[str] = frozenset()
 
 
 def _read(name: str) -> dict[str, Any]:
@@ -357,6 +360,12 @@ def lexicon() -> _Lexicon:
             ordered, gap = bool(options.get("ordered")), int(options.get("gap", 3))
             window = gap * (len(slots) - 1) if ordered else max(default_window, len(slots) + 2)
             phrases.append(_Phrase(cid, slots, window, unless, ordered, gap))
+    drug_words: set[str] = set()
+    if lex.get("drug_names"):
+        drug_phrases, drug_words = _drug_name_phrases(lex["drug_names"], lex["drug_groups"], default_window)
+        phrases.extend(drug_phrases)
+        # long names may take misspellings ("epirubicine"); short ones must not ("carbs" is not "carbo")
+        raw_words.update(w for w in drug_words if len(w) >= 7 and w.isalpha())
     rules = [
         _Rule(r["code"], r["urgency"], tuple(frozenset(group) for group in r["when"])) for r in flags["rules"]
     ]
@@ -405,6 +414,7 @@ def lexicon() -> _Lexicon:
     known = frozenset(
         stop
         | raw_words
+        | drug_words
         | set(neg["cues"])
         | set(neg["scope_breaks"])
         | set(spelling.values())
@@ -472,7 +482,51 @@ def lexicon() -> _Lexicon:
         lab_unit_near=_compile_unit_near(lex["text_labs"]),
         # concepts of an absent knowledge base are skipped: triage works without it
         routine_support={c: v for c, v in (flags.get("routine_support") or {}).items() if c in concepts},
+        sepsis_companions=frozenset(c for c in lex.get("sepsis_companions", ()) if c in concepts),
     )
+
+
+def _drug_name_phrases(
+    spec: dict[str, Any], groups: dict[str, list[str]], default_window: int
+) -> tuple[list[_Phrase], set[str]]:
+    """triage.yaml `drug_names`: a concept is also read from every name the project knows for the drugs
+    of a group (mbcnav.drugnames: generics, brands, aliases; "Abraxane", "T-DM1", "carbo") and from
+    regimen letters ("FEC", "had EC"), so a message that names a drug in any form counts as naming the
+    treatment; a hand-made word list always lags behind the drug names the knowledge base holds."""
+    phrases: list[_Phrase] = []
+    words: set[str] = set()
+    for cid, entry in spec.items():
+        generics = {g for group in entry["groups"] for g in groups[group]}
+        skip = {w.lower() for w in entry.get("skip", ())}
+        try:
+            from mbcnav.drugnames import name_index
+
+            names = [name for name, generic in name_index().items() if generic in generics]
+        except Exception:  # the knowledge base is optional here; the generics and regimens still count
+            names = []
+        singles: set[str] = set()
+        for name in {*names, *generics}:
+            tokens = _TOKEN.findall(_APOSTROPHES.sub("", name.lower()))
+            if "(" in name or not tokens or name in skip:
+                continue  # "paclitaxel (taxol)": both names are listed on their own too
+            words.update(tokens)
+            if len(tokens) > 1:
+                phrases.append(
+                    _Phrase(cid, tuple(_slot([t]) for t in tokens), len(tokens) - 1, ordered=True, gap=1)
+                )
+            elif tokens[0] not in skip and len(tokens[0]) >= 3 and not tokens[0].isdigit():
+                singles.add(tokens[0])
+        if singles:
+            phrases.append(_Phrase(cid, (_slot(singles),), default_window))
+        for regimen in entry.get("regimens", ()):
+            options = regimen if isinstance(regimen, dict) else {"words": regimen}
+            slots = _phrase_slots(options["words"])
+            words.update(
+                w for part in options["words"].replace("+", "|").split("|") for w in _TOKEN.findall(part)
+            )
+            unless = _slot(options.get("unless", "").split("|"))
+            phrases.append(_Phrase(cid, slots, max(default_window, len(slots) + 2), unless))
+    return phrases, words
 
 
 def _compile_unit_near(spec: dict[str, Any]) -> dict[str, _UnitNear]:
@@ -1028,6 +1082,9 @@ class _Flags:
     extra_sources: dict[str, list[str]] = field(default_factory=dict)
     #: findings that raised no flag but that the reader should see (in the rationale)
     notes: list[str] | None = None
+    #: code -> a variant of its texts (red_flags.yaml `public_<urgency>_<variant>`), e.g. "on_treatment"
+    #: when the text says the person is on chemotherapy, so the advice does not ask "if you are on it"
+    variant: dict[str, str] = field(default_factory=dict)
 
     def drop(self, code: str) -> None:
         self.urgency.pop(code, None)
@@ -1115,8 +1172,20 @@ def _apply_labs(
             if encephalopathy:
                 detail += " with confusion or drowsiness"
             flags.add("liver_failure", "emergency", detail, _lab_sources("liver_failure_inr"))
-    if bili is not None and bili >= lab["liver_failure_bilirubin_x_uln"] * uln and "jaundice" not in present:
-        flags.add("liver_failure", "urgent", f"bilirubin {bili:g} mg/dL (>= 3x ULN)")
+    if bili is not None and bili >= lab["liver_failure_bilirubin_x_uln"] * uln:
+        # a bilirubin this high is jaundice on the labs: with confusion or drowsiness it is the same
+        # emergency as "yellow and confused" in words (possible liver failure with encephalopathy)
+        brain = [c for c in ("confusion", "drowsiness", "sleepy") if c in present]
+        if brain:
+            signs = " or ".join(lexicon().concepts[c]["label"] for c in brain)
+            flags.add(
+                "liver_failure",
+                "emergency",
+                f"bilirubin {bili:g} mg/dL (>= 3x ULN) with {signs}",
+                _lab_sources("liver_failure_bilirubin_x_uln"),
+            )
+        elif "jaundice" not in present:
+            flags.add("liver_failure", "urgent", f"bilirubin {bili:g} mg/dL (>= 3x ULN)")
     if labs.glucose_mg_dl is not None and labs.glucose_mg_dl > lab["glucose_emergency_mg_dl"]:
         flags.add("hyperglycemia_crisis", "emergency", f"glucose {labs.glucose_mg_dl:g} mg/dL (> 500)")
     if labs.qtcf_ms is not None and labs.qtcf_ms > lab["qtcf_ms"]:
@@ -1187,8 +1256,24 @@ def _apply_fever(labs: Labs, present: dict[str, str], flags: _Flags, on_myelosup
         flags.add("febrile_neutropenia", "emergency", f"{what} while on chemotherapy or a CDK4/6 inhibitor")
     elif on_myelosuppressive and (low_grade or cold):
         normal_count = anc is not None and anc >= lab["anc_expected_fall_per_ul"]
+        companions = [c for c in lexicon().sepsis_companions if c in present]
+        if companions and not normal_count:
+            # a temperature of 37.5-37.9 or below 36 C on chemotherapy is one amber; with a sign of
+            # sepsis or a focus (confusion, clamminess, cough with breathlessness) it is suspected
+            # neutropenic sepsis (UKONS: two ambers make a red; NICE CG151)
+            signs_what = ", ".join(sorted(lexicon().concepts[c]["label"] for c in companions))
+            flags.add(
+                "febrile_neutropenia",
+                "emergency",
+                f"{fever_what} ({'37.5-37.9 °C' if low_grade else 'below 36 °C'}) with {signs_what} while on "
+                "chemotherapy or a CDK4/6 inhibitor",
+                [*_lab_sources("low_grade_fever_c" if low_grade else "low_temp_c"), "ukons-triage-v3"],
+            )
+            return
+        code = "fever_on_treatment" if normal_count else "febrile_neutropenia"
+        flags.variant[code] = "on_treatment"
         flags.add(
-            "fever_on_treatment" if normal_count else "febrile_neutropenia",
+            code,
             "urgent",
             f"{fever_what} ({'37.5-37.9 °C' if low_grade else 'below 36 °C'}) while on chemotherapy or a "
             "CDK4/6 inhibitor",
@@ -1307,10 +1392,14 @@ def _sites(concepts: tuple[str, ...]) -> tuple[SuspectedSite, ...]:
 
 
 @functools.lru_cache(maxsize=8192)
-def _red_flag(code: str, urgency: str, rationale: str, extra_sources: tuple[str, ...]) -> RedFlag:
+def _red_flag(
+    code: str, urgency: str, rationale: str, extra_sources: tuple[str, ...], variant: str = ""
+) -> RedFlag:
     """One red flag in both voices (cached: the same finding recurs across many cases)."""
     spec = lexicon().codes[code]
     public, clinician = spec["public"], spec["clinician"]
+    if variant and f"public_{urgency}_{variant}" in spec:
+        spec = {**spec, f"public_{urgency}": spec[f"public_{urgency}_{variant}"]}
     if URGENCY_ORDER[urgency] < URGENCY_ORDER[spec["urgency"]]:
         # Raised above the code's own level (e.g. high calcium with confusion): the text must say to
         # go now, not "call today".
@@ -1367,7 +1456,7 @@ def _result(text: str, found: _Found, flags: _Flags, labs_read: bool = False) ->
     flag_keys = (
         tuple(
             [
-                (code, urgency, "; ".join(why[code]), tuple(extra.get(code, ())))
+                (code, urgency, "; ".join(why[code]), tuple(extra.get(code, ())), flags.variant.get(code, ""))
                 for code, urgency in flags.urgency.items()
             ]
         )
@@ -1389,7 +1478,7 @@ def _result_cached(
     text: str,
     present: tuple[str, ...],
     negated_concepts: tuple[str, ...],
-    flag_keys: tuple[tuple[str, str, str, tuple[str, ...]], ...],
+    flag_keys: tuple[tuple[str, str, str, tuple[str, ...], str], ...],
     notes: tuple[str, ...] = (),
     labs_read: bool = False,
 ) -> TriageResult:
