@@ -200,3 +200,19 @@ def test_capivasertib_hepatic_impairment_fda_label_capivasertib(bilirubin: float
     )
     (alert,) = _alerts(_run(case), "capivasertib", "hepatic_dose_adjustment")
     assert alert.severity == "warning" and words in alert.clinician
+
+
+def test_bilirubin_alert_speaks_of_its_own_drug_only_kadcyla_label() -> None:
+    """The generic bilirubin text ended "(T-DM1 grade 2 bilirubin: hold)" on every drug's alert (a second
+    pharmacist sweep); T-DM1 now has its own rule, and the others no longer mention it."""
+    case = _case(
+        tumor={"er_percent": 0, "pr_percent": 0, "her2_ihc": "3+"},
+        labs={"bilirubin_mg_dl": 2.4},
+        current_treatment=[{"drug": "trastuzumab emtansine"}],
+        proposed_treatment=[{"drug": "eribulin"}],
+    )
+    alerts = {(a.code, a.drug): a for a in _run(case).safety_alerts}
+    tdm1 = alerts[("hepatic_dose_adjustment", "trastuzumab emtansine")]
+    assert "do not give T-DM1 until bilirubin is back to <= 1.5 x ULN" in tdm1.clinician
+    other = alerts[("hepatic_dose_adjustment", "eribulin")]
+    assert "T-DM1" not in other.clinician
