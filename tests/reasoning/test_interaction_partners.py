@@ -249,3 +249,12 @@ def test_on_ribociclib_with_qtcf_492_only_the_on_treatment_hold_speaks_kisqali_l
     assert alerts["qtcf_hold:ribociclib"].severity == "contraindication"
     assert "qtcf_prolonged:ribociclib" not in alerts
     assert "electrolytes_low:ribociclib" in alerts
+
+
+def test_strong_cyp3a_text_names_no_other_drug_fda_ddi_table() -> None:
+    """A second pharmacist sweep: the strong-CYP3A alert on vinorelbine spoke of capivasertib, olaparib and
+    everolimus doses (one text shared by every drug the rule covers)."""
+    result = _run(proposed_treatment=[{"drug": "vinorelbine"}], current_meds=["clarithromycin"])
+    alert = _alerts(result)["cyp3a_inhibitor_targeted:vinorelbine"]
+    assert not {"capivasertib", "olaparib", "everolimus"} & set(alert.clinician.replace(";", " ").split())
+    assert "avoid the combination" in alert.clinician
