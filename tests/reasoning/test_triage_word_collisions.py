@@ -165,3 +165,9 @@ def test_negated_symptoms_count_as_read() -> None:
     result = triage("no pain, no temperature, no diarrhoea this cycle - all good!")
     assert result.urgency == "routine"
     assert result.advice.public.startswith("We did not find warning signs")
+
+
+def test_delicious_is_not_read_as_delirious() -> None:
+    """Found while fixing the second triage sweep: the fuzzy matcher read "delicious" as "delirious"."""
+    assert triage("the soup at the hospice was delicious").red_flags == ()
+    assert "acute_confusion" in {f.code for f in triage("he is delirious and very hot").red_flags}
