@@ -171,3 +171,18 @@ def test_delicious_is_not_read_as_delirious() -> None:
     """Found while fixing the second triage sweep: the fuzzy matcher read "delicious" as "delirious"."""
     assert triage("the soup at the hospice was delicious").red_flags == ()
     assert "acute_confusion" in {f.code for f in triage("he is delirious and very hot").red_flags}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Dad went rigid and was jerking for a couple of minutes then was really drowsy afterwards",
+     "she stiffened and then her whole body was jerking"],
+)  # fmt: skip
+def test_a_generalised_seizure_described_in_words_is_an_emergency(text: str) -> None:
+    """A third, untouched triage sweep: "went rigid ... jerking" was read only as drowsiness (urgent)."""
+    result = triage(text)
+    assert result.urgency == "emergency" and "seizure" in {f.code for f in result.red_flags}
+
+
+def test_stiff_back_is_not_a_seizure() -> None:
+    assert "seizure" not in {f.code for f in triage("my back is stiff, I shook it off").red_flags}
