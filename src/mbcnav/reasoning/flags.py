@@ -341,13 +341,23 @@ def note_facts(
     flags: set[str] = set()
     used: list[str] = []
     for i, note in enumerate(notes):
-        if _BIOPSY.search(note) and not _BIOPSY_NOT_DONE.search(note):
+        if _biopsy_recorded(note):
             flags.add("biopsy_noted")
             used.append(f"notes[{i}]: a biopsy is recorded, so no new biopsy is listed as missing")
         read = _triage_read(note, recorded_sites)
         if read:
             used.append(f"notes[{i}]: {read}")
     return frozenset(flags), tuple(used)
+
+
+def note_flags(notes: tuple[str, ...]) -> frozenset[str]:
+    """The flags of note_facts alone: case_flags needs no account of the notes, so it does not triage
+    each note again (assess triages them once for notes_used)."""
+    return frozenset({"biopsy_noted"}) if any(_biopsy_recorded(n) for n in notes) else frozenset()
+
+
+def _biopsy_recorded(note: str) -> bool:
+    return bool(_BIOPSY.search(note)) and not _BIOPSY_NOT_DONE.search(note)
 
 
 def _triage_read(note: str, recorded_sites: tuple[str, ...] = ()) -> str:
@@ -727,8 +737,7 @@ def case_flags(case: Any, subtype_result: Any, triage_result: Any) -> frozenset[
         add("glucose_missing")
 
     if case.notes:
-        note_flags, _ = note_facts(case.notes)
-        flags |= note_flags
+        flags |= note_flags(case.notes)
     return frozenset(flags)
 
 
