@@ -505,7 +505,12 @@ class Case(_Strict):
         if not readings:
             return handler(data)
         meds = data.get("current_meds")
-        med_readings = tuple(_reading(v) for v in meds) if isinstance(meds, list | tuple) else ()
+        by_field = dict(readings)  # each name is read once; _drug_fields names meds "current_meds.<i>"
+        med_readings = (
+            tuple(by_field.get(f"current_meds.{i}") for i in range(len(meds)))
+            if isinstance(meds, list | tuple)
+            else ()
+        )
         token = _MED_READINGS.set(med_readings)
         try:
             case = handler(data)
