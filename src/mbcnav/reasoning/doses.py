@@ -12,7 +12,6 @@ unit that cannot be converted, carboplatin without a CrCl) says so — a dose is
 from __future__ import annotations
 
 import functools
-import operator
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -21,16 +20,10 @@ import yaml
 
 from mbcnav.assessment import SafetyAlert
 from mbcnav.reasoning.calculators import calvert_dose, calvert_gfr
-from mbcnav.reasoning.flags import RULES_DIR, Condition, drug_groups, parse_condition
+from mbcnav.reasoning.flags import RULES_DIR, Condition, drug_groups, parse_condition, parse_tests
 
 #: dose units, named as the Case fields (dose_mg, dose_mg_m2, dose_mg_kg) and as written in texts
 UNITS = {"mg": "mg", "mg_m2": "mg/m2", "mg_kg": "mg/kg"}
-_OPS: dict[str, Callable[[float, float], bool]] = {
-    "lt": operator.lt,
-    "le": operator.le,
-    "gt": operator.gt,
-    "ge": operator.ge,
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,10 +96,6 @@ def _unit_of(raw: dict[str, Any], where: str) -> tuple[str, float]:
     if len(given) != 1:
         raise ValueError(f"doses.yaml: {where}: give exactly one of {', '.join(UNITS)}")
     return given[0], float(raw[given[0]])
-
-
-def _tests(raw: dict[str, Any]) -> tuple[tuple[str, Callable[[float, float], bool], float], ...]:
-    return tuple((field, _OPS[op], float(v)) for field, ops in raw.items() for op, v in ops.items())
 
 
 def _check_rule_exists(entry: dict[str, Any], when: Condition, safety_rules: list[dict[str, Any]]) -> None:
@@ -214,7 +203,7 @@ def dose_table() -> DoseTable:
             AdjustedDose(
                 entry["drug"],
                 code,
-                _tests(entry.get("tests") or {}),
+                parse_tests(entry.get("tests") or {}),
                 when,
                 unit,
                 limit,

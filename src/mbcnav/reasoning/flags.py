@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import operator
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -301,6 +302,27 @@ def compile_condition(raw: Any, where: str) -> Condition:
     cond = parse_condition(raw, where)
     check_flags([*cond.all, *cond.none, *(f for g in cond.any for f in g)], where)
     return cond
+
+
+#: the comparison words of numeric rule tests (``tests: {crcl_ml_min: {ge: 30, lt: 40}}``)
+COMPARISONS: dict[str, Callable[[float, float], bool]] = {
+    "lt": operator.lt,
+    "le": operator.le,
+    "gt": operator.gt,
+    "ge": operator.ge,
+}
+#: one numeric test: (field, comparison, threshold)
+NumericTest = tuple[str, Callable[[float, float], bool], float]
+
+
+def parse_tests(raw: dict[str, Any] | None) -> tuple[NumericTest, ...]:
+    """A rule's ``tests`` block as (field, comparison, threshold), in the order written (safety.yaml,
+    doses.yaml); the caller checks the fields against what it can compute."""
+    return tuple(
+        (field, COMPARISONS[op], float(value))
+        for field, ops in (raw or {}).items()
+        for op, value in ops.items()
+    )
 
 
 def parse_condition(raw: Any, where: str) -> Condition:

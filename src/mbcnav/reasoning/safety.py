@@ -33,16 +33,11 @@ from mbcnav.reasoning.flags import (
     Condition,
     drug_groups,
     in_first_trimester,
+    parse_tests,
     poor_performance_status,
 )
 from mbcnav.reasoning.therapy import OptionSet, rebuild
 
-_OPS: dict[str, Callable[[float, float], bool]] = {
-    "lt": operator.lt,
-    "le": operator.le,
-    "gt": operator.gt,
-    "ge": operator.ge,
-}
 _LAB_FIELDS = frozenset(
     {
         "creatinine_mg_dl",
@@ -264,12 +259,10 @@ def safety_rules() -> SafetyRules:
     by_drug: dict[str, list[Rule]] = {}
     for i, raw in enumerate(data["rules"]):
         where = f"safety.yaml: rule #{i + 1} ({raw.get('code', '?')})"
-        tests: list[tuple[str, Callable[[float, float], bool], float]] = []
-        for field, ops in (raw.get("tests") or {}).items():
+        for field in raw.get("tests") or {}:
             if field not in _LAB_FIELDS and field not in _DERIVED:
                 raise ValueError(f"{where}: unknown numeric field {field!r}")
-            for op, value in ops.items():
-                tests.append((field, _OPS[op], float(value)))
+        tests = list(parse_tests(raw.get("tests")))
         shown = _placeholders(raw["public"]) | _placeholders(raw["clinician"])
         untested = sorted(shown - {field for field, _, _ in tests})
         if untested:
