@@ -184,6 +184,21 @@ def test_banner_is_never_less_urgent_than_a_shown_item(
     assert result.advice and "911" in result.advice["public"], "what to do now is the emergency item's"
 
 
+def test_a_graded_flag_is_explained_by_an_item_of_its_own_grade(kb_index: SearchIndex) -> None:
+    # Triage grades lip swelling alone as urgent (UKONS); Ask once showed the emergency anaphylaxis
+    # item for it and raised its banner to "call 911 now" while triage said "call your team today".
+    lips = ask("my lips look a bit swollen", index=kb_index)
+    assert lips.urgency == "urgent"
+    assert lips.answers[0].id == "symptom-lip-swelling"
+    assert all(a.level != "emergency" for a in lips.answers if a.id.startswith("symptom-anaphylaxis"))
+    # With the throat involved the flag is an emergency: the emergency item comes first, even though
+    # the urgent lip item matches more of the words.
+    throat = ask("my throat feels tight and my lips are swelling", index=kb_index)
+    assert throat.urgency == "emergency"
+    assert throat.answers[0].id == "symptom-anaphylaxis"
+    assert throat.advice and "911" in throat.advice["public"]
+
+
 def test_a_bare_number_does_not_carry_a_match(kb_index: SearchIndex) -> None:
     # "39" once matched "about 39 out of 100" in a survival statistic.
     for question in ("temp 39", "my temp is 39", "39"):

@@ -246,21 +246,25 @@ def _answer(doc: dict[str, Any], score: float, audience: str) -> Answer:
                   action=action, level=doc.get("level"))
 
 
-def _flagged_items(codes: list[str], index: SearchIndex, scores: np.ndarray) -> list[int]:
+def _flagged_items(flags: dict[str, str], index: SearchIndex, scores: np.ndarray) -> list[int]:
     """For each red flag, in triage's order, the knowledge item about it that best fits the question.
 
     Every item with that ``red_flag`` is a candidate, not only the top of the ranking: triage may
     recognise "no point living anymore" where ranking finds nothing, and the crisis item (with its
-    helpline) must still be shown. Among candidates the best-scoring wins; with no score at all, the
+    helpline) must still be shown. A flag graded by triage (lip swelling alone is urgent, with a tight
+    throat an emergency) is explained by an item of at least that grade, so an emergency is never shown
+    under an urgent item's what-to-do-now. Among those the best-scoring wins; with no score at all, the
     most urgent one (it carries the most careful what-to-do-now text).
     """
     chosen: list[int] = []
-    for code in codes:
+    for code, urgency in flags.items():
         candidates = index.by_red_flag.get(code, ())
         if not candidates:
             continue
+        floor = _LEVEL.get(urgency, 0)
         best = max(candidates,
-                   key=lambda i: (float(scores[i]), _LEVEL.get(index.docs[i].get("level", ""), 0)))
+                   key=lambda i: (_LEVEL.get(index.docs[i].get("level", ""), 0) >= floor, float(scores[i]),
+                                  _LEVEL.get(index.docs[i].get("level", ""), 0)))
         if best not in chosen:
             chosen.append(best)
     return chosen
@@ -343,8 +347,12 @@ def ask(
     # one item per flag, so there is room for what was asked; nothing a person in crisis should not
     # be handed (survival statistics) is shown.
     if red_flags:
-        codes = list(dict.fromkeys(rf.code for rf in red_flags))
-        flagged = _flagged_items(codes, index, scores)
+        # code -> its most urgent grade among the flags, in triage's order
+        graded: dict[str, str] = {}
+        for rf in red_flags:
+            if _LEVEL.get(rf.urgency, 0) > _LEVEL.get(graded.get(rf.code, ""), -1):
+                graded[rf.code] = rf.urgency
+        flagged = _flagged_items(graded, index, scores)
         chosen = [i for i in (flagged + [i for i in chosen if i not in flagged])
                   if not _hidden_for_red_flags(index.docs[i])][:k]
         no_good_match = no_good_match and not chosen
