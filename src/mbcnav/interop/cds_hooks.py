@@ -41,6 +41,21 @@ app from starting), so a deployment that routes its own page keeps it. A case is
 there are cards to link; a path with ``{saved_id}`` and no store (the router used on its own) gives
 cards without a link, as does a store that fails (the cards still go out).
 
+Safety-alert cards carry ``overrideReasons`` (mbcnav's own code system, ``cds_override_reasons.yaml``:
+which reasons each kind of card offers). Feedback is checked as CDS Hooks 2.0 describes it (``card``,
+``outcome``, ``outcomeTimestamp``, ``acceptedSuggestions`` for an accepted card, ``overrideReason`` a
+Coding and/or a comment for an overridden one) and then against what the card offered, which the
+service remembered when it sent the card (``card_registry``; see ``cds_overrides``): a reason of mbcnav's
+code system the card did not offer, or a suggestion it did not have, is a 422 naming it, and nothing of
+that feedback is stored. A reason in another code system is the client's own (2.0 allows it) and is
+stored as sent, like the rest of the item.
+
+No ``systemActions``: 2.0 reserves them for actions a client applies with no one looking, in
+pre-coordinated cases (e.g. saving an identifier of the service's decision). Everything mbcnav says is
+advice for the care team to weigh; removing a draft order or writing to the chart without a clinician
+choosing it is exactly what it must not do, so order changes stay card suggestions and responses are
+``{"cards": [...]}`` only.
+
 CDS Clients are authenticated by the signed JWT of CDS Hooks 2.0 (``cds_auth``) when trusted clients
 are configured (``MBCNAV_CDS_TRUSTED_CLIENTS``, a JSON/YAML file): every service call and feedback POST
 then needs ``Authorization: Bearer <JWT>`` whose ``aud`` is the endpoint's public URL (``base_url`` +
@@ -72,6 +87,7 @@ from starlette.concurrency import run_in_threadpool
 from mbcnav.assessment import URGENCY_ORDER, Assessment, SafetyAlert, TherapyOption, WorkupItem
 from mbcnav.case import Case, parse_case
 from mbcnav.errors import MbcnavError
+from mbcnav.interop import cds_overrides
 from mbcnav.interop.cds_auth import (
     CdsAuthConfig,
     CdsAuthenticator,
@@ -646,6 +662,10 @@ def _alert_indicator(alert: SafetyAlert) -> str:
     return "critical" if alert.severity == "contraindication" else "warning"
 
 
+#: the kind of card (``offered_by`` in cds_override_reasons.yaml) a safety alert makes, by its severity
+_ALERT_CARD_KIND = {"warning": "safety-warning", "contraindication": "contraindication"}
+
+
 def _title(code: str) -> str:
     return code.replace("_", " ").capitalize()
 
@@ -800,6 +820,9 @@ def cards_for(
             _alert_indicator(alert),
             alert.sources,
         )
+        reasons = cds_overrides.override_reasons().codings(_ALERT_CARD_KIND[alert.severity])
+        if reasons:
+            card["overrideReasons"] = reasons
         draft = ordered_drugs.get(alert.drug or "")
         if draft is not None and draft.get("id"):
             label = (
@@ -871,6 +894,34 @@ class MemoryFeedback:
 _MEMORY_FEEDBACK = MemoryFeedback()
 #: the in-memory feedback of routers built without a sink (tests read it)
 FEEDBACK = _MEMORY_FEEDBACK.items
+#: what the cards of routers built without a registry offered (process memory)
+_MEMORY_CARDS = cds_overrides.MemoryCards()
+
+
+async def _remember_cards(
+    registry: cds_overrides.CardRegistry, service: str, cards: list[dict[str, Any]]
+) -> None:
+    """Keep what each card offered for its feedback; a registry outage must not withhold the cards
+    (their feedback is then checked against the code system only)."""
+    offers = cds_overrides.offers_of(cards)
+    if not offers:
+        return
+    try:
+        await run_in_threadpool(registry.remember_cards, service, offers)
+    except Exception as exc:  # the cards matter more than checking their feedback later
+        log.warning("CDS: the offers of %d card(s) could not be kept (%s)", len(offers), type(exc).__name__)
+
+
+async def _card_offer(
+    registry: cds_overrides.CardRegistry, service: str, card: str
+) -> cds_overrides.CardOffer | None:
+    """What the card offered, or None when it is not known (or the registry cannot say)."""
+    try:
+        data = await run_in_threadpool(registry.card_offer, service, card)
+    except Exception as exc:  # unknown, not empty: the code-system check still applies
+        log.warning("CDS: the offer of card %s could not be read (%s)", card[:100], type(exc).__name__)
+        return None
+    return None if data is None else cds_overrides.CardOffer.from_json(data)
 
 
 def build_authenticator(settings: CdsSettings) -> CdsAuthenticator | None:
@@ -909,6 +960,7 @@ def build_cds_router(
     settings: CdsSettings | None = None,
     feedback_sink: FeedbackSink | None = None,
     case_store: CaseStore | None = None,
+    card_registry: cds_overrides.CardRegistry | None = None,
 ) -> APIRouter:
     """The CDS Hooks router; mount with
     ``app.include_router(build_cds_router(settings, feedback_sink=store, case_store=store))``.
@@ -916,10 +968,14 @@ def build_cds_router(
     Each router has its own JWK Set cache and jti replay cache, so build it once per app. Feedback
     goes to ``feedback_sink`` (the web app passes its database store), else to process memory. The
     case behind each hook call with cards goes to ``case_store``, so the card link can open it; without
-    one (and with a result path naming ``{saved_id}``) cards carry no link.
+    one (and with a result path naming ``{saved_id}``) cards carry no link. What each card offered
+    (override reasons, suggestions) goes to ``card_registry`` (the web app passes its store), else to
+    process memory, so feedback can be checked against it.
     """
     cfg = settings or CdsSettings()
     sink: FeedbackSink = feedback_sink if feedback_sink is not None else _MEMORY_FEEDBACK
+    registry: cds_overrides.CardRegistry = card_registry if card_registry is not None else _MEMORY_CARDS
+    cds_overrides.override_reasons()  # a broken reasons file stops the app here, not at the first card
     authenticator = build_authenticator(cfg)
     endpoint_base = cfg.audience_base + "/cds-services/"
     router = APIRouter(tags=["CDS Hooks"], route_class=_cors_route_class(cfg))
@@ -981,6 +1037,7 @@ def build_cds_router(
             result = await _run(body, service, cfg, link_base.rstrip("/"), case_store)
         except _BadRequest as exc:
             return exc.response
+        await _remember_cards(registry, service_id, result["cards"])
         return Response(orjson.dumps(result), media_type="application/json")
 
     @router.post("/cds-services/{service_id}/feedback", summary="Card outcome feedback")
@@ -1005,10 +1062,23 @@ def build_cds_router(
             wrong = _feedback_problem(item)
             if wrong:
                 return problem(400, "Bad Request", f"feedback[{n}].{wrong}")
+        # all items are checked before any is stored: feedback with one wrong item changes nothing
+        for n, item in enumerate(items):
+            offer = await _card_offer(registry, service_id, item["card"])
+            wrong = cds_overrides.offer_problem(item, offer)
+            if wrong:
+                return problem(422, "Unprocessable Content", f"feedback[{n}].{wrong}")
         for item in items:
             # the store is synchronous (SQLAlchemy): keep its write off the event loop
             await run_in_threadpool(sink.add_feedback, service_id, item, client.iss if client else None)
-            log.info("CDS feedback %s: card %s %s", service_id, item["card"], item["outcome"])
+            reason = (item.get("overrideReason") or {}).get("reason")
+            log.info(
+                "CDS feedback %s: card %s %s%s",
+                service_id,
+                item["card"],
+                item["outcome"],
+                f" ({reason['system'][:100]}|{reason['code'][:100]})" if reason else "",
+            )
         return Response(status_code=200)
 
     return router
@@ -1053,6 +1123,13 @@ def _feedback_problem(item: Any) -> str | None:
             return "overrideReason must be an object whose reason is a Coding"
         if not isinstance(reason.get("userComment", ""), str):
             return "overrideReason.userComment must be text"
+        if "reason" not in reason and "userComment" not in reason:
+            return "overrideReason must carry a reason (a Coding the card offered) or a userComment"
+        coding = reason.get("reason")
+        if coding is not None:
+            for name in ("system", "code"):  # 2.0 Coding: both REQUIRED strings
+                if not isinstance(coding.get(name), str) or not coding[name]:
+                    return f"overrideReason.reason.{name} is required (a Coding has a system and a code)"
     return None
 
 

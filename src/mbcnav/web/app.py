@@ -123,6 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             CdsSettings(base_url=settings.base_url, trusted_clients_file=settings.cds_trusted_clients),
             feedback_sink=app.state.store,
             case_store=app.state.store,
+            card_registry=app.state.store,
         )
     )
     _add_offline_docs(app)

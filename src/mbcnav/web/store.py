@@ -1,7 +1,8 @@
 """Saved assessments, so a result page and its PDF have a permalink to take to an appointment; and
-CDS Hooks card feedback, so what clinicians accepted or overrode outlives a restart.
+CDS Hooks card feedback, so what clinicians accepted or overrode outlives a restart; and what each
+CDS card sent offered (override reasons, suggestions), so its feedback can be checked against it.
 
-SQLAlchemy Core over two tables: SQLite under the data directory by default (no service to run),
+SQLAlchemy Core over three tables: SQLite under the data directory by default (no service to run),
 PostgreSQL when MBCNAV_DATABASE_URL says so. The case and the assessment are stored as JSON exactly
 as computed, so a permalink shows what the person saw, even after the rules change.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +25,7 @@ from sqlalchemy import (
     Table,
     Text,
     create_engine,
+    delete,
     insert,
     select,
 )
@@ -51,6 +54,17 @@ cds_feedback = Table(
     Column("outcome_timestamp", String(40), nullable=False),
     Column("client", String(500)),
     Column("item_json", Text, nullable=False),
+)
+
+#: what each CDS card sent offered (CDS Hooks 2.0 overrideReasons and suggestion uuids), as JSON: the
+#: feedback endpoint checks a card's feedback against it (mbcnav.interop.cds_overrides)
+cds_cards = Table(
+    "cds_cards",
+    metadata,
+    Column("service", String(100), primary_key=True),
+    Column("card", String(200), primary_key=True),
+    Column("issued_at", DateTime(timezone=True), nullable=False),
+    Column("offer_json", Text, nullable=False),
 )
 
 #: permalink ids are random (not guessable, not counting visits): 16 bytes of URL-safe text
@@ -145,6 +159,36 @@ class AssessmentStore:
                 item["client"] = row.client
             out.append(item)
         return out
+
+    def remember_cards(self, service: str, offers: Mapping[str, dict[str, Any]]) -> None:
+        """Keep what each card offered (card uuid -> offer JSON); a card sent again (the same hook call
+        repeated) gets its latest offer."""
+        if not offers:
+            return
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        with self.engine.begin() as conn:
+            conn.execute(
+                delete(cds_cards).where(cds_cards.c.service == service, cds_cards.c.card.in_(list(offers)))
+            )
+            conn.execute(
+                insert(cds_cards),
+                [
+                    {
+                        "service": service,
+                        "card": card,
+                        "issued_at": now,
+                        "offer_json": orjson.dumps(o).decode(),
+                    }
+                    for card, o in offers.items()
+                ],
+            )
+
+    def card_offer(self, service: str, card: str) -> dict[str, Any] | None:
+        """What the card offered, as kept by ``remember_cards``; None for a card not sent from here."""
+        query = select(cds_cards.c.offer_json).where(cds_cards.c.service == service, cds_cards.c.card == card)
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return None if row is None else orjson.loads(row.offer_json)
 
     def dispose(self) -> None:
         self.engine.dispose()
