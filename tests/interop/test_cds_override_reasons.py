@@ -361,3 +361,23 @@ def test_what_a_card_offered_is_kept_in_the_database_and_outlives_a_restart(tmp_
     assert elsewhere.status_code == 200  # unknown to that service: code-system check only
     assert stored[-1]["overrideReason"]["reason"] == ours("benefit-outweighs-risk")
     assert dt.datetime.fromisoformat(stored[-1]["outcomeTimestamp"])
+
+
+def test_card_offers_older_than_the_retention_are_dropped_when_new_cards_are_kept(tmp_path: Path) -> None:
+    # Without a retention rule the table grows by every card ever sent.
+    from sqlalchemy import update
+
+    from mbcnav.web.store import CARD_OFFER_RETENTION, AssessmentStore, cds_cards
+
+    store = AssessmentStore(f"sqlite:///{tmp_path / 'cards.db'}")
+    offer = {"reasons": [], "suggestions": []}
+    store.remember_cards("mbcnav-order-sign", {"old-card": offer, "recent-card": offer})
+    long_ago = dt.datetime.now(dt.UTC) - CARD_OFFER_RETENTION - dt.timedelta(days=1)
+    with store.engine.begin() as conn:
+        conn.execute(update(cds_cards).where(cds_cards.c.card == "old-card").values(issued_at=long_ago))
+    store.remember_cards("mbcnav-order-sign", {"new-card": offer})
+    kept = {card: store.card_offer("mbcnav-order-sign", card)
+            for card in ("old-card", "recent-card", "new-card")}
+    store.dispose()
+    assert kept["old-card"] is None
+    assert kept["recent-card"] == offer and kept["new-card"] == offer

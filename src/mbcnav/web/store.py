@@ -63,9 +63,13 @@ cds_cards = Table(
     metadata,
     Column("service", String(100), primary_key=True),
     Column("card", String(200), primary_key=True),
-    Column("issued_at", DateTime(timezone=True), nullable=False),
+    Column("issued_at", DateTime(timezone=True), nullable=False, index=True),
     Column("offer_json", Text, nullable=False),
 )
+#: how long a card's offer is kept for checking its feedback: feedback comes within the clinician's
+#: session, and the table would otherwise grow by every card ever sent. Feedback on an older card is
+#: checked against the code system only, like a card from elsewhere.
+CARD_OFFER_RETENTION = dt.timedelta(days=90)
 
 #: permalink ids are random (not guessable, not counting visits): 16 bytes of URL-safe text
 ID_PATTERN = r"^[A-Za-z0-9_-]{16,32}$"
@@ -170,6 +174,7 @@ class AssessmentStore:
             conn.execute(
                 delete(cds_cards).where(cds_cards.c.service == service, cds_cards.c.card.in_(list(offers)))
             )
+            conn.execute(delete(cds_cards).where(cds_cards.c.issued_at < now - CARD_OFFER_RETENTION))
             conn.execute(
                 insert(cds_cards),
                 [
