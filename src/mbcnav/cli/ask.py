@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 from rich.markdown import Markdown
 from rich.panel import Panel
 
 from mbcnav import DISCLAIMER
 from mbcnav.cli.common import Audience, console, print_json
-from mbcnav.search import MAX_K, AskResult, ask
+from mbcnav.search.models import MAX_K
+
+if TYPE_CHECKING:
+    from mbcnav.search import AskResult
 
 
 def _voice(public: str, clinician: str, audience: Audience) -> str:
@@ -71,6 +76,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Answer a question from the knowledge base; emergencies come first."""
         # Unquoted words arrive one per argument; the question is all of them.
+        from mbcnav.search import ask  # loaded here: the engine takes a second to import
+
         result = ask(" ".join(question), audience=audience.value, k=k)
         if as_json:
             print_json(result.model_dump(mode="json"))
