@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from mbcnav.errors import UnknownDrugError
+from mbcnav.yamlfile import load_yaml
 
 COMEDICATIONS_FILE = Path(__file__).parent / "reasoning" / "rules" / "comedications.yaml"
 NAME_FORMS_FILE = Path(__file__).parent / "reasoning" / "rules" / "drug_name_forms.yaml"
@@ -44,7 +43,7 @@ def name_index() -> dict[str, str]:
         for name in (generic, drug.title, *drug.brands, *drug.aliases):  # type: ignore[attr-defined]
             index.setdefault(normalise(name), generic)
     if COMEDICATIONS_FILE.exists():
-        for row in yaml.safe_load(COMEDICATIONS_FILE.read_text(encoding="utf-8")) or []:
+        for row in load_yaml(COMEDICATIONS_FILE.read_text(encoding="utf-8")) or []:
             generic = row["name"]
             for name in (generic, *row.get("brands", ()), *row.get("aliases", ())):
                 index.setdefault(normalise(name), generic)
@@ -99,7 +98,7 @@ def _phrase_tail(words: list[str]) -> re.Pattern[str]:
 
 @functools.cache
 def _forms() -> _Forms:
-    data: dict[str, Any] = yaml.safe_load(NAME_FORMS_FILE.read_text(encoding="utf-8"))
+    data: dict[str, Any] = load_yaml(NAME_FORMS_FILE.read_text(encoding="utf-8"))
     units = sorted([*data["dose_fields"], *data["other_units"]], key=len, reverse=True)
     unit_alt = "|".join(re.escape(u).replace(r"\ ", r"\s*") for u in units)
     number = r"\d[\d,]*(?:\.\d+)?|\.\d+"

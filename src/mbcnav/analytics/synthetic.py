@@ -21,10 +21,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from mbcnav.analytics.datasets import Dataset
 from mbcnav.errors import KnowledgeError
+from mbcnav.yamlfile import load_yaml
 
 CONFIG_PATH = Path(__file__).with_name("synthetic.yaml")
 SUBTYPES: tuple[str, ...] = ("HR+/HER2-", "HR+/HER2+", "HR-/HER2+", "TNBC")
@@ -109,7 +109,7 @@ def cohort_parameters(config_path: Path = CONFIG_PATH) -> CohortParameters:
     """Read synthetic.yaml and resolve every figure against the knowledge base (once per process)."""
     from mbcnav.knowledge.loader import load_knowledge_base
 
-    config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    config = load_yaml(config_path.read_text(encoding="utf-8"))
     kb = load_knowledge_base()
     items = {item.id: item for kind in ("statistic", "subtype") for item in kb.of_kind(kind)}
     shape = float(config["weibull_shape"])

@@ -51,6 +51,7 @@ import orjson
 import yaml
 
 from mbcnav.errors import MbcnavError
+from mbcnav.yamlfile import load_yaml
 
 log = logging.getLogger("mbcnav.cds.auth")
 
@@ -152,7 +153,7 @@ def load_trusted_clients(path: str | Path) -> CdsAuthConfig:
     """Read the trusted-clients file (JSON or YAML; JSON is YAML). Raises CdsAuthConfigError."""
     file = Path(path)
     try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        data = load_yaml(file.read_text(encoding="utf-8"))
     except OSError as exc:
         raise CdsAuthConfigError(f"cannot read {file}: {exc.strerror or exc}") from None
     except yaml.YAMLError as exc:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-import yaml
+from mbcnav.yamlfile import load_yaml
 
 OVERRIDE_REASONS_FILE = Path(__file__).parent / "cds_override_reasons.yaml"
 
@@ -56,7 +56,7 @@ class OverrideReasons:
 def override_reasons() -> OverrideReasons:
     """The shipped override reasons; ValueError naming the file when they do not hold together, so a
     broken data file stops the service at start rather than mislabel a clinician's reason."""
-    raw = yaml.safe_load(OVERRIDE_REASONS_FILE.read_text(encoding="utf-8"))
+    raw = load_yaml(OVERRIDE_REASONS_FILE.read_text(encoding="utf-8"))
     where = OVERRIDE_REASONS_FILE.name
     system = raw.get("system")
     if not isinstance(system, str) or not system.startswith("https://"):

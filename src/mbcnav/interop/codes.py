@@ -11,16 +11,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from mbcnav.errors import FhirMappingError
+from mbcnav.yamlfile import load_yaml
 
 CODES_FILE = Path(__file__).parent / "codes.yaml"
 
 
 @functools.cache
 def codes() -> dict[str, Any]:
-    return yaml.safe_load(CODES_FILE.read_text(encoding="utf-8"))
+    return load_yaml(CODES_FILE.read_text(encoding="utf-8"))
 
 
 @functools.cache

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+from mbcnav.yamlfile import load_yaml
 
 UNITS_FILE = Path(__file__).parent / "units.yaml"
 
@@ -49,7 +49,7 @@ class Converted:
 
 @functools.cache
 def _table() -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
-    data = yaml.safe_load(UNITS_FILE.read_text(encoding="utf-8"))
+    data = load_yaml(UNITS_FILE.read_text(encoding="utf-8"))
     alias: dict[str, str] = {}
     for canonical, spellings in data["aliases"].items():
         for spelling in (canonical, *spellings):

@@ -17,6 +17,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from mbcnav.errors import KnowledgeError
 from mbcnav.knowledge.schema import KnowledgeBase, KnowledgeItem, Source
+from mbcnav.yamlfile import load_yaml
 
 DATA_DIR = Path(__file__).parent / "data"
 _ITEM = TypeAdapter(KnowledgeItem)
@@ -28,7 +29,7 @@ class LoadProblem(KnowledgeError):
 
 def _read_yaml_list(path: Path) -> list[dict[str, Any]]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise LoadProblem(f"{path.name}: not valid YAML: {exc}") from exc
     if data is None:

@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from mbcnav.errors import CalculatorInputError
+from mbcnav.yamlfile import load_yaml
 
 RULES_FILE = Path(__file__).parent / "rules" / "calculators.yaml"
 
@@ -40,7 +40,7 @@ Number = float | int | str | None
 @functools.cache
 def rules() -> dict[str, Any]:
     """Calculator constants and texts, parsed once per process."""
-    return yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
+    return load_yaml(RULES_FILE.read_text(encoding="utf-8"))
 
 
 # --------------------------------------------------------------------------------------------

@@ -16,11 +16,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
-
 from mbcnav.assessment import SafetyAlert
 from mbcnav.reasoning.calculators import calvert_dose, calvert_gfr
 from mbcnav.reasoning.flags import RULES_DIR, Condition, drug_groups, parse_condition, parse_tests
+from mbcnav.yamlfile import load_yaml
 
 #: dose units, named as the Case fields (dose_mg, dose_mg_m2, dose_mg_kg) and as written in texts
 UNITS = {"mg": "mg", "mg_m2": "mg/m2", "mg_kg": "mg/kg"}
@@ -149,9 +148,9 @@ def _partner_doses(drug: str, raw: list[dict[str, Any]], known: Mapping[str, str
 @functools.cache
 def dose_table() -> DoseTable:
     """The label doses, validated once per process (unknown drugs or units fail at load, not per case)."""
-    data = yaml.safe_load((RULES_DIR / "doses.yaml").read_text(encoding="utf-8"))
-    safety_rules = yaml.safe_load((RULES_DIR / "safety.yaml").read_text(encoding="utf-8"))["rules"]
-    interactions = yaml.safe_load((RULES_DIR / "interactions.yaml").read_text(encoding="utf-8"))[
+    data = load_yaml((RULES_DIR / "doses.yaml").read_text(encoding="utf-8"))
+    safety_rules = load_yaml((RULES_DIR / "safety.yaml").read_text(encoding="utf-8"))["rules"]
+    interactions = load_yaml((RULES_DIR / "interactions.yaml").read_text(encoding="utf-8"))[
         "interactions"
     ]
     known = drug_groups().category

@@ -29,11 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from mbcnav.case import SITE_CODES
 from mbcnav.reasoning.subtype import SubtypeResult
 from mbcnav.reasoning.triage import TriageResult, triage
+from mbcnav.yamlfile import load_yaml
 
 RULES_DIR = Path(__file__).parent / "rules"
 
@@ -157,7 +156,7 @@ class DrugGroups:
 
 @functools.cache
 def drug_groups() -> DrugGroups:
-    data = yaml.safe_load((RULES_DIR / "drug_groups.yaml").read_text(encoding="utf-8"))
+    data = load_yaml((RULES_DIR / "drug_groups.yaml").read_text(encoding="utf-8"))
     members: dict[str, set[str]] = {}
     category: dict[str, str] = {}
     tags: dict[str, list[str]] = {}
@@ -566,7 +565,7 @@ def _brain_flags(status: str | None, symptomatic: bool | None, neuro_symptoms: b
 
 @functools.cache
 def _resistance() -> dict[str, Any]:
-    return yaml.safe_load((RULES_DIR / "resistance.yaml").read_text(encoding="utf-8"))
+    return load_yaml((RULES_DIR / "resistance.yaml").read_text(encoding="utf-8"))
 
 
 def _late_relapse_months() -> float:

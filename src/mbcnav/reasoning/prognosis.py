@@ -12,13 +12,12 @@ import functools
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from mbcnav.assessment import Prognosis
 from mbcnav.case import Case
 from mbcnav.reasoning.calculators import CALCULATORS
 from mbcnav.reasoning.flags import infer_line, poor_performance_status
 from mbcnav.reasoning.subtype import SubtypeResult
+from mbcnav.yamlfile import load_yaml
 
 RULES_FILE = Path(__file__).parent / "rules" / "prognosis.yaml"
 
@@ -26,7 +25,7 @@ RULES_FILE = Path(__file__).parent / "rules" / "prognosis.yaml"
 @functools.cache
 def rules() -> dict[str, Any]:
     """Prognosis figures, parsed once per process."""
-    return yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
+    return load_yaml(RULES_FILE.read_text(encoding="utf-8"))
 
 
 @functools.lru_cache(maxsize=1024)

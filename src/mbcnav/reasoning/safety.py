@@ -23,8 +23,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
-
 from mbcnav.assessment import SafetyAlert, TherapyOption
 from mbcnav.case import SITE_CODES, Case
 from mbcnav.reasoning import doses
@@ -37,6 +35,7 @@ from mbcnav.reasoning.flags import (
     poor_performance_status,
 )
 from mbcnav.reasoning.therapy import OptionSet, rebuild
+from mbcnav.yamlfile import load_yaml
 
 _LAB_FIELDS = frozenset(
     {
@@ -253,9 +252,9 @@ def _placeholders(text: str) -> set[str]:
 @functools.cache
 def safety_rules() -> SafetyRules:
     """Rules, interactions and co-medication classes, validated and indexed once per process."""
-    data = yaml.safe_load((RULES_DIR / "safety.yaml").read_text(encoding="utf-8"))
-    inter = yaml.safe_load((RULES_DIR / "interactions.yaml").read_text(encoding="utf-8"))
-    comeds = yaml.safe_load((RULES_DIR / "comedications.yaml").read_text(encoding="utf-8"))
+    data = load_yaml((RULES_DIR / "safety.yaml").read_text(encoding="utf-8"))
+    inter = load_yaml((RULES_DIR / "interactions.yaml").read_text(encoding="utf-8"))
+    comeds = load_yaml((RULES_DIR / "comedications.yaml").read_text(encoding="utf-8"))
     by_drug: dict[str, list[Rule]] = {}
     for i, raw in enumerate(data["rules"]):
         where = f"safety.yaml: rule #{i + 1} ({raw.get('code', '?')})"
@@ -472,7 +471,7 @@ def safety_facts(case: Any) -> frozenset[str]:
 
 @functools.cache
 def _fact_thresholds() -> dict[str, Any]:
-    return dict(yaml.safe_load((RULES_DIR / "safety.yaml").read_text(encoding="utf-8"))["fact_thresholds"])
+    return dict(load_yaml((RULES_DIR / "safety.yaml").read_text(encoding="utf-8"))["fact_thresholds"])
 
 
 def _threshold_facts(case: Any) -> set[str]:

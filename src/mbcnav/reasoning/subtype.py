@@ -18,10 +18,10 @@ import functools
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict
 
 from mbcnav.case import Tumor
+from mbcnav.yamlfile import load_yaml
 
 RULES_FILE = Path(__file__).parent / "rules" / "subtype.yaml"
 
@@ -52,7 +52,7 @@ class SubtypeResult(BaseModel):
 @functools.cache
 def rules() -> dict[str, Any]:
     """The subtype rules, parsed once per process."""
-    return yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
+    return load_yaml(RULES_FILE.read_text(encoding="utf-8"))
 
 
 def _fmt(value: float | None) -> str:

@@ -19,10 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
-
 from mbcnav.assessment import TherapyOption
 from mbcnav.reasoning.flags import RULES_DIR, ChunkMemo, Condition, compile_condition, drug_groups, flags_for
+from mbcnav.yamlfile import load_yaml
 
 _REQUIRED = (
     "id",
@@ -126,7 +125,7 @@ def _load_regimen(index: int, raw: dict[str, Any]) -> Regimen:
 @functools.cache
 def regimens() -> tuple[Regimen, ...]:
     """All regimens, validated once per process (unknown flags or drugs are load errors)."""
-    data = yaml.safe_load((RULES_DIR / "therapy.yaml").read_text(encoding="utf-8"))
+    data = load_yaml((RULES_DIR / "therapy.yaml").read_text(encoding="utf-8"))
     loaded = tuple(_load_regimen(i, raw) for i, raw in enumerate(data["regimens"]))
     ids = [r.id for r in loaded]
     if len(ids) != len(set(ids)):

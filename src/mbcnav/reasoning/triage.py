@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict
 from rapidfuzz import fuzz, process
 
@@ -37,6 +36,7 @@ from mbcnav.assessment import URGENCY_ORDER, RedFlag, Urgency
 from mbcnav.case import Case, Labs
 from mbcnav.interop.units import UnitError, convert_value
 from mbcnav.reasoning.calculators import _corrected_ca, _mirels_points
+from mbcnav.yamlfile import load_yaml
 
 RULES_DIR = Path(__file__).parent / "rules"
 
@@ -251,7 +251,7 @@ class _Lexicon:
 
 
 def _read(name: str) -> dict[str, Any]:
-    return yaml.safe_load((RULES_DIR / name).read_text(encoding="utf-8"))
+    return load_yaml((RULES_DIR / name).read_text(encoding="utf-8"))
 
 
 def _slot(words: Iterable[str]) -> frozenset[str]:

@@ -12,10 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
-
 from mbcnav.assessment import URGENCY_ORDER, WorkupItem
 from mbcnav.reasoning.flags import RULES_DIR, ChunkMemo, Condition, compile_condition, flags_for
+from mbcnav.yamlfile import load_yaml
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +28,7 @@ class WorkupRule:
 @functools.cache
 def workup_rules() -> tuple[WorkupRule, ...]:
     """Entries sorted by urgency (stable in file order); their WorkupItems are built once."""
-    data = yaml.safe_load((RULES_DIR / "workup.yaml").read_text(encoding="utf-8"))
+    data = load_yaml((RULES_DIR / "workup.yaml").read_text(encoding="utf-8"))
     out: list[WorkupRule] = []
     for i, raw in enumerate(data["items"]):
         where = f"workup.yaml: item #{i + 1} ({raw.get('code', '?')})"

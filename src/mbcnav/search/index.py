@@ -32,12 +32,12 @@ from typing import Any
 
 import bm25s
 import numpy as np
-import yaml
 
 from mbcnav.errors import KnowledgeError
 from mbcnav.knowledge.loader import DATA_DIR, read_all
 from mbcnav.knowledge.schema import KnowledgeBase
 from mbcnav.search.text import FILLERS, STOPWORDS, normalise, phrase_key, rank_tokens, stem, words
+from mbcnav.yamlfile import load_yaml
 
 SYNONYMS_FILE = Path(__file__).parent / "synonyms.yaml"
 FIELDS: tuple[str, ...] = ("head", "phr", "lay", "clin")
@@ -169,7 +169,7 @@ def concepts(text: str, table: SynonymTable) -> list[str]:
 
 
 def load_synonym_groups(path: Path = SYNONYMS_FILE) -> list[list[str]]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = load_yaml(path.read_text(encoding="utf-8")) or {}
     return [[str(p) for p in group] for group in data.get("groups", [])]
 
 

@@ -12,10 +12,9 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from mbcnav.drugnames import known_generic, treatment_generics
 from mbcnav.search.text import words
+from mbcnav.yamlfile import load_yaml
 
 SCOPE_FILE = Path(__file__).parent / "scope.yaml"
 
@@ -34,7 +33,7 @@ class Scope:
 
 @functools.cache
 def load_scope(path: Path = SCOPE_FILE) -> Scope:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = load_yaml(path.read_text(encoding="utf-8")) or {}
     hidden = data.get("not_for_red_flags") or {}
     return Scope(
         organs=tuple(tuple(words(o)) for o in data.get("other_cancer_organs", [])),
