@@ -66,7 +66,10 @@ def test_export_is_a_valid_r4b_bundle_tied_to_the_patient() -> None:
         "Observation",
         "Observation",
         "RiskAssessment",
+        "Observation",  # the estimated KPS range, as text (was left out)
     ]
+    kps = bundle["entry"][-1]["resource"]
+    assert kps["code"]["coding"][0]["code"] == "kps_estimated" and kps["valueString"] == "70-80"
     patient_url = bundle["entry"][0]["fullUrl"]
     for entry in bundle["entry"][1:]:
         res = entry["resource"]

@@ -151,7 +151,7 @@ def match_text_rules(text: str, rules: list[dict[str, Any]]) -> str | None:
 @functools.cache
 def observation_index() -> dict[tuple[str, str], tuple[str, str]]:
     """(system, code) of an Observation.code -> (kind, detail). Kinds: marker, lab, ecog, kps, stage,
-    m_category, variant."""
+    m_category, variant, disease_status, child_pugh."""
     c = codes()
     index: dict[tuple[str, str], tuple[str, str]] = {}
     for marker, loincs in c["tumor_markers"].items():
@@ -171,6 +171,10 @@ def observation_index() -> dict[tuple[str, str], tuple[str, str]]:
             index[(system, code)] = ("m_category", "")
     for code in c["variant_codes"]["loinc"]:
         index[("loinc", code)] = ("variant", "")
+    for code in c["disease_status"]["loinc"]:
+        index[("loinc", code)] = ("disease_status", "")
+    for code in c["child_pugh"]["loinc"]:
+        index[("loinc", code)] = ("child_pugh", "")
     return index
 
 
@@ -311,6 +315,18 @@ class Tables:
     early_treatment_min_days: int
     gene_component_codes: frozenset[str]
     genomic_source_component_codes: frozenset[str]
+    status_trend_sct: dict[str, str]
+    symptomatic_sct: dict[str, bool]
+    radiotherapy_sct: frozenset[str]
+    radiotherapy_profiles: tuple[str, ...]
+    surgery_profiles: tuple[str, ...]
+    radiotherapy_words: tuple[str, ...]
+    surgery_words: tuple[str, ...]
+    brain_body_sct: frozenset[str]
+    brain_words: tuple[str, ...]
+    child_pugh_words: tuple[str, ...]
+    child_pugh_bands: dict[str, tuple[int, int]]
+    anthracycline_fields: dict[str, str]
 
 
 @functools.cache
@@ -352,4 +368,16 @@ def tables() -> Tables:
         early_treatment_min_days=int(c["early_treatment_min_days_before_metastasis"]),
         gene_component_codes=frozenset(c["gene_component_codes"]["loinc"]),
         genomic_source_component_codes=frozenset(c["genomic_source_component_codes"]["loinc"]),
+        status_trend_sct={str(k): str(v) for k, v in c["disease_status"]["trend_sct"].items()},
+        symptomatic_sct={str(k): bool(v) for k, v in c["symptomatic_sct"].items()},
+        radiotherapy_sct=frozenset(c["brain_treatment"]["radiotherapy_sct"]),
+        radiotherapy_profiles=tuple(c["brain_treatment"]["radiotherapy_profiles"]),
+        surgery_profiles=tuple(c["brain_treatment"]["surgery_profiles"]),
+        radiotherapy_words=tuple(w.lower() for w in c["brain_treatment"]["radiotherapy_words"]),
+        surgery_words=tuple(w.lower() for w in c["brain_treatment"]["surgery_words"]),
+        brain_body_sct=frozenset(c["brain_treatment"]["brain_body_sct"]),
+        brain_words=tuple(w.lower() for w in c["brain_treatment"]["brain_words"]),
+        child_pugh_words=tuple(w.lower() for w in c["child_pugh"]["text_keywords"]),
+        child_pugh_bands={k: (int(v[0]), int(v[1])) for k, v in c["child_pugh"]["score_bands"].items()},
+        anthracycline_fields=dict(c["anthracycline_fields"]),
     )

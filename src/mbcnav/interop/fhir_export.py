@@ -4,8 +4,10 @@ Mapping (every resource points at the one Patient):
 - safety alerts → DetectedIssue (contraindication: severity high; warning: moderate), the drug in
   ``code.text``, the clinician text in ``detail``;
 - red flags → DetectedIssue with severity high and the immediate management in ``mitigation``;
-- calculations → Observation (BSA, CrCl, corrected calcium, with UCUM units) and a RiskAssessment
-  for the Breast GPA (a prognostic score: RiskAssessment is the FHIR home of prognosis);
+- calculations → one Observation each (BSA, CrCl by actual, ideal and adjusted weight, the weights,
+  corrected calcium, GPA group medians, Mirels, estimated ECOG: UCUM units; an estimated KPS range as
+  text) and a RiskAssessment for each Breast GPA, naming its group's median survival (a prognostic
+  score: RiskAssessment is the FHIR home of prognosis);
 - the whole assessment → a collection Bundle with deterministic ``urn:uuid`` full URLs (uuid5 of
   the case id and item code), so exporting the same assessment twice gives the same Bundle.
 Codes are mbcnav's own (``CODE_SYSTEM``); the text is the clinician voice, unchanged.
@@ -22,13 +24,30 @@ from mbcnav.assessment import Assessment
 CODE_SYSTEM = "https://mbcnav.org/fhir/CodeSystem"
 _NS = uuid.UUID("6f1c1a52-4b8e-4c3e-9d55-2d7c1e0b7a11")
 
-#: calculation key -> (display, UCUM unit or None)
+#: calculation key -> (display, UCUM unit or None): every key reasoning.calculators.case_calculations
+#: can give (tests/interop check that none is missing), so each is exported with its meaning and unit
 _CALCULATIONS: dict[str, tuple[str, str | None]] = {
     "bsa_mosteller_m2": ("Body surface area (Mosteller)", "m2"),
+    "bsa_dubois_m2": ("Body surface area (DuBois)", "m2"),
     "crcl_ml_min": ("Creatinine clearance (Cockcroft-Gault)", "mL/min"),
+    "ibw_kg": ("Ideal body weight (Devine)", "kg"),
+    "adjbw_kg": ("Adjusted body weight (for Cockcroft-Gault in obesity)", "kg"),
+    "crcl_ibw_ml_min": ("Creatinine clearance (Cockcroft-Gault, ideal body weight)", "mL/min"),
+    "crcl_adjbw_ml_min": ("Creatinine clearance (Cockcroft-Gault, adjusted body weight)", "mL/min"),
     "corrected_calcium_mg_dl": ("Calcium corrected for albumin", "mg/dL"),
+    "breast_gpa_median_months": ("Median survival of the Breast GPA (2012) group", "mo"),
+    "breast_gpa_2020_median_months": ("Median survival of the Breast GPA (2020) group", "mo"),
+    "mirels_max": ("Mirels score, highest of the bone lesions", "{score}"),
+    "kps_estimated": ("Karnofsky performance status estimated from ECOG", None),
+    "ecog_estimated": ("ECOG performance status estimated from Karnofsky", "{score}"),
 }
-_RISK_SCORES = {"breast_gpa": "Breast Graded Prognostic Assessment (brain metastases)"}
+_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+#: prognostic score -> (display, the key of its median survival)
+_RISK_SCORES = {
+    "breast_gpa": ("Breast Graded Prognostic Assessment 2012 (brain metastases)", "breast_gpa_median_months"),
+    "breast_gpa_2020": ("Breast Graded Prognostic Assessment 2020 (brain metastases)",
+                        "breast_gpa_2020_median_months"),
+}  # fmt: skip
 
 
 def _uid(*parts: str) -> str:
@@ -113,69 +132,12 @@ def assessment_to_fhir(
             )
         )
     for name, value in assessment.calculations.items():
-        if not isinstance(value, int | float) or isinstance(value, bool):
+        if value is None or isinstance(value, bool):
             continue
-        if name in _RISK_SCORES:
-            entries.append(
-                _entry(
-                    _uid(key, "risk", name),
-                    {
-                        "resourceType": "RiskAssessment",
-                        "status": "preliminary",
-                        "subject": subject,
-                        "occurrenceDateTime": when,
-                        "code": {
-                            "coding": [
-                                {
-                                    "system": f"{CODE_SYSTEM}/calculation",
-                                    "code": name,
-                                    "display": _RISK_SCORES[name],
-                                }
-                            ]
-                        },
-                        "prediction": [
-                            {
-                                "outcome": {"text": "overall survival (prognostic group)"},
-                                "rationale": f"{_RISK_SCORES[name]} = {value:g}",
-                            }
-                        ],
-                        "note": [{"text": f"{_RISK_SCORES[name]}: {value:g}"}],
-                    },
-                )
-            )
+        if name in _RISK_SCORES and isinstance(value, int | float):
+            entries.append(_risk_entry(key, name, value, assessment.calculations, subject, when))
             continue
-        display, unit = _CALCULATIONS.get(name, (name.replace("_", " "), None))
-        quantity: dict[str, Any] = {"value": float(value)}
-        if unit:
-            quantity.update(unit=unit, system="http://unitsofmeasure.org", code=unit)
-        entries.append(
-            _entry(
-                _uid(key, "calc", name),
-                {
-                    "resourceType": "Observation",
-                    "status": "preliminary",
-                    "category": [
-                        {
-                            "coding": [
-                                {
-                                    "system": "http://terminology.hl7.org/CodeSystem/observation-category",
-                                    "code": "survey",
-                                }
-                            ]
-                        }
-                    ],
-                    "code": {
-                        "coding": [
-                            {"system": f"{CODE_SYSTEM}/calculation", "code": name, "display": display}
-                        ],
-                        "text": display,
-                    },
-                    "subject": subject,
-                    "effectiveDateTime": when,
-                    "valueQuantity": quantity,
-                },
-            )
-        )
+        entries.append(_entry(_uid(key, "calc", name), _calculation(name, value, subject, when)))
     summary = (
         f"mbcnav assessment: subtype {assessment.subtype}, urgency {assessment.urgency}, "
         f"{len(assessment.red_flags)} red flag(s), {len(assessment.safety_alerts)} safety alert(s). "
@@ -191,6 +153,54 @@ def assessment_to_fhir(
         "timestamp": when,
         "entry": entries,
     }
+
+
+def _calculation(name: str, value: float | int | str, subject: dict[str, str], when: str) -> dict[str, Any]:
+    """One calculation as an Observation: a number with its UCUM unit, or a text value (a KPS range)."""
+    display, unit = _CALCULATIONS.get(name, (name.replace("_", " "), None))
+    result: dict[str, Any]
+    if isinstance(value, str):
+        result = {"valueString": value}
+    else:
+        quantity: dict[str, Any] = {"value": float(value)}
+        if unit:
+            quantity.update(unit=unit, system="http://unitsofmeasure.org", code=unit)
+        result = {"valueQuantity": quantity}
+    return {
+        "resourceType": "Observation",
+        "status": "preliminary",
+        "category": [{"coding": [{"system": _CATEGORY, "code": "survey"}]}],
+        "code": {"coding": [{"system": f"{CODE_SYSTEM}/calculation", "code": name, "display": display}],
+                 "text": display},
+        "subject": subject,
+        "effectiveDateTime": when,
+        **result,
+    }  # fmt: skip
+
+
+def _risk_entry(
+    key: str, name: str, value: float | int, calculations: dict[str, Any], subject: dict[str, str], when: str
+) -> dict[str, Any]:
+    """A prognostic score as a RiskAssessment (the FHIR home of prognosis), naming its group's median."""
+    display, median_key = _RISK_SCORES[name]
+    median = calculations.get(median_key)
+    rationale = f"{display} = {value:g}"
+    if isinstance(median, int | float) and not isinstance(median, bool):
+        rationale += f"; median overall survival of this group {median:g} months"
+    return _entry(
+        _uid(key, "risk", name),
+        {
+            "resourceType": "RiskAssessment",
+            "status": "preliminary",
+            "subject": subject,
+            "occurrenceDateTime": when,
+            "code": {"coding": [{"system": f"{CODE_SYSTEM}/calculation", "code": name, "display": display}]},
+            "prediction": [
+                {"outcome": {"text": "overall survival (prognostic group)"}, "rationale": rationale}
+            ],
+            "note": [{"text": f"{display}: {value:g}"}],
+        },
+    )
 
 
 def _entry(full_url: str, resource: dict[str, Any]) -> dict[str, Any]:

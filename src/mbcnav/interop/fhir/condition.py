@@ -12,7 +12,7 @@ from typing import Any
 
 from mbcnav.interop import codes as C
 from mbcnav.interop.fhir.observation import stage
-from mbcnav.interop.fhir.state import ImportState
+from mbcnav.interop.fhir.state import BrainSymptoms, ImportState
 from mbcnav.interop.fhir.values import date_of, profile
 
 _Coded = list[tuple[str | None, str, str]]
@@ -58,6 +58,9 @@ def map_condition(st: ImportState, res: dict[str, Any], ref: str) -> None:
         st.sites.setdefault(site, (ref, date))
         if date:
             st.metastasis_dates.append(date)
+        if site == "brain":
+            st.brain_conditions[id(res)] = ref
+            _symptom_evidence(st, res, ref, date)
         _note_not_active(st, res, ref, "metastasis", site)
         return
     histology = None
@@ -103,6 +106,18 @@ def map_condition(st: ImportState, res: dict[str, Any], ref: str) -> None:
         )
         return
     st.note("unmapped", f"condition '{C.label(code)}' is not used", ref, "code")
+
+
+def _symptom_evidence(st: ImportState, res: dict[str, Any], ref: str, date: str | None) -> None:
+    """Condition.evidence.code saying the brain metastases are symptomatic or asymptomatic (SNOMED)."""
+    symptomatic = C.tables().symptomatic_sct
+    for n, evidence in enumerate(res.get("evidence") or ()):
+        for concept in (evidence.get("code") or ()) if isinstance(evidence, dict) else ():
+            for system, c, _ in C.codings(concept):
+                if system == "sct" and c in symptomatic:
+                    st.brain_symptoms.append(
+                        BrainSymptoms(date, symptomatic[c], ref, f"evidence[{n}].code", ())
+                    )
 
 
 def _note_not_active(st: ImportState, res: dict[str, Any], ref: str, kind: str, name: str) -> None:

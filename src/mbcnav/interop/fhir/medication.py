@@ -99,6 +99,8 @@ def map_medication(st: ImportState, res: dict[str, Any], ref: str) -> None:
             _dose(res, ref, st),
             intent_ok,
             progressed,
+            rtype == "MedicationAdministration",
+            status,
         )
     )
 

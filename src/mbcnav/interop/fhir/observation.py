@@ -14,7 +14,7 @@ from typing import Any
 
 from mbcnav.errors import FhirMappingError
 from mbcnav.interop import codes as C
-from mbcnav.interop.fhir.state import Candidate, ImportState
+from mbcnav.interop.fhir.state import BrainStatus, BrainSymptoms, Candidate, ImportState
 from mbcnav.interop.fhir.values import date_of, fmt, kind, number, profile
 from mbcnav.interop.units import UnitError, convert_value
 
@@ -43,6 +43,8 @@ def map_observation(st: ImportState, res: dict[str, Any], ref: str) -> None:
         if "genetic-variant" in prof or "genomic-variant" in prof:
             hit = ("variant", "")
     if hit is None:
+        hit = _by_words_or_focus(st, res, ref, code)
+    if hit is None:
         st.note("unmapped", f"observation '{C.label(code)}' is not used", ref, "code")
         return
     what, detail = hit
@@ -70,6 +72,129 @@ def map_observation(st: ImportState, res: dict[str, Any], ref: str) -> None:
             st.early_stage.append((date, ref))
     elif what == "variant":
         _variant(st, res, ref, date)
+    elif what == "disease_status":
+        _disease_status(st, res, ref, date)
+    elif what == "child_pugh":
+        _child_pugh(st, res, ref, date)
+
+
+def _by_words_or_focus(
+    st: ImportState, res: dict[str, Any], ref: str, code: dict[str, Any] | None
+) -> tuple[str, str] | None:
+    """An Observation without a known code: a Child-Pugh class named in words (no code for the class
+    alone could be verified), or a symptomatic/asymptomatic value about a Condition (``focus``)."""
+    t = C.tables()
+    text = C.concept_text(code)
+    if text and any(w in text for w in t.child_pugh_words):
+        st.note(
+            "assumption",
+            f"'{C.label(code)}' read as the Child-Pugh class by its words (no standard code for the class "
+            "alone); check the value",
+            ref,
+            "code",
+        )
+        return ("child_pugh", "")
+    if res.get("focus"):
+        for s, c, _ in C.codings(res.get("valueCodeableConcept")):
+            if s == "sct" and c in t.symptomatic_sct:
+                found = BrainSymptoms(
+                    date_of(res), t.symptomatic_sct[c], ref, "valueCodeableConcept", focus_of(res)
+                )
+                st.brain_symptoms.append(found)
+                return ("handled", "")
+    return None
+
+
+def focus_of(res: dict[str, Any]) -> tuple[str, ...]:
+    """The references of Observation.focus (what the Observation is about, when not the patient)."""
+    focus = res.get("focus")
+    if not isinstance(focus, list):
+        return ()
+    return tuple(
+        f["reference"] for f in focus if isinstance(f, dict) and isinstance(f.get("reference"), str)
+    )
+
+
+def _disease_status(st: ImportState, res: dict[str, Any], ref: str, date: str | None) -> None:
+    """An mCODE CancerDiseaseStatus: kept with its focus; :mod:`.brain` uses it when the focus is a brain
+    metastasis (the disease status of other Conditions has no Case field)."""
+    concept = res.get("valueCodeableConcept")
+    trends = C.tables().status_trend_sct
+    trend = next((trends[c] for s, c, _ in C.codings(concept) if s == "sct" and c in trends), None)
+    if trend is None:
+        st.note(
+            "unmapped",
+            f"cancer disease status '{C.label(concept)}' is not a trend mbcnav knows (mCODE "
+            "ConditionStatusTrendVS); not used",
+            ref,
+            "valueCodeableConcept",
+            "warning",
+        )
+        return
+    focus = focus_of(res)
+    if not focus:
+        st.note(
+            "unmapped",
+            "cancer disease status without a focus: which cancer it judges is not said; not used",
+            ref,
+            "focus",
+        )
+        return
+    st.brain_status.append(BrainStatus(date, trend, ref, focus, C.label(concept)))
+
+
+_CP_CLASS = re.compile(r"\bclass\s*([abc])\b|^\s*([abc])\s*$|\bchild[- ]?pugh\s*([abc])\b")
+_CP_POINTS = re.compile(r"\b(\d{1,2})\s*(?:points?|pts?)?\b")
+
+
+def _child_pugh(st: ImportState, res: dict[str, Any], ref: str, date: str | None) -> None:
+    """The Child-Pugh class as sent (a letter, in text or a coded display), or from the total points with
+    the published bands (A 5-6, B 7-9, C 10-15); anything else is a note, never a guess."""
+    concept = res.get("valueCodeableConcept")
+    if isinstance(res.get("valueString"), str):
+        words, element = res["valueString"], "valueString"
+    elif isinstance(concept, dict):
+        words = " ".join(p for p in (C.concept_text(concept), *(c for _, c, _ in C.codings(concept))) if p)
+        element = "valueCodeableConcept"
+    else:
+        words, element = "", "value[x]"
+    letter = _child_pugh_letter(words.lower())
+    if letter is not None:
+        st.add("patient.child_pugh", letter, date, ref, element, words[:80])
+        return
+    points: float | None = None
+    if "valueInteger" in res:
+        points, element = number(res["valueInteger"], ref, "valueInteger"), "valueInteger"
+    elif isinstance(res.get("valueQuantity"), dict) and "value" in res["valueQuantity"]:
+        points, element = number(res["valueQuantity"]["value"], ref, "valueQuantity.value"), "valueQuantity"
+    elif words and (m := _CP_POINTS.search(words.lower())):
+        points = float(m.group(1))
+    bands = C.tables().child_pugh_bands
+    letter = None
+    if points is not None:
+        letter = next((k for k, (lo, hi) in bands.items() if lo <= points <= hi), None)
+    if points is None or letter is None:
+        shown = fmt(points) if points is not None else f"'{words or 'no value'}'"
+        st.note(
+            "unmapped",
+            f"Child-Pugh value {shown} is neither a class (A, B, C) nor a total of 5-15 points; not used",
+            ref,
+            element,
+            "warning",
+        )
+        return
+    band = ", ".join(f"{k} {lo}-{hi}" for k, (lo, hi) in bands.items())
+    read = f"Child-Pugh total {fmt(points)} points read as class {letter} (bands {band} points)"
+    st.note("conversion", read, ref, element)
+    st.add("patient.child_pugh", letter, date, ref, element, f"{fmt(points)} points")
+
+
+@functools.lru_cache(maxsize=256)
+def _child_pugh_letter(text: str) -> str | None:
+    m = _CP_CLASS.search(text.strip())
+    if m is None:
+        return None
+    return next(g for g in m.groups() if g).upper()
 
 
 def _quantity_or_int(st: ImportState, res: dict[str, Any], ref: str) -> float | None:

@@ -3,8 +3,9 @@ resource states.
 
 The latest dated value wins (every replaced value becomes a note); marker statuses are kept or
 checked against percentages; variants become PIK3CA/ESR1/... or germline BRCA/PALB2; metastatic sites
-come from metastasis Conditions or stage IV; medicines become current and prior treatment with a
-setting; and the line of therapy is derived from the start dates of metastatic regimens.
+come from metastasis Conditions or stage IV; the state of brain metastases comes from :mod:`.brain`;
+medicines become current and prior treatment with a setting; the line of therapy is derived from the
+start dates of metastatic regimens; and cumulative anthracycline doses come from :mod:`.cumulative`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from pydantic import ValidationError
 
 from mbcnav.case import Labs, Patient
 from mbcnav.interop import codes as C
+from mbcnav.interop.fhir.brain import resolve_brain
+from mbcnav.interop.fhir.cumulative import resolve_cumulative
 from mbcnav.interop.fhir.notes import FieldSource
 from mbcnav.interop.fhir.state import Candidate, ImportState, Med, new_tuple
 from mbcnav.interop.fhir.values import date_key, fmt, parse_date
@@ -59,7 +62,9 @@ def resolve(st: ImportState) -> tuple[dict[str, Any], dict[str, FieldSource]]:
     _statuses(st, status, data, provenance)
     _genomics(st, data, provenance)
     _metastatic(st, data)
+    resolve_brain(st, data, provenance)
     _treatments(st, data)
+    resolve_cumulative(st, data, provenance)
     if st.allergies:
         data["allergies"] = st.allergies
     if st.comorbidities:

@@ -40,6 +40,42 @@ class Med:
     dose: dict[str, float] = field(default_factory=dict)
     metastatic_intent: bool = False
     progressed: bool | None = None
+    #: a MedicationAdministration (a dose given), with its FHIR status: what the cumulative doses add up
+    administered: bool = False
+    admin_status: str = ""
+
+
+class BrainStatus(NamedTuple):
+    """A cancer disease status Observation (mCODE, LOINC 97509-4): its trend and the Conditions it judges."""
+
+    date: str | None
+    trend: str
+    resource: str
+    focus: tuple[str, ...]
+    label: str
+
+
+class BrainSymptoms(NamedTuple):
+    """Whether brain metastases cause symptoms, as one resource says; ``focus`` is empty when the resource
+    is the brain metastasis Condition itself."""
+
+    date: str | None
+    symptomatic: bool
+    resource: str
+    element: str
+    focus: tuple[str, ...]
+
+
+class LocalTreatment(NamedTuple):
+    """A radiotherapy or surgery Procedure that targets the brain (``brain``) or may, through a reason
+    reference to a Condition (``reasons``); :mod:`.brain` decides once every Condition is known."""
+
+    date: str | None
+    resource: str
+    kind: str
+    brain: bool
+    reasons: tuple[str, ...]
+    label: str
 
 
 #: ``tuple.__new__(NamedTupleClass, values)``: what a named tuple's own constructor ends in, without the
@@ -65,6 +101,12 @@ class ImportState:
         self.metastasis_dates: list[str] = []
         #: (performed date, resource) of each breast cancer surgery
         self.surgeries: list[tuple[str, str]] = []
+        #: id() of each brain metastasis Condition resource -> how notes name it (focus references resolve
+        #: to the resource through the index, whatever form the reference takes)
+        self.brain_conditions: dict[int, str] = {}
+        self.brain_status: list[BrainStatus] = []
+        self.brain_symptoms: list[BrainSymptoms] = []
+        self.local_treatments: list[LocalTreatment] = []
         self.primary_seen = False
         self.order = 0
         #: "Patient/id", the bare id and the fullUrl of the one Patient: what a subject may name
