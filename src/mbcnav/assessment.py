@@ -114,6 +114,24 @@ class SafetyAlert(_Out):
     clinician: str
     sources: tuple[str, ...]
     rationale: str = ""
+    #: the other medicines of an interaction (additive field), so a report can put the alert on each
+    #: order that starts the combination without reading it back out of the rationale text
+    partners: tuple[str, ...] = Field(
+        default=(),
+        description=(
+            "Canonical names of the other medicines this alert concerns besides `drug` (the partners of "
+            "an interaction, from the proposed orders, current treatment or current medicines); empty "
+            "for alerts on one drug."
+        ),
+    )
+    #: for a contraindicated proposed order (additive field): the regimens that could take its place
+    alternatives: tuple[str, ...] = Field(
+        default=(),
+        description=(
+            "For a contraindication on a proposed order: regimens among this case's therapy options that "
+            "avoid the blocked drug and hold a drug of the same role (at most three); empty otherwise."
+        ),
+    )
 
 
 class Prognosis(_Out):

@@ -25,6 +25,7 @@ from mbcnav.cli.fhir_out import bundles, check_target
 from mbcnav.cli.fhir_out import write as write_bundles
 from mbcnav.errors import CaseValidationError, MbcnavError
 from mbcnav.jsondoc import without_bom
+from mbcnav.reasoning.orders import concerns
 
 
 class CaseInputError(MbcnavError):
@@ -181,10 +182,8 @@ _RESULT_PUBLIC = {"contraindicated": "do not start", "warning": "take care", "no
 
 def _render_orders(assessment: Assessment, voice: str) -> None:
     """The order check: each proposed order with its alerts and, when it is blocked, the options
-    that avoid it (the same alerts as the table above, gathered per order)."""
-    by_code: dict[tuple[str, str | None], list[str]] = {}
-    for alert in assessment.safety_alerts:
-        by_code.setdefault((alert.code, alert.drug), []).append(getattr(alert, voice))
+    that avoid it (the same alerts as the table above, gathered per order: an interaction alert on
+    another drug counts for the order it names as a partner, as in ``reasoning.orders``)."""
     clinician = voice == "clinician"
     table = Table(title="Order check (proposed treatment)" if clinician else "Check of the planned treatment")
     table.add_column("order" if clinician else "planned drug")
@@ -195,9 +194,9 @@ def _render_orders(assessment: Assessment, voice: str) -> None:
         style = _RESULT_STYLE[order.result]
         result = order.result if clinician else _RESULT_PUBLIC[order.result]
         texts = [
-            (f"{code}: " if clinician else "") + text
-            for code in dict.fromkeys(order.alerts)
-            for text in by_code.get((code, order.drug), [])
+            (f"{alert.code}: " if clinician else "") + getattr(alert, voice)
+            for alert in assessment.safety_alerts
+            if alert.code in order.alerts and concerns(alert, order.drug)
         ]
         table.add_row(
             order.drug + (f" {order.dose}" if order.dose else ""),

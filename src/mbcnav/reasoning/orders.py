@@ -1,17 +1,18 @@
 """The order check in one place: each proposed order with the alerts on its drug and the alternatives.
 
-The safety step already checks proposed orders like every drug in play, and names alternatives to a
-contraindicated order at the end of that alert's rationale. Reports (CLI, web, PDF) need them per
-order, so this gathers them into ``Assessment.proposed_orders`` without a second rule engine.
+The safety step already checks proposed orders like every drug in play, and puts on each alert the
+partners of an interaction (``SafetyAlert.partners``) and the alternatives to a contraindicated order
+(``SafetyAlert.alternatives``). Reports (CLI, web, PDF) need them per order, so this gathers them into
+``Assessment.proposed_orders`` without a second rule engine, and without reading the rationale text,
+which is worded for people.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from mbcnav.assessment import OrderCheck, SafetyAlert
-from mbcnav.reasoning.safety import ALTERNATIVES_MARK
 
 _UNITS = (("dose_mg", "mg"), ("dose_mg_m2", "mg/m2"), ("dose_mg_kg", "mg/kg"))
 
@@ -19,8 +20,9 @@ _UNITS = (("dose_mg", "mg"), ("dose_mg_m2", "mg/m2"), ("dose_mg_kg", "mg/kg"))
 def order_checks(case: Any, alerts: Sequence[SafetyAlert]) -> tuple[OrderCheck, ...]:
     """One OrderCheck per proposed order, in the order given; empty when nothing is proposed."""
     checks = []
+    taken = {t.drug for t in case.current_treatment} | set(case.current_meds)
     for order in case.proposed_treatment:
-        own = tuple(a for a in alerts if a.drug == order.drug or _names_as_partner(a, order.drug))
+        own = tuple(a for a in alerts if concerns(a, order.drug, taken))
         severities = {a.severity for a in own}
         result = (
             "contraindicated" if "contraindication" in severities else "warning" if own else "no alert"
@@ -39,22 +41,20 @@ def order_checks(case: Any, alerts: Sequence[SafetyAlert]) -> tuple[OrderCheck, 
     return tuple(checks)
 
 
-def _names_as_partner(alert: SafetyAlert, drug: str) -> bool:
-    """True when an interaction alert on another drug names this proposed order as its partner.
+def concerns(alert: SafetyAlert, drug: str, taken: Collection[str] = ()) -> bool:
+    """True when the alert is on the proposed drug, or names it as the partner that the order brings in.
 
-    Why: tamoxifen with a proposed anastrozole sits on tamoxifen, yet the anastrozole order is what
-    starts the combination; its row must not say "no alert". The partner list is the part of the
-    rationale after " with " (safety._interaction_alert), before any alternatives.
+    Why partners count: tamoxifen with a proposed anastrozole sits on tamoxifen, yet the anastrozole
+    order is what starts the combination; its row must not say "no alert". A drug already ``taken``
+    (current treatment or medicine) starts nothing new by being ordered: an alert that names it as a
+    partner is about what is given today (or about a therapy option), and stays in the safety alerts.
+    The reports use this too, so a row shows the texts of the very alerts it counts.
     """
-    head = alert.rationale.split(ALTERNATIVES_MARK, 1)[0]
-    if alert.drug == drug or " with " not in head:
-        return False
-    return f"{drug} (proposed order)" in head.split(" with ", 1)[1]
+    return alert.drug == drug or (drug in alert.partners and drug not in taken)
 
 
 def _alternatives(alerts: Sequence[SafetyAlert]) -> tuple[str, ...]:
     for alert in alerts:
-        if alert.severity == "contraindication" and ALTERNATIVES_MARK in alert.rationale:
-            tail = alert.rationale.split(ALTERNATIVES_MARK, 1)[1].strip().removesuffix(".")
-            return tuple(part.strip() for part in tail.split("; ") if part.strip())
+        if alert.severity == "contraindication" and alert.alternatives:
+            return alert.alternatives
     return ()

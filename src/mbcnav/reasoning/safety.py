@@ -597,6 +597,7 @@ def _alert(
     clinician: str,
     sources: tuple[str, ...],
     rationale: str,
+    partners: tuple[str, ...] = (),
 ) -> SafetyAlert:
     alert = _ALERT_CACHE.get(key)
     if alert is None:
@@ -608,6 +609,8 @@ def _alert(
             clinician=clinician,
             sources=sources,
             rationale=rationale,
+            partners=partners,
+            alternatives=(),
         )
         if len(_ALERT_CACHE) < _CACHE_LIMIT:
             _ALERT_CACHE[key] = alert
@@ -637,6 +640,8 @@ def _merged(first: SafetyAlert, other: SafetyAlert) -> SafetyAlert:
         clinician=f"{first.clinician} {other.clinician}",
         sources=tuple(dict.fromkeys([*first.sources, *other.sources])),
         rationale="; ".join(dict.fromkeys([first.rationale, other.rationale])),
+        partners=tuple(dict.fromkeys([*first.partners, *other.partners])),
+        alternatives=tuple(dict.fromkeys([*first.alternatives, *other.alternatives])),
     )
 
 
@@ -1312,7 +1317,8 @@ def _interaction_alert(
             public += " " + note_public.format_map({field: value})
             clinician += " " + note_clinician.format_map({field: value})
     rationale = f"{drug} ({where}) with " + _joined([f"{p} ({w})" for p, w in partners])
-    return _alert(key, item.code, drug, item.severity, public, clinician, item.sources, rationale)
+    names = tuple(p for p, _ in partners)
+    return _alert(key, item.code, drug, item.severity, public, clinician, item.sources, rationale, names)
 
 
 def _current_medicine_alerts(
@@ -1337,7 +1343,8 @@ def _current_medicine_alerts(
                     found.add(item, drug, "current medicine", partner, after + position)
 
 
-#: how a contraindicated order's rationale introduces the alternatives (reasoning/orders.py reads them back)
+#: how a contraindicated order's rationale introduces the alternatives, for the reader of the text; programs
+#: read ``SafetyAlert.alternatives`` instead
 ALTERNATIVES_MARK = " Alternatives among this case's options: "
 
 
@@ -1363,17 +1370,22 @@ def _with_alternatives(
             usable.append(option)
         elif (parts := split_alternatives(option, blocked)) is not None:
             usable.append(parts[0])
-    tails: dict[str, str] = {}
+    found: dict[str, tuple[str, ...]] = {}
     for drug in blocked & proposed:
         role = category.get(drug)
-        same = [o.regimen for o in usable if any(category.get(d) == role for d in o.drugs)][:3]
+        same = tuple(o.regimen for o in usable if any(category.get(d) == role for d in o.drugs))[:3]
         if same:
-            tails[drug] = ALTERNATIVES_MARK + "; ".join(same) + "."
-    if not tails:
+            found[drug] = same
+    if not found:
         return alerts
     return [
-        a.model_copy(update={"rationale": a.rationale + tails[a.drug]})
-        if a.severity == "contraindication" and a.drug in tails
+        a.model_copy(
+            update={
+                "rationale": a.rationale + ALTERNATIVES_MARK + "; ".join(found[a.drug]) + ".",
+                "alternatives": found[a.drug],
+            }
+        )
+        if a.severity == "contraindication" and a.drug in found
         else a
         for a in alerts
     ]

@@ -74,9 +74,29 @@ def label(name: str) -> str:
     return name.replace("_", " ").strip().capitalize()
 
 
+def order_alerts(alerts: Any, order: Any) -> list[Any]:
+    """The safety alerts an order row counts: on its drug, or naming it as a partner of an interaction.
+
+    Reads the structured ``partners`` field (reasoning/orders.py counts the same alerts), never the
+    rationale text; an assessment saved before that field existed simply shows the alerts on the drug.
+    """
+    drug, codes = _field(order, "drug"), set(_field(order, "alerts") or ())
+    return [
+        a
+        for a in alerts or ()
+        if _field(a, "code") in codes and (_field(a, "drug") == drug or drug in (_field(a, "partners") or ()))
+    ]
+
+
+def _field(item: Any, name: str) -> Any:
+    """Saved assessments are dicts, fresh ones models: the templates get either."""
+    return item.get(name) if isinstance(item, dict) else getattr(item, name, None)
+
+
 templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
 templates.env.filters["rich"] = rich_text
 templates.env.filters["label"] = label
+templates.env.filters["order_alerts"] = order_alerts
 templates.env.globals.update(
     source_of=source_of, nav=NAV, version=__version__, kind_labels=KIND_LABELS, audiences=AUDIENCES
 )
