@@ -18,13 +18,13 @@ from fastapi import FastAPI
 from interop import mcode as M
 from interop.test_cds_hooks import (
     SETTINGS,
+    _assessment,
     hook_request,
     needs_assess,
     prefetch_from,
     spec,
     zoledronic_order,
 )
-from mbcnav.assessment import Assessment, RedFlag, SafetyAlert
 from mbcnav.interop import cds_overrides
 from mbcnav.interop.cds_hooks import FEEDBACK, build_cds_router, cards_for
 
@@ -81,42 +81,6 @@ def overridden(card: str, reason: dict[str, Any] | None = None, comment: str | N
 
 def ours(code: str) -> dict[str, str]:
     return {"system": OURS, "code": code}
-
-
-def _assessment() -> Assessment:
-    return Assessment(
-        case_id="p1",
-        subtype="HR+/HER2-",
-        urgency="emergency",
-        disclaimer="Decision support only.",
-        red_flags=(
-            RedFlag(
-                code="hypercalcemia",
-                urgency="emergency",
-                public="p",
-                clinician="Corrected calcium 13.9 mg/dL: IV saline now.",
-                sources=("nccn-breast",),
-            ),
-        ),
-        safety_alerts=(
-            SafetyAlert(
-                code="renal_dose_adjustment",
-                drug="zoledronic acid",
-                severity="warning",
-                public="p",
-                clinician="CrCl 35 mL/min: reduce zoledronic acid per the label table.",
-                sources=("fda-label-zoledronic-acid",),
-            ),
-            SafetyAlert(
-                code="qt_prolongation",
-                drug="ribociclib",
-                severity="contraindication",
-                public="p",
-                clinician="QTcF 520 ms: do not start ribociclib.",
-                sources=("nccn-breast",),
-            ),
-        ),
-    )
 
 
 # ------------------------------------------------------------------------------ cards offer reasons
