@@ -61,6 +61,8 @@ RED_FLAG_CODES: tuple[str, ...] = (
     "severe_vomiting",
     "severe_mucositis",
     "line_infection",
+    # sensory neuropathy that limits daily tasks (CTCAE v5 grade 2-3; extension)
+    "peripheral_neuropathy",
 )
 
 

@@ -144,6 +144,11 @@ class _Rule:
     code: str
     urgency: str
     when: tuple[frozenset[str], ...]
+    #: concept groups that explain the finding away ("my leg feels weak from sitting too long ... fine
+    #: after a walk"): the rule does not fire when every concept of one group was found
+    unless: tuple[frozenset[str], ...] = ()
+    #: the text variant of the code this rule asks for (red_flags.yaml `public_<urgency>_<variant>`)
+    variant: str = ""
 
 
 _KB_STOP = frozenset(
@@ -202,6 +207,8 @@ class _Lexicon:
     cues: frozenset[str]
     scope_breaks: frozenset[str]
     clause_breaks: frozenset[str]
+    #: verbs that end a negation's reach once negated ("won't stop", "not helping")
+    scope_end_verbs: frozenset[str]
     scope_words: int
     fuzzy_cutoff: float
     fuzzy_min_length: int
@@ -248,6 +255,10 @@ class _Lexicon:
     #: signs that make a borderline temperature on chemotherapy an emergency (triage.yaml
     #: `sepsis_companions`: two ambers are a red in UKONS terms)
     sepsis_companions: frozenset[str] = frozenset()
+    #: triage.yaml `term_questions`: words that ask what a term means, and the concepts that name a
+    #: condition (a term) rather than describe a symptom
+    question_pattern: re.Pattern[str] | None = None
+    term_concepts: frozenset[str] = frozenset()
 
 
 def _read(name: str) -> dict[str, Any]:
@@ -367,7 +378,14 @@ def lexicon() -> _Lexicon:
         # long names may take misspellings ("epirubicine"); short ones must not ("carbs" is not "carbo")
         raw_words.update(w for w in drug_words if len(w) >= 7 and w.isalpha())
     rules = [
-        _Rule(r["code"], r["urgency"], tuple(frozenset(group) for group in r["when"])) for r in flags["rules"]
+        _Rule(
+            r["code"],
+            r["urgency"],
+            tuple(frozenset(group) for group in r["when"]),
+            tuple(frozenset(group) for group in r.get("unless", ())),
+            str(r.get("variant", "")),
+        )
+        for r in flags["rules"]
     ]
     kb_sources: dict[str, tuple[str, ...]] = {}
     kb_whole = frozenset(lex.get("kb_whole_phrasing", ()))
@@ -391,8 +409,9 @@ def lexicon() -> _Lexicon:
             slots = tuple(_slot([w]) for w in dict.fromkeys(words))
             phrases.append(_Phrase(cid, slots, len(slots) + 3))
         if item.red_flag and item.red_flag in flags["codes"] and item.level != "routine":
-            rules.append(_Rule(item.red_flag, item.level, (frozenset({cid}),)))
-    for cid in {c for r in rules for g in r.when for c in g}:
+            unless_groups = tuple(frozenset(g) for g in (flags.get("kb_unless") or {}).get(cid, ()))
+            rules.append(_Rule(item.red_flag, item.level, (frozenset({cid}),), unless_groups))
+    for cid in {c for r in rules for g in (*r.when, *r.unless) for c in g}:
         if cid not in concepts:
             raise ValueError(f"red_flags.yaml uses unknown concept '{cid}'")
     index: dict[str, list[tuple[int, int]]] = {}
@@ -449,6 +468,7 @@ def lexicon() -> _Lexicon:
         cues=frozenset(neg["cues"]),
         scope_breaks=frozenset(neg["scope_breaks"]),
         clause_breaks=frozenset(neg["clause_breaks"]),
+        scope_end_verbs=frozenset(neg.get("scope_end_verbs", ())),
         scope_words=int(neg["scope_words"]),
         fuzzy_cutoff=float(lex["fuzzy_cutoff"]),
         fuzzy_min_length=int(lex["fuzzy_min_length"]),
@@ -483,7 +503,16 @@ def lexicon() -> _Lexicon:
         # concepts of an absent knowledge base are skipped: triage works without it
         routine_support={c: v for c, v in (flags.get("routine_support") or {}).items() if c in concepts},
         sepsis_companions=frozenset(c for c in lex.get("sepsis_companions", ()) if c in concepts),
+        question_pattern=_question_pattern(lex.get("term_questions", {}).get("cues", ())),
+        term_concepts=frozenset(lex.get("term_questions", {}).get("concepts", ())),
     )
+
+
+def _question_pattern(cues: Iterable[str]) -> re.Pattern[str] | None:
+    words = sorted((" ".join(c.lower().split()) for c in cues), key=len, reverse=True)
+    if not words:
+        return None
+    return re.compile(r"\b(?:" + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in words) + r")\b")
 
 
 def _drug_name_phrases(
@@ -701,6 +730,10 @@ def _governors(tokens: list[str]) -> tuple[list[int], frozenset[int]]:
         else:
             gov.append(cue if left > 0 else -1)
             left -= 1
+            if tok in lex.scope_end_verbs:
+                # "bleeding that won't stop and tiny purple spots": the cue negates its verb, not what
+                # comes after it
+                cue, left = -1, 0
     return gov, frozenset(hard)
 
 
@@ -1103,27 +1136,33 @@ class _Flags:
 
 def _apply_word_rules(found: _Found, flags: _Flags) -> None:
     if found.present:
-        for code, urgency, why, sources in _word_rule_hits(tuple(found.present.items())):
+        for code, urgency, why, sources, variant in _word_rule_hits(tuple(found.present.items())):
             flags.add(code, urgency, why, sources)
+            if variant and flags.urgency.get(code) == urgency:
+                flags.variant[code] = variant
 
 
 @functools.lru_cache(maxsize=8192)
 def _word_rule_hits(
     present_items: tuple[tuple[str, str], ...],
-) -> tuple[tuple[str, str, str, tuple[str, ...]], ...]:
+) -> tuple[tuple[str, str, str, tuple[str, ...], str], ...]:
     """The word rules that fire, in order; cached because the same findings recur across many cases."""
     lex = lexicon()
     present = dict(present_items)
     fired: set[int] = set()
-    hits: list[tuple[str, str, str, tuple[str, ...]]] = []
+    hits: list[tuple[str, str, str, tuple[str, ...], str]] = []
     for concept in present:
         for r_idx, group in lex.rules_by_concept.get(concept, ()):
             if r_idx in fired or not group <= present.keys():
                 continue
             fired.add(r_idx)
             rule = lex.rules[r_idx]
+            if any(other <= present.keys() for other in rule.unless):
+                continue
             why = " + ".join(f"'{present[c]}' ({lex.concepts[c]['label']})" for c in sorted(group))
-            hits.append((rule.code, rule.urgency, why, tuple(lex.kb_sources.get(next(iter(group)), ()))))
+            hits.append(
+                (rule.code, rule.urgency, why, tuple(lex.kb_sources.get(next(iter(group)), ())), rule.variant)
+            )
     return tuple(hits)
 
 
@@ -1399,7 +1438,18 @@ def _red_flag(
     spec = lexicon().codes[code]
     public, clinician = spec["public"], spec["clinician"]
     if variant and f"public_{urgency}_{variant}" in spec:
-        spec = {**spec, f"public_{urgency}": spec[f"public_{urgency}_{variant}"]}
+        spec = {
+            **spec,
+            f"public_{urgency}": spec[f"public_{urgency}_{variant}"],
+            f"clinician_{urgency}": spec.get(f"clinician_{urgency}_{variant}")
+            or spec.get(f"clinician_{urgency}"),
+            "title": spec.get(f"title_{variant}") or spec["title"],
+        }
+        if urgency == spec["urgency"]:
+            # a variant at the code's own level ("dizzy on standing and not eating" is dehydration
+            # without the diarrhoea the code's own text speaks of)
+            public = spec[f"public_{urgency}"]
+            clinician = spec[f"clinician_{urgency}"] or clinician
     if URGENCY_ORDER[urgency] < URGENCY_ORDER[spec["urgency"]]:
         # Raised above the code's own level (e.g. high calcium with confusion): the text must say to
         # go now, not "call today".
@@ -1432,6 +1482,7 @@ def _advice(
     first_clinician: str | None = None,
     variant: str | None = None,
     support: tuple[str, ...] = (),
+    asked: tuple[tuple[str, str], ...] = (),
 ) -> Advice:
     """The overall advice; `variant` names another text of red_flags.yaml `advice` ("routine_unread"
     when nothing was recognised) and `support` the concepts whose routine pointers go first."""
@@ -1442,6 +1493,13 @@ def _advice(
         extra = lex.routine_support[concept]
         public_advice = f"{extra['public']} {public_advice}"
         clinician_advice = f"{extra['clinician']} {clinician_advice}"
+    for code, level in reversed(asked):
+        public_advice = f"{_if_signs_public(code, level)} {public_advice}"
+        spec = lex.codes[code]
+        clinician_advice = (
+            f"Asked about {spec['title'].lower()} as a term; no symptom of it was described, so no flag is "
+            f"raised. If its features are present: {spec['clinician']} {clinician_advice}"
+        )
     if first_code is not None:
         spec = lex.codes[first_code]
         public_advice = f"{first_public or spec['public']} {public_advice}"
@@ -1451,7 +1509,24 @@ def _advice(
     return Advice(public=public_advice, clinician=clinician_advice)
 
 
-def _result(text: str, found: _Found, flags: _Flags, labs_read: bool = False) -> TriageResult:
+def _if_signs_public(code: str, level: str) -> str:
+    """What to do if the signs of a condition asked about are present: the code's `public_question`
+    text (red_flags.yaml), or the title with the action of the level its word rules would give."""
+    spec = lexicon().codes[code]
+    if spec.get("public_question"):
+        return str(spec["public_question"])
+    act = (
+        "go to the emergency room now or call 911" if level == "emergency" else "call your cancer team today"
+    )
+    return (
+        f"You asked about this: {spec['title'].lower()}. We read it as a question, not as a sign you have "
+        f"now. If you think you have it, {act}."
+    )
+
+
+def _result(
+    text: str, found: _Found, flags: _Flags, labs_read: bool = False, asked: tuple[tuple[str, str], ...] = ()
+) -> TriageResult:
     why, extra = flags.why, flags.extra_sources
     flag_keys = (
         tuple(
@@ -1470,6 +1545,7 @@ def _result(text: str, found: _Found, flags: _Flags, labs_read: bool = False) ->
         flag_keys,
         tuple(flags.notes) if flags.notes else (),
         labs_read,
+        asked,
     )
 
 
@@ -1481,6 +1557,7 @@ def _result_cached(
     flag_keys: tuple[tuple[str, str, str, tuple[str, ...], str], ...],
     notes: tuple[str, ...] = (),
     labs_read: bool = False,
+    asked: tuple[tuple[str, str], ...] = (),
 ) -> TriageResult:
     """The result for what was found (concepts, then flags as _red_flag's arguments).
 
@@ -1511,6 +1588,7 @@ def _result_cached(
             # nothing recognised at all (not even a negated symptom): say so, not "no warning signs"
             None if red or present or negated_concepts or labs_read or not text.strip() else "routine_unread",
             () if red else tuple(c for c in present if c in lex.routine_support),
+            asked,
         ),
         matched=matched,
         negated=negated,
@@ -1529,12 +1607,40 @@ def _triage_cached(text: str, labs: Labs | None) -> TriageResult:
     found = _Found()
     text_labs = _scan(text, found)
     flags = _Flags()
-    _apply_word_rules(found, flags)
+    asked = _asked_terms(text, found)
+    if asked:
+        flags.notes = [
+            f"read as a question about the term{'s' if len(asked) > 1 else ''} "
+            + ", ".join(f"'{found.present[c]}'" for c in found.present)
+            + ", not as a symptom: "
+            + ", ".join(code for code, _ in asked)
+            + " not raised (the advice says what to do if its signs are present)"
+        ]
+    else:
+        _apply_word_rules(found, flags)
     corrected = False
     if text_labs:
         labs, corrected = _with_text_labs(labs, text_labs)
     _apply_labs(labs, found, flags, "chemo_mention" in found.present, corrected)
-    return _result(text, found, flags, labs is not None)
+    return _result(text, found, flags, labs is not None, asked)
+
+
+def _asked_terms(text: str, found: _Found) -> tuple[tuple[str, str], ...]:
+    """(code, urgency) of the red flags a message only asks about: "what does spinal cord compression
+    mean? my leaflet mentions it" names the condition in a question and describes no symptom, so it is
+    not the emergency itself. Only when every concept found is a term (triage.yaml `term_questions`);
+    one symptom ("what does cord compression mean? my legs are weak") and it is triaged as usual. The
+    flag's advice is kept: the result says what to do if its signs are present."""
+    lex = lexicon()
+    if not found.present or lex.question_pattern is None or not set(found.present) <= lex.term_concepts:
+        return ()
+    if not lex.question_pattern.search(_APOSTROPHES.sub("", text.lower())):
+        return ()
+    best: dict[str, str] = {}
+    for code, urgency, *_ in _word_rule_hits(tuple(found.present.items())):
+        if code not in best or URGENCY_ORDER[urgency] < URGENCY_ORDER[best[code]]:
+            best[code] = urgency
+    return tuple(best.items())
 
 
 def _drop_recorded_spread(sites: tuple[str, ...], found: _Found) -> None:
