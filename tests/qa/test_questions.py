@@ -172,16 +172,40 @@ def test_red_flag_question_is_never_offered_survival_statistics(
 def test_banner_is_never_less_urgent_than_a_shown_item(
     kb_index: SearchIndex, monkeypatch: pytest.MonkeyPatch, question: str
 ) -> None:
-    # Triage says "urgent" (as it did in sweep 5); the item the question describes says "call 911".
+    # Triage says "urgent" for the flag (as it did in sweep 5); the emergency item of the same flag is
+    # not shown under that banner ("call 911" under "call your team today" is two instructions).
     codes = {"worst": "raised_icp", "mum": "hypercalcemia", "vomiting": "bowel_obstruction"}
     _with_triage(monkeypatch, [(codes[question.split()[0]], "urgent")])
     result = ask(question, index=kb_index)
-    shown = [a.level for a in result.answers if a.level]
-    assert "emergency" in shown
+    rank = {"routine": 0, "urgent": 1, "emergency": 2}
+    assert result.urgency
+    assert all(rank[a.level] <= rank[result.urgency] for a in result.answers if a.level)
+
+
+@pytest.mark.parametrize("question", ["worst headache ever and throwing up and sleepy",
+                                      "mum is very confused and drinking loads of water",
+                                      "vomiting cant poo belly swollen"])
+def test_emergency_described_in_words_gets_the_emergency_item_first(
+    kb_index: SearchIndex, question: str
+) -> None:
+    result = ask(question, index=kb_index)
     assert result.urgency == "emergency"
-    assert result.answers[0].level == "emergency", "the item that set the banner comes first"
+    assert result.answers[0].level == "emergency"
     assert result.red_flags[0].urgency == "emergency"
-    assert result.advice and "911" in result.advice["public"], "what to do now is the emergency item's"
+    assert result.advice and "911" in result.advice["public"]
+
+
+def test_jaundice_alone_stays_urgent_and_is_not_shown_the_liver_failure_emergency(
+    kb_index: SearchIndex,
+) -> None:
+    # A medical editor's review: ask raised "my skin and eyes are yellow" to the liver-failure item's
+    # "call 911" (ranked on shared words) while triage and the jaundice item say "call your team today".
+    result = ask("my skin and eyes are yellow", index=kb_index)
+    assert result.urgency == "urgent"
+    assert result.answers[0].id == "symptom-jaundice"
+    assert "symptom-liver-failure" not in [a.id for a in result.answers]
+    worse = ask("yellow skin and very confused and belly swollen", index=kb_index)
+    assert worse.urgency == "emergency" and worse.answers[0].id == "symptom-liver-failure"
 
 
 def test_a_graded_flag_is_explained_by_an_item_of_its_own_grade(kb_index: SearchIndex) -> None:

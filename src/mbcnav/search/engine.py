@@ -275,6 +275,21 @@ def _hidden_for_red_flags(doc: dict[str, Any]) -> bool:
     return doc["kind"] in scope.hidden_kinds or doc["id"] in scope.hidden_ids
 
 
+def _above_its_grade(doc: dict[str, Any], graded: dict[str, str]) -> bool:
+    """An item about a flag triage raised at a lower grade ("my skin and eyes are yellow": liver_failure
+    at urgent; the emergency item is for jaundice with confusion or a swollen belly).
+
+    Triage reads every phrasing of these items at the item's own level, so had the situation of the
+    more urgent item been described, triage would have raised the flag at that level; ranking only finds
+    shared words. Shown, the item would put "call 911 now" under "call your team today"; the item at
+    triage's grade, shown instead, says when to escalate. (A flag whose only item is more urgent keeps
+    it: the flag's own item is always shown.)
+    """
+    code = doc.get("red_flag")
+    return (code in graded and doc.get("level") in _LEVEL
+            and _LEVEL[doc["level"]] > _LEVEL.get(graded[code], 0))
+
+
 def _escalate(result: AskResult, shown: list[dict[str, Any]]) -> None:
     """Raise the banner to the most urgent red-flag item shown, with that item's what to do now.
 
@@ -354,7 +369,8 @@ def ask(
                 graded[rf.code] = rf.urgency
         flagged = _flagged_items(graded, index, scores)
         chosen = [i for i in (flagged + [i for i in chosen if i not in flagged])
-                  if not _hidden_for_red_flags(index.docs[i])][:k]
+                  if not _hidden_for_red_flags(index.docs[i])
+                  and (i in flagged or not _above_its_grade(index.docs[i], graded))][:k]
         no_good_match = no_good_match and not chosen
 
     result = AskResult(
