@@ -85,6 +85,7 @@ class _Forms:
     salts: frozenset[str]
     dose_fields: dict[str, str]
     texts: dict[str, str]
+    local_forms: frozenset[str]
 
 
 def _phrase_tail(words: list[str]) -> re.Pattern[str]:
@@ -114,12 +115,21 @@ def _forms() -> _Forms:
             (_phrase_tail(data["frequencies"]), "frequency"),
             (_phrase_tail(data["salts"]), "salt"),
             (_phrase_tail(data["descriptors"]), "descriptor"),
+            (_phrase_tail(data["local_forms"]), "local form"),
         ),
         strength=strength,
         salts=frozenset(data["salts"]),
         dose_fields={k.replace(" ", ""): v for k, v in data["dose_fields"].items()},
         texts=data["texts"],
+        local_forms=frozenset(normalise(w) for w in data["local_forms"]),
     )
+
+
+@functools.cache
+def _local_products() -> dict[str, str]:
+    """generic → the row for its skin, scalp, eye or ear form (comedications.yaml ``local_of``)."""
+    rows = load_yaml(COMEDICATIONS_FILE.read_text(encoding="utf-8")) if COMEDICATIONS_FILE.exists() else []
+    return {row["local_of"]: row["name"] for row in rows or () if row.get("local_of")}
 
 
 def reading_texts() -> dict[str, str]:
@@ -202,6 +212,7 @@ def _peel(name: str, key: str) -> NameReading | None:
     salt_peeled = False
     dose: tuple[str, float] | None = None
     unmapped: str | None = None
+    local = False  # a skin, scalp, eye or ear form was set aside ("cream", "eye drops")
     while True:
         piece = None
         strength = forms.strength.search(rest)
@@ -224,6 +235,7 @@ def _peel(name: str, key: str) -> NameReading | None:
                 if match and match.start() > 0:
                     piece = match
                     salt_peeled = salt_peeled or kind == "salt"
+                    local = local or _SPACES.sub(" ", match["word"].lower()) in forms.local_forms
                     break
         if piece is None:
             return None
@@ -234,6 +246,10 @@ def _peel(name: str, key: str) -> NameReading | None:
             continue
         if salt_peeled and generic.rsplit(" ", 1)[-1] in forms.salts:
             return None  # "magnesium sulfate" is not "magnesium oxide"
+        if local:
+            # a cream or eye drop of a medicine whose skin/eye form has its own row: that row, whose
+            # label finds no systemic exposure, not the tablet's interactions
+            generic = _local_products().get(generic, generic)
         return NameReading(name, generic, tuple(_as_written(name, w) for w in set_aside), dose, unmapped)
 
 

@@ -1055,3 +1055,25 @@ def test_json_content_types_are_accepted(content_type: str) -> None:
         headers={"Content-Type": content_type},
     )
     assert resp.status_code == 200, resp.text
+
+
+@needs_assess
+def test_order_sign_anastrozole_while_tamoxifen_is_current_shows_the_contraindication_card() -> None:
+    """The tamoxifen + AI alert sits on tamoxifen (the current drug) and names anastrozole as its partner;
+    signing anastrozole is what starts the combination, so the card must show and offer to remove it."""
+    record = M.hr_positive_renal_record()
+    record["entry"] = [
+        e for e in record["entry"] if e["resource"]["resourceType"] != "MedicationStatement"
+    ] + [{"resource": M.med_statement("tam", "tamoxifen 20 MG Oral Tablet", "active", start="2023-03-01")}]
+    body = hook_request("order-sign", prefetch=prefetch_from(record))
+    order = M.med_request("draft-ana", "anastrozole 1 MG Oral Tablet", status="draft", dose=1)
+    body["context"]["draftOrders"] = M.bundle(order)
+    resp = call("POST", "/cds-services/mbcnav-order-sign", json=body)
+    assert resp.status_code == 200, resp.text
+    cards = [c for c in resp.json()["cards"] if "tamoxifen" in c["summary"]]
+    assert cards, resp.json()["cards"]
+    (card,) = cards
+    assert card["indicator"] == "critical"
+    (suggestion,) = card["suggestions"]
+    assert "anastrozole" in suggestion["label"]
+    assert suggestion["actions"][0]["resourceId"] == "MedicationRequest/draft-ana"

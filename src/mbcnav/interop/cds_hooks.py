@@ -9,7 +9,10 @@ Three services share one pipeline (FHIR resources → Case → ``assess()`` → 
   workup list cannot crowd the options out; an option with a contraindicated drug is marked FLAGGED.
 - ``mbcnav-order-select`` / ``mbcnav-order-sign``: the draft MedicationRequests become the Case's
   ``proposed_treatment``; cards are the safety alerts about those drugs (with a suggestion to remove
-  the draft so it can be re-ordered at the adjusted dose) plus any red flag. A draft names its medicine
+  the draft so it can be re-ordered at the adjusted dose) plus any red flag. An alert counts for a draft
+  as the order check counts it (``reasoning.orders.concerns``): on the ordered drug, or naming it as the
+  partner it brings in (anastrozole signed while tamoxifen is current), and then the suggestion removes
+  that draft. A draft names its medicine
   inline or by ``medicationReference`` to a contained Medication or one elsewhere in ``draftOrders``
   (read by the FHIR importer's own :func:`~mbcnav.interop.fhir.medication_concept`).
 
@@ -73,7 +76,7 @@ import logging
 import os
 import string
 import uuid
-from collections.abc import Callable, Coroutine, Mapping, Sequence
+from collections.abc import Callable, Collection, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
@@ -107,6 +110,7 @@ from mbcnav.interop.fhir import (
     resources_of,
 )
 from mbcnav.interop.fhir.reading import patient_part, ref_of
+from mbcnav.reasoning.orders import concerns
 
 log = logging.getLogger("mbcnav.cds")
 
@@ -784,8 +788,13 @@ def cards_for(
     settings: CdsSettings,
     orders: list[tuple[dict[str, Any], dict[str, Any]]] | None = None,
     import_notes: Sequence[Any] = (),
+    taken: Collection[str] = (),
 ) -> list[dict[str, Any]]:
     """Cards in the order a clinician must read them: critical, then warning, then info.
+
+    For order hooks a safety card concerns an ordered drug the way the order check counts it
+    (``orders.concerns``): the alert's own drug, or an ordered partner not already ``taken`` (current
+    treatment or medicine), since that order is what starts the combination.
 
     Cards carry no link yet: the link names the saved case, and a case is saved only when there are
     cards (``link_cards`` adds it)."""
@@ -807,8 +816,13 @@ def cards_for(
         )
     ordered_drugs = {row["drug"]: res for res, row in orders or ()}
     for alert in assessment.safety_alerts:
-        if orders is not None and alert.drug not in ordered_drugs:
-            continue
+        # the ordered drug the card is about: the alert's own drug, else an ordered partner that the
+        # order brings in (anastrozole signed while tamoxifen is current: the alert sits on tamoxifen)
+        target = alert.drug
+        if orders is not None:
+            target = next((d for d in ordered_drugs if concerns(alert, d, taken)), None)
+            if target is None:
+                continue
         drug = f" ({alert.drug})" if alert.drug else ""
         detail = alert.clinician + (f"\n\nWhy: {alert.rationale}" if alert.rationale else "")
         card = _card(
@@ -823,12 +837,15 @@ def cards_for(
         reasons = cds_overrides.override_reasons().codings(_ALERT_CARD_KIND[alert.severity])
         if reasons:
             card["overrideReasons"] = reasons
-        draft = ordered_drugs.get(alert.drug or "")
+        draft = ordered_drugs.get(target or "")
         if draft is not None and draft.get("id"):
+            rule = "dose rule" if target == alert.drug else "combination"
             label = (
-                f"Cancel this {alert.drug} order"
+                f"Cancel this {target} order"
                 if alert.severity == "contraindication"
-                else f"Change the {alert.drug} dose: remove this order and re-order at the adjusted dose"
+                else f"Change the {target} dose: remove this order and re-order at the adjusted dose"
+                if target == alert.drug
+                else f"Remove this {target} order (it starts the combination on the card)"
             )
             card["suggestions"] = [
                 {
@@ -837,7 +854,7 @@ def cards_for(
                     "actions": [
                         {
                             "type": "delete",
-                            "description": f"Remove the draft {alert.drug} order (dose rule on the card).",
+                            "description": f"Remove the draft {target} order ({rule} on the card).",
                             "resourceId": f"MedicationRequest/{draft['id']}",
                         }
                     ],
@@ -1190,6 +1207,7 @@ async def _run(
         settings=settings,
         orders=orders,
         import_notes=imported.import_notes,
+        taken={t.drug for t in case.current_treatment} | set(case.current_meds),
     )
     if cards:
         url = await _result_url(

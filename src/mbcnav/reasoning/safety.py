@@ -196,6 +196,8 @@ class SafetyRules:
     #: medicine name → the medicine rules its classes reach (only medicines some rule reaches)
     medicine_rules: dict[str, tuple[MedicineRule, ...]]
     anthracyclines: Anthracyclines
+    #: contraindication code -> warning codes it makes redundant on the same drug (safety.yaml supersedes)
+    supersedes: dict[str, frozenset[str]]
 
 
 def _check_fact(flag: str, where: str) -> None:
@@ -340,6 +342,7 @@ def safety_rules() -> SafetyRules:
         texts={k: data[k] for k in ("allergy", "allergy_cross_reactivity", "prior_toxicity")},
         medicine_rules=by_medicine,
         anthracyclines=_anthracyclines(data["cumulative_anthracycline"]),
+        supersedes={k: frozenset(v) for k, v in (data.get("supersedes") or {}).items()},
     )
 
 
@@ -1163,10 +1166,29 @@ def _check(
     if out:
         ranked.extend((_SEVERITY_ORDER[t[2].severity], t[0], t[1], t[2]) for t in out.values())
         ranked.sort(key=lambda t: (t[0], t[1], t[2]))
-    alerts = [t[3] for t in ranked]
+    alerts = _without_superseded([t[3] for t in ranked], rules.supersedes)
     if case.proposed_treatment and alerts:
         alerts = _with_alternatives(alerts, case, options)
     return alerts
+
+
+def _without_superseded(
+    alerts: list[SafetyAlert], supersedes: dict[str, frozenset[str]]
+) -> list[SafetyAlert]:
+    """The alerts less the warnings a contraindication on the same drug makes redundant: "permanently
+    stop T-DM1" already says more than "wait until bilirubin comes down", and showing both reads as
+    if the drug could go on after a pause."""
+    if not supersedes:
+        return alerts
+    dropped = {
+        (code, alert.drug)
+        for alert in alerts
+        if alert.severity == "contraindication"
+        for code in supersedes.get(alert.code, ())
+    }
+    if not dropped:
+        return alerts
+    return [a for a in alerts if a.severity != "warning" or (a.code, a.drug) not in dropped]
 
 
 def anthracycline_doses(case: Any) -> dict[str, tuple[float, float]]:
