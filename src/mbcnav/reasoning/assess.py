@@ -124,5 +124,5 @@ def assess(case: Case) -> Assessment:
         subtype_explanation={"public": subtype_result.public, "clinician": subtype_result.clinician},
         notes_used=notes_used,
         name_readings=case.name_readings,
-        proposed_orders=order_checks(case, alerts) if case.proposed_treatment else (),
+        proposed_orders=order_checks(case, alerts, calculations) if case.proposed_treatment else (),
     )

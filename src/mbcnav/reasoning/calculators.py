@@ -711,9 +711,22 @@ def calvert_gfr(gfr_ml_min: float) -> float:
 
 
 def calvert_dose(target_auc: float, gfr_ml_min: float) -> float:
-    """Carboplatin dose in mg for a target AUC (Calvert 1989, GFR capped), rounded to 1 decimal."""
-    i = _validate(CalvertInputs, target_auc=target_auc, gfr_ml_min=gfr_ml_min)
-    return round(i.target_auc * (calvert_gfr(i.gfr_ml_min) + rules()["calvert"]["nonrenal_ml_min"]), 1)
+    """Carboplatin dose in mg for a target AUC (Calvert 1989, GFR capped), rounded to 1 decimal.
+
+    The cap comes before validation: a GFR the program estimated itself (a Cockcroft-Gault CrCl of 260
+    at a low creatinine) is a reason to cap, never an input error that would sink the whole assessment.
+    """
+    i = _validate(CalvertInputs, target_auc=target_auc, gfr_ml_min=calvert_gfr(gfr_ml_min))
+    return round(i.target_auc * (i.gfr_ml_min + rules()["calvert"]["nonrenal_ml_min"]), 1)
+
+
+def calvert_dialysis_dose(target_auc: float) -> float:
+    """Carboplatin dose in mg on haemodialysis: the Calvert formula with GFR taken as 0 (AUC x 25).
+
+    Why not the CrCl: Cockcroft-Gault estimates no GFR between dialysis sessions, so the published
+    practice counts only the non-renal clearance, with dialysis soon after the infusion (calculators.yaml).
+    """
+    return round(target_auc * rules()["calvert"]["nonrenal_ml_min"], 1)
 
 
 def _calvert(i: CalvertInputs) -> CalculationResult:

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from mbcnav.assessment import SafetyAlert
-from mbcnav.reasoning.calculators import calvert_dose, calvert_gfr
+from mbcnav.reasoning.calculators import calvert_dialysis_dose, calvert_dose, calvert_gfr
+from mbcnav.reasoning.calculators import rules as calculator_rules
 from mbcnav.reasoning.flags import RULES_DIR, Condition, drug_groups, parse_condition, parse_tests
 from mbcnav.yamlfile import load_yaml
 
@@ -34,6 +35,9 @@ class PartnerDose:
     unit: str
     limit: float
     why: str
+    #: sources for a partner dose that the drug's own label does not give (capecitabine with neratinib:
+    #: the Nerlynx label and NALA)
+    sources: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +50,8 @@ class LabelDose:
     #: a flat ceiling in mg on a weight-based dose (datopotamab deruxtecan: 540 mg at >= 90 kg)
     cap_mg: float | None = None
     partners: tuple[PartnerDose, ...] = ()
+    #: the label says never to exceed this dose (sacituzumab govitecan 10 mg/kg): no rounding margin
+    never_exceed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +91,10 @@ class DoseTable:
     max_auc: float
     max_auc_note: str
     calvert_sources: tuple[str, ...]
+    #: carboplatin's non-renal clearance in the Calvert formula (calculators.yaml), mL/min
+    calvert_nonrenal: float
+    #: sources for the dialysis practice (GFR taken as 0)
+    dialysis_sources: tuple[str, ...]
     margin: float
     margin_sources: tuple[str, ...]
     texts: dict[str, dict[str, str]]
@@ -141,7 +151,8 @@ def _partner_doses(drug: str, raw: list[dict[str, Any]], known: Mapping[str, str
         if unknown or not names:
             raise ValueError(f"doses.yaml: {drug}: partner dose names unknown drugs {unknown or names}")
         unit, limit = _unit_of(entry, f"{drug} partner dose")
-        out.append(PartnerDose(expanded - {drug}, unit, limit, entry["why"]))
+        sources = tuple(entry.get("sources") or ())
+        out.append(PartnerDose(expanded - {drug}, unit, limit, entry["why"], sources))
     return tuple(out)
 
 
@@ -170,6 +181,7 @@ def dose_table() -> DoseTable:
             tuple(raw["sources"]),
             None if cap is None else float(cap),
             _partner_doses(drug, raw.get("with") or [], known),
+            bool(raw.get("never_exceed", False)),
         )
     adjusted: dict[str, list[AdjustedDose]] = {}
     for entry in data["adjusted"]:
@@ -219,6 +231,8 @@ def dose_table() -> DoseTable:
         max_auc=float(calvert["max_auc"]),
         max_auc_note=calvert["max_auc_note"],
         calvert_sources=tuple(calvert["sources"]),
+        calvert_nonrenal=float(calculator_rules()["calvert"]["nonrenal_ml_min"]),
+        dialysis_sources=tuple(calvert["dialysis_sources"]),
         margin=float(data["rounding_margin"]),
         margin_sources=tuple(data["rounding_sources"]),
         texts=data["texts"],
@@ -296,10 +310,56 @@ def _order_text(order: Any) -> str:
     return " / ".join(parts)
 
 
-def _carboplatin(order: Any, calculations: dict[str, Any], table: DoseTable) -> SafetyAlert | None:
+@dataclass(frozen=True, slots=True)
+class CarboplatinDose:
+    """The Calvert dose a carboplatin order is held against (and that the order check shows)."""
+
+    auc: float
+    mg: float
+    #: the GFR the formula used (the CrCl, capped); None on dialysis, where GFR is taken as 0
+    gfr: float | None
+    crcl: float | None
+    #: why the AUC is not the order's own (none given, or above the highest breast-cancer target)
+    why: str
+
+
+def carboplatin_dose(order: Any, case: Any, calculations: Mapping[str, Any]) -> CarboplatinDose | None:
+    """The Calvert dose for a carboplatin order: the order's target AUC (or the highest breast-cancer
+    target when it gives none or more), GFR = the Cockcroft-Gault CrCl capped at 125 mL/min, or 0 on
+    dialysis. None when neither a CrCl nor dialysis is known: the dose cannot be worked out."""
+    table = dose_table()
+    target = order.target_auc
+    if target is None:
+        auc, why = table.max_auc, f"; no target AUC given: {table.max_auc_note}"
+    elif target > table.max_auc:
+        auc, why = table.max_auc, f"; target AUC {target:g} is above {table.max_auc:g}: {table.max_auc_note}"
+    else:
+        auc, why = target, ""
+    crcl = calculations.get("crcl_ml_min")
+    if case.patient.on_dialysis:
+        return CarboplatinDose(auc, calvert_dialysis_dose(auc), None, crcl, why)
+    if crcl is None:
+        return None
+    return CarboplatinDose(auc, calvert_dose(auc, crcl), calvert_gfr(crcl), crcl, why)
+
+
+def carboplatin_dose_text(order: Any, case: Any, calculations: Mapping[str, Any]) -> str:
+    """The dose of a carboplatin order that gives only a target AUC, worked out for the order check's
+    row ("AUC 6 = 900 mg (Calvert)"), so the row never shows an empty dose."""
+    if order.target_auc is None:
+        return ""
+    dose = carboplatin_dose(order, case, calculations)
+    if dose is None:
+        return f"AUC {order.target_auc:g} (mg dose not worked out: no CrCl)"
+    basis = "GFR taken as 0 on dialysis" if dose.gfr is None else f"CrCl {dose.gfr:g}"
+    return f"AUC {dose.auc:g} = {dose.mg:.0f} mg (Calvert, {basis})"
+
+
+def _carboplatin(
+    order: Any, case: Any, calculations: dict[str, Any], table: DoseTable
+) -> SafetyAlert | None:
     drug = table.calvert_drug
     ordered = _order_text(order)
-    crcl = calculations.get("crcl_ml_min")
     if order.dose_mg is None:
         if order.target_auc is not None and order.target_auc > table.max_auc:
             return _alert(
@@ -322,7 +382,8 @@ def _carboplatin(order: Any, calculations: dict[str, Any], table: DoseTable) -> 
                 table.calvert_sources,
             )
         return None
-    if crcl is None:
+    dose = carboplatin_dose(order, case, calculations)
+    if dose is None:
         return _not_checked(
             drug,
             ordered,
@@ -330,34 +391,44 @@ def _carboplatin(order: Any, calculations: dict[str, Any], table: DoseTable) -> 
             table.calvert_sources,
         )
     target = order.target_auc
-    if target is None:
-        auc, why = table.max_auc, f"; no target AUC given: {table.max_auc_note}"
-    elif target > table.max_auc:
-        auc, why = table.max_auc, f"; target AUC {target:g} is above {table.max_auc:g}: {table.max_auc_note}"
-    else:
-        auc, why = target, ""
-    limit = calvert_dose(auc, crcl)
-    if order.dose_mg <= limit * (1 + table.margin) and (target is None or target <= table.max_auc):
+    if order.dose_mg <= dose.mg * (1 + table.margin) and (target is None or target <= table.max_auc):
         return None
-    gfr = calvert_gfr(crcl)
-    implied = order.dose_mg / (gfr + 25)
+    if dose.gfr is None:
+        implied = order.dose_mg / table.calvert_nonrenal
+        return _alert(
+            "above_calvert_dialysis",
+            drug,
+            {
+                "ordered": f"{ordered} (= AUC {implied:.1f} with GFR 0)",
+                "auc": dose.auc,
+                "limit": f"{dose.mg:.0f} mg",
+                "why": dose.why,
+            },
+            (*table.calvert_sources, *table.dialysis_sources, *table.margin_sources),
+            f"{drug} (proposed order): {order.dose_mg:g} mg vs Calvert {dose.mg:.0f} mg on dialysis (GFR 0)",
+        )
+    crcl = dose.crcl
+    assert crcl is not None
+    implied = order.dose_mg / (dose.gfr + table.calvert_nonrenal)
     return _alert(
         "above_calvert",
         drug,
         {
             "ordered": f"{ordered} (= AUC {implied:.1f} at this CrCl)",
-            "auc": auc,
-            "gfr": gfr,
-            "capped": f", capped from {crcl:g}" if gfr < crcl else "",
-            "limit": f"{limit:.0f} mg",
-            "why": why,
+            "auc": dose.auc,
+            "gfr": dose.gfr,
+            "capped": f", capped from {crcl:g}" if dose.gfr < crcl else "",
+            "limit": f"{dose.mg:.0f} mg",
+            "why": dose.why,
         },
         (*table.calvert_sources, *table.margin_sources),
-        f"{drug} (proposed order): {order.dose_mg:g} mg vs Calvert {limit:.0f} mg at CrCl {crcl:g}",
+        f"{drug} (proposed order): {order.dose_mg:g} mg vs Calvert {dose.mg:.0f} mg at CrCl {crcl:g}",
     )
 
 
-def _band_inputs(case: Any, calculations: dict[str, Any]) -> tuple[Mapping[str, Any], frozenset[str]]:
+def _band_inputs(
+    case: Any, calculations: dict[str, Any], red_flags: frozenset[str]
+) -> tuple[Mapping[str, Any], frozenset[str]]:
     """The values and facts the safety rules test, read by safety.py's own readers (values such as
     bilirubin x ULN are not in ``calculations``), so a band holds exactly where its rule does.
 
@@ -365,15 +436,20 @@ def _band_inputs(case: Any, calculations: dict[str, Any]) -> tuple[Mapping[str, 
     """
     from mbcnav.reasoning.safety import _Values, safety_facts
 
-    return _Values(case, calculations), safety_facts(case)
+    return _Values(case, calculations), safety_facts(case) | red_flags
 
 
 def _check_order(
-    order: Any, case: Any, calculations: dict[str, Any], fired: frozenset[tuple[str, str]], table: DoseTable
+    order: Any,
+    case: Any,
+    calculations: dict[str, Any],
+    fired: frozenset[tuple[str, str]],
+    table: DoseTable,
+    red_flags: frozenset[str] = frozenset(),
 ) -> SafetyAlert | None:
     drug = order.drug
     if drug == table.calvert_drug:
-        return _carboplatin(order, calculations, table)
+        return _carboplatin(order, case, calculations, table)
     if not _ordered(order):
         return None
     ordered = _order_text(order)
@@ -384,25 +460,35 @@ def _check_order(
         )
     bsa, weight = calculations.get("bsa_mosteller_m2"), case.patient.weight_kg
     # the lowest limit that applies: the label dose (its mg cap, its dose with a partner drug in the case),
-    # or a band's dose whose safety or interaction alert is present
-    limits: list[tuple[float, str, AdjustedDose | None, str]] = [(label.limit, label.unit, None, "")]
+    # or a band's dose whose safety or interaction alert is present. A "never exceed" limit (the mg cap, a
+    # label's stated maximum) gets no rounding margin: rounding may not take a dose past the label's ceiling.
+    limits: list[tuple[float, str, AdjustedDose | None, str, bool, tuple[str, ...]]] = [
+        (label.limit, label.unit, None, "", label.never_exceed, ())
+    ]
     if label.cap_mg is not None:
-        limits.append((label.cap_mg, "mg", None, ""))
+        limits.append((label.cap_mg, "mg", None, "", True, ()))
     if label.partners:
         others = {t.drug for t in (*case.current_treatment, *case.proposed_treatment) if t.drug != drug}
         for partner in label.partners:
             found = sorted(others & partner.partners)
             if found:
                 limits.append(
-                    (partner.limit, partner.unit, None, partner.why.format(partner=", ".join(found)))
+                    (
+                        partner.limit,
+                        partner.unit,
+                        None,
+                        partner.why.format(partner=", ".join(found)),
+                        False,
+                        partner.sources,
+                    )
                 )
     bands = [a for a in table.adjusted.get(drug, ()) if (a.rule, drug) in fired]
     values: Mapping[str, Any] = calculations
     if bands:
-        values, facts = _band_inputs(case, calculations)
-        limits.extend((a.limit, a.unit, a, "") for a in bands if a.holds(values, facts))
-    over: list[tuple[float, str, AdjustedDose | None, str, bool, str]] = []
-    for limit, unit, adjusted, note in limits:
+        values, facts = _band_inputs(case, calculations, red_flags)
+        limits.extend((a.limit, a.unit, a, "", False, ()) for a in bands if a.holds(values, facts))
+    over: list[tuple[float, str, AdjustedDose | None, str, bool, str, bool, tuple[str, ...]]] = []
+    for limit, unit, adjusted, note, strict, extra_sources in limits:
         read = _in_unit(order, unit, bsa, weight)
         if read is None:
             return _not_checked(
@@ -413,9 +499,11 @@ def _check_order(
                 label.sources,
             )
         value, how, converted = read
-        allowed = limit * (1 + table.margin) if converted else limit
+        margin_used = converted and not strict
+        allowed = limit * (1 + table.margin) if margin_used else limit
         if value > allowed + 1e-9:
-            over.append((limit, unit, adjusted, how, converted, note))
+            # "strict" is kept only where it changed the check: a converted dose held to a ceiling
+            over.append((limit, unit, adjusted, how, margin_used, note, strict and converted, extra_sources))
     if not over:
         return None
     label_text = f"{_amount(label.limit, label.unit)}: {label.label}"
@@ -423,7 +511,7 @@ def _check_order(
     sources = (*label.sources, *(table.margin_sources if margin else ()))
     banded = [o for o in over if o[2] is not None]
     if banded:
-        limit, unit, adjusted, how, _, _ = min(banded, key=lambda o: o[0])
+        limit, unit, adjusted, how, _, _, _, _ = min(banded, key=lambda o: o[0])
         assert adjusted is not None
         return _alert(
             adjusted.text,
@@ -439,7 +527,9 @@ def _check_order(
             f"{drug} (proposed order): {how} above {_amount(limit, unit)} ({adjusted.rule})",
         )
     # a cap or partner dose is more specific than the plain label dose: name it when it is exceeded
-    limit, unit, _, how, _, note = over[-1]
+    limit, unit, _, how, _, note, strict, extra_sources = over[-1]
+    if strict:
+        margin += "; a maximum the label says never to exceed, so no rounding margin applies"
     return _alert(
         "above_label",
         drug,
@@ -449,18 +539,22 @@ def _check_order(
             "label": f"{label.label}; {note}" if note else label.label,
             "extra": margin,
         },
-        sources,
+        (*sources, *extra_sources),
         f"{drug} (proposed order): {how} above the label dose {_amount(limit, unit)}",
     )
 
 
 def order_alerts(
-    case: Any, calculations: dict[str, Any], fired: Iterable[tuple[str, str]] = ()
+    case: Any,
+    calculations: dict[str, Any],
+    fired: Iterable[tuple[str, str]] = (),
+    red_flags: Iterable[str] = (),
 ) -> list[SafetyAlert]:
     """One alert per proposed order whose dose is above its label (or band's) dose, or cannot be checked.
 
     ``fired`` holds the (code, drug) pairs of the safety alerts already raised, so a band's dose is used
-    only where its alert is shown too.
+    only where its alert is shown too. ``red_flags`` are the ``red_flag:X`` facts of this case, which a
+    band's ``when`` may read as its rule does (no CrCl band for the single hypercalcemia dose).
     """
     if not case.proposed_treatment:
         return []
@@ -468,7 +562,7 @@ def order_alerts(
     fired_set = frozenset(fired)
     out: list[SafetyAlert] = []
     for order in case.proposed_treatment:
-        alert = _check_order(order, case, calculations, fired_set, table)
+        alert = _check_order(order, case, calculations, fired_set, table, frozenset(red_flags))
         if alert is not None:
             out.append(alert)
     return out

@@ -9,16 +9,23 @@ which is worded for people.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from mbcnav.assessment import OrderCheck, SafetyAlert
+from mbcnav.reasoning.doses import carboplatin_dose_text
 
 _UNITS = (("dose_mg", "mg"), ("dose_mg_m2", "mg/m2"), ("dose_mg_kg", "mg/kg"))
 
 
-def order_checks(case: Any, alerts: Sequence[SafetyAlert]) -> tuple[OrderCheck, ...]:
-    """One OrderCheck per proposed order, in the order given; empty when nothing is proposed."""
+def order_checks(
+    case: Any, alerts: Sequence[SafetyAlert], calculations: Mapping[str, Any] | None = None
+) -> tuple[OrderCheck, ...]:
+    """One OrderCheck per proposed order, in the order given; empty when nothing is proposed.
+
+    ``calculations`` (the assessment's) let a carboplatin order given only as a target AUC show the dose
+    the Calvert formula gives, instead of an empty dose.
+    """
     checks = []
     taken = {t.drug for t in case.current_treatment} | set(case.current_meds)
     for order in case.proposed_treatment:
@@ -30,15 +37,20 @@ def order_checks(case: Any, alerts: Sequence[SafetyAlert]) -> tuple[OrderCheck, 
         checks.append(
             OrderCheck(
                 drug=order.drug,
-                dose=", ".join(
-                    f"{getattr(order, field):g} {unit}" for field, unit in _UNITS if getattr(order, field)
-                ),
+                dose=_dose(order, case, calculations or {}),
                 result=result,
                 alerts=tuple(a.code for a in own),
                 alternatives=_alternatives(tuple(a for a in own if a.drug == order.drug)),
             )
         )
     return tuple(checks)
+
+
+def _dose(order: Any, case: Any, calculations: Mapping[str, Any]) -> str:
+    given = ", ".join(f"{getattr(order, field):g} {unit}" for field, unit in _UNITS if getattr(order, field))
+    if given or getattr(order, "target_auc", None) is None:
+        return given
+    return carboplatin_dose_text(order, case, calculations)
 
 
 def concerns(alert: SafetyAlert, drug: str, taken: Collection[str] = ()) -> bool:

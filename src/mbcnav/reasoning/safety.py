@@ -1155,7 +1155,8 @@ def _check(
         # Order doses against the label (doses.py); a band's dose counts only where its alert fired
         # (a rule alert, or an interaction alert emitted above: doses.yaml interaction bands).
         fired = [(t[3].code, t[3].drug or "") for t in ranked] + list(out)
-        for dose_alert in doses.order_alerts(case, calculations, fired):
+        raised_flags = frozenset(f for f in facts if f.startswith("red_flag:"))
+        for dose_alert in doses.order_alerts(case, calculations, fired, raised_flags):
             emit(dose_alert, order_of[dose_alert.drug or ""], 6000)
     if case.allergies or case.prior_treatment:
         in_play_map = {**start, **current}
