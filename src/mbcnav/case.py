@@ -8,7 +8,9 @@ are resolved to generic names here, so the reasoning core only ever sees canonic
 
 from __future__ import annotations
 
+import functools
 from contextvars import ContextVar
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -29,6 +31,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from mbcnav.assessment import NameReadingNote
 from mbcnav.drugnames import NameReading, known_generic, read_drug_name, reading_texts, treatment_generics
 from mbcnav.errors import CaseValidationError, UnknownDrugError
+from mbcnav.yamlfile import read_yaml
 
 SiteCode = Literal[
     "bone", "liver", "lung", "brain", "lymph_node", "pleura", "leptomeninges", "peritoneum",
@@ -70,6 +73,40 @@ DrugName = Annotated[str, Field(min_length=1, max_length=120)]
 #: one entry of current_meds: resolved on its own, so every unknown name is reported at its place
 #: (current_meds.3), all at once
 MedName = Annotated[str, Field(min_length=1, max_length=120), AfterValidator(_drug)]
+
+
+@functools.cache
+def _comorbidity_names() -> dict[str, str]:
+    """Every accepted way of writing a condition → the name the rules read (reasoning/rules/
+    comorbidities.yaml)."""
+    rows = read_yaml(Path(__file__).parent / "reasoning" / "rules" / "comorbidities.yaml")
+    out: dict[str, str] = {}
+    for row in rows:
+        for written in (row["name"], *row.get("aliases", ())):
+            out[_condition_key(written)] = row["name"]
+    return out
+
+
+def _condition_key(value: str) -> str:
+    return value.strip().lower().replace(" ", "_").replace("-", "_")
+
+
+def _comorbidity(value: str) -> str:
+    """A condition as the rules name it. An unknown word is an error rather than dropped: a rule for
+    myasthenia gravis that never sees it would say nothing, which reads as "no problem"."""
+    names = _comorbidity_names()
+    name = names.get(_condition_key(value))
+    if name is None:
+        known = ", ".join(sorted(set(names.values())))
+        raise PydanticCustomError(
+            "unknown_comorbidity",
+            "unknown condition {value}; known conditions: {known}",
+            {"value": repr(value), "known": known},
+        )
+    return name
+
+
+Comorbidity = Annotated[str, Field(min_length=1, max_length=120), AfterValidator(_comorbidity)]
 
 _DOSE_FIELDS = ("dose_mg", "dose_mg_m2", "dose_mg_kg")
 
@@ -462,17 +499,12 @@ class Case(_Strict):
     line: Count | None = Field(None, ge=1, le=20, description="Line of therapy in the metastatic setting")
     pharmacogenomics: Pharmacogenomics = Field(default_factory=lambda: _NO_PHARMACOGENOMICS)
     allergies: tuple[Allergy, ...] = ()
-    comorbidities: tuple[Annotated[str, Field(min_length=1, max_length=120)], ...] = ()
+    comorbidities: tuple[Comorbidity, ...] = ()
     bone_lesions: tuple[BoneLesion, ...] = ()
     notes: tuple[Annotated[str, Field(max_length=20000)], ...] = ()
 
     #: how names written with a salt, release form, strength ... were read: (field, reading, dose used)
     _name_readings: tuple[tuple[str, NameReading, bool], ...] = PrivateAttr(default=())
-
-    @field_validator("comorbidities", mode="after")
-    @classmethod
-    def _normalise_comorbidities(cls, values: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(v.strip().lower().replace(" ", "_").replace("-", "_") for v in values)
 
     @model_validator(mode="after")
     def _consistent(self) -> Case:

@@ -83,17 +83,18 @@ _DERIVED = frozenset(
     }
 )
 _FACT_PREFIXES = (
-    "comorb:", "dpyd:", "ugt1a1:", "cyp2d6:", "tox:", "prior:", "site:", "red_flag:", "child_pugh:"
+    "comorb:", "dpyd:", "ugt1a1:", "cyp2d6:", "tox:", "prior:", "site:", "red_flag:", "child_pugh:", "sex:"
 )
 _PLAIN_FACTS = frozenset(
     {
         "pregnant", "first_trimester", "breastfeeding", "dialysis", "poor_performance_status",
-        "crcl_incomplete", "late_pregnancy", "age_65_plus", "lvef_50_54",
+        "crcl_incomplete", "late_pregnancy", "age_65_plus", "lvef_50_54", "gnrh_agonist_given",
     }
 )
 #: calculation keys the rules read as numeric fields (the CrCl variants)
 _CALCULATED = frozenset({"crcl_ml_min", "crcl_ibw_ml_min", "crcl_adjbw_ml_min"})
 _SEVERITY_ORDER = {"contraindication": 0, "warning": 1}
+_PROPOSED = "proposed order"
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +104,8 @@ class Rule:
     drugs: frozenset[str]
     start: bool
     current: bool
+    #: context "order": a proposed order only (not a therapy option, which may pair the drug already)
+    order: bool
     when: Condition
     tests: tuple[tuple[str, Callable[[float, float], bool], float], ...]
     severity: str
@@ -279,6 +282,7 @@ def safety_rules() -> SafetyRules:
             drugs=_drugs(raw["drugs"], where),
             start="start" in context,
             current="current" in context,
+            order="order" in context,
             when=_condition(raw.get("when"), where),
             tests=tuple(tests),
             severity=raw["severity"],
@@ -339,7 +343,9 @@ def safety_rules() -> SafetyRules:
         limits={k: float(v) for k, v in data["reference_limits"].items()},
         toxicity_synonyms=synonyms,
         cross_reactivity=cross,
-        texts={k: data[k] for k in ("allergy", "allergy_cross_reactivity", "prior_toxicity")},
+        texts={
+            k: data[k] for k in ("allergy", "allergy_cross_reactivity", "prior_toxicity", "duplicate_order")
+        },
         medicine_rules=by_medicine,
         anthracyclines=_anthracyclines(data["cumulative_anthracycline"]),
         supersedes={k: frozenset(v) for k, v in (data.get("supersedes") or {}).items()},
@@ -452,6 +458,10 @@ def safety_facts(case: Any) -> frozenset[str]:
         facts.add("crcl_incomplete")
     if patient.child_pugh:
         facts.add(f"child_pugh:{patient.child_pugh}")
+    if patient.sex:
+        facts.add(f"sex:{patient.sex}")
+    if gnrh_agonist_given(case):
+        facts.add("gnrh_agonist_given")
     pgx = case.pharmacogenomics
     facts.add(f"dpyd:{pgx.dpyd or 'untested'}")
     facts.add(f"ugt1a1:{pgx.ugt1a1 or 'untested'}")
@@ -493,6 +503,20 @@ def _threshold_facts(case: Any) -> set[str]:
     if lvef is not None and low <= lvef < high:
         out.add("lvef_50_54")
     return out
+
+
+@functools.cache
+def _gnrh_drugs() -> frozenset[str]:
+    return drug_groups().expand(["gnrh_agonist"])
+
+
+def gnrh_agonist_given(case: Any) -> bool:
+    """A GnRH agonist is in the current treatment or the proposed orders: an aromatase inhibitor given to
+    a man without one leaves testicular estrogen production unsuppressed (ASCO 2020, male breast cancer)."""
+    gnrh = _gnrh_drugs()
+    return any(t.drug in gnrh for t in case.current_treatment) or any(
+        p.drug in gnrh for p in case.proposed_treatment
+    )
 
 
 def crcl_incomplete(case: Any) -> bool:
@@ -798,7 +822,7 @@ def _layout(options: Sequence[TherapyOption], case: Any) -> _Layout:
             if drug not in start:
                 start[drug] = "therapy option"
     for order in case.proposed_treatment:
-        start[order.drug] = "proposed order"
+        start[order.drug] = _PROPOSED
     current = {t.drug: "current treatment" for t in case.current_treatment}
     key = (*start.items(), ("", ""), *current.items())
     layout = _LAYOUTS.get(key)
@@ -878,6 +902,8 @@ def _relevant_facts(case: Any) -> frozenset[str]:
         patient.on_dialysis,
         crcl_incomplete(case),
         patient.child_pugh,
+        patient.sex,
+        gnrh_agonist_given(case),
         poor_performance_status(patient),
         # age and LVEF only as the facts they give (age_65_plus, lvef_50_54), not as raw numbers
         frozenset(_threshold_facts(case)),
@@ -986,9 +1012,10 @@ def _prepare(layout: _Layout) -> tuple[_Candidate, ...]:
             # the first ribociclib dose) do not speak for it, its current-treatment holds do
             in_current = drug in current
             in_start = drug in start and not in_current
-            if not ((in_start and rule.start) or (in_current and rule.current)):
+            as_order = in_start and rule.order and start[drug] == _PROPOSED
+            if not ((in_start and rule.start) or as_order or (in_current and rule.current)):
                 continue
-            where = start[drug] if in_start and rule.start else "current treatment"
+            where = start[drug] if in_start and (rule.start or as_order) else "current treatment"
             entries.append((drug, where, order_of[drug]))
         if entries:
             out.append(_candidate(rule, tuple(entries)))
@@ -1149,6 +1176,8 @@ def _check(
                     len(layout.drugs) + case.current_meds.index(medicine),
                     4000 + medicine_rule.index,
                 )
+    if current and case.proposed_treatment:
+        _duplicate_order_alerts(case, current, rules, lambda a: emit(a, order_of[a.drug or ""], 5000))
     if not layout.in_play.isdisjoint(rules.anthracyclines.limits_by_drug):
         _anthracycline_alerts(case, layout, facts, emit)
     if case.proposed_treatment:
@@ -1412,6 +1441,29 @@ def _with_alternatives(
         else a
         for a in alerts
     ]
+
+
+def _duplicate_order_alerts(
+    case: Any, current: dict[str, str], rules: SafetyRules, emit: Callable[[SafetyAlert], None]
+) -> None:
+    """A proposed order for a drug already in the current treatment (Soltamox listed, tamoxifen tablets
+    ordered): the order is a second supply unless it replaces the first, so say so once per drug."""
+    text = rules.texts["duplicate_order"]
+    for order in case.proposed_treatment:
+        drug = order.drug
+        if drug in current:
+            emit(
+                _alert(
+                    ("duplicate_order", drug),
+                    text["code"],
+                    drug,
+                    text["severity"],
+                    text["public"].format(drug=drug),
+                    text["clinician"].format(drug=drug),
+                    tuple(text["sources"]),
+                    f"{drug}: proposed order and current treatment",
+                )
+            )
 
 
 def _allergy_alerts(
