@@ -160,5 +160,6 @@ def test_emergency_contraception_is_not_a_hormonal_contraceptive_per_us_mec_2024
     data = _load("v28_myasthenia_only")
     data["comorbidities"] = []
     data["current_meds"] = ["Plan B", "Aygestin", "Mirena"]
-    flagged = [a.drug for a in _assess(data).safety_alerts if a.code == "hormonal_contraception_breast_cancer"]
+    alerts = _assess(data).safety_alerts
+    flagged = [a.drug for a in alerts if a.code == "hormonal_contraception_breast_cancer"]
     assert flagged == ["levonorgestrel"]
