@@ -22,6 +22,7 @@ from mbcnav.case import Case, Tumor
 from mbcnav.reasoning import safety, staging, workup
 from mbcnav.reasoning.calculators import case_calculations
 from mbcnav.reasoning.flags import flags_for, note_facts
+from mbcnav.reasoning.notes import read_notes
 from mbcnav.reasoning.orders import order_checks
 from mbcnav.reasoning.prognosis import prognosis
 from mbcnav.reasoning.subtype import SubtypeResult, classify
@@ -94,18 +95,36 @@ def _red_flags(triage_result: Any) -> tuple[RedFlag, ...]:
 def assess(case: Case) -> Assessment:
     """The full, cited Assessment of one case (red flags first, options with safety applied)."""
     subtype_result = _classify(case.tumor)
-    triage_result = triage_case(case)
+    if case.notes:
+        # a DPYD result or an allergy written in a note counts like the structured field, and the parts
+        # of a note that tell the past are not triaged as happening now (reasoning/notes.py)
+        reading = read_notes(case)
+        case = reading.case
+        triage_result = triage_case(reading.triage_case)
+    else:
+        reading = None
+        triage_result = triage_case(case)
     calculations = case_calculations(case, subtype_result)
     flags = flags_for(case, subtype_result, triage_result)
 
     work = workup.plan_items(flags)
     candidates = option_set(flags)
-    alerts = safety.check_set(case, candidates, calculations, [f.code for f in triage_result.red_flags])
+    alerts = safety.check_set(
+        case,
+        candidates,
+        calculations,
+        [f.code for f in triage_result.red_flags],
+        reading.facts if reading is not None else (),
+    )
     ranked = safety.apply_set(candidates, alerts)
 
     red_flags = _red_flags(triage_result)
     urgency = red_flags[0].urgency if red_flags else "routine"
-    notes_used = note_facts(case.notes, case.metastatic_sites)[1] if case.notes else ()
+    notes_used = (
+        note_facts(case.notes, case.metastatic_sites, reading.current_notes, reading.used)[1]
+        if reading is not None
+        else ()
+    )
     return _assessment(
         case_id=case.id,
         subtype=subtype_result.subtype,

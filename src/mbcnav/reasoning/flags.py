@@ -353,21 +353,31 @@ _BIOPSY_NOT_DONE = re.compile(
 
 
 def note_facts(
-    notes: tuple[str, ...], recorded_sites: tuple[str, ...] = ()
+    notes: tuple[str, ...],
+    recorded_sites: tuple[str, ...] = (),
+    current: tuple[str, ...] | None = None,
+    more: Iterable[tuple[int, str]] = (),
 ) -> tuple[frozenset[str], tuple[str, ...]]:
     """Flags read from free-text notes, and a line for each note used (the engine never acts silently).
 
     ``recorded_sites``: the case's metastatic sites; a note naming the spread to one of them restates
-    it, and triage_case does not read it as a new suspicion, so neither does this account."""
+    it, and triage_case does not read it as a new suspicion, so neither does this account.
+    ``current``: each note as triage read it, its past set aside (reasoning/notes.py), so that this
+    account names only what triage raised; ``more``: that module's own lines, (note index, line)."""
     flags: set[str] = set()
     used: list[str] = []
+    extra: dict[int, list[str]] = {}
+    for i, line in more:
+        extra.setdefault(i, []).append(line)
     for i, note in enumerate(notes):
         if _biopsy_recorded(note):
             flags.add("biopsy_noted")
             used.append(f"notes[{i}]: a biopsy is recorded, so no new biopsy is listed as missing")
-        read = _triage_read(note, recorded_sites)
+        text = current[i] if current is not None else note
+        read = _triage_read(text, recorded_sites) if text.strip() else ""
         if read:
             used.append(f"notes[{i}]: {read}")
+        used.extend(extra.get(i, ()))
     return frozenset(flags), tuple(used)
 
 

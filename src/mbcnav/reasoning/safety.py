@@ -83,7 +83,9 @@ _DERIVED = frozenset(
     }
 )
 _FACT_PREFIXES = (
-    "comorb:", "dpyd:", "ugt1a1:", "cyp2d6:", "tox:", "prior:", "site:", "red_flag:", "child_pugh:", "sex:"
+    # dpyd_conflict: a note reports another DPYD result than pharmacogenomics.dpyd (reasoning/notes.py)
+    "comorb:", "dpyd:", "ugt1a1:", "cyp2d6:", "tox:", "prior:", "site:", "red_flag:", "child_pugh:", "sex:",
+    "dpyd_conflict:",
 )
 _PLAIN_FACTS = frozenset(
     {
@@ -1061,6 +1063,7 @@ def check(
     options: Sequence[TherapyOption],
     calculations: dict[str, Any],
     red_flags: Iterable[str] = (),
+    note_facts: Iterable[str] = (),
 ) -> list[SafetyAlert]:
     """Alerts for every drug in play: options and proposed orders (start) and current treatment (current).
 
@@ -1068,24 +1071,29 @@ def check(
     appears once. Which rules can fire depends only on the drugs in play and the case's safety
     facts, so that part is memoised; per case only the numeric tests are evaluated.
     """
-    return _check(case, options, calculations, _layout(options, case), red_flags)
+    return _check(case, options, calculations, _layout(options, case), red_flags, note_facts)
 
 
 def check_set(
-    case: Any, option_set: OptionSet, calculations: dict[str, Any], red_flags: Iterable[str] = ()
+    case: Any,
+    option_set: OptionSet,
+    calculations: dict[str, Any],
+    red_flags: Iterable[str] = (),
+    note_facts: Iterable[str] = (),
 ) -> list[SafetyAlert]:
     """``check`` for a memoised option set (its layout is kept on it when the case proposes nothing).
 
     ``red_flags`` are the codes triage raised: rules read them as ``red_flag:X`` facts, so a dose
     rule can follow the emergency (zoledronic acid for hypercalcemia of malignancy is dosed by
-    serum creatinine, not by the CrCl bands for bone metastases)."""
+    serum creatinine, not by the CrCl bands for bone metastases). ``note_facts`` are safety facts read
+    from the notes that no case field holds (``dpyd_conflict:poor``: reasoning/notes.py)."""
     if case.proposed_treatment or case.current_treatment:
         layout = _layout(option_set.options, case)
     else:
         layout = option_set.layout
         if layout is None:
             layout = option_set.layout = _layout(option_set.options, case)
-    return _check(case, option_set.options, calculations, layout, red_flags)
+    return _check(case, option_set.options, calculations, layout, red_flags, note_facts)
 
 
 def _check(
@@ -1094,6 +1102,7 @@ def _check(
     calculations: dict[str, Any],
     layout: _Layout,
     red_flags: Iterable[str] = (),
+    note_facts: Iterable[str] = (),
 ) -> list[SafetyAlert]:
     rules = safety_rules()
     medicine_rules = rules.medicine_rules
@@ -1105,6 +1114,8 @@ def _check(
         raised = {f"red_flag:{code}" for code in red_flags} & _referenced_facts()
         if raised:
             facts = facts | raised
+    if note_facts:
+        facts = facts | (frozenset(note_facts) & _referenced_facts())
     plan = _plan(layout, facts)
     vals = [None] * _value_count()
     for pos, get in layout.fields:
@@ -1473,6 +1484,8 @@ def _allergy_alerts(
         return
     direct = rules.texts["allergy"]
     cross = rules.texts["allergy_cross_reactivity"]
+    # a drug whose own label contraindicates it after a hypersensitivity reaction: that label is cited too
+    labels: dict[str, dict[str, Any]] = direct.get("label_contraindications") or {}
     for allergy in case.allergies:
         allergen = allergy.drug
         if allergen in in_play:
@@ -1481,6 +1494,12 @@ def _allergy_alerts(
                 "reaction": allergy.reaction or "reaction not described",
                 "grade_text": f", grade {allergy.grade}" if allergy.grade else "",
             }
+            label = labels.get(allergen)
+            clinician = direct["clinician"].format_map(fields)
+            sources = tuple(direct["sources"])
+            if label is not None:
+                clinician = f"{clinician} {label['clinician']}"
+                sources = (*sources, *(s for s in label["sources"] if s not in sources))
             emit(
                 _alert(
                     ("allergy", allergen, fields["reaction"], fields["grade_text"]),
@@ -1488,8 +1507,8 @@ def _allergy_alerts(
                     allergen,
                     direct["severity"],
                     direct["public"].format_map(fields),
-                    direct["clinician"].format_map(fields),
-                    tuple(direct["sources"]),
+                    clinician,
+                    sources,
                     f"allergies: {allergen}",
                 )
             )
