@@ -85,7 +85,7 @@ _DERIVED = frozenset(
 _FACT_PREFIXES = (
     # dpyd_conflict: a note reports another DPYD result than pharmacogenomics.dpyd (reasoning/notes.py)
     "comorb:", "dpyd:", "ugt1a1:", "cyp2d6:", "tox:", "prior:", "site:", "red_flag:", "child_pugh:", "sex:",
-    "dpyd_conflict:",
+    "dpyd_conflict:", "with:",
 )
 _PLAIN_FACTS = frozenset(
     {
@@ -212,6 +212,8 @@ def _check_fact(flag: str, where: str) -> None:
         raise ValueError(f"{where}: unknown metastatic site {flag!r}")
     if flag.startswith("child_pugh:") and flag[11:] not in {"A", "B", "C"}:
         raise ValueError(f"{where}: Child-Pugh class must be A, B or C in {flag!r}")
+    if flag.startswith("with:") and flag[5:] not in drug_groups().category:
+        raise ValueError(f"{where}: unknown drug in {flag!r} (with: names one drug)")
 
 
 def _condition(raw: Any, where: str) -> Condition:
@@ -464,6 +466,9 @@ def safety_facts(case: Any) -> frozenset[str]:
         facts.add(f"sex:{patient.sex}")
     if gnrh_agonist_given(case):
         facts.add("gnrh_agonist_given")
+    # with:X — X is in the current treatment or a proposed order: labels whose limits hold only in a
+    # combination (ixabepilone with capecitabine, lapatinib's Child-Pugh C dose by partner)
+    facts.update(f"with:{t.drug}" for t in (*case.current_treatment, *case.proposed_treatment))
     pgx = case.pharmacogenomics
     facts.add(f"dpyd:{pgx.dpyd or 'untested'}")
     facts.add(f"ugt1a1:{pgx.ugt1a1 or 'untested'}")
@@ -864,6 +869,12 @@ def _visit_order() -> dict[int, tuple[int, int, int]]:
 
 
 @functools.cache
+def _with_drugs() -> frozenset[str]:
+    """Drugs some rule reads as a ``with:X`` fact."""
+    return frozenset(f[5:] for f in _referenced_facts() if f.startswith("with:"))
+
+
+@functools.cache
 def _referenced_sites() -> frozenset[str]:
     """Metastatic sites some rule reads as a ``site:X`` fact."""
     return frozenset(f[5:] for f in _referenced_facts() if f.startswith("site:"))
@@ -913,6 +924,12 @@ def _relevant_facts(case: Any) -> frozenset[str]:
         pgx.ugt1a1,
         pgx.cyp2d6,
         tuple([(p.drug, p.stopped_for) for p in case.prior_treatment]) if case.prior_treatment else (),
+        # only the drugs a with:X fact reads
+        frozenset(
+            t.drug for t in (*case.current_treatment, *case.proposed_treatment) if t.drug in _with_drugs()
+        )
+        if case.current_treatment or case.proposed_treatment
+        else frozenset(),
     )
     facts = _FACTS.get(key)
     if facts is None:
