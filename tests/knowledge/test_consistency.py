@@ -80,6 +80,13 @@ TRIALS: dict[str, tuple[str, set[tuple[str, str]], set[str], str]] = {
     # Bardia NEJM 2021, brain-metastasis-negative population.
     "ASCENT": (r"ASCENT(?!-)", {("5.6", "1.7"), ("12.1", "6.7")}, {"0.41", "0.48"}, "ascent"),
     "TROPiCS-02": (r"TROPiCS-02", {("5.5", "4.0"), ("14.4", "11.2")}, {"0.66", "0.79"}, "tropics-02"),
+    # First-line TNBC, FDA-approved 2026: ASCENT-03 (Cortes NEJM 2025) and ASCENT-04/KEYNOTE-D19 (Tolaney NEJM
+    # 2026) PFS by BICR as quoted in the approval reports (ASCO Post, OncLive, 24 Jun 2026); TROPION-Breast02
+    # (Dent, ESMO 2025 LBA21) PFS and OS as quoted in the ASCO Post report of the 22 May 2026 approval.
+    "ASCENT-03": (r"ASCENT-03", {("9.7", "6.9")}, {"0.62"}, "ascent-03"),
+    "ASCENT-04": (r"ASCENT-04", {("11.2", "7.8")}, {"0.65"}, "ascent-04"),
+    "TROPION-Breast02": (r"TROPION-Breast02", {("10.8", "5.6"), ("23.7", "18.7")}, {"0.57", "0.79"},
+                         "tropion-breast02"),
     # Bardia JCO 2025 primary (grade >= 3 TRAEs) and Pistilli Ann Oncol 2026 final OS.
     "TROPION-Breast01": (r"TROPION-Breast01", {("20.8", "44.7"), ("18.6", "18.3")}, {"0.63", "1.01"},
                          "tropion-breast01"),
