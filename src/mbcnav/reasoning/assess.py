@@ -114,7 +114,10 @@ def assess(case: Case) -> Assessment:
         candidates,
         calculations,
         [f.code for f in triage_result.red_flags],
-        reading.facts if reading is not None else (),
+        # facts no case field holds: from the notes, and from the subtype (HR-negative, ER-low)
+        (reading.facts | safety.subtype_facts(subtype_result))
+        if reading is not None
+        else safety.subtype_facts(subtype_result),
     )
     ranked = safety.apply_set(candidates, alerts)
 

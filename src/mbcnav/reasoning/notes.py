@@ -1,13 +1,15 @@
 """Facts read from a case's free-text ``notes``: a DPYD result, an allergy, and the parts that tell the past.
 
 case-format.md promises that notes are scanned for facts the engine recognises and that the assessment
-says which notes it used. Three readings matter for safety (third pharmacist sweep, H4):
+says which notes it used. These readings matter for safety (third pharmacist sweep, H4):
 
 - a DPYD result written only in a note ("DPYD*2A homozygous, activity score 0") must weigh like the
   structured ``pharmacogenomics.dpyd`` field, or capecitabine is offered at full dose;
 - an allergy written only in a note ("anaphylaxis to paclitaxel in 2021") must block that drug;
 - the same note must not be read as anaphylaxis happening now (emergency epinephrine advice), nor a
-  pneumonitis "after RT 2019" as one to act on today.
+  pneumonitis "after RT 2019" as one to act on today;
+- yet that past pneumonitis is the lung history the ILD rules are about (T-DXd, Dato-DXd, everolimus): it
+  raises the same safety fact as the comorbidity would.
 
 The patterns and bands are data (``rules/notes.yaml``); this module cuts notes into parts, matches them and
 builds the case the rest of the engine sees. The structured fields always win: a note only fills an empty
@@ -67,12 +69,20 @@ class _Rules:
     min_name_length: int
     texts: dict[str, str]
     dpyd_sources: tuple[str, ...]
+    lung_cue: re.Pattern[str]
+    lung_negated: re.Pattern[str]
+    lung_negated_after: re.Pattern[str]
+    lung_not_a_history: re.Pattern[str]
+    lung_uncertain: re.Pattern[str]
+    lung_grade_1: re.Pattern[str]
+    #: (fact for a pneumonitis history, fact for a grade 1 pneumonitis)
+    lung_facts: tuple[str, str]
 
 
 @functools.cache
 def _rules() -> _Rules:
     data: dict[str, Any] = load_yaml(_RULES_FILE.read_text(encoding="utf-8"))
-    time, dpyd, allergy = data["time"], data["dpyd"], data["allergy"]
+    time, dpyd, allergy, lung = data["time"], data["dpyd"], data["allergy"], data["lung"]
     phenotypes = dpyd["phenotypes"]
     unknown = set(phenotypes) - set(_CAUTION)
     if unknown:
@@ -106,6 +116,13 @@ def _rules() -> _Rules:
         min_name_length=int(allergy["min_name_length"]),
         texts=data["texts"],
         dpyd_sources=tuple(dpyd["sources"]),
+        lung_cue=re.compile(lung["cue"]),
+        lung_negated=re.compile(lung["negated"]),
+        lung_negated_after=re.compile(lung["negated_after"]),
+        lung_not_a_history=re.compile(lung["not_a_history"]),
+        lung_uncertain=re.compile(lung["uncertain"]),
+        lung_grade_1=re.compile(lung["grade_1"]),
+        lung_facts=(str(lung["fact"]), str(lung["fact_grade_1"])),
     )
 
 
@@ -124,6 +141,8 @@ class NoteRead:
     dpyd_unread: tuple[str, ...] = ()
     #: (generic drug name, reaction, the words it was read from)
     allergies: tuple[tuple[str, str, str], ...] = ()
+    #: (grade 1?, the words it was read from): a pneumonitis or ILD the note reports, past or present
+    lung: tuple[tuple[bool, str], ...] = ()
 
 
 def _evidence(text: str) -> str:
@@ -254,14 +273,34 @@ def _allergies_in_part(rules: _Rules, part: str, heading: bool) -> list[tuple[st
     return [(drug, reaction, _evidence(part)) for drug in drugs]
 
 
+def _lung_in_part(rules: _Rules, part: str) -> bool | None:
+    """Whether one part of a sentence reports a pneumonitis or ILD graded 1 (False: ungraded or higher), or
+    None when it reports none (see notes.yaml, lung).
+
+    A past one counts as much as a present one: the lung rules are about any history of it."""
+    low = part.lower()
+    cue = rules.lung_cue.search(low)
+    if cue is None:
+        return None
+    if (
+        rules.lung_negated.search(low[: cue.start()])
+        or rules.lung_negated_after.search(low[cue.end() :])
+        or rules.lung_not_a_history.search(low)
+        or rules.lung_uncertain.search(low)
+    ):
+        return None
+    return bool(rules.lung_grade_1.search(low))
+
+
 @functools.lru_cache(maxsize=4096)
 def read_note(note: str) -> NoteRead:
-    """The time split, DPYD result and allergies of one note (cached: cases repeat their notes)."""
+    """The time split, DPYD result, allergies and lung history of one note (cached: cases repeat notes)."""
     rules = _rules()
     current, past = _split_time(rules, note)
     dpyd: list[tuple[str, str]] = []
     unread: list[str] = []
     allergies: list[tuple[str, str, str]] = []
+    lung: list[tuple[bool, str]] = []
     for sentence in _sentences(note):
         value, not_read = _dpyd(rules, sentence)
         if value is not None:
@@ -274,10 +313,41 @@ def read_note(note: str) -> NoteRead:
                 for found in _allergies_in_part(rules, part.strip(), heading):
                     if all(found[0] != a[0] for a in allergies):
                         allergies.append(found)
-    return NoteRead(current, past, tuple(dpyd), tuple(unread), tuple(allergies))
+        # the grade may sit in another part of the sentence ("pneumonitis on T-DXd, grade 1")
+        found_lung = [_lung_in_part(rules, p.strip()) for p in rules.part_breaks.split(sentence) if p.strip()]
+        if any(g is not None for g in found_lung):
+            grade_1 = any(found_lung) or bool(rules.lung_grade_1.search(sentence.lower()))
+            lung.append((grade_1, _evidence(sentence)))
+    return NoteRead(current, past, tuple(dpyd), tuple(unread), tuple(allergies), tuple(lung))
 
 
 # --- the case --------------------------------------------------------------------------------------------
+#: comorbidities that already are a lung-inflammation history (safety.yaml ild_history, pneumonitis_risk)
+_LUNG_COMORBIDITIES = frozenset({"interstitial_lung_disease", "pneumonitis", "pulmonary_fibrosis"})
+
+
+def _lung_facts(
+    case: Case, reads: list[NoteRead], rules: _Rules, used: list[tuple[int, str]], facts: set[str]
+) -> None:
+    """A pneumonitis or ILD in a note becomes the lung safety fact the comorbidity would give.
+
+    Why a fact rather than an added comorbidity: only the safety checks read it, and the case the rest
+    of the engine sees keeps the comorbidities as recorded. Any ungraded or grade >= 2 report counts as
+    the history (the deruxtecan trials excluded ILD that needed steroids, and a note rarely says); a report
+    the note grades 1 gives the grade 1 fact, as a stopped_for entry would."""
+    recorded = bool(_LUNG_COMORBIDITIES.intersection(case.comorbidities))
+    history, grade_1_fact = rules.lung_facts
+    texts = rules.texts
+    for i, read in enumerate(reads):
+        for grade_1, evidence in read.lung:
+            if recorded:
+                used.append((i, texts["lung_recorded"].format(i=i, evidence=evidence)))
+                continue
+            facts.add(grade_1_fact if grade_1 else history)
+            key = "lung_read_grade_1" if grade_1 else "lung_read"
+            used.append((i, texts[key].format(i=i, evidence=evidence)))
+
+
 @dataclass(frozen=True)
 class NotesReading:
     """What the engine takes from a case's notes."""
@@ -352,6 +422,8 @@ def read_notes(case: Case) -> NotesReading:
             used.append((i, texts["allergy_read"].format(**fields)))
     if added:
         updates["allergies"] = (*case.allergies, *added)
+
+    _lung_facts(case, reads, rules, used, facts)
 
     applied = case.model_copy(update=updates) if updates else case
     current_notes = tuple(read.current for read in reads)

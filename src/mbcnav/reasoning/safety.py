@@ -91,6 +91,8 @@ _PLAIN_FACTS = frozenset(
     {
         "pregnant", "first_trimester", "breastfeeding", "dialysis", "poor_performance_status",
         "crcl_incomplete", "late_pregnancy", "age_65_plus", "lvef_50_54", "gnrh_agonist_given",
+        # from the subtype (``subtype_facts``): ER < 1% and PR < 1%; ER 1-10%
+        "hr_negative", "er_low",
     }
 )
 #: calculation keys the rules read as numeric fields (the CrCl variants)
@@ -487,6 +489,24 @@ def safety_facts(case: Any) -> frozenset[str]:
                     if stopped.grade is not None and stopped.grade >= 2:
                         facts.add(f"tox:{name}:2plus")
     return frozenset(facts)
+
+
+def subtype_facts(subtype_result: Any) -> frozenset[str]:
+    """Safety facts from the receptor subtype: ``hr_negative`` (ER and PR both < 1%) and ``er_low``.
+
+    Why not read in ``safety_facts``: the subtype is classified once per case in assess (ASCO/CAP rules,
+    status words as well as percents), and the checks must use that same call, not a second reading of
+    the percents. Unknown receptors give no fact: an endocrine order is never blocked on a missing test.
+    """
+    if subtype_result.hr_positive is False:
+        return _HR_NEGATIVE
+    if subtype_result.er_low:
+        return _ER_LOW
+    return frozenset()
+
+
+_HR_NEGATIVE = frozenset({"hr_negative"})
+_ER_LOW = frozenset({"er_low"})
 
 
 @functools.cache
@@ -1102,8 +1122,9 @@ def check_set(
 
     ``red_flags`` are the codes triage raised: rules read them as ``red_flag:X`` facts, so a dose
     rule can follow the emergency (zoledronic acid for hypercalcemia of malignancy is dosed by
-    serum creatinine, not by the CrCl bands for bone metastases). ``note_facts`` are safety facts read
-    from the notes that no case field holds (``dpyd_conflict:poor``: reasoning/notes.py)."""
+    serum creatinine, not by the CrCl bands for bone metastases). ``note_facts`` are safety facts that no
+    case field holds: read from the notes (``dpyd_conflict:poor``, a past pneumonitis as
+    ``comorb:pneumonitis``: reasoning/notes.py) or from the subtype (``subtype_facts``)."""
     if case.proposed_treatment or case.current_treatment:
         layout = _layout(option_set.options, case)
     else:
