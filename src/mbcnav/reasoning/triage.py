@@ -1627,20 +1627,106 @@ def _triage_cached(text: str, labs: Labs | None) -> TriageResult:
 
 def _asked_terms(text: str, found: _Found) -> tuple[tuple[str, str], ...]:
     """(code, urgency) of the red flags a message only asks about: "what does spinal cord compression
-    mean? my leaflet mentions it" names the condition in a question and describes no symptom, so it is
-    not the emergency itself. Only when every concept found is a term (triage.yaml `term_questions`);
-    one symptom ("what does cord compression mean? my legs are weak") and it is triaged as usual. The
-    flag's advice is kept: the result says what to do if its signs are present."""
+    mean? my leaflet mentions it", "what is a seizure?", "the nurse said to watch for confusion, what kind
+    of confusion do they mean" name a condition or symptom as the object of a question and describe no
+    symptom, so they are not the emergency itself. The flag's advice is kept: the result says what to do
+    if its signs are present.
+
+    Read by question forms, not by sentences (triage.yaml `term_questions`): the words a question frame
+    governs ("what is ...", "how do I know if I have ...", "watch out for ...", "... mean") are set aside
+    and the rest is read again; when the rest names no symptom (only terms such as "cord compression" or
+    context such as "on chemo"), the message is a question. One symptom outside the frame ("what does
+    cord compression mean? my legs are weak"), or a word that reports an event ("my husband just had
+    one", "she is having one right now", "is this a seizure?"), and it is triaged as usual."""
     lex = lexicon()
-    if not found.present or lex.question_pattern is None or not set(found.present) <= lex.term_concepts:
+    tq = _term_questions()
+    if not found.present or tq is None:
         return ()
-    if not lex.question_pattern.search(_APOSTROPHES.sub("", text.lower())):
+    low = _APOSTROPHES.sub("", text.lower())
+    if tq.reports.search(low):
         return ()
+    if not (
+        (lex.question_pattern is not None and lex.question_pattern.search(low))
+        or tq.leading.search(low)
+        or tq.trailing.search(low)
+    ):
+        return ()
+    allowed = lex.term_concepts | tq.context
+    if not set(found.present) <= allowed:
+        rest, _, _ = _scan_text(_without_asked_objects(low))
+        if not {concept for concept, _ in rest} <= allowed:
+            return ()
     best: dict[str, str] = {}
     for code, urgency, *_ in _word_rule_hits(tuple(found.present.items())):
         if code not in best or URGENCY_ORDER[urgency] < URGENCY_ORDER[best[code]]:
             best[code] = urgency
     return tuple(best.items())
+
+
+@dataclass(frozen=True)
+class _TermQuestions:
+    leading: re.Pattern[str]
+    trailing: re.Pattern[str]
+    reports: re.Pattern[str]
+    stops: frozenset[str]
+    reach: int
+    context: frozenset[str]
+
+
+@functools.cache
+def _term_questions() -> _TermQuestions | None:
+    """triage.yaml `term_questions`, compiled (question frames, report words, context concepts)."""
+    spec = _read("triage.yaml").get("term_questions") or {}
+    if not spec.get("leading"):
+        return None
+
+    def alternatives(key: str) -> re.Pattern[str]:
+        forms = sorted((" ".join(f.lower().split()) for f in spec[key]), key=len, reverse=True)
+        return re.compile(r"\b(?:" + "|".join(f.replace(" ", r"\s+") for f in forms) + r")\b")
+
+    return _TermQuestions(
+        leading=alternatives("leading"),
+        trailing=alternatives("trailing"),
+        reports=alternatives("reports"),
+        stops=frozenset(w.lower() for w in spec["object_stops"]),
+        reach=int(spec["object_words"]),
+        context=frozenset(spec.get("context", ())),
+    )
+
+
+def _without_asked_objects(low: str) -> str:
+    """The text without the words that question frames govern: up to `object_words` words after a
+    leading frame ("what is | a seizure") or before a trailing one ("cord compression | mean"), stopping
+    at a word that starts a statement of its own ("what do I do, he's fitting": "I" stops the object)."""
+    tq = _term_questions()
+    assert tq is not None
+    keep = list(low)
+    for part in re.finditer(r"[^.,;:!?\n()]+", low):
+        chunk, base = part.group(), part.start()
+        tokens = list(_TOKEN.finditer(chunk))
+        spans: list[tuple[int, int]] = []
+        for m in tq.leading.finditer(chunk):
+            after = [t for t in tokens if t.start() >= m.end()]
+            spans.extend(_object_span(after, tq))
+        for m in tq.trailing.finditer(chunk) if _QUESTION_START.match(chunk) else ():
+            # "what does cord compression mean", not "the numbness means I can't open jars"
+            before = [t for t in tokens if t.end() <= m.start()][::-1]
+            spans.extend(_object_span(before, tq))
+        for a, b in spans:
+            keep[base + a : base + b] = " " * (b - a)
+    return "".join(keep)
+
+
+_QUESTION_START = re.compile(r"\s*(?:what|whats|how|does|do|did|is|are|can|could|explain)\b")
+
+
+def _object_span(tokens: list[re.Match[str]], tq: _TermQuestions) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for token in tokens[: tq.reach]:
+        if token.group() in tq.stops:
+            break
+        out.append(token.span())
+    return out
 
 
 def _drop_recorded_spread(sites: tuple[str, ...], found: _Found) -> None:
