@@ -271,3 +271,32 @@ def test_a_problem_the_note_dates_to_the_past_raises_no_red_flag(note: str) -> N
     result = _assess(_case([note]))
     assert result.red_flags == () or not result.red_flags
     assert any("read as past history" in line for line in result.notes_used)
+
+
+@pytest.mark.parametrize(
+    "note",
+    ["Counselled on ILD risk with T-DXd.", "Pneumonitis ruled out on CT.", "Monitor for pneumonitis.",
+     "Educated on pneumonitis symptoms to report."],
+)
+def test_a_note_naming_a_risk_or_a_ruled_out_problem_raises_no_red_flag(note: str) -> None:
+    # Each of these once raised an urgent pneumonitis red flag ("interrupt the drug") from a plan or a
+    # negative result in the chart.
+    data = {"id": "n", "patient": {"age": 58, "sex": "F", "menopausal": "post"},
+            "tumor": {"er_percent": 0, "pr_percent": 0, "her2_ihc": "1+"}, "metastatic_sites": ["liver"],
+            "line": 2, "notes": [note]}
+    result = assess(parse_case(data))
+    assert "pneumonitis" not in [f.code for f in result.red_flags]
+    assert any("ruled out, or a risk to watch for" in line for line in result.notes_used)
+    assert not [a for a in result.safety_alerts if a.code == "ild_history"], "a risk is not a history"
+
+
+@pytest.mark.parametrize(
+    "note",
+    ["Pulmonary embolism cannot be excluded, CTPA booked.", "New cough, monitor for pneumonitis.",
+     "Pneumonitis not excluded on CT today."],
+)
+def test_a_suspected_or_current_problem_in_a_note_is_still_raised(note: str) -> None:
+    data = {"id": "n", "patient": {"age": 58, "sex": "F", "menopausal": "post"},
+            "tumor": {"er_percent": 0, "pr_percent": 0, "her2_ihc": "1+"}, "metastatic_sites": ["liver"],
+            "line": 2, "notes": [note], "current_treatment": [{"drug": "trastuzumab deruxtecan"}]}
+    assert assess(parse_case(data)).red_flags, note

@@ -49,6 +49,7 @@ class _Rules:
     dates: re.Pattern[str]
     past: re.Pattern[str]
     settled: re.Pattern[str]
+    not_findings: re.Pattern[str]
     current: re.Pattern[str]
     time_only: re.Pattern[str]
     record_heading: re.Pattern[str]
@@ -94,6 +95,7 @@ def _rules() -> _Rules:
         dates=_any(time["dates"]),
         past=_any(time["past"]),
         settled=_any(time["settled"]),
+        not_findings=_any(time["not_findings"]),
         current=_any(time["current"]),
         time_only=_any(time["time_only"]),
         record_heading=re.compile(time["record_heading"]),
@@ -160,7 +162,8 @@ def _past_parts(rules: _Rules, parts: list[str]) -> list[bool]:
     current = [bool(rules.current.search(m)) for m in masked]
     record = bool(masked) and bool(rules.record_heading.search(masked[0]))
     past = [
-        bool(rules.settled.search(m)) or ((record or bool(rules.past.search(m))) and not now)
+        bool(rules.settled.search(m))
+        or ((record or bool(rules.past.search(m)) or bool(rules.not_findings.search(m))) and not now)
         for m, now in zip(masked, current, strict=True)
     ]
     for k in range(1, len(parts)):
