@@ -27,7 +27,7 @@ from fastapi.responses import JSONResponse, Response
 
 from interop import mcode as M
 from interop.loopback import LoopbackServer
-from interop.test_cds_hooks import HAS_ASSESS, hook_request, prefetch_from, spec
+from interop.test_cds_hooks import HAS_ASSESS, hook_request, prefetch_from, spec, spec_card_offers, spec_cards
 from mbcnav.interop.cds_auth import (
     CdsAuthConfig,
     CdsAuthConfigError,
@@ -169,7 +169,8 @@ class Service:
     def __init__(self, config: CdsAuthConfig | None) -> None:
         settings = CdsSettings(base_url=BASE, cors_origins=(ORIGIN,), auth=config, trusted_clients_file="")
         self.app = FastAPI()
-        self.app.include_router(build_cds_router(settings))
+        # the spec's feedback example names a card: this service has sent it
+        self.app.include_router(build_cds_router(settings, card_registry=spec_cards()))
 
     def call(
         self,
@@ -461,7 +462,7 @@ def test_without_trusted_clients_the_service_is_open_and_warns_once(
     monkeypatch.delenv("MBCNAV_CDS_TRUSTED_CLIENTS", raising=False)
     caplog.set_level(logging.WARNING, logger="mbcnav.cds")
     app = FastAPI()
-    app.include_router(build_cds_router(CdsSettings(base_url=BASE)))
+    app.include_router(build_cds_router(CdsSettings(base_url=BASE), card_registry=spec_cards()))
     warnings = [r for r in caplog.records if "development mode" in r.getMessage()]
     assert len(warnings) == 1
     resp = asyncio.run(_post(app, f"/cds-services/{PV}/feedback", spec("18-example")))
@@ -508,6 +509,7 @@ def test_the_web_app_reads_the_trusted_clients_file(tmp_path: Path, jwks_server:
     )
     app = create_app(Settings(data_dir=tmp_path, base_url=BASE, cds_trusted_clients=str(file)))
     assert asyncio.run(_get(app, "/cds-services")).status_code == 200
+    app.state.store.remember_cards(PV, spec_card_offers())  # the card the spec's feedback names was sent
     refused = asyncio.run(_post(app, f"/cds-services/{PV}/feedback", spec("18-example")))
     assert_401(refused, "missing bearer token")
     ok = make_token(aud=AUD_FEEDBACK)

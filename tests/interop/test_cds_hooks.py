@@ -22,7 +22,7 @@ from interop import mcode as M
 from interop.damage import damage
 from interop.loopback import LoopbackServer
 from mbcnav.assessment import Assessment, RedFlag, SafetyAlert, TherapyOption, WorkupItem
-from mbcnav.interop import cds_hooks
+from mbcnav.interop import cds_hooks, cds_overrides
 from mbcnav.interop.cds_hooks import (
     FEEDBACK,
     SERVICES,
@@ -41,15 +41,22 @@ HAS_ASSESS = importlib.util.find_spec("mbcnav.reasoning.assess") is not None
 needs_assess = pytest.mark.skipif(not HAS_ASSESS, reason="mbcnav.reasoning.assess not written yet")
 
 
-def app(settings: CdsSettings = SETTINGS) -> FastAPI:
+def app(settings: CdsSettings = SETTINGS, registry: cds_overrides.CardRegistry | None = None) -> FastAPI:
     application = FastAPI()
-    application.include_router(build_cds_router(settings))
+    application.include_router(build_cds_router(settings, card_registry=registry))
     return application
 
 
-def call(method: str, path: str, *, settings: CdsSettings = SETTINGS, **kwargs: Any) -> httpx.Response:
+def call(
+    method: str,
+    path: str,
+    *,
+    settings: CdsSettings = SETTINGS,
+    registry: cds_overrides.CardRegistry | None = None,
+    **kwargs: Any,
+) -> httpx.Response:
     async def go() -> httpx.Response:
-        transport = httpx.ASGITransport(app=app(settings))
+        transport = httpx.ASGITransport(app=app(settings, registry))
         async with httpx.AsyncClient(transport=transport, base_url="http://cds.test") as client:
             return await client.request(method, path, **kwargs)
 
@@ -58,6 +65,28 @@ def call(method: str, path: str, *, settings: CdsSettings = SETTINGS, **kwargs: 
 
 def spec(name: str) -> Any:
     return json.loads(next(SPEC.glob(f"{name}*.json")).read_text(encoding="utf-8"))
+
+
+#: the feedback examples of the spec (18-20), each about a card of its own
+SPEC_FEEDBACK = ("18-example", "19-example", "20-example")
+
+
+def spec_card_offers() -> dict[str, dict[str, Any]]:
+    """The cards the spec's feedback examples name, as the service would have kept them when sending
+    them (example 18 accepts a suggestion of its card): feedback is taken only for cards sent."""
+    offers: dict[str, dict[str, Any]] = {}
+    for name in SPEC_FEEDBACK:
+        for item in spec(name)["feedback"]:
+            accepted = sorted(a["id"] for a in item.get("acceptedSuggestions") or ())
+            offers[item["card"]] = {"reasons": [], "suggestions": accepted}
+    return offers
+
+
+def spec_cards(service: str = "mbcnav-patient-view") -> cds_overrides.MemoryCards:
+    """A card registry that has sent the cards of the spec's feedback examples, so they stay valid."""
+    registry = cds_overrides.MemoryCards()
+    registry.remember_cards(service, spec_card_offers())
+    return registry
 
 
 def prefetch_from(bundle: dict[str, Any]) -> dict[str, Any]:
@@ -80,7 +109,9 @@ def prefetch_from(bundle: dict[str, Any]) -> dict[str, Any]:
         "observations": searchset("Observation"),
         "medicationRequests": searchset("MedicationRequest"),
         "medicationStatements": searchset("MedicationStatement"),
+        "medicationAdministrations": searchset("MedicationAdministration"),
         "allergies": searchset("AllergyIntolerance"),
+        "procedures": searchset("Procedure"),
     }
 
 
@@ -341,11 +372,12 @@ def test_order_cards_only_concern_the_ordered_drug_and_suggest_removing_the_draf
 # ------------------------------------------------------------------------------ feedback
 
 
-@pytest.mark.parametrize("example", ["18-example", "19-example", "20-example"])
+@pytest.mark.parametrize("example", SPEC_FEEDBACK)
 def test_feedback_examples_from_the_spec_are_accepted(example: str) -> None:
     before = len(FEEDBACK)
-    resp = call("POST", "/cds-services/mbcnav-patient-view/feedback", json=spec(example))
-    assert resp.status_code == 200
+    path = "/cds-services/mbcnav-patient-view/feedback"
+    resp = call("POST", path, json=spec(example), registry=spec_cards())
+    assert resp.status_code == 200, resp.text
     assert len(FEEDBACK) == before + 1 and FEEDBACK[-1]["service"] == "mbcnav-patient-view"
 
 
@@ -557,7 +589,9 @@ def test_order_sign_zoledronic_acid_4mg_with_crcl_35_gives_a_dose_warning_card()
     ]
     assert dose_cards, cards
     card = dose_cards[0]
-    assert card["suggestions"][0]["actions"][0]["resourceId"] == "MedicationRequest/draft-zol"
+    suggesting = [c for c in dose_cards if "suggestions" in c]
+    assert len(suggesting) == 1  # one change for one draft, not the same removal on every card
+    assert suggesting[0]["suggestions"][0]["actions"][0]["resourceId"] == "MedicationRequest/draft-zol"
     assert card["source"]["label"] and len(card["summary"]) < 140
 
 
@@ -599,6 +633,7 @@ def test_feedback_through_the_web_app_is_stored_and_outlives_a_restart(tmp_path:
 
     settings = Settings(data_dir=tmp_path, database_url="")
     first = create_app(settings)
+    first.state.store.remember_cards("mbcnav-patient-view", spec_card_offers())
     memory_before = len(FEEDBACK)
     with TestClient(first) as client:
         for example in ("18-example", "20-example"):
@@ -823,16 +858,32 @@ def test_a_draft_whose_medication_is_a_reference_gets_the_same_cards(hook: str, 
         assert resp.status_code == 200, resp.text
         return resp.json()["cards"]
 
+    def without_new_order(listed: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The cards minus the re-dosed order, which names its medicine as the draft did."""
+        out = copy.deepcopy(listed)
+        for card in out:
+            for suggestion in card.get("suggestions", ()):
+                for action in suggestion["actions"]:
+                    action.pop("resource", None)
+        return out
+
     by_concept = cards(zoledronic_order(4))
     by_reference = cards(_by_reference(where))
-    assert by_reference == by_concept
-    # two warnings: the renal band's dose, and the order's 4 mg held against that dose (order dose check)
+    assert without_new_order(by_reference) == without_new_order(by_concept)
+    # two warnings: the renal band's dose, and the order's 4 mg held against that dose (order dose check);
+    # the dose-check card, which states 3 mg, carries the one suggestion for the draft
     warnings = [c for c in by_reference if c["indicator"] == "warning"]
     assert len(warnings) == 2
-    for warning in warnings:
-        assert "zoledronic acid" in warning["summary"]
-        assert "dose" in warning["suggestions"][0]["label"]
-        assert warning["suggestions"][0]["actions"][0]["resourceId"] == "MedicationRequest/draft-zol"
+    assert all("zoledronic acid" in warning["summary"] for warning in warnings)
+    (suggesting,) = [w for w in warnings if "suggestions" in w]
+    (suggestion,) = suggesting["suggestions"]
+    assert suggestion["label"].startswith("Change the zoledronic acid dose to 3 mg")
+    delete, create = suggestion["actions"]
+    assert delete == {**delete, "type": "delete", "resourceId": "MedicationRequest/draft-zol"}
+    assert create["type"] == "create"
+    draft = next(e["resource"] for e in _by_reference(where)["entry"] if e["resource"]["id"] == "draft-zol")
+    assert create["resource"]["medicationReference"] == draft["medicationReference"]
+    assert create["resource"].get("contained") == draft.get("contained")
 
 
 def test_a_draft_medication_reference_that_is_not_a_string_is_a_bad_request_naming_it() -> None:
@@ -1077,3 +1128,168 @@ def test_order_sign_anastrozole_while_tamoxifen_is_current_shows_the_contraindic
     (suggestion,) = card["suggestions"]
     assert "anastrozole" in suggestion["label"]
     assert suggestion["actions"][0]["resourceId"] == "MedicationRequest/draft-ana"
+
+
+# ------------------------------------------------------------ infusions and procedures reach the cards
+
+
+def _anthracycline_record() -> dict[str, Any]:
+    """HR-positive MBC after six doxorubicin infusions of 60 mg/m2 (360 mg/m2 in all), given as
+    MedicationAdministrations, plus a brain metastasis treated with radiotherapy that later worsened.
+    Written for this test (the interop sweep's b/anth.json and pv_fetch.json in the same shape)."""
+    from interop.test_fhir_newer_fields import WORSENED, brain_met, brain_radiotherapy, disease_status, given
+
+    record = M.hr_positive_renal_record()
+    doses = [given(f"dox{n}", "doxorubicin", 60, "mg/m2", f"2025-{n:02d}-10") for n in range(1, 7)]
+    extra = [
+        *doses,
+        brain_met(),
+        brain_radiotherapy(end="2025-09-15"),
+        disease_status("cds-brain", WORSENED, "2025-11-01"),
+    ]
+    record["entry"].extend({"resource": r} for r in extra)
+    return record
+
+
+def _doxorubicin_order_select(**extra: Any) -> dict[str, Any]:
+    order = M.med_request("draft-dox", "doxorubicin", status="draft", dose=60, unit="mg/m2")
+    body = hook_request("order-select", **extra)
+    body["context"]["selections"] = ["MedicationRequest/draft-dox"]
+    body["context"]["draftOrders"] = {"resourceType": "Bundle", "type": "collection",
+                                      "entry": [{"resource": order}]}  # fmt: skip
+    return body
+
+
+def _cumulative_card(resp: httpx.Response) -> dict[str, Any]:
+    assert resp.status_code == 200, resp.text
+    cards = resp.json()["cards"]
+    found = [c for c in cards if c["indicator"] == "warning" and "420 mg/m2" in c["detail"]]
+    assert found, [c["summary"] for c in cards]
+    return found[0]
+
+
+@needs_assess
+def test_order_select_doxorubicin_after_six_infusions_warns_through_prefetch() -> None:
+    # 6 x 60 mg/m2 given + 60 mg/m2 proposed = 420 mg/m2, above the 300 mg/m2 warning level
+    body = _doxorubicin_order_select(prefetch=prefetch_from(_anthracycline_record()))
+    card = _cumulative_card(call("POST", "/cds-services/mbcnav-order-select", json=body))
+    assert "doxorubicin" in card["summary"]
+
+
+@needs_assess
+def test_order_select_doxorubicin_after_six_infusions_warns_through_the_fhir_server() -> None:
+    with FhirServer(_anthracycline_record()) as server:
+        body = _doxorubicin_order_select(fhirServer=server.base, fhirAuthorization=authorization(TOKEN))
+        resp = call("POST", "/cds-services/mbcnav-order-select", json=body)
+        urls = [u for u, _ in server.seen]
+    _cumulative_card(resp)
+    assert any("/MedicationAdministration?" in u for u in urls)
+    assert any("/Procedure?" in u for u in urls)
+
+
+def test_brain_radiotherapy_fetched_from_the_fhir_server_sets_the_brain_status(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen_cases = []
+
+    def fake_assess(case: Any) -> Assessment:
+        seen_cases.append(case)
+        return _assessment()
+
+    monkeypatch.setattr(cds_hooks, "_assess", fake_assess)
+    with FhirServer(_anthracycline_record()) as server:
+        body = hook_request("patient-view", fhirServer=server.base, fhirAuthorization=authorization(TOKEN))
+        resp = call("POST", "/cds-services/mbcnav-patient-view", json=body)
+    assert resp.status_code == 200, resp.text
+    (case,) = seen_cases
+    assert case.brain_mets_status == "progressing"
+    assert case.cumulative_doxorubicin_mg_m2 == 360
+
+
+def test_discovery_asks_for_administrations_and_procedures() -> None:
+    for service in call("GET", "/cds-services").json()["services"]:
+        queries = set(service["prefetch"].values())
+        assert "MedicationAdministration?patient={{context.patientId}}" in queries
+        assert "Procedure?patient={{context.patientId}}" in queries
+
+
+# ------------------------------------------------------------ dose-change suggestions and card titles
+
+
+def _zoledronic_cards(hook: str = "order-sign") -> list[dict[str, Any]]:
+    """Zoledronic acid 4 mg ordered at CrCl about 35 mL/min (label Table 1: 3.0 mg at CrCl 30-39)."""
+    body = hook_request(hook, prefetch=prefetch_from(M.hr_positive_renal_record()))
+    body["context"]["draftOrders"] = zoledronic_order(4)
+    body["context"]["selections"] = ["MedicationRequest/draft-zol"]
+    resp = call("POST", f"/cds-services/mbcnav-{hook}", json=body)
+    assert resp.status_code == 200, resp.text
+    return resp.json()["cards"]
+
+
+@needs_assess
+@pytest.mark.parametrize("hook", ["order-select", "order-sign"])
+def test_the_dose_change_suggestion_replaces_the_draft_with_the_adjusted_dose(hook: str) -> None:
+    """CDS Hooks 2.0 suggestions carry create/update actions with the changed resource (spec examples
+    of suggestions); deleting the draft alone would just lose the order."""
+    cards = _zoledronic_cards(hook)
+    suggestions = [s for c in cards for s in c.get("suggestions", ())]
+    assert len(suggestions) == 1, [c["summary"] for c in cards]
+    (suggestion,) = suggestions
+    delete, create = suggestion["actions"]
+    assert delete["type"] == "delete" and delete["resourceId"] == "MedicationRequest/draft-zol"
+    assert create["type"] == "create"
+    new = create["resource"]
+    draft = zoledronic_order(4)["entry"][0]["resource"]
+    assert new["resourceType"] == "MedicationRequest" and "id" not in new
+    assert new["medicationCodeableConcept"] == draft["medicationCodeableConcept"]
+    assert new["status"] == draft["status"] and new["subject"] == draft["subject"]
+    (instruction,) = new["dosageInstruction"]
+    assert instruction["doseAndRate"][0]["doseQuantity"] == {
+        "value": 3.0, "unit": "mg", "system": "http://unitsofmeasure.org", "code": "mg"
+    }  # fmt: skip
+
+
+def test_an_alert_that_states_no_dose_keeps_the_delete_only_suggestion() -> None:
+    alert = SafetyAlert(
+        code="renal_dose_adjustment",
+        drug="zoledronic acid",
+        severity="warning",
+        public="p",
+        clinician="CrCl 35 mL/min (30-39): zoledronic acid 3.0 mg",
+        sources=("fda-label-zoledronic-acid",),
+    )
+    draft = zoledronic_order(4)["entry"][0]["resource"]
+    assessment = _assessment().model_copy(update={"red_flags": [], "safety_alerts": [alert]})
+    cards = cards_for(
+        assessment,
+        hook="order-sign",
+        hook_instance="h",
+        settings=SETTINGS,
+        orders=[(draft, {"drug": "zoledronic acid", "dose_mg": 4})],
+    )
+    (card,) = cards
+    (suggestion,) = card["suggestions"]
+    assert [a["type"] for a in suggestion["actions"]] == ["delete"]
+
+
+@needs_assess
+def test_card_titles_are_clinician_words_not_internal_codes() -> None:
+    summaries = [c["summary"] for c in _zoledronic_cards()]
+    assert "Safety: Renal dose adjustment (zoledronic acid)" in summaries
+    assert not any("Crcl" in s or "_" in s for s in summaries), summaries
+
+
+def test_every_alert_and_workup_code_of_the_rules_has_a_card_title() -> None:
+    import yaml
+
+    rules = Path(cds_hooks.__file__).parents[1] / "reasoning" / "rules"
+    codes: dict[str, set[str]] = {"safety": set(), "workup": set()}
+    for name, kind in (("safety", "safety"), ("interactions", "safety"), ("doses", "safety"),
+                       ("workup", "workup")):  # fmt: skip
+        text = (rules / f"{name}.yaml").read_text(encoding="utf-8")
+        codes[kind] |= set(re.findall(r"^\s*-?\s*code: ([a-z0-9_]+)\s*$", text, flags=re.M))
+    titles = yaml.safe_load(cds_hooks.TITLES_FILE.read_text(encoding="utf-8"))
+    for kind, found in codes.items():
+        assert found, kind
+        missing = sorted(found - set(titles[kind]))
+        assert not missing, f"{kind} codes without a card title in cds_titles.yaml: {missing}"

@@ -17,6 +17,7 @@ from fastapi import FastAPI
 
 from interop import mcode as M
 from interop.test_cds_hooks import (
+    _STAMP,
     SETTINGS,
     _assessment,
     hook_request,
@@ -115,7 +116,8 @@ def test_order_sign_safety_cards_offer_reasons_and_the_response_has_no_system_ac
     assert safety
     for card in safety:
         assert [r["code"] for r in card["overrideReasons"]] == list(REASONS.offered_by["safety-warning"])
-        assert card["suggestions"]  # the reasons come beside the suggestion, not instead of it
+    # the reasons come beside the suggestion, not instead of it (one draft: one card suggests its change)
+    assert [bool(c.get("suggestions")) for c in safety].count(True) == 1
 
 
 def test_every_reason_the_cards_offer_is_defined_with_a_display() -> None:
@@ -195,11 +197,11 @@ def test_a_reason_of_ours_the_card_did_not_offer_is_refused_and_nothing_is_store
 ) -> None:
     hot = copy.deepcopy(M.hr_positive_renal_record())
     hot["entry"].append({"resource": M.lab("ca-high", "17861-6", 14.2, "mg/dL", "2024-06-01")})
-    good = spec("19-example")["feedback"][0]  # overridden without a reason: always fine
 
     def feedback(answers: list[httpx.Response]) -> dict[str, Any]:
         red_flag = first_card(answers, "Red flag")
         assert "overrideReasons" not in red_flag
+        good = {**spec("19-example")["feedback"][0], "card": red_flag["uuid"]}  # no reason: fine
         return {"feedback": [good, overridden(red_flag["uuid"], reason)["feedback"][0]]}
 
     before = len(FEEDBACK)
@@ -240,7 +242,7 @@ def test_a_reason_from_the_clients_own_code_system_is_accepted_as_sent() -> None
 def test_accepted_suggestions_must_be_suggestions_of_the_card() -> None:
     def accepted(which: Callable[[dict[str, Any]], str]) -> Body:
         def body(answers: list[httpx.Response]) -> dict[str, Any]:
-            card = first_card(answers, "Safety")
+            card = next(c for c in answers[0].json()["cards"] if c.get("suggestions"))
             feedback = spec("18-example")  # spec example: suggestion accepted
             feedback["feedback"][0].update(card=card["uuid"], acceptedSuggestions=[{"id": which(card)}])
             return feedback
@@ -260,17 +262,59 @@ def test_accepted_suggestions_must_be_suggestions_of_the_card() -> None:
     assert wrong.json()["detail"].startswith("feedback[0].acceptedSuggestions[0].id:")
 
 
-def test_feedback_for_a_card_this_service_does_not_know_is_checked_against_the_code_system_only() -> None:
-    unknown = "f6b95768-b1c8-40dc-8385-bf3504b82ffb"  # the card of spec example 19
-    path = FEEDBACK_PATH.format(service="mbcnav-patient-view")
-    offered_somewhere, never = session(
+@needs_assess
+def test_feedback_for_a_card_never_sent_or_sent_by_another_service_is_refused_and_not_stored() -> None:
+    never_sent = "11111111-1111-4111-8111-111111111111"
+    accepted = {"outcome": "accepted", "acceptedSuggestions": [{"id": "x"}], "outcomeTimestamp": _STAMP}
+    before = len(FEEDBACK)
+    sent, unknown, unknown_accepted, elsewhere = session(
         [
-            (path, overridden(unknown, ours("benefit-outweighs-risk"))),
-            (path, overridden(unknown, ours("snooze-1-month"))),
+            # a hook instance of its own: card uuids are made from it, and other tests' calls to
+            # order-select (same process memory) must not have sent the same uuid there
+            ("/cds-services/mbcnav-patient-view", hook_request("patient-view", prefetch=prefetch_from(
+                M.hr_positive_renal_record()), hookInstance="5a6f8d2e-unknown-card-test")),
+            (FEEDBACK_PATH.format(service="mbcnav-patient-view"),
+             overridden(never_sent, ours("benefit-outweighs-risk"))),
+            (FEEDBACK_PATH.format(service="mbcnav-patient-view"),
+             {"feedback": [{"card": "22222222-2222-4222-8222-222222222222", **accepted}]}),
+            # a patient-view card is not a card of order-select
+            (FEEDBACK_PATH.format(service="mbcnav-order-select"),
+             lambda answers: overridden(first_card(answers)["uuid"], ours("not-applicable"))),
         ]
-    )
-    assert offered_somewhere.status_code == 200, offered_somewhere.text
-    assert never.status_code == 422 and "not an mbcnav override reason" in never.json()["detail"]
+    )  # fmt: skip
+    assert sent.status_code == 200 and sent.json()["cards"]
+    for resp in (unknown, unknown_accepted, elsewhere):
+        assert resp.status_code == 422, resp.text
+        assert resp.json()["detail"].startswith("feedback[0].card:")
+        assert "is not a card" in resp.json()["detail"] and "90 days" in resp.json()["detail"]
+    assert "mbcnav-order-select" in elsewhere.json()["detail"]
+    assert len(FEEDBACK) == before
+
+
+def test_a_registry_that_cannot_answer_refuses_feedback_with_503_and_stores_nothing() -> None:
+    class Down(cds_overrides.MemoryCards):
+        def card_offer(self, service: str, card: str) -> dict[str, Any] | None:
+            raise OSError("database gone")
+
+    application = FastAPI()
+    application.include_router(build_cds_router(SETTINGS, card_registry=Down()))
+    before = len(FEEDBACK)
+
+    async def go() -> httpx.Response:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=application),
+                                     base_url="http://cds.test") as client:  # fmt: skip
+            return await client.post(FEEDBACK_PATH.format(service="mbcnav-patient-view"),
+                                      json=spec("19-example"))  # fmt: skip
+
+    resp = asyncio.run(go())
+    assert resp.status_code == 503 and resp.json()["detail"].startswith("feedback[0].card:")
+    assert len(FEEDBACK) == before
+
+
+def test_the_offer_retention_the_message_names_is_the_stores() -> None:
+    from mbcnav.web.store import CARD_OFFER_RETENTION
+
+    assert dt.timedelta(days=cds_overrides.OFFER_RETENTION_DAYS) == CARD_OFFER_RETENTION
 
 
 @pytest.mark.parametrize(
@@ -322,7 +366,7 @@ def test_what_a_card_offered_is_kept_in_the_database_and_outlives_a_restart(tmp_
     second.state.store.dispose()
     assert kept.status_code == 200, kept.text
     assert other.status_code == 422
-    assert elsewhere.status_code == 200  # unknown to that service: code-system check only
+    assert elsewhere.status_code == 422  # not a card that service sent
     assert stored[-1]["overrideReason"]["reason"] == ours("benefit-outweighs-risk")
     assert dt.datetime.fromisoformat(stored[-1]["outcomeTimestamp"])
 
@@ -345,3 +389,28 @@ def test_card_offers_older_than_the_retention_are_dropped_when_new_cards_are_kep
     store.dispose()
     assert kept["old-card"] is None
     assert kept["recent-card"] == offer and kept["new-card"] == offer
+
+
+def test_feedback_on_a_card_sent_more_than_90_days_ago_is_refused(tmp_path: Path) -> None:
+    # the expired offer is still in the table (no card was sent since), but it no longer counts
+    from fastapi.testclient import TestClient
+    from sqlalchemy import update
+
+    from mbcnav.web.app import create_app
+    from mbcnav.web.config import Settings
+    from mbcnav.web.store import CARD_OFFER_RETENTION, cds_cards
+
+    application = create_app(Settings(data_dir=tmp_path, database_url=""))
+    store = application.state.store
+    offer = {"reasons": [], "suggestions": []}
+    store.remember_cards("mbcnav-patient-view", {"old-card": offer, "recent-card": offer})
+    long_ago = dt.datetime.now(dt.UTC) - CARD_OFFER_RETENTION - dt.timedelta(days=1)
+    with store.engine.begin() as conn:
+        conn.execute(update(cds_cards).where(cds_cards.c.card == "old-card").values(issued_at=long_ago))
+    path = FEEDBACK_PATH.format(service="mbcnav-patient-view")
+    with TestClient(application) as client:
+        old = client.post(path, json=overridden("old-card", comment="Seen."))
+        recent = client.post(path, json=overridden("recent-card", comment="Seen."))
+    store.dispose()
+    assert old.status_code == 422 and "90 days" in old.json()["detail"]
+    assert recent.status_code == 200, recent.text

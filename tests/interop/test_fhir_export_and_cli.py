@@ -91,6 +91,14 @@ def test_export_is_a_valid_r4b_bundle_tied_to_the_patient() -> None:
     assert assessment_to_fhir(_assessment(), issued=dt.datetime(2024, 7, 1, tzinfo=dt.UTC)) == bundle
 
 
+def test_the_urgency_extension_url_names_a_structure_definition() -> None:
+    """FHIR R4 Extension.url identifies the extension's StructureDefinition; it used to be a path under
+    the CodeSystem base (https://mbcnav.org/fhir/CodeSystem/StructureDefinition/urgency)."""
+    bundle = assessment_to_fhir(_assessment(), issued=dt.datetime(2024, 7, 1, tzinfo=dt.UTC))
+    urls = {ext["url"] for entry in bundle["entry"] for ext in entry["resource"].get("extension", ())}
+    assert urls == {"https://mbcnav.org/fhir/StructureDefinition/urgency"}
+
+
 @pytest.mark.skipif(
     importlib.util.find_spec("mbcnav.reasoning.assess") is None, reason="assess() not written yet"
 )

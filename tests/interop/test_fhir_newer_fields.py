@@ -417,3 +417,66 @@ def test_every_calculation_is_exported_with_its_meaning_and_unit_and_the_bundle_
     gpa20 = by_code["breast_gpa_2020"]
     assert gpa20["resourceType"] == "RiskAssessment"
     assert f"{calcs['breast_gpa_2020_median_months']:g} months" in gpa20["prediction"][0]["rationale"]
+
+
+# ------------------------------------------------------------------------ courses and the line of therapy
+
+BONE = M.cc(M.SCT, "94222008", "Secondary malignant neoplasm of bone")
+
+
+def test_administrations_of_one_drug_are_one_course_with_its_dates_and_count() -> None:
+    # six 3-weekly doxorubicin infusions (early disease: before the 2024-03-01 metastasis)
+    doses = [given(f"d{n}", "doxorubicin", 60, "mg/m2", f"2023-{n + 1:02d}-01") for n in range(6)]
+    r = imp(M.secondary("met-bone", BONE, "2024-03-01"), M.surgery(performed="2022-12-15"), *doses)
+    rows = [p for p in r.case.prior_treatment if p.drug == "doxorubicin"]
+    assert len(rows) == 1, r.case.prior_treatment
+    assert rows[0].setting == "adjuvant" and rows[0].months == 5.0  # 2023-01-01 to 2023-06-01
+    assert any(
+        "6 administrations on 6 day(s) from 2023-01-01 to 2023-06-01 counted as one course" in n
+        for n in notes(r, "assumption")
+    )
+    assert r.case.cumulative_doxorubicin_mg_m2 == 360
+
+
+def test_a_long_break_between_administrations_starts_a_new_course_and_says_so() -> None:
+    early = [given(f"a{n}", "doxorubicin", 60, "mg/m2", f"2022-0{n}-01") for n in (1, 2)]
+    later = [given(f"b{n}", "doxorubicin", 20, "mg/m2", f"2024-0{n}-01") for n in (4, 5)]
+    r = imp(M.secondary("met-bone", BONE, "2024-03-01"), *early, *later)
+    rows = [p for p in r.case.prior_treatment if p.drug == "doxorubicin"]
+    assert [p.setting for p in rows] == ["adjuvant", "metastatic"]
+    assert any("counted as a new course" in n for n in notes(r, "assumption"))
+
+
+def test_the_cumulative_note_counts_the_doses_summed_not_the_records() -> None:
+    r = imp(
+        given("a", "doxorubicin", 60, "mg/m2", "2023-01-01"),
+        given("a-again", "doxorubicin", 60, "mg/m2", "2023-01-01"),
+        given("b", "doxorubicin", 60, "mg/m2", "2023-01-22"),
+    )
+    assert r.case.cumulative_doxorubicin_mg_m2 == 120
+    assert any("the sum of 2 administration(s) from 3 records" in n for n in notes(r, "assumption"))
+
+
+def _letrozole_then_fulvestrant(letrozole_start: str) -> ImportResult:
+    """Letrozole stopped for progression, fulvestrant now; metastases dated 2025-01-01 (the interop
+    sweep's b/full.json in short)."""
+    letrozole = M.med_statement("let", "letrozole", "completed", start=letrozole_start, end="2025-06-01")
+    letrozole["statusReason"] = [{"text": "disease progression"}]
+    fulvestrant = M.med_statement("fulv", "fulvestrant", "active", start="2025-06-10")
+    return case_from_fhir(
+        M.bundle(M.patient(), M.secondary("met-bone", BONE, "2025-01-01"), letrozole, fulvestrant),
+        as_of=dt.date(2025, 7, 1),
+    )
+
+
+def test_the_line_is_left_unset_when_it_depends_on_a_setting_that_cannot_be_told() -> None:
+    # letrozole began 47 days before the metastasis date: early-disease or first metastatic line?
+    r = _letrozole_then_fulvestrant("2024-11-15")
+    assert r.case.line is None
+    (note,) = [n for n in r.import_notes if n.message.startswith("line of therapy not derived")]
+    assert note.level == "warning" and "letrozole (2024-11-15)" in note.message
+
+
+def test_the_line_is_derived_when_every_earlier_setting_is_known() -> None:
+    r = _letrozole_then_fulvestrant("2025-01-20")  # after the metastasis date: metastatic line 1
+    assert r.case.line == 2

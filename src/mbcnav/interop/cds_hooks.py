@@ -48,10 +48,15 @@ Safety-alert cards carry ``overrideReasons`` (mbcnav's own code system, ``cds_ov
 which reasons each kind of card offers). Feedback is checked as CDS Hooks 2.0 describes it (``card``,
 ``outcome``, ``outcomeTimestamp``, ``acceptedSuggestions`` for an accepted card, ``overrideReason`` a
 Coding and/or a comment for an overridden one) and then against what the card offered, which the
-service remembered when it sent the card (``card_registry``; see ``cds_overrides``): a reason of mbcnav's
-code system the card did not offer, or a suggestion it did not have, is a 422 naming it, and nothing of
-that feedback is stored. A reason in another code system is the client's own (2.0 allows it) and is
-stored as sent, like the rest of the item.
+service remembered when it sent the card (``card_registry``; see ``cds_overrides``): a card this service
+did not send (or sent more than ``OFFER_RETENTION_DAYS`` ago), a reason of mbcnav's code system the card
+did not offer, or a suggestion it did not have, is a 422 naming it, and nothing of that feedback is
+stored. A reason in another code system is the client's own (2.0 allows it) and is stored as sent, like
+the rest of the item. A registry that cannot answer is a 503 (nothing stored), not a guess.
+
+A safety card about a draft order suggests removing it; when the alert states the dose the order should
+have (the order dose check), the suggestion also creates the draft again at that dose (2.0 ``create``
+action), so accepting it replaces the order. One draft gets one removal suggestion, not one per card.
 
 No ``systemActions``: 2.0 reserves them for actions a client applies with no one looking, in
 pre-coordinated cases (e.g. saving an identifier of the service's decision). Everything mbcnav says is
@@ -71,13 +76,17 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import copy
 import datetime as dt
+import functools
 import logging
 import os
+import re
 import string
 import uuid
 from collections.abc import Callable, Collection, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
@@ -111,6 +120,7 @@ from mbcnav.interop.fhir import (
 )
 from mbcnav.interop.fhir.reading import patient_part, ref_of
 from mbcnav.reasoning.orders import concerns
+from mbcnav.yamlfile import load_yaml
 
 log = logging.getLogger("mbcnav.cds")
 
@@ -124,7 +134,11 @@ _PATIENT_PREFETCH: dict[str, str] = {
     "observations": "Observation?patient={{context.patientId}}",
     "medicationRequests": "MedicationRequest?patient={{context.patientId}}",
     "medicationStatements": "MedicationStatement?patient={{context.patientId}}",
+    # the infusions given: cumulative anthracycline dose (fhir/cumulative.py)
+    "medicationAdministrations": "MedicationAdministration?patient={{context.patientId}}",
     "allergies": "AllergyIntolerance?patient={{context.patientId}}",
+    # brain surgery and radiotherapy: brain-metastasis status (fhir/brain.py)
+    "procedures": "Procedure?patient={{context.patientId}}",
 }
 
 SERVICES: list[dict[str, Any]] = [
@@ -135,7 +149,8 @@ SERVICES: list[dict[str, Any]] = [
         "description": "Red flags, safety alerts, missing workup and guideline therapy options for a person "
         "with metastatic breast cancer, from the mCODE/FHIR record.",
         "prefetch": _PATIENT_PREFETCH,
-        "usageRequirements": "Needs mCODE-shaped Conditions, Observations and medication resources.",
+        "usageRequirements": "Needs mCODE-shaped Conditions, Observations, medication resources (requests, "
+        "statements, administrations) and Procedures.",
     },
     {
         "hook": "order-select",
@@ -670,15 +685,26 @@ def _alert_indicator(alert: SafetyAlert) -> str:
 _ALERT_CARD_KIND = {"warning": "safety-warning", "contraindication": "contraindication"}
 
 
-def _title(code: str) -> str:
-    return code.replace("_", " ").capitalize()
+TITLES_FILE = Path(__file__).parent / "cds_titles.yaml"
+
+
+@functools.cache
+def card_titles() -> dict[str, dict[str, str]]:
+    """kind ('safety', 'workup') -> code -> the clinician title a card summary uses (cds_titles.yaml)."""
+    raw = load_yaml(TITLES_FILE.read_text(encoding="utf-8")) or {}
+    return {str(kind): {str(c): str(t) for c, t in (codes or {}).items()} for kind, codes in raw.items()}
+
+
+def _title(code: str, kind: str = "safety") -> str:
+    """The item's clinician title; a code without one (a rule added later) in words, never no card."""
+    return card_titles().get(kind, {}).get(code) or code.replace("_", " ").capitalize()
 
 
 def _workup_card(item: WorkupItem, hook_instance: str) -> dict[str, Any]:
     return _card(
         hook_instance,
         f"workup:{item.code}",
-        f"Workup gap: {_title(item.code)}",
+        f"Workup gap: {_title(item.code, 'workup')}",
         item.clinician + (f"\n\nWhy: {item.rationale}" if item.rationale else ""),
         "info",
         item.sources,
@@ -815,7 +841,14 @@ def cards_for(
             )
         )
     ordered_drugs = {row["drug"]: res for res, row in orders or ()}
-    for alert in assessment.safety_alerts:
+    # one removal suggestion per draft: on the card stating the new dose when there is one (it replaces
+    # the order), else on the first card about that draft (contraindications come first)
+    alerts = sorted(assessment.safety_alerts, key=lambda a: a.severity != "contraindication")
+    offered: set[tuple[str, str]] = set()
+    for alert in alerts:
+        if alert.drug in ordered_drugs and stated_dose(alert) is not None:
+            offered.add((alert.drug, "change"))
+    for alert in alerts:
         # the ordered drug the card is about: the alert's own drug, else an ordered partner that the
         # order brings in (anastrozole signed while tamoxifen is current: the alert sits on tamoxifen)
         target = alert.drug
@@ -838,28 +871,13 @@ def cards_for(
         if reasons:
             card["overrideReasons"] = reasons
         draft = ordered_drugs.get(target or "")
-        if draft is not None and draft.get("id"):
-            rule = "dose rule" if target == alert.drug else "combination"
-            label = (
-                f"Cancel this {target} order"
-                if alert.severity == "contraindication"
-                else f"Change the {target} dose: remove this order and re-order at the adjusted dose"
-                if target == alert.drug
-                else f"Remove this {target} order (it starts the combination on the card)"
-            )
-            card["suggestions"] = [
-                {
-                    "label": _summary(label),
-                    "uuid": str(uuid.uuid5(_NS, f"{hook_instance}|suggest|{alert.code}|{alert.drug}")),
-                    "actions": [
-                        {
-                            "type": "delete",
-                            "description": f"Remove the draft {target} order ({rule} on the card).",
-                            "resourceId": f"MedicationRequest/{draft['id']}",
-                        }
-                    ],
-                }
-            ]
+        suggestion = (
+            _suggestion(alert, target, draft, hook_instance, offered)
+            if draft is not None and target and draft.get("id")
+            else None
+        )
+        if suggestion is not None:
+            card["suggestions"] = [suggestion]
             card["selectionBehavior"] = "at-most-one"
         cards.append(card)
     if hook == "patient-view":
@@ -869,6 +887,89 @@ def cards_for(
         cards.extend(_info_cards(assessment, hook_instance, settings))
     order = {"critical": 0, "warning": 1, "info": 2}
     return sorted(cards, key=lambda c: order[c["indicator"]])
+
+
+#: the order dose check's alerts (reasoning/doses.py) whose rationale states the dose the order should
+#: have: "<drug> (proposed order): <ordered> above [the label dose ]<value> <unit>[ (<band rule>)]"
+_STATED_DOSE = re.compile(
+    r"\(proposed order\): .* above (?:the label dose )?(?P<value>\d+(?:\.\d+)?) (?P<unit>mg/m2|mg/kg|mg)"
+    r"(?: \([a-z0-9_]+\))?$"
+)
+_DOSE_ALERTS = frozenset({"dose_above_adjusted", "dose_above_label"})
+
+
+def stated_dose(alert: SafetyAlert) -> tuple[float, str] | None:
+    """The dose (value, UCUM unit) an order-dose alert says the order should not exceed, or None when
+    the alert states none (a renal band's text, an interaction): only then may a suggestion re-order."""
+    if alert.code not in _DOSE_ALERTS or not alert.drug:
+        return None
+    found = _STATED_DOSE.search(alert.rationale)
+    return (float(found["value"]), found["unit"]) if found else None
+
+
+def _redosed(draft: dict[str, Any], value: float, unit: str) -> dict[str, Any]:
+    """The draft MedicationRequest at the stated dose: same medicine (coding, reference, contained), same
+    timing and route, a new doseQuantity; no id (the EHR gives the new order its own)."""
+    order = copy.deepcopy(draft)
+    order.pop("id", None)
+    order.pop("meta", None)
+    quantity = {"value": value, "unit": unit, "system": "http://unitsofmeasure.org", "code": unit}
+    instructions = order.get("dosageInstruction")
+    if not isinstance(instructions, list) or not instructions or not isinstance(instructions[0], dict):
+        instructions = [{}]
+    first = dict(instructions[0])
+    rates = [r for r in first.get("doseAndRate") or () if isinstance(r, dict)]
+    first["doseAndRate"] = [{**(rates[0] if rates else {}), "doseQuantity": quantity}]
+    first["doseAndRate"][0].pop("doseRange", None)
+    first["text"] = f"{value:g} {unit}"
+    order["dosageInstruction"] = [first]  # one dose: a second instruction would keep the old one
+    return order
+
+
+def _suggestion(
+    alert: SafetyAlert,
+    target: str,
+    draft: dict[str, Any],
+    hook_instance: str,
+    offered: set[tuple[str, str]],
+) -> dict[str, Any] | None:
+    """The card's suggestion for the draft order it concerns, or None when another card already carries
+    the same removal. A dose the alert states is a delete of the draft plus a create at that dose
+    (CDS Hooks 2.0 actions), so accepting it replaces the order; otherwise the draft is removed."""
+    resource_id = f"MedicationRequest/{draft['id']}"
+    dose = stated_dose(alert) if target == alert.drug else None
+    delete: dict[str, Any] = {"type": "delete", "resourceId": resource_id}
+    if alert.severity == "contraindication":
+        kind, label = "cancel", f"Cancel this {target} order"
+        delete["description"] = f"Remove the draft {target} order (contraindication on the card)."
+    elif dose is not None:
+        kind, label = "dose", f"Change the {target} dose to {dose[0]:g} {dose[1]} (replaces this order)"
+        delete["description"] = f"Remove the draft {target} order at the dose on the card."
+    elif target == alert.drug:
+        kind = "change"
+        label = f"Change the {target} dose: remove this order and re-order at the adjusted dose"
+        delete["description"] = f"Remove the draft {target} order (dose rule on the card)."
+    else:
+        kind, label = "partner", f"Remove this {target} order (it starts the combination on the card)"
+        delete["description"] = f"Remove the draft {target} order (combination on the card)."
+    if kind != "dose":
+        if (target, kind) in offered:
+            return None
+        offered.add((target, kind))
+    actions = [delete]
+    if dose is not None:
+        actions.append(
+            {
+                "type": "create",
+                "description": f"Order {target} {dose[0]:g} {dose[1]} instead (the dose on the card).",
+                "resource": _redosed(draft, *dose),
+            }
+        )
+    return {
+        "label": _summary(label),
+        "uuid": str(uuid.uuid5(_NS, f"{hook_instance}|suggest|{alert.code}|{alert.drug}")),
+        "actions": actions,
+    }
 
 
 # ----------------------------------------------------------------------------------------- router
@@ -929,15 +1030,19 @@ async def _remember_cards(
         log.warning("CDS: the offers of %d card(s) could not be kept (%s)", len(offers), type(exc).__name__)
 
 
+class _RegistryDown(Exception):
+    """The card registry could not be read: feedback cannot be checked, so none is stored (503)."""
+
+
 async def _card_offer(
     registry: cds_overrides.CardRegistry, service: str, card: str
 ) -> cds_overrides.CardOffer | None:
-    """What the card offered, or None when it is not known (or the registry cannot say)."""
+    """What the card offered, or None when this service did not send it (or its offer has expired)."""
     try:
         data = await run_in_threadpool(registry.card_offer, service, card)
-    except Exception as exc:  # unknown, not empty: the code-system check still applies
+    except Exception as exc:  # not "unknown": a 422 would tell the client its card was never sent
         log.warning("CDS: the offer of card %s could not be read (%s)", card[:100], type(exc).__name__)
-        return None
+        raise _RegistryDown from None
     return None if data is None else cds_overrides.CardOffer.from_json(data)
 
 
@@ -1081,7 +1186,21 @@ def build_cds_router(
                 return problem(400, "Bad Request", f"feedback[{n}].{wrong}")
         # all items are checked before any is stored: feedback with one wrong item changes nothing
         for n, item in enumerate(items):
-            offer = await _card_offer(registry, service_id, item["card"])
+            try:
+                offer = await _card_offer(registry, service_id, item["card"])
+            except _RegistryDown:
+                return problem(
+                    503,
+                    "Service Unavailable",
+                    f"feedback[{n}].card: the cards this service sent cannot be looked up just now; "
+                    "nothing was stored, send the feedback again later",
+                )
+            if offer is None:
+                return problem(
+                    422,
+                    "Unprocessable Content",
+                    f"feedback[{n}].card: {cds_overrides.unknown_card(item['card'], service_id)}",
+                )
             wrong = cds_overrides.offer_problem(item, offer)
             if wrong:
                 return problem(422, "Unprocessable Content", f"feedback[{n}].{wrong}")

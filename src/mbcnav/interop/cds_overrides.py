@@ -12,8 +12,13 @@ database store, else process memory. Feedback is then checked against that offer
   card's) and is accepted as sent;
 - accepted suggestions must be suggestions of the card.
 
-A card the registry does not know (sent before a restart without a database, or by another deployment)
-can only be checked against the code system: its offer is unknown, not empty.
+A card the registry does not know is refused (422): a uuid this service never sent, a card of another
+service, or one sent more than ``OFFER_RETENTION_DAYS`` ago. Feedback is the record of why clinicians
+accept or go past mbcnav's cards; an outcome stored for a card nobody saw (or checked only against the
+code system) would corrupt that record, and 2.0 feedback names the card the service returned, so a
+client has no reason to send another. Offers are kept 90 days (the web app's store; a router on its own
+keeps the newest 10,000 in process memory, lost on restart): feedback comes within the clinician's
+session, and the table must not grow by every card ever sent.
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ from typing import Any, Protocol
 from mbcnav.yamlfile import load_yaml
 
 OVERRIDE_REASONS_FILE = Path(__file__).parent / "cds_override_reasons.yaml"
+#: how long a card's offer is kept, so feedback on it is taken (web/store.py CARD_OFFER_RETENTION)
+OFFER_RETENTION_DAYS = 90
 
 
 @dataclass(frozen=True)
@@ -146,10 +153,18 @@ def offers_of(cards: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 # ----------------------------------------------------------------------------------------- feedback check
 
 
+def unknown_card(card: str, service: str) -> str:
+    """Why feedback on a card the registry does not know is refused (the 422 detail after the element)."""
+    return (
+        f"'{card[:100]}' is not a card {service} sent, or it was sent more than {OFFER_RETENTION_DAYS} "
+        "days ago (offers are kept that long); feedback is taken only for this service's own cards"
+    )
+
+
 def offer_problem(item: Mapping[str, Any], offer: CardOffer | None) -> str | None:
     """What in one (well-formed) feedback item the card did not offer (the element and why), or None.
 
-    ``offer`` is None when the card is not known: only the code system is checked then."""
+    ``offer`` None checks the code system only (the service refuses feedback on unknown cards before)."""
     reasons = override_reasons()
     card = item["card"]
     reason = (item.get("overrideReason") or {}).get("reason")

@@ -22,6 +22,9 @@ from typing import Any
 from mbcnav.assessment import Assessment
 
 CODE_SYSTEM = "https://mbcnav.org/fhir/CodeSystem"
+#: an extension's url names its StructureDefinition (FHIR R4 Extension.url), not a CodeSystem. Exports
+#: before this fix used f"{CODE_SYSTEM}/StructureDefinition/urgency"; the importer reads neither.
+URGENCY_EXTENSION = "https://mbcnav.org/fhir/StructureDefinition/urgency"
 _NS = uuid.UUID("6f1c1a52-4b8e-4c3e-9d55-2d7c1e0b7a11")
 
 #: calculation key -> (display, UCUM unit or None): every key reasoning.calculators.case_calculations
@@ -225,7 +228,7 @@ def _source_ref(sources: tuple[str, ...]) -> str | None:
 
 
 def _urgency_ext(urgency: str) -> list[dict[str, Any]]:
-    return [{"url": f"{CODE_SYSTEM}/StructureDefinition/urgency", "valueCode": urgency}]
+    return [{"url": URGENCY_EXTENSION, "valueCode": urgency}]
 
 
 def _fhir_id(value: str) -> str:

@@ -68,7 +68,7 @@ cds_cards = Table(
 )
 #: how long a card's offer is kept for checking its feedback: feedback comes within the clinician's
 #: session, and the table would otherwise grow by every card ever sent. Feedback on an older card is
-#: checked against the code system only, like a card from elsewhere.
+#: refused, like feedback on a card from elsewhere (cds_overrides.OFFER_RETENTION_DAYS).
 CARD_OFFER_RETENTION = dt.timedelta(days=90)
 
 #: permalink ids are random (not guessable, not counting visits): 16 bytes of URL-safe text
@@ -189,8 +189,12 @@ class AssessmentStore:
             )
 
     def card_offer(self, service: str, card: str) -> dict[str, Any] | None:
-        """What the card offered, as kept by ``remember_cards``; None for a card not sent from here."""
-        query = select(cds_cards.c.offer_json).where(cds_cards.c.service == service, cds_cards.c.card == card)
+        """What the card offered, as kept by ``remember_cards``; None for a card not sent from here or
+        sent more than CARD_OFFER_RETENTION ago (an expired row may not have been deleted yet)."""
+        oldest = dt.datetime.now(dt.UTC).replace(microsecond=0) - CARD_OFFER_RETENTION
+        query = select(cds_cards.c.offer_json).where(
+            cds_cards.c.service == service, cds_cards.c.card == card, cds_cards.c.issued_at >= oldest
+        )
         with self.engine.connect() as conn:
             row = conn.execute(query).first()
         return None if row is None else orjson.loads(row.offer_json)

@@ -168,12 +168,15 @@ def _total(
         )
         return
     data[field] = total
+    # what was summed: one dose per day (same-day records counted once) plus each undated record
+    summed = len(by_day) + len(undated)
+    records = f" from {len(given)} records" if summed != len(given) else ""
     provenance[field] = FieldSource(
-        total, last.start, last.resource, "dosage.dose", f"sum of {len(given)} administration(s)"
+        total, last.start, last.resource, "dosage.dose", f"sum of {summed} administration(s){records}"
     )
     st.note(
         "assumption",
-        f"{field} = {total:g}: the sum of {len(given)} administration(s) of {drug} {span}; "
+        f"{field} = {total:g}: the sum of {summed} administration(s){records} of {drug} {span}; "
         "doses given before this record starts are not included: check the treatment history",
         last.resource,
         "dosage.dose",

@@ -8,7 +8,9 @@ once every medicine and the metastasis dates are known.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import itertools
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -18,7 +20,7 @@ from mbcnav.errors import FhirMappingError, MbcnavError, UnknownDrugError
 from mbcnav.interop import codes as C
 from mbcnav.interop.fhir.reading import ref_of
 from mbcnav.interop.fhir.state import ImportState, Med
-from mbcnav.interop.fhir.values import kind, number, parse_date
+from mbcnav.interop.fhir.values import date_key, kind, number, parse_date
 
 _DRUG_WORD_SPLIT = re.compile(r"[\s,;()\[\]]+")
 _NUMBER_START = re.compile(r"^[\d.]+")
@@ -102,6 +104,70 @@ def map_medication(st: ImportState, res: dict[str, Any], ref: str) -> None:
             rtype == "MedicationAdministration",
             status,
         )
+    )
+
+
+#: administrations of one drug further apart than this start a new course. Cycles run every 1-4 weeks; a
+#: gap of three missed 4-weekly cycles or more is a break (a later course, e.g. a re-challenge), which
+#: matters for the setting and the line of therapy. An import heuristic, said in a note at each split.
+COURSE_GAP_DAYS = 90
+
+
+def medicine_courses(st: ImportState) -> list[Med]:
+    """``st.meds`` with the MedicationAdministrations of one drug grouped into courses: one treatment
+    entry per course (first to last dose, with its count in a note), not one per infusion.
+
+    ``st.meds`` itself is left as it is: the cumulative doses add up each administration.
+    """
+    out: list[Med] = []
+    given: dict[str, list[Med]] = {}
+    for med in st.meds:
+        if med.administered and med.status != "proposed" and med.start:
+            given.setdefault(med.drug, []).append(med)
+        else:
+            out.append(med)
+    for drug, meds in given.items():
+        meds.sort(key=lambda m: date_key(m.start))
+        course = [meds[0]]
+        for prev, med in itertools.pairwise(meds):
+            a, b = parse_date(prev.end or prev.start), parse_date(med.start)
+            if a is not None and b is not None and (b - a).days > COURSE_GAP_DAYS:
+                st.note(
+                    "assumption",
+                    f"{drug}: {(b - a).days} days between administrations ({a.isoformat()} to "
+                    f"{b.isoformat()}), over {COURSE_GAP_DAYS}: counted as a new course",
+                    med.resource,
+                    "effective[x]",
+                )
+                out.append(_course(st, drug, course))
+                course = []
+            course.append(med)
+        out.append(_course(st, drug, course))
+    return out
+
+
+def _course(st: ImportState, drug: str, meds: list[Med]) -> Med:
+    """One course from its administrations (in date order): first start, last end, latest dose."""
+    if len(meds) == 1:
+        return meds[0]
+    first, last = meds[0], meds[-1]
+    days = len({str(m.start)[:10] for m in meds})
+    end = last.end or last.start
+    st.note(
+        "assumption",
+        f"{drug}: {len(meds)} administrations on {days} day(s) from {str(first.start)[:10]} to "
+        f"{str(end)[:10]} counted as one course",
+        first.resource,
+        "effective[x]",
+    )
+    return dataclasses.replace(
+        last,
+        status="current" if any(m.status == "current" for m in meds) else "prior",
+        start=first.start,
+        end=end,
+        resource=first.resource,
+        metastatic_intent=any(m.metastatic_intent for m in meds),
+        progressed=True if any(m.progressed for m in meds) else None,
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import ValidationError
@@ -20,6 +21,7 @@ from mbcnav.case import Labs, Patient
 from mbcnav.interop import codes as C
 from mbcnav.interop.fhir.brain import resolve_brain
 from mbcnav.interop.fhir.cumulative import resolve_cumulative
+from mbcnav.interop.fhir.medication import medicine_courses
 from mbcnav.interop.fhir.notes import FieldSource
 from mbcnav.interop.fhir.state import Candidate, ImportState, Med, new_tuple
 from mbcnav.interop.fhir.values import date_key, fmt, parse_date
@@ -328,7 +330,8 @@ def _treatments(st: ImportState, data: dict[str, Any]) -> None:
     prior: list[dict[str, Any]] = []
     proposed: list[dict[str, Any]] = []
     line_items: list[tuple[str, str, bool]] = []  # (start, drug, current)
-    for med in st.meds:
+    unknown_setting: list[tuple[str, str]] = []  # (start, drug): anticancer, setting not told
+    for med in medicine_courses(st):
         category = categories.get(med.drug)
         if med.status == "proposed":
             proposed.append({"drug": med.drug, **med.dose})
@@ -367,6 +370,8 @@ def _treatments(st: ImportState, data: dict[str, Any]) -> None:
             prior.append(p)
         if setting == "metastatic" and category not in _NON_LINE:
             line_items.append((date_key(med.start), med.drug, med.status == "current"))
+        elif setting is None and category not in _NON_LINE:
+            unknown_setting.append((date_key(med.start), med.drug))
     if current_tx:
         data["current_treatment"] = _dedupe(current_tx)
     if current_meds:
@@ -375,7 +380,7 @@ def _treatments(st: ImportState, data: dict[str, Any]) -> None:
         data["prior_treatment"] = prior
     if proposed:
         data["proposed_treatment"] = _dedupe(proposed)
-    _line(st, line_items, data)
+    _line(st, line_items, data, unknown_setting)
 
 
 #: treatments given as a course of months, not until progression: one still "active" a year after it
@@ -502,11 +507,31 @@ def _relapse_after_end(st: ImportState, med: Med, met_start: str) -> float | Non
     return months
 
 
-def _line(st: ImportState, items: list[tuple[str, str, bool]], data: dict[str, Any]) -> None:
+def _line(
+    st: ImportState,
+    items: list[tuple[str, str, bool]],
+    data: dict[str, Any],
+    unknown_setting: Sequence[tuple[str, str]] = (),
+) -> None:
     if not items:
         return
     if any(not start for start, _, _ in items):
         st.note("needs_review", "some metastatic treatments have no dates; line of therapy not derived")
+        return
+    # a treatment whose setting cannot be told, given before the current regimen (or before now when none
+    # is current), may be a metastatic line or early-disease treatment: the count depends on it
+    current = max((start for start, _, cur in items if cur), default=None)
+    unsure = [(s, d) for s, d in unknown_setting if current is None or not s or s < current]
+    if unsure:
+        named = ", ".join(f"{d} ({s[:10] or 'undated'})" for s, d in unsure)
+        st.note(
+            "needs_review",
+            f"line of therapy not derived: it depends on the setting of {named}, which cannot be told "
+            "(metastatic or early disease); give the line",
+            None,
+            None,
+            "warning",
+        )
         return
     groups: dict[str, list[tuple[str, bool]]] = {}
     for start, drug, current in items:
