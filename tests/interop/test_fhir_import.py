@@ -729,7 +729,11 @@ def test_strict_mode_drops_an_invalid_resource_and_names_the_element() -> None:
     strict = case_from_fhir(M.bundle(M.patient(), bad), strict=True, as_of=AS_OF)
     assert strict.case.labs.creatinine_mg_dl is None
     assert [(d.resource, d.element) for d in strict.errors] == [("Observation/cr", "effectiveDateTime")]
-    assert case_from_fhir(M.bundle(M.patient(), bad), as_of=AS_OF).case.labs.creatinine_mg_dl == 1.0
+    # the default path agrees: an impossible date is an error naming the resource and the element
+    wrong = r"effectiveDateTime: 'last Tuesday' is not a valid FHIR date"
+    with pytest.raises(FhirMappingError, match=wrong) as exc:
+        case_from_fhir(M.bundle(M.patient(), bad), as_of=AS_OF)
+    assert exc.value.field == "Observation/cr"
 
 
 def _r4_examples() -> list[tuple[str, dict]]:

@@ -48,12 +48,51 @@ def short_system(uri: str | None) -> str | None:
 _short_system_of_str = functools.lru_cache(maxsize=1024)(short_system)
 
 
+def _coding_of(concept: dict[str, Any]) -> Any:
+    """A CodeableConcept's ``coding`` list (``()`` when absent); any other shape is a broken record."""
+    coding = concept.get("coding")
+    if type(coding) is list:
+        return coding
+    if coding is None:
+        return ()
+    raise FhirMappingError(f"coding: must be a list of Coding objects, got {_kind(coding)} {coding!r}"[:200])
+
+
+def check_concept(concept: Any, element: str) -> None:
+    """Raise FhirMappingError naming ``element`` when a CodeableConcept is not an object, its ``coding`` is
+    not a list, or a coding is not an object: the readers below would otherwise skip it without a word."""
+    if concept is None:
+        return
+    if not isinstance(concept, dict):
+        raise FhirMappingError(f"{element}: must be an object (CodeableConcept), got {_kind(concept)}")
+    coding = concept.get("coding")
+    if coding is None:
+        return
+    if type(coding) is not list:
+        got = f"{_kind(coding)} {coding!r}"[:120]
+        raise FhirMappingError(f"{element}.coding: must be a list of Coding objects, got {got}")
+    for n, item in enumerate(coding):
+        if not isinstance(item, dict):
+            got = f"{_kind(item)} {item!r}"[:120]
+            raise FhirMappingError(f"{element}.coding[{n}]: must be an object (Coding), got {got}")
+
+
+def _kind(value: Any) -> str:
+    # the importer's JSON-type wording; imported on this error path only (the fhir package imports this)
+    from mbcnav.interop.fhir.values import kind
+
+    return kind(value)
+
+
 def codings(concept: Any) -> list[tuple[str | None, str, str]]:
     """(short system, code, display) for every coding of a CodeableConcept dict; odd shapes give []."""
     if not isinstance(concept, dict):
         return []
     out: list[tuple[str | None, str, str]] = []
-    for coding in concept.get("coding") or ():
+    coding_list = concept.get("coding")
+    if type(coding_list) is not list:  # absent, or a broken shape that _coding_of names
+        coding_list = _coding_of(concept)
+    for coding in coding_list:
         if isinstance(coding, dict):
             code = coding.get("code")
             if code is not None:
@@ -80,7 +119,10 @@ def first_code(concept: Any, system: str) -> str | None:
     if not isinstance(concept, dict):
         return None
     found = None
-    for coding in concept.get("coding") or ():
+    coding_list = concept.get("coding")
+    if type(coding_list) is not list:  # absent, or a broken shape that _coding_of names
+        coding_list = _coding_of(concept)
+    for coding in coding_list:
         if isinstance(coding, dict):
             code = coding.get("code")
             if code is not None:
@@ -96,7 +138,10 @@ def has_code(concept: Any, wanted: frozenset[str]) -> bool:
     if not isinstance(concept, dict):
         return False
     found = False
-    for coding in concept.get("coding") or ():
+    coding_list = concept.get("coding")
+    if type(coding_list) is not list:  # absent, or a broken shape that _coding_of names
+        coding_list = _coding_of(concept)
+    for coding in coding_list:
         if isinstance(coding, dict):
             code = coding.get("code")
             if code is not None:
@@ -116,7 +161,10 @@ def concept_text(concept: Any) -> str:
     # when the value is falsy
     text = concept.get("text")
     parts = [str(text)] if text else []
-    for coding in concept.get("coding") or ():
+    coding_list = concept.get("coding")
+    if type(coding_list) is not list:  # absent, or a broken shape that _coding_of names
+        coding_list = _coding_of(concept)
+    for coding in coding_list:
         if isinstance(coding, dict):
             display = coding.get("display")
             if display:
@@ -132,10 +180,16 @@ def label(concept: Any) -> str:
         return "?"
     if concept.get("text"):
         return str(concept["text"])
-    for coding in concept.get("coding") or ():
+    coding_list = concept.get("coding")
+    if type(coding_list) is not list:  # absent, or a broken shape that _coding_of names
+        coding_list = _coding_of(concept)
+    for coding in coding_list:
         if isinstance(coding, dict) and coding.get("display"):
             return str(coding["display"])
-    for coding in concept.get("coding") or ():
+    coding_list = concept.get("coding")
+    if type(coding_list) is not list:  # absent, or a broken shape that _coding_of names
+        coding_list = _coding_of(concept)
+    for coding in coding_list:
         if isinstance(coding, dict):
             return f"{coding.get('system', '?')}|{coding.get('code', '?')}"
     return "?"
@@ -151,7 +205,7 @@ def match_text_rules(text: str, rules: list[dict[str, Any]]) -> str | None:
 @functools.cache
 def observation_index() -> dict[tuple[str, str], tuple[str, str]]:
     """(system, code) of an Observation.code -> (kind, detail). Kinds: marker, lab, ecog, kps, stage,
-    m_category, variant, disease_status, child_pugh."""
+    m_category, variant, disease_status, child_pugh, implication."""
     c = codes()
     index: dict[tuple[str, str], tuple[str, str]] = {}
     for marker, loincs in c["tumor_markers"].items():
@@ -175,6 +229,9 @@ def observation_index() -> dict[tuple[str, str], tuple[str, str]]:
         index[("loinc", code)] = ("disease_status", "")
     for code in c["child_pugh"]["loinc"]:
         index[("loinc", code)] = ("child_pugh", "")
+    for system, values in c["diagnostic_implication_codes"].items():
+        for code in values:
+            index[(system, code)] = ("implication", "")
     return index
 
 
@@ -184,7 +241,10 @@ def observation_kind(concept: Any) -> tuple[str, str] | None:
         return None
     index = observation_index()
     hit = None
-    for coding in concept.get("coding") or ():
+    coding_list = concept.get("coding")
+    if type(coding_list) is not list:  # absent, or a broken shape that _coding_of names
+        coding_list = _coding_of(concept)
+    for coding in coding_list:
         if isinstance(coding, dict):
             code = coding.get("code")
             if code is not None:
@@ -228,7 +288,10 @@ def answer_meaning(concept: Any) -> str | None:
         return None
     index = answer_index()
     meaning = None
-    for coding in concept.get("coding") or ():
+    coding_list = concept.get("coding")
+    if type(coding_list) is not list:  # absent, or a broken shape that _coding_of names
+        coding_list = _coding_of(concept)
+    for coding in coding_list:
         if isinstance(coding, dict):
             code = coding.get("code")
             if code is not None:
@@ -327,6 +390,11 @@ class Tables:
     child_pugh_words: tuple[str, ...]
     child_pugh_bands: dict[str, tuple[int, int]]
     anthracycline_fields: dict[str, str]
+    significance_component_codes: frozenset[str]
+    significance_answers: dict[str, str]
+    significance_words: list[dict[str, Any]]
+    implication_profiles: tuple[str, ...]
+    same_day_rules: dict[str, str]
 
 
 @functools.cache
@@ -380,4 +448,19 @@ def tables() -> Tables:
         child_pugh_words=tuple(w.lower() for w in c["child_pugh"]["text_keywords"]),
         child_pugh_bands={k: (int(v[0]), int(v[1])) for k, v in c["child_pugh"]["score_bands"].items()},
         anthracycline_fields=dict(c["anthracycline_fields"]),
+        significance_component_codes=frozenset(c["clinical_significance_codes"]["loinc"]),
+        significance_answers={str(k): str(v) for k, v in c["clinical_significance"].items()},
+        significance_words=list(c["clinical_significance_words"]),
+        implication_profiles=tuple(c["diagnostic_implication_profiles"]),
+        same_day_rules={str(k): str(v) for k, v in c["same_day_conflicts"].items()},
     )
+
+
+def significance(concept: Any) -> str | None:
+    """pathogenic / likely_pathogenic / uncertain / likely_benign / benign for a coded or worded answer."""
+    t = tables()
+    for _, code, _ in codings(concept):
+        if code in t.significance_answers:
+            return t.significance_answers[code]
+    text = concept_text(concept)
+    return match_text_rules(text, t.significance_words) if text else None

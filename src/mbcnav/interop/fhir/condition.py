@@ -13,7 +13,7 @@ from typing import Any
 from mbcnav.interop import codes as C
 from mbcnav.interop.fhir.observation import stage
 from mbcnav.interop.fhir.state import BrainSymptoms, ImportState
-from mbcnav.interop.fhir.values import date_of, profile
+from mbcnav.interop.fhir.values import checked_date, date_of, profile
 
 _Coded = list[tuple[str | None, str, str]]
 _NOT_TRUE = frozenset({"refuted", "entered-in-error"})
@@ -27,6 +27,7 @@ def map_condition(st: ImportState, res: dict[str, Any], ref: str) -> None:
         st.note("dropped", "condition is refuted or entered in error; not used", ref, "verificationStatus")
         return
     code = res.get("code")
+    C.check_concept(code, "code")
     if not isinstance(code, dict):
         st.note("unmapped", "condition has no code", ref, "code")
         return
@@ -177,7 +178,10 @@ def _site_in_words(text: str) -> str | None:
 def _asserted(res: dict[str, Any]) -> str | None:
     for ext in res.get("extension") or ():
         if isinstance(ext, dict) and str(ext.get("url", "")).endswith("condition-assertedDate"):
-            return ext.get("valueDateTime")
+            value = ext.get("valueDateTime")
+            if not isinstance(value, str):
+                return None
+            return checked_date(value, "extension(assertedDate).valueDateTime")
     return None
 
 

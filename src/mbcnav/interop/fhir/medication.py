@@ -20,7 +20,7 @@ from mbcnav.errors import FhirMappingError, MbcnavError, UnknownDrugError
 from mbcnav.interop import codes as C
 from mbcnav.interop.fhir.reading import ref_of
 from mbcnav.interop.fhir.state import ImportState, Med
-from mbcnav.interop.fhir.values import date_key, kind, number, parse_date
+from mbcnav.interop.fhir.values import checked_date, date_key, kind, number, parse_date
 
 _DRUG_WORD_SPLIT = re.compile(r"[\s,;()\[\]]+")
 _NUMBER_START = re.compile(r"^[\d.]+")
@@ -306,6 +306,16 @@ def _drug_in_words(text: str) -> str | None:
 
 
 def _med_period(res: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(start, end) as sent; an impossible date is an error naming its element, never a start or end."""
+    start, end = _med_period_raw(res)
+    if isinstance(start, str) and start:
+        checked_date(start, "effective[x].start")
+    if isinstance(end, str) and end:
+        checked_date(end, "effective[x].end")
+    return start, end
+
+
+def _med_period_raw(res: dict[str, Any]) -> tuple[str | None, str | None]:
     for key in ("effectivePeriod",):
         period = res.get(key)
         if isinstance(period, dict):

@@ -14,7 +14,7 @@ from typing import Any
 
 from mbcnav.errors import FhirMappingError
 from mbcnav.interop import codes as C
-from mbcnav.interop.fhir.state import BrainStatus, BrainSymptoms, Candidate, ImportState
+from mbcnav.interop.fhir.state import BrainStatus, BrainSymptoms, Candidate, Implication, ImportState
 from mbcnav.interop.fhir.values import date_of, fmt, kind, number, profile
 from mbcnav.interop.units import UnitError, convert_value
 
@@ -37,11 +37,17 @@ def map_observation(st: ImportState, res: dict[str, Any], ref: str) -> None:
     code = res.get("code")
     if code is not None and not isinstance(code, dict):
         raise FhirMappingError(f"code: must be an object, got {kind(code)}", field=ref)
+    C.check_concept(code, "code")
+    value = res.get("valueCodeableConcept")
+    if value is not None:
+        C.check_concept(value, "valueCodeableConcept")
     hit = C.observation_kind(code)
     if hit is None:
         prof = profile(res)
         if "genetic-variant" in prof or "genomic-variant" in prof:
             hit = ("variant", "")
+        elif prof and any(p in prof for p in C.tables().implication_profiles):
+            hit = ("implication", "")
     if hit is None:
         hit = _by_words_or_focus(st, res, ref, code)
     if hit is None:
@@ -72,6 +78,8 @@ def map_observation(st: ImportState, res: dict[str, Any], ref: str) -> None:
             st.early_stage.append((date, ref))
     elif what == "variant":
         _variant(st, res, ref, date)
+    elif what == "implication":
+        _implication(st, res, ref)
     elif what == "disease_status":
         _disease_status(st, res, ref, date)
     elif what == "child_pugh":
@@ -387,6 +395,9 @@ def stage(st: ImportState, concept: Any, date: str | None, ref: str, element: st
     words = (C.concept_text(concept) + " " + " ".join(c for _, c, _ in C.codings(concept))).strip()
     label = C.label(concept)
     group = _stage_group(words)
+    token = _stage_token(words.lower())
+    if token is not None:
+        st.stage_groups.append((date, ref, label, token))
     if group == "iv":
         st.stage_iv.append((date, ref))
         st.case_notes.append(f"FHIR import: stage group {label} ({ref}{', ' + date if date else ''}).")
@@ -401,6 +412,7 @@ def _variant(st: ImportState, res: dict[str, Any], ref: str, date: str | None) -
     t = C.tables()
     gene = None
     source = None
+    significance = None
     for comp in res.get("component") or ():
         if not isinstance(comp, dict):
             continue
@@ -409,6 +421,8 @@ def _variant(st: ImportState, res: dict[str, Any], ref: str, date: str | None) -
             gene = gene or _gene(comp.get("valueCodeableConcept"))
         if comp_codes & t.genomic_source_component_codes:
             source = C.answer_meaning(comp.get("valueCodeableConcept"))
+        if comp_codes & t.significance_component_codes:
+            significance = _significance_of(st, comp.get("valueCodeableConcept"), ref, "component(53037-8)")
     if gene is None:
         st.note(
             "unmapped",
@@ -430,9 +444,10 @@ def _variant(st: ImportState, res: dict[str, Any], ref: str, date: str | None) -
         st.note("unmapped", f"{gene} variant result '{meaning}' not understood", ref, "valueCodeableConcept")
         return
     found = meaning in {"present", "positive"}
+    st.variant_ids[id(res)] = ref
     st.genes.setdefault(gene, []).append(
         Candidate(
-            (found, source),
+            (found, source, significance),
             date,
             ref,
             "valueCodeableConcept",
@@ -441,6 +456,52 @@ def _variant(st: ImportState, res: dict[str, Any], ref: str, date: str | None) -
         )
     )
     st.order += 1
+
+
+def _significance_of(st: ImportState, concept: Any, ref: str, element: str) -> str | None:
+    """The clinical significance a 53037-8 value states, or None with a note when it is not understood."""
+    found = C.significance(concept)
+    if found is None:
+        st.note(
+            "unmapped",
+            f"clinical significance '{C.label(concept)}' is not one mbcnav knows (LOINC answer list "
+            "LL4034-6); read as not given",
+            ref,
+            element,
+            "warning",
+        )
+    return found
+
+
+def _implication(st: ImportState, res: dict[str, Any], ref: str) -> None:
+    """A Genomics Reporting Diagnostic Implication: the clinical significance of the variant(s) it names in
+    ``derivedFrom``, kept for :mod:`.resolve` to join to them."""
+    t = C.tables()
+    significance = None
+    if C.has_code(res.get("code"), t.significance_component_codes) and "valueCodeableConcept" in res:
+        significance = _significance_of(st, res.get("valueCodeableConcept"), ref, "valueCodeableConcept")
+    for comp in res.get("component") or ():
+        if isinstance(comp, dict) and C.has_code(comp.get("code"), t.significance_component_codes):
+            significance = _significance_of(st, comp.get("valueCodeableConcept"), ref, "component(53037-8)")
+    derived = res.get("derivedFrom")
+    targets = tuple(
+        d["reference"] for d in derived or () if isinstance(d, dict) and isinstance(d.get("reference"), str)
+    ) if isinstance(derived, list) else ()
+    if significance is None:
+        st.note(
+            "unmapped", "diagnostic implication states no clinical significance; not used", ref, "component"
+        )
+        return
+    if not targets:
+        st.note(
+            "unmapped",
+            f"diagnostic implication '{significance}' names no variant in derivedFrom; not used",
+            ref,
+            "derivedFrom",
+            "warning",
+        )
+        return
+    st.implications.append(Implication(targets, significance, ref, C.label(res.get("code"))))
 
 
 # Reading the words of a result, cached by the text: results repeat ("Stage IV", "HER2 2+", "M1").
@@ -466,6 +527,20 @@ def _stage_group(words: str) -> str | None:
     if _STAGE_EARLY.search(lower):
         return "early"
     return None
+
+
+_STAGE_TOKEN = re.compile(r"\bstage\s*(iv|iii|ii|i|0|[1-4])([abc]?)\b|^\s*(iv|iii|ii|i|0|[1-4])([abc]?)\s*$")
+_ROMAN = {"1": "i", "2": "ii", "3": "iii", "4": "iv"}
+
+
+@functools.lru_cache(maxsize=1024)
+def _stage_token(lower: str) -> str | None:
+    """The stage group a (lower-case) text names, in one spelling ("iiic", "iv"), or None."""
+    m = _STAGE_TOKEN.search(lower)
+    if m is None:
+        return None
+    number, letter = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+    return _ROMAN.get(number, number) + letter
 
 
 @functools.lru_cache(maxsize=1024)

@@ -14,7 +14,7 @@ from typing import Any
 
 from mbcnav.interop import codes as C
 from mbcnav.interop.fhir.state import ImportState, LocalTreatment
-from mbcnav.interop.fhir.values import profile
+from mbcnav.interop.fhir.values import checked_date, profile
 
 #: statuses of a surgery that did take place (FHIR R4 EventStatus)
 _DONE = frozenset({"completed", "in-progress"})
@@ -104,17 +104,17 @@ def _treated_until(res: dict[str, Any]) -> str | None:
     if isinstance(period, dict):
         value = period.get("end") or period.get("start")
         if isinstance(value, str) and value:
-            return value
+            return checked_date(value, "performedPeriod")
     return _performed(res)
 
 
 def _performed(res: dict[str, Any]) -> str | None:
     value = res.get("performedDateTime")
     if isinstance(value, str) and value:
-        return value
+        return checked_date(value, "performedDateTime")
     period = res.get("performedPeriod")
     if isinstance(period, dict):
         value = period.get("start") or period.get("end")
         if isinstance(value, str) and value:
-            return value
+            return checked_date(value, "performedPeriod")
     return None

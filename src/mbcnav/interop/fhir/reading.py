@@ -139,6 +139,12 @@ def _collect_bundle(bundle: dict[str, Any], where: str, out: Resources) -> None:
             raise FhirMappingError(f"{base}.entry[{n}]: must be an object, got {kind(entry)}")
         resource = entry.get("resource", _NO_RESOURCE)
         if resource is _NO_RESOURCE:
+            if "request" not in entry and "response" not in entry:
+                # FHIR bdl-5: an entry must hold a resource unless it is a request or a response
+                raise FhirMappingError(
+                    f"{base}.entry[{n}]: has no resource (and no request or response); "
+                    "every entry of this Bundle must hold a resource (FHIR R4 Bundle rule bdl-5)"
+                )
             # a transaction entry without a resource (e.g. DELETE) carries nothing to import
             out.append((f"{base}.entry[{n}]", {"resourceType": "_Empty"}, None))
             continue

@@ -1,11 +1,13 @@
 """From what the resources said to Case data: pick one value per field, and derive what no single
 resource states.
 
-The latest dated value wins (every replaced value becomes a note); marker statuses are kept or
-checked against percentages; variants become PIK3CA/ESR1/... or germline BRCA/PALB2; metastatic sites
-come from metastasis Conditions or stage IV; the state of brain metastases comes from :mod:`.brain`;
-medicines become current and prior treatment with a setting; the line of therapy is derived from the
-start dates of metastatic regimens; and cumulative anthracycline doses come from :mod:`.cumulative`.
+The latest dated value wins (every replaced value becomes a note); values of one date that differ are
+settled by the field's rule in codes.yaml (the safer lab value, else left empty), never by entry order;
+marker statuses are kept or checked against percentages; variants become PIK3CA/ESR1/... or germline
+BRCA/PALB2 only when pathogenic or likely pathogenic (or of unstated significance, with a note);
+metastatic sites come from metastasis Conditions or stage IV; the state of brain metastases comes from
+:mod:`.brain`; medicines become current and prior treatment with a setting; the line of therapy is derived
+from the start dates of metastatic regimens; and cumulative anthracycline doses come from :mod:`.cumulative`.
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ def resolve(st: ImportState) -> tuple[dict[str, Any], dict[str, FieldSource]]:
     for path, cands in st.values.items():
         # one candidate is the common case: nothing to compare, no note, no call
         chosen = cands[0] if len(cands) == 1 else _latest(st, path, cands)
+        if chosen is None:
+            continue
         if path.startswith("status."):
             status[path[7:]] = chosen
             continue
@@ -62,6 +66,8 @@ def resolve(st: ImportState) -> tuple[dict[str, Any], dict[str, FieldSource]]:
         )
         chosen_of[path] = chosen
     _statuses(st, status, data, provenance)
+    _performance_conflict(st, data)
+    _stage_conflicts(st)
     _genomics(st, data, provenance)
     _metastatic(st, data)
     resolve_brain(st, data, provenance)
@@ -76,34 +82,29 @@ def resolve(st: ImportState) -> tuple[dict[str, Any], dict[str, FieldSource]]:
     return data, provenance
 
 
-def _latest(st: ImportState, path: str, cands: list[Candidate]) -> Candidate:
+def _latest(st: ImportState, path: str, cands: list[Candidate]) -> Candidate | None:
+    """The latest value; a same-date disagreement is settled by the field's rule (``same_day_conflicts``
+    in codes.yaml), never by entry order. None: the field stays empty (a needs_review note says why)."""
     if len(cands) == 1:
         return cands[0]
     ordered = sorted(cands, key=lambda c: (date_key(c.date), c.order))
+    newest = date_key(ordered[-1].date)
+    top = [c for c in ordered if date_key(c.date) == newest]
+    if len({_hashable(c.value) for c in top}) > 1:
+        return _same_day(st, path, top)
     chosen = ordered[-1]
     others = [c for c in ordered[:-1] if c.value != chosen.value]
     for other in others:
-        same_time = date_key(other.date) == date_key(chosen.date)
         when = f" on {chosen.date}" if chosen.date else " (no date)"
         was = f" on {other.date}" if other.date else " (no date)"
-        if same_time:
-            st.note(
-                "conflict",
-                f"{path}: {other.original!s} ({other.resource}) and {chosen.original!s} "
-                f"({chosen.resource}) have the same date{when}; the later entry in the input is used",
-                chosen.resource,
-                chosen.element,
-                "warning",
-            )
-        else:
-            st.note(
-                "conflict",
-                f"{path}: {chosen.original!s}{when} ({chosen.resource}) replaces "
-                f"{other.original!s}{was} ({other.resource}); latest value wins",
-                chosen.resource,
-                chosen.element,
-                "warning",
-            )
+        st.note(
+            "conflict",
+            f"{path}: {chosen.original!s}{when} ({chosen.resource}) replaces "
+            f"{other.original!s}{was} ({other.resource}); latest value wins",
+            chosen.resource,
+            chosen.element,
+            "warning",
+        )
     superseded = len(ordered) - 1 - len(others)
     if superseded:
         st.note(
@@ -113,6 +114,85 @@ def _latest(st: ImportState, path: str, cands: list[Candidate]) -> Candidate:
             chosen.element,
         )
     return chosen
+
+
+def _hashable(value: Any) -> Any:
+    return value if isinstance(value, str | int | float | bool) or value is None else repr(value)
+
+
+def _same_day(st: ImportState, path: str, top: list[Candidate]) -> Candidate | None:
+    """Different values of one field on the same date: the safer one by the field's rule, else none."""
+    listed = ", ".join(f"{c.original!s} ({c.resource})" for c in top)
+    when = f"the same date ({top[0].date})" if top[0].date else "no date"
+    rule = C.tables().same_day_rules.get(path)
+    if rule in {"higher", "lower"}:
+        pick = max if rule == "higher" else min
+        chosen = pick(reversed(top), key=lambda c: c.value)
+        st.note(
+            "conflict",
+            f"{path}: {listed} disagree and have {when}; the {rule} value, {chosen.original!s} "
+            f"({chosen.resource}), is kept because it is the safer one for the safety checks (review)",
+            chosen.resource,
+            chosen.element,
+            "warning",
+        )
+        return chosen
+    retest = " (re-test or check the report)" if path.startswith(("tumor.", "status.")) else ""
+    st.note(
+        "needs_review",
+        f"{path}: {listed} disagree and have {when}; the order of entries means nothing in FHIR, so "
+        f"neither is used and the field is left empty{retest}",
+        top[-1].resource,
+        top[-1].element,
+        "warning",
+    )
+    return None
+
+
+def _performance_conflict(st: ImportState, data: dict[str, Any]) -> None:
+    """ECOG and Karnofsky of the same date that disagree once KPS is mapped to ECOG with the conventional
+    table (rules/calculators.yaml ecog_kps): a conflict note; both values stay in the Case as sent."""
+    ecog, kps = st.chosen.get("patient.ecog"), st.chosen.get("patient.kps")
+    if ecog is None or kps is None or date_key(ecog.date) != date_key(kps.date):
+        return
+    from mbcnav.reasoning.calculators import kps_to_ecog  # only when both scales are present
+
+    try:
+        as_ecog = kps_to_ecog(int(kps.value))
+    except (ValueError, TypeError):
+        return  # a KPS the Case refuses is dropped later with its own note
+    if as_ecog != ecog.value:
+        when = f"the same date ({ecog.date})" if ecog.date else "no date"
+        st.note(
+            "conflict",
+            f"performance status: ECOG {ecog.value} ({ecog.resource}) and Karnofsky {kps.value} "
+            f"({kps.resource}) have {when} but disagree (KPS {kps.value} is about ECOG {as_ecog} by the "
+            "conventional table); both are kept as sent - check which is current",
+            kps.resource,
+            kps.element,
+            "warning",
+        )
+
+
+def _stage_conflicts(st: ImportState) -> None:
+    """Stage groups of the same date that differ (a Condition's stage.summary and a stage Observation, or
+    two Observations): a conflict note naming both; which one is right is not guessed."""
+    by_date: dict[str, list[tuple[str | None, str, str, str]]] = {}
+    for item in st.stage_groups:
+        by_date.setdefault(date_key(item[0]), []).append(item)
+    for items in by_date.values():
+        if len({token for _, _, _, token in items}) < 2:
+            continue
+        listed = "; ".join(f"{label} ({ref})" for _, ref, label, _ in items)
+        when = f"the same date ({items[0][0]})" if items[0][0] else "no date"
+        st.note(
+            "conflict",
+            f"stage group: {listed} have {when} but differ; both are kept in the notes - check which is "
+            "the current stage",
+            items[-1][1],
+            None,
+            "warning",
+        )
 
 
 def drop_invalid(st: ImportState, data: dict[str, Any], provenance: dict[str, FieldSource]) -> bool:
@@ -237,31 +317,171 @@ def _statuses(
             "warning",
         )
 
-def _genomics(st: ImportState, data: dict[str, Any], provenance: dict[str, FieldSource]) -> None:
-    tumor = data.setdefault("tumor", {})
-    for gene, cands in st.genes.items():
-        ordered = sorted(cands, key=lambda c: (date_key(c.date), c.order))
-        latest = ordered[-1]
-        found, source = latest.value
-        if len({c.value[0] for c in ordered}) > 1:
+#: clinical significances that make a variant count as a mutation (ACMG pathogenic tiers)
+_ACTIONABLE = frozenset({"pathogenic", "likely_pathogenic"})
+_NOT_DISEASE = frozenset({"benign", "likely_benign"})
+_WORDS = {"likely_pathogenic": "likely pathogenic", "likely_benign": "likely benign"}
+
+
+def _implied(st: ImportState) -> dict[str, list[tuple[str, str]]]:
+    """Variant reference -> [(significance, Diagnostic Implication)] joined through ``derivedFrom``."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    if not st.implications:
+        return out
+    index, known = st.index, set(st.variant_ids.values())
+    for imp in st.implications:
+        hit = False
+        for target in imp.targets:
+            res = index.get(target.split("/_history/", 1)[0])
+            ref = st.variant_ids.get(id(res)) if res is not None else None
+            if ref is None and target in known:
+                ref = target
+            if ref is not None:
+                out.setdefault(ref, []).append((imp.significance, imp.resource))
+                hit = True
+        if not hit:
             st.note(
-                "conflict",
-                f"{gene}: results differ over time; latest ({latest.original}, "
-                f"{latest.date or 'no date'}) used",
-                latest.resource,
-                latest.element,
+                "unmapped",
+                f"diagnostic implication '{imp.significance}' is derived from "
+                f"{', '.join(imp.targets)[:120]}, which is no variant of this input; not used",
+                imp.resource,
+                "derivedFrom",
                 "warning",
             )
+    return out
+
+
+def _call(st: ImportState, gene: str, cand: Candidate, implied: dict[str, list[tuple[str, str]]]) -> str:
+    """What one variant result says: mutant, unstated (present, significance not given), uncertain,
+    benign or absent. Disagreeing significances for one variant count as uncertain unless all agree on
+    the side (pathogenic or benign) that matters."""
+    found, _source, own = cand.value
+    if not found:
+        return "absent"
+    stated = ([(own, cand.resource)] if own else []) + implied.get(cand.resource, [])
+    kinds = {sig for sig, _ in stated}
+    if not kinds:
+        return "unstated"
+    if len(kinds) > 1:
+        listed = "; ".join(f"{_WORDS.get(sig, sig)} ({where})" for sig, where in stated)
+        st.note(
+            "conflict",
+            f"{gene} variant {cand.resource}: its clinical significance differs ({listed})",
+            cand.resource,
+            "component(53037-8)",
+            "warning",
+        )
+    if kinds <= _ACTIONABLE:
+        return "mutant"
+    if kinds <= _NOT_DISEASE:
+        return "benign"
+    return "uncertain"
+
+
+#: outcome of a gene's results -> positive (a mutation), negative, or None (undecided)
+_OUTCOME = {"mutant": True, "unstated": True, "absent": False, "benign": False, "uncertain": None}
+
+
+def _gene_outcome(
+    st: ImportState, gene: str, cands: list[Candidate], implied: dict[str, list[tuple[str, str]]]
+) -> tuple[bool | None, Candidate]:
+    """True (a mutation), False (none) or None (undecided) from a gene's latest results, with the result
+    that decides; every reading that is not plain pathogenic or absent is a note naming its resource."""
+    ordered = sorted(cands, key=lambda c: (date_key(c.date), c.order))
+    latest_key = date_key(ordered[-1].date)
+    top = [c for c in ordered if date_key(c.date) == latest_key]
+    calls = [(_call(st, gene, c, implied), c) for c in top]
+    positive = [c for call, c in calls if call == "mutant"] or [c for call, c in calls if call == "unstated"]
+    uncertain = [c for call, c in calls if call == "uncertain"]
+    if positive:
+        outcome: bool | None = True
+        decider = positive[-1]
+    elif uncertain:
+        outcome, decider = None, uncertain[-1]
+    else:
+        outcome, decider = False, top[-1]
+    for call, c in calls:
+        by = [where for _, where in implied.get(c.resource, [])]
+        said = f" (significance stated in {', '.join(by)})" if by else ""
+        if call == "unstated" and outcome is True:
+            st.note(
+                "needs_review",
+                f"{gene} variant present but its clinical significance is not given (no 53037-8 component "
+                "and no Diagnostic Implication derived from it); counted as a mutation - check the report "
+                "says pathogenic or likely pathogenic",
+                c.resource,
+                "component(53037-8)",
+                "warning",
+            )
+        elif call == "uncertain":
+            st.note(
+                "needs_review",
+                f"{gene} variant of uncertain (or disputed) significance{said}: not counted as a mutation"
+                + (" (another result of the same date is)" if outcome else "; the result is left undecided")
+                + " - a VUS does not guide treatment; review the report or ask for reclassification",
+                c.resource,
+                "component(53037-8)",
+                "warning",
+            )
+        elif call == "benign":
+            st.note(
+                "needs_review",
+                f"{gene} variant is benign or likely benign{said}: not counted as a mutation"
+                + (
+                    " (another result of the same date is)"
+                    if outcome
+                    else (
+                        "; the gene was tested and no pathogenic or uncertain variant is reported, so it is "
+                        "read as no mutation found" if outcome is False else ""
+                    )
+                )
+                + " - check the report covers the whole gene",
+                c.resource,
+                "component(53037-8)",
+                "warning",
+            )
+    older = {_OUTCOME[_call_quiet(c, implied)] for c in ordered if date_key(c.date) != latest_key}
+    if older - {outcome}:
+        st.note(
+            "conflict",
+            f"{gene}: results differ over time; latest ({decider.original}, "
+            f"{decider.date or 'no date'}) used",
+            decider.resource,
+            decider.element,
+            "warning",
+        )
+    return outcome, decider
+
+
+def _call_quiet(cand: Candidate, implied: dict[str, list[tuple[str, str]]]) -> str:
+    """:func:`_call` without notes, for older results that only need comparing."""
+    found, _source, own = cand.value
+    if not found:
+        return "absent"
+    kinds = {sig for sig in [own] if sig} | {sig for sig, _ in implied.get(cand.resource, [])}
+    if not kinds:
+        return "unstated"
+    return "mutant" if kinds <= _ACTIONABLE else "benign" if kinds <= _NOT_DISEASE else "uncertain"
+
+
+def _genomics(st: ImportState, data: dict[str, Any], provenance: dict[str, FieldSource]) -> None:
+    tumor = data.setdefault("tumor", {})
+    implied = _implied(st)
+    brca: dict[str, tuple[bool | None, Candidate]] = {}
+    for gene, cands in st.genes.items():
+        found, latest = _gene_outcome(st, gene, cands, implied)
+        source = latest.value[1]
         if gene in {"PIK3CA", "ESR1", "AKT1", "PTEN"}:
             name = gene.lower()
-            tumor[name] = "mutant" if found else "wildtype"
+            tumor[name] = "unknown" if found is None else "mutant" if found else "wildtype"
             provenance[f"tumor.{name}"] = FieldSource(
                 value=tumor[name], date=latest.date, resource=latest.resource, element=latest.element
             )
             continue
         if source != "germline":
+            said = "of uncertain significance" if found is None else "present" if found else "absent"
             st.case_notes.append(
-                f"FHIR import: {gene} variant {'present' if found else 'absent'} "
+                f"FHIR import: {gene} variant {said} "
                 f"({source or 'germline or somatic not stated'}; {latest.resource})."
             )
             st.note(
@@ -274,20 +494,32 @@ def _genomics(st: ImportState, data: dict[str, Any], provenance: dict[str, Field
             )
             continue
         if gene == "PALB2":
-            tumor["gpalb2"] = "mutant" if found else "negative"
-        elif found:
-            if tumor.get("gbrca") in {"BRCA1", "BRCA2"} and tumor["gbrca"] != gene:
-                st.note(
-                    "info",
-                    f"germline variants in both BRCA1 and BRCA2; {tumor['gbrca']} kept",
-                    latest.resource,
-                )
-                continue
-            tumor["gbrca"] = gene
-        elif "gbrca" not in tumor and {"BRCA1", "BRCA2"} <= set(st.genes):
-            tumor["gbrca"] = "negative"
+            tumor["gpalb2"] = "unknown" if found is None else "mutant" if found else "negative"
+        else:
+            brca[gene] = (found, latest)
+    _germline_brca(st, tumor, brca)
     if not tumor:
         data.pop("tumor")
+
+
+def _germline_brca(
+    st: ImportState, tumor: dict[str, Any], brca: dict[str, tuple[bool | None, Candidate]]
+) -> None:
+    """gbrca from the germline BRCA1/BRCA2 outcomes: a pathogenic variant names its gene; an undecided
+    result (a VUS) leaves it "unknown"; "negative" needs both genes tested with no mutation."""
+    mutated = [gene for gene, (found, _) in brca.items() if found]
+    if mutated:
+        tumor["gbrca"] = mutated[0]
+        if len(mutated) > 1:
+            st.note(
+                "info",
+                f"germline variants in both BRCA1 and BRCA2; {mutated[0]} kept",
+                brca[mutated[1]][1].resource,
+            )
+    elif any(found is None for found, _ in brca.values()):
+        tumor["gbrca"] = "unknown"
+    elif {"BRCA1", "BRCA2"} <= set(brca):
+        tumor["gbrca"] = "negative"
 
 
 def _metastatic(st: ImportState, data: dict[str, Any]) -> None:

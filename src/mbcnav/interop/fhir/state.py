@@ -78,6 +78,16 @@ class LocalTreatment(NamedTuple):
     label: str
 
 
+class Implication(NamedTuple):
+    """A variant's clinical significance stated in another Observation (Genomics Reporting Diagnostic
+    Implication) that names the variant in ``derivedFrom``; :mod:`.resolve` joins the two."""
+
+    targets: tuple[str, ...]
+    significance: str
+    resource: str
+    label: str
+
+
 #: ``tuple.__new__(NamedTupleClass, values)``: what a named tuple's own constructor ends in, without the
 #: Python-level ``__new__`` frame in front of it (the importer makes a dozen notes per bundle)
 new_tuple = tuple.__new__
@@ -98,6 +108,8 @@ class ImportState:
         self.genes: dict[str, list[Candidate]] = {}
         self.stage_iv: list[tuple[str | None, str]] = []
         self.early_stage: list[tuple[str | None, str]] = []
+        #: every stage group read: (date, resource, label, group such as "iiic" or "iv"), for conflict notes
+        self.stage_groups: list[tuple[str | None, str, str, str]] = []
         self.metastasis_dates: list[str] = []
         #: (performed date, resource) of each breast cancer surgery
         self.surgeries: list[tuple[str, str]] = []
@@ -107,6 +119,9 @@ class ImportState:
         self.brain_status: list[BrainStatus] = []
         self.brain_symptoms: list[BrainSymptoms] = []
         self.local_treatments: list[LocalTreatment] = []
+        #: Diagnostic Implication Observations, and id() of each variant Observation -> how notes name it
+        self.implications: list[Implication] = []
+        self.variant_ids: dict[int, str] = {}
         self.primary_seen = False
         self.order = 0
         #: "Patient/id", the bare id and the fullUrl of the one Patient: what a subject may name

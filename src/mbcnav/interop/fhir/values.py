@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from typing import Any
 
 from mbcnav.errors import FhirMappingError
@@ -35,18 +36,58 @@ def kind(value: Any) -> str:
 
 
 def date_of(resource: dict[str, Any]) -> str | None:
-    """The clinically relevant date of a resource as sent (the first of its date elements present)."""
+    """The clinically relevant date of a resource as sent (the first of its date elements present).
+
+    A date that is not a valid FHIR date/dateTime ("2025-13-45") raises FhirMappingError naming the
+    element: "latest value wins" ranks dates as text, so an impossible one would otherwise win as the
+    newest. Strict mode rejects the same values, so both modes agree.
+    """
     for key in _DATE_KEYS:
         value = resource.get(key)
         if isinstance(value, str) and value:
-            return value
+            return checked_date(value, key)
     for key in _PERIOD_KEYS:
         period = resource.get(key)
         if isinstance(period, dict):
-            value = period.get("end") or period.get("start")
-            if isinstance(value, str) and value:
-                return value
+            end, start = period.get("end"), period.get("start")
+            if isinstance(start, str) and start:
+                checked_date(start, f"{key}.start")
+            if isinstance(end, str) and end:
+                return checked_date(end, f"{key}.end")
+            if isinstance(start, str) and start:
+                return start
     return None
+
+
+#: FHIR R4 date/dateTime/instant: YYYY, YYYY-MM, YYYY-MM-DD, or a full date with a time and zone
+_FHIR_DATE = re.compile(
+    r"[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01])"
+    r"(T([01][0-9]|2[0-3]):[0-5][0-9](:([0-5][0-9]|60)(\.[0-9]+)?)?(Z|[+-]((0[0-9]|1[0-3]):[0-5][0-9]|14:00))?)?)?)?"
+)
+
+
+def checked_date(value: str, element: str) -> str:
+    """``value`` when it is a valid FHIR date/dateTime (a real calendar day), else FhirMappingError naming
+    ``element`` (the importer adds the resource)."""
+    if not _valid_date(value):
+        raise FhirMappingError(
+            f"{element}: '{value[:40]}' is not a valid FHIR date or dateTime (YYYY, YYYY-MM, YYYY-MM-DD or "
+            "YYYY-MM-DDThh:mm:ss with a time zone); an impossible date could make an old value count as "
+            "the newest"
+        )
+    return value
+
+
+@functools.lru_cache(maxsize=4096)
+def _valid_date(value: str) -> bool:
+    if _FHIR_DATE.fullmatch(value) is None:
+        return False
+    if len(value) >= 10:
+        try:
+            _fromisoformat(value[:10])
+        except ValueError:  # 2025-02-30: the pattern allows it, the calendar does not
+            return False
+    return True
 
 
 def date_key(value: str | None) -> str:
