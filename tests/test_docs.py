@@ -59,3 +59,15 @@ def test_every_red_flag_has_both_voices_and_sources(code: str) -> None:
     assert flag["sources"] and all(source in kb.sources for source in flag["sources"])
     # What to do now is part of the answer, in the words a person acts on.
     assert re.search(r"\b(911|emergency|call|go to|today|now)\b", flag["public"], re.IGNORECASE), code
+
+
+def _case_format_red_flag_list() -> str:
+    text = (ROOT / "docs/case-format.md").read_text(encoding="utf-8")
+    start = text.index("Red-flag codes:")
+    return text[start : text.index("Workup codes include", start)]
+
+
+@pytest.mark.parametrize("code", sorted(RED_FLAGS))
+def test_every_red_flag_the_engine_can_raise_is_in_case_formats_code_list(code: str) -> None:
+    # web sweep 6, item 3: the API's triage example raised `hypoxemia`, which the list did not name
+    assert re.search(rf"\b{code}\b", _case_format_red_flag_list()), f"{code} is not in docs/case-format.md"

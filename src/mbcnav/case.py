@@ -515,9 +515,7 @@ class Case(_Strict):
             self.__dict__["metastatic_sites"] = tuple(dict.fromkeys(sites))
         if self.current_meds:
             self._move_treatments_out_of_meds()
-        if self.brain_mets_count and "brain" not in self.metastatic_sites:
-            raise ValueError("brain_mets_count is above 0 but 'brain' is not in metastatic_sites")
-        if (self.brain_mets_status is not None or self.brain_mets_symptomatic) and (
+        if (self.brain_mets_count or self.brain_mets_status is not None or self.brain_mets_symptomatic) and (
             "brain" not in self.metastatic_sites
         ):
             _raise_brain_fields_without_site(self)
@@ -661,19 +659,18 @@ def _raise_at(problems: list[tuple[tuple[str | int, ...], str]]) -> None:
 def _raise_brain_fields_without_site(case: Case) -> None:
     """The brain fields describe brain metastases, so without the site they contradict the case; the
     error sits at each field given (the web form shows it there), like a range error would."""
+    described = "describes brain metastases, but 'brain' is not in metastatic_sites"
+    counted = "is above 0, but 'brain' is not in metastatic_sites"
     details = [
         InitErrorDetails(
-            type=PydanticCustomError(
-                "brain_site_missing",
-                "{message}",
-                {"message": "describes brain metastases, but 'brain' is not in metastatic_sites"},
-            ),
+            type=PydanticCustomError("brain_site_missing", "{message}", {"message": message}),
             loc=(name,),
             input=value,
         )
-        for name, value in (
-            ("brain_mets_status", case.brain_mets_status),
-            ("brain_mets_symptomatic", case.brain_mets_symptomatic or None),
+        for name, value, message in (
+            ("brain_mets_count", case.brain_mets_count or None, counted),
+            ("brain_mets_status", case.brain_mets_status, described),
+            ("brain_mets_symptomatic", case.brain_mets_symptomatic or None, described),
         )
         if value is not None
     ]

@@ -197,10 +197,17 @@ def test_repeated_sites_count_once_in_order() -> None:
     assert Case.model_validate({"metastatic_sites": ["bone", "bone"]}).metastatic_sites == ("bone",)
 
 
-def test_brain_count_without_brain_site_is_still_an_error() -> None:
+def test_brain_count_without_brain_site_is_still_an_error_at_the_field() -> None:
+    # web sweep 6, item 2: the error names brain_mets_count, as brain_mets_status's does
     assert _problems({"brain_mets_count": 2, "metastatic_sites": ["bone", "bone"]}) == [
-        ("", "brain_mets_count is above 0 but 'brain' is not in metastatic_sites")
+        ("brain_mets_count", "is above 0, but 'brain' is not in metastatic_sites")
     ]
+    assert parse_case({"brain_mets_count": 0, "metastatic_sites": ["bone"]}).brain_mets_count == 0
+
+
+def test_brain_count_and_status_without_brain_site_name_both_fields() -> None:
+    problems = _problems({"brain_mets_count": 1, "brain_mets_status": "stable", "metastatic_sites": ["bone"]})
+    assert [loc for loc, _ in problems] == ["brain_mets_count", "brain_mets_status"]
 
 
 def test_triage_of_cases_with_the_same_symptoms_follows_each_case_labs() -> None:

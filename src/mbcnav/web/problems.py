@@ -148,7 +148,9 @@ def install(app: FastAPI) -> None:
             from mbcnav.web.pages.common import error_page  # late: pages import this module
 
             return error_page(request, exc.status_code, str(exc.detail))
-        response = problem(exc.status_code, str(exc.detail), instance=request.url.path)
+        # a body problem (api/jsonbody.py) names the input at fault, as a validation error does
+        errors = getattr(exc, "errors", None)
+        response = problem(exc.status_code, str(exc.detail), errors=errors, instance=request.url.path)
         if exc.headers:
             response.headers.update(exc.headers)
         return response
@@ -167,17 +169,18 @@ def install(app: FastAPI) -> None:
 _PARAMETER_NAMES: dict[tuple[str, str], str] = {("/api/v1/ask", "question"): "q"}
 
 _PROBLEM_DESCRIPTIONS = {
-    "400": "Malformed JSON (problem details)",
+    "400": "Malformed JSON, a non-JSON number (NaN) or a repeated key (problem details)",
     "404": "Not found (problem details)",
     "413": "Request body above the size limit (problem details)",
+    "415": "The body was not sent as `application/json` (problem details)",
     "422": "Invalid input; `errors` names each field (problem details)",
 }
 
 
 def document_problems(app: FastAPI) -> None:
     """Make the OpenAPI document say what the API really sends on error: problem+json (Problem) for
-    400 (malformed JSON), 404, 413 (body too large) and 422, instead of FastAPI's default 422
-    `HTTPValidationError` that this API never answers with."""
+    400 (malformed JSON), 404, 413 (body too large), 415 (body not sent as JSON) and 422, instead of
+    FastAPI's default 422 `HTTPValidationError` that this API never answers with."""
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
@@ -202,7 +205,7 @@ def document_problems(app: FastAPI) -> None:
                 statuses: set[str] = set()
                 if path.startswith("/api/"):
                     if "requestBody" in operation:
-                        statuses |= {"400", "413", "422"}
+                        statuses |= {"400", "413", "415", "422"}
                     if params:
                         statuses.add("422")
                     if any(p.get("in") == "path" for p in params):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, HTTPException
 from fastapi.responses import JSONResponse
@@ -16,9 +16,11 @@ from mbcnav.interop.fhir_export import assessment_to_fhir
 from mbcnav.reasoning.assess import assess
 from mbcnav.reasoning.calculators import CALCULATORS, CalculationResult, Calculator
 from mbcnav.reasoning.triage import TriageResult, triage
+from mbcnav.web.api.examples import ASSESS_EXAMPLES, BATCH_EXAMPLES, TRIAGE_EXAMPLES
+from mbcnav.web.api.jsonbody import StrictJSONRoute
 from mbcnav.web.problems import Problem, field_problems
 
-router = APIRouter(prefix="/api/v1", tags=["reasoning"])
+router = APIRouter(prefix="/api/v1", tags=["reasoning"], route_class=StrictJSONRoute)
 
 #: cases per /assess/batch request (the body-size limit also applies); larger runs: `mbcnav assess-batch`
 MAX_BATCH_CASES = 1000
@@ -31,14 +33,14 @@ class TriageRequest(BaseModel):
 
 
 @router.post("/triage", response_model=TriageResult, summary="Everyday words (and labs) → red flags")
-def triage_endpoint(body: TriageRequest) -> TriageResult:
+def triage_endpoint(body: Annotated[TriageRequest, Body(openapi_examples=TRIAGE_EXAMPLES)]) -> TriageResult:
     # Plain `def` (FastAPI runs it in the threadpool), as every handler that runs the engine: a long
     # text or a large case must not stall the event loop and with it every other user.
     return triage(body.text, body.labs)
 
 
 @router.post("/assess", response_model=Assessment, summary="Assess one case")
-def assess_endpoint(case: Case) -> Assessment:
+def assess_endpoint(case: Annotated[Case, Body(openapi_examples=ASSESS_EXAMPLES)]) -> Assessment:
     return assess(case)
 
 
@@ -80,7 +82,7 @@ _BUNDLE_EXAMPLE = {
         }
     },
 )
-def assess_fhir_endpoint(case: Case) -> FhirJSONResponse:
+def assess_fhir_endpoint(case: Annotated[Case, Body(openapi_examples=ASSESS_EXAMPLES)]) -> FhirJSONResponse:
     return FhirJSONResponse(assessment_to_fhir(assess(case)))
 
 
@@ -98,7 +100,8 @@ A JSON list of up to {MAX_BATCH_CASES} cases (the Case format of `POST /api/v1/a
 a list of the same length and order. When every case is valid, each item is an Assessment (the
 answer is a plain list of assessments). A case that is not valid does not stop the batch: its item
 is `{{"index", "case_id", "error"}}`, where `error` is the problem details a `POST /api/v1/assess` of
-that case alone would get (status 422, `errors` naming each field inside the case). Tell the two
+that case alone would get (status 422, `errors` naming each field inside the case, `instance` the
+path with the item as a JSON pointer, e.g. `/api/v1/assess/batch#/3`). Tell the two
 apart by the `error` key. A body that is not a JSON list, or has too many cases, is a 422 for the
 whole request.
 """
@@ -117,7 +120,8 @@ whole request.
                         "type": "array",
                         "items": {"$ref": "#/components/schemas/Case"},
                         "maxItems": MAX_BATCH_CASES,
-                    }
+                    },
+                    "examples": BATCH_EXAMPLES,
                 }
             }
         }
@@ -133,6 +137,11 @@ def assess_batch(cases: list[Any] = Body(..., max_length=MAX_BATCH_CASES)) -> li
     return results
 
 
+#: a batch item's problem names the item as a JSON pointer into the request body (RFC 6901), after the
+#: path: `/api/v1/assess/batch#/3` is the fourth case
+_BATCH_PATH = f"{router.prefix}/assess/batch"
+
+
 def _batch_error(index: int, record: Any, exc: MbcnavError) -> BatchError:
     if isinstance(exc, CaseValidationError):
         errors = field_problems(exc.problems)
@@ -142,7 +151,13 @@ def _batch_error(index: int, record: Any, exc: MbcnavError) -> BatchError:
     return BatchError(
         index=index,
         case_id=case_id if isinstance(case_id, str) else None,
-        error=Problem(title="Invalid input", status=422, detail=str(exc), errors=errors),  # type: ignore[arg-type]
+        error=Problem(
+            title="Invalid input",
+            status=422,
+            detail=str(exc),
+            instance=f"{_BATCH_PATH}#/{index}",
+            errors=errors,  # type: ignore[arg-type]
+        ),
     )
 
 
