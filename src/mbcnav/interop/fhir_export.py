@@ -20,6 +20,7 @@ import uuid
 from typing import Any
 
 from mbcnav.assessment import Assessment
+from mbcnav.calculation_labels import CALCULATIONS
 
 CODE_SYSTEM = "https://mbcnav.org/fhir/CodeSystem"
 #: an extension's url names its StructureDefinition (FHIR R4 Extension.url), not a CodeSystem. Exports
@@ -27,23 +28,9 @@ CODE_SYSTEM = "https://mbcnav.org/fhir/CodeSystem"
 URGENCY_EXTENSION = "https://mbcnav.org/fhir/StructureDefinition/urgency"
 _NS = uuid.UUID("6f1c1a52-4b8e-4c3e-9d55-2d7c1e0b7a11")
 
-#: calculation key -> (display, UCUM unit or None): every key reasoning.calculators.case_calculations
-#: can give (tests/interop check that none is missing), so each is exported with its meaning and unit
-_CALCULATIONS: dict[str, tuple[str, str | None]] = {
-    "bsa_mosteller_m2": ("Body surface area (Mosteller)", "m2"),
-    "bsa_dubois_m2": ("Body surface area (DuBois)", "m2"),
-    "crcl_ml_min": ("Creatinine clearance (Cockcroft-Gault)", "mL/min"),
-    "ibw_kg": ("Ideal body weight (Devine)", "kg"),
-    "adjbw_kg": ("Adjusted body weight (for Cockcroft-Gault in obesity)", "kg"),
-    "crcl_ibw_ml_min": ("Creatinine clearance (Cockcroft-Gault, ideal body weight)", "mL/min"),
-    "crcl_adjbw_ml_min": ("Creatinine clearance (Cockcroft-Gault, adjusted body weight)", "mL/min"),
-    "corrected_calcium_mg_dl": ("Calcium corrected for albumin", "mg/dL"),
-    "breast_gpa_median_months": ("Median survival of the Breast GPA (2012) group", "mo"),
-    "breast_gpa_2020_median_months": ("Median survival of the Breast GPA (2020) group", "mo"),
-    "mirels_max": ("Mirels score, highest of the bone lesions", "{score}"),
-    "kps_estimated": ("Karnofsky performance status estimated from ECOG", None),
-    "ecog_estimated": ("ECOG performance status estimated from Karnofsky", "{score}"),
-}
+#: calculation key -> (display, UCUM unit or None), shared with the web pages (one table, so the
+#: export and the result page name each number the same way)
+_CALCULATIONS = CALCULATIONS
 _CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 #: prognostic score -> (display, the key of its median survival)
 _RISK_SCORES = {

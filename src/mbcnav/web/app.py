@@ -10,7 +10,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from mbcnav import __version__
@@ -26,6 +26,7 @@ from mbcnav.web.pages import cases as case_pages
 from mbcnav.web.pages import home as home_pages
 from mbcnav.web.pages import learn as learn_pages
 from mbcnav.web.pages import tools as tool_pages
+from mbcnav.web.pdf import PdfCache
 from mbcnav.web.store import AssessmentStore
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -48,6 +49,25 @@ def _offline_redoc_js(assets: Path) -> bytes:
     return (assets / "redoc.standalone.js").read_bytes().replace(_REDOC_LOGO, b"/api/docs-assets/favicon.png")
 
 
+#: a heading for the page (Swagger UI's own title is an h2) that only screen readers show
+_DOCS_HEADING = (
+    '<h1 style="position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);'
+    'white-space:nowrap">mbcnav API documentation</h1>'
+)
+
+
+def _accessible_docs(html: str) -> str:
+    """FastAPI's Swagger UI page has no language and no landmark (sweep 6: the one page axe failed):
+    screen readers guess the language and cannot jump to the content. Swagger UI itself is left as
+    its authors made it."""
+    html = html.replace("<html>", '<html lang="en">', 1)
+    return html.replace(
+        '<div id="swagger-ui">\n    </div>',
+        f'<main id="main">{_DOCS_HEADING}<div id="swagger-ui"></div></main>',
+        1,
+    )
+
+
 def _add_offline_docs(app: FastAPI) -> None:
     """Swagger UI and ReDoc from assets shipped in the fastapi-offline wheel: FastAPI's defaults load
     them from a CDN, which a hospital network (or this CSP) may block."""
@@ -59,13 +79,14 @@ def _add_offline_docs(app: FastAPI) -> None:
 
     @app.get("/api/docs", include_in_schema=False)
     async def swagger_ui() -> HTMLResponse:
-        return get_swagger_ui_html(
+        page = get_swagger_ui_html(
             openapi_url=openapi_url,
             title="mbcnav API",
             swagger_js_url="/api/docs-assets/swagger-ui-bundle.js",
             swagger_css_url="/api/docs-assets/swagger-ui.css",
-            swagger_favicon_url="/api/docs-assets/favicon.png",
+            swagger_favicon_url="/static/favicon.svg",
         )
+        return HTMLResponse(_accessible_docs(bytes(page.body).decode()))
 
     @app.get("/api/redoc.standalone.js", include_in_schema=False)
     def redoc_js() -> Response:
@@ -80,6 +101,15 @@ def _add_offline_docs(app: FastAPI) -> None:
             redoc_favicon_url="/api/docs-assets/favicon.png",
             with_google_fonts=False,
         )
+
+
+def _add_favicon(app: FastAPI) -> None:
+    """Browsers ask for /favicon.ico on pages that name no icon (JSON, the PDF): point them at ours
+    instead of a 404 in every console."""
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> RedirectResponse:
+        return RedirectResponse("/static/favicon.svg", status_code=301)
 
 
 def _add_health(app: FastAPI) -> None:
@@ -114,6 +144,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.store = AssessmentStore(settings.resolved_database_url())
+    app.state.pdf_cache = PdfCache()
     problems.install(app)
     app.include_router(knowledge_api.router)
     app.include_router(reasoning_api.router)
@@ -127,6 +158,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     )
     _add_offline_docs(app)
+    _add_favicon(app)
     _add_health(app)
     for pages in (home_pages, learn_pages, tool_pages, case_pages, analytics_pages):
         app.include_router(pages.router)

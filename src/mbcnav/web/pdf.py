@@ -10,6 +10,8 @@ instead of an untitled run of text.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from typing import Any
 
 from mbcnav.web.case_view import case_as_entered
@@ -60,3 +62,39 @@ def assessment_pdf(saved: SavedAssessment, permalink: str) -> bytes:
 
     # base_url None: the report has no external assets, so nothing is fetched while rendering.
     return HTML(string=report_html(saved, permalink)).write_pdf(pdf_variant=PDF_VARIANT)
+
+
+#: how many bytes of PDFs the cache keeps (a 14-page report is about 100 KB, so several hundred)
+PDF_CACHE_BYTES = 64 * 1024 * 1024
+
+
+class PdfCache:
+    """Rendered reports, least recently used out first. A saved assessment never changes, so its PDF
+    can be kept: rendering takes about 2 s of CPU (sweep 6), a cached copy none. In memory, not on disk,
+    so a new release (new template) renders afresh; keyed by the permalink too, since the PDF prints it.
+    """
+
+    def __init__(self, max_bytes: int = PDF_CACHE_BYTES) -> None:
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str]) -> bytes | None:
+        with self._lock:
+            pdf = self._items.get(key)
+            if pdf is not None:
+                self._items.move_to_end(key)
+            return pdf
+
+    def put(self, key: tuple[str, str], pdf: bytes) -> None:
+        if len(pdf) > self.max_bytes:
+            return
+        with self._lock:
+            old = self._items.pop(key, None)
+            self._size -= len(old) if old is not None else 0
+            self._items[key] = pdf
+            self._size += len(pdf)
+            while self._size > self.max_bytes:
+                _, dropped = self._items.popitem(last=False)
+                self._size -= len(dropped)

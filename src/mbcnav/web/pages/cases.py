@@ -221,13 +221,15 @@ def _form_page(
     errors: dict[str, str] | None = None,
     general: list[str] | None = None,
     status: int = 200,
+    editing: Any = None,
 ) -> HTMLResponse:
     sections = case_sections(values)
     return render(
         request,
         "case_form.html",
         status_code=status,
-        title="Case assessment",
+        title="Change the case" if editing else "Case assessment",
+        editing=editing,
         sections=sections,
         labels=_labels(sections),
         max_rows=MAX_ROWS,
@@ -401,6 +403,15 @@ def case_result(request: Request, saved_id: str) -> HTMLResponse:
     )
 
 
+@router.get("/cases/{saved_id}/edit", response_class=HTMLResponse)
+def case_edit(request: Request, saved_id: str) -> HTMLResponse:
+    """The form filled in from a saved case, so one wrong value is fixed without retyping 40 fields.
+    It posts to /cases like any form: the fix becomes a new assessment with its own permalink, and the
+    saved one stays as the person saw it."""
+    saved = _saved(request, saved_id)
+    return _form_page(request, FormValues(_flatten(saved.case)), editing=saved)
+
+
 @router.get("/cases/{saved_id}/case.json")
 def case_json(request: Request, saved_id: str) -> Response:
     saved = _saved(request, saved_id)
@@ -415,6 +426,11 @@ def case_pdf(request: Request, saved_id: str) -> Response:
     from mbcnav.web.pdf import assessment_pdf
 
     saved = _saved(request, saved_id)
-    pdf = assessment_pdf(saved, permalink=str(request.url_for("case_result", saved_id=saved.id)))
+    permalink = str(request.url_for("case_result", saved_id=saved.id))
+    cache = request.app.state.pdf_cache
+    pdf = cache.get((saved.id, permalink))
+    if pdf is None:
+        pdf = assessment_pdf(saved, permalink=permalink)
+        cache.put((saved.id, permalink), pdf)
     headers = {"content-disposition": f'attachment; filename="mbcnav-report-{saved.id}.pdf"'}
     return Response(pdf, media_type="application/pdf", headers=headers)

@@ -18,6 +18,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from mbcnav import __version__
+from mbcnav.calculation_labels import calculation_label
 from mbcnav.knowledge.loader import load_knowledge_base
 from mbcnav.knowledge.schema import Source
 
@@ -96,6 +97,7 @@ def _field(item: Any, name: str) -> Any:
 templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
 templates.env.filters["rich"] = rich_text
 templates.env.filters["label"] = label
+templates.env.filters["calc_label"] = calculation_label
 templates.env.filters["order_alerts"] = order_alerts
 templates.env.globals.update(
     source_of=source_of, nav=NAV, version=__version__, kind_labels=KIND_LABELS, audiences=AUDIENCES

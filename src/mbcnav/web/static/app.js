@@ -6,10 +6,8 @@
   var summary = document.getElementById("error-summary");
   if (summary) { summary.focus(); }
 
-  // Selects marked data-autosubmit submit their form on change (the submit button stays for no-JS).
-  document.querySelectorAll("select[data-autosubmit]").forEach(function (sel) {
-    sel.addEventListener("change", function () { sel.form.submit(); });
-  });
+  // No select submits its form on change (WCAG 3.2.2 On Input): a keyboard user arrowing through a
+  // closed select would leave the page on every key. The visible submit button is the only trigger.
 
   // Repeated rows (treatments, allergies, ...): "Add a row" clones the last row with fresh names.
   // The server reads at most data-max-rows rows of each list, so the button stops there (and says so).
