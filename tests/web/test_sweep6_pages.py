@@ -216,31 +216,10 @@ def test_pdf_cache_drops_the_least_recently_used_first() -> None:
 # --- 2 (page side): every brain field's error sits at its field ------------------------------------
 
 
-def _validator_names_the_brain_count() -> bool:
-    """Whether Case validation puts the count-without-site error at brain_mets_count (sweep 6 item 2,
-    a fix in mbcnav/case.py made on another branch): the form shows any named field at its field."""
-    from mbcnav.case import parse_case
-    from mbcnav.errors import CaseValidationError
-
-    try:
-        parse_case({"brain_mets_count": 2})
-    except CaseValidationError as exc:
-        return any(loc == "brain_mets_count" for loc, _ in exc.problems)
-    return False
-
-
 @pytest.mark.parametrize(
     ("field", "value"),
     [
-        pytest.param(
-            "brain_mets_count",
-            "2",
-            marks=pytest.mark.xfail(
-                not _validator_names_the_brain_count(),
-                reason="the validator does not name brain_mets_count yet (sweep 6 item 2, case.py)",
-                strict=True,
-            ),
-        ),
+        ("brain_mets_count", "2"),
         ("brain_mets_status", "stable"),
         ("brain_mets_symptomatic", "true"),
     ],
