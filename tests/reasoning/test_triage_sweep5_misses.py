@@ -52,3 +52,24 @@ def test_a_person_who_cannot_be_woken_is_an_emergency(text: str) -> None:
 
 def test_being_woken_by_pain_is_not_reduced_consciousness() -> None:
     assert "collapse" not in [f.code for f in triage("I was woken up by the pain").red_flags]
+
+
+@pytest.mark.parametrize("text", ["mum could not be woken this morning", "she couldnt be roused at all"])
+def test_someone_who_could_not_be_woken_is_a_collapse_emergency_whatever_the_time(text: str) -> None:
+    assert "collapse" in [f.code for f in triage(text).red_flags], text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I hope I wont be woken by the pain tonight", "the baby could not be woken by the noise"],
+)
+def test_waking_complaints_are_not_a_collapse(text: str) -> None:
+    assert "collapse" not in [f.code for f in triage(text).red_flags], text
+
+
+def test_spinal_pain_with_ascending_tingling_is_an_emergency_per_nice_ng234() -> None:
+    text = ("Tingling in both feet that has now moved up to my knees and I keep tripping, plus a new pain "
+            "in the middle of my back that's worse lying down")
+    result = triage(text)
+    assert result.urgency == "emergency"
+    assert result.red_flags[0].code == "spinal_cord_compression"
