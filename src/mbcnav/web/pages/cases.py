@@ -18,6 +18,7 @@ from mbcnav import jsondoc
 from mbcnav.case import Case, parse_case
 from mbcnav.errors import CaseValidationError
 from mbcnav.reasoning.assess import assess
+from mbcnav.web.api.examples import HR_POSITIVE_CASE
 from mbcnav.web.case_view import LEGENDS, case_as_entered
 from mbcnav.web.forms import (
     FormField,
@@ -59,24 +60,8 @@ LIST_HELP = {
     "comorbidities": "One per line, e.g. diabetes, heart_failure, interstitial_lung_disease, cirrhosis.",
     "notes": "One note per line: imaging reports, letters. mbcnav says which notes it used.",
 }
-EXAMPLE_CASE: dict[str, Any] = {
-    "id": "example-hr-positive",
-    "patient": {"age": 58, "sex": "F", "menopausal": "post", "weight_kg": 70, "height_cm": 165, "ecog": 1},
-    "tumor": {"histology": "IDC", "er_percent": 90, "pr_percent": 40, "her2_ihc": "1+", "pik3ca": "unknown"},
-    "metastatic_sites": ["bone", "liver"],
-    "symptoms": ["my hip aches at night"],
-    "labs": {
-        "creatinine_mg_dl": 0.9,
-        "calcium_mg_dl": 9.8,
-        "albumin_g_dl": 4.0,
-        "bilirubin_mg_dl": 0.7,
-        "alt_u_l": 30,
-        "ast_u_l": 28,
-        "anc_per_ul": 3200,
-    },
-    "current_meds": ["paroxetine"],
-    "line": 1,
-}
+#: the form's example is the API docs' first example (one valid case for both)
+EXAMPLE_CASE: dict[str, Any] = HR_POSITIVE_CASE
 
 
 def _list_item_type(annotation: Any) -> Any | None:
