@@ -108,6 +108,39 @@ class TherapyOption(_Out):
     alternatives: tuple[tuple[str, ...], ...] = ()
 
 
+class DoseLimit(_Out):
+    """The dose a proposed order should not exceed, as the order dose check found it (additive model).
+
+    Given as data so programs (the CDS Hooks "change the dose" suggestion, an EHR) never parse it back out
+    of the rationale text, which is worded for people and may change.
+    """
+
+    value: float = Field(gt=0, description="The dose per administration, in `unit`.")
+    unit: Literal["mg", "mg/m2", "mg/kg"] = Field(description="UCUM unit of `value`.")
+    kind: Literal["label", "partner", "cap", "adjusted", "calvert"] = Field(
+        description=(
+            "What the dose is: `label` the highest label dose; `partner` the label dose with a partner drug "
+            "of this case (lapatinib with capecitabine); `cap` a flat ceiling in mg on a per-kg or per-m2 "
+            "dose (datopotamab deruxtecan 540 mg); `adjusted` a lower dose for a kidney, liver, gene or "
+            "interaction band (see `rule`); `calvert` the carboplatin dose by the Calvert formula."
+        )
+    )
+    never_exceed: bool = Field(
+        default=False,
+        description=(
+            "True when the label gives this dose as a maximum never to exceed (a `cap`, sacituzumab "
+            "govitecan 10 mg/kg): no rounding margin was allowed."
+        ),
+    )
+    rule: str | None = Field(
+        default=None,
+        description=(
+            "For an `adjusted` dose: the code of the safety rule or interaction whose band gives it "
+            "(e.g. renal_dose_adjustment); null otherwise."
+        ),
+    )
+
+
 class SafetyAlert(_Out):
     code: str
     drug: str | None = None
@@ -132,6 +165,15 @@ class SafetyAlert(_Out):
         description=(
             "For a contraindication on a proposed order: regimens among this case's therapy options that "
             "avoid the blocked drug and hold a drug of the same role (at most three); empty otherwise."
+        ),
+    )
+    #: for an order dose alert (additive field): the dose the order should not exceed, as data
+    dose_limit: DoseLimit | None = Field(
+        default=None,
+        description=(
+            "For an order dose alert (dose_above_label, dose_above_adjusted, dose_above_calvert): the dose "
+            "the proposed order of `drug` should not exceed; null for every other alert, and for a "
+            "carboplatin target AUC above the highest breast-cancer target (an AUC, not a dose)."
         ),
     )
 

@@ -55,8 +55,9 @@ stored. A reason in another code system is the client's own (2.0 allows it) and 
 the rest of the item. A registry that cannot answer is a 503 (nothing stored), not a guess.
 
 A safety card about a draft order suggests removing it; when the alert states the dose the order should
-have (the order dose check), the suggestion also creates the draft again at that dose (2.0 ``create``
-action), so accepting it replaces the order. One draft gets one removal suggestion, not one per card.
+have (the order dose check's ``SafetyAlert.dose_limit``: a label, partner, band or Calvert dose), the
+suggestion also creates the draft again at that dose (2.0 ``create`` action), so accepting it replaces
+the order. One draft gets one removal suggestion, not one per card.
 
 No ``systemActions``: 2.0 reserves them for actions a client applies with no one looking, in
 pre-coordinated cases (e.g. saving an identifier of the service's decision). Everything mbcnav says is
@@ -81,7 +82,6 @@ import datetime as dt
 import functools
 import logging
 import os
-import re
 import string
 import uuid
 from collections.abc import Callable, Collection, Coroutine, Mapping, Sequence
@@ -889,22 +889,14 @@ def cards_for(
     return sorted(cards, key=lambda c: order[c["indicator"]])
 
 
-#: the order dose check's alerts (reasoning/doses.py) whose rationale states the dose the order should
-#: have: "<drug> (proposed order): <ordered> above [the label dose ]<value> <unit>[ (<band rule>)]"
-_STATED_DOSE = re.compile(
-    r"\(proposed order\): .* above (?:the label dose )?(?P<value>\d+(?:\.\d+)?) (?P<unit>mg/m2|mg/kg|mg)"
-    r"(?: \([a-z0-9_]+\))?$"
-)
-_DOSE_ALERTS = frozenset({"dose_above_adjusted", "dose_above_label"})
-
-
 def stated_dose(alert: SafetyAlert) -> tuple[float, str] | None:
-    """The dose (value, UCUM unit) an order-dose alert says the order should not exceed, or None when
-    the alert states none (a renal band's text, an interaction): only then may a suggestion re-order."""
-    if alert.code not in _DOSE_ALERTS or not alert.drug:
+    """The dose (value, UCUM unit) an order dose alert says the order should not exceed
+    (``SafetyAlert.dose_limit``), or None when the alert states none (a renal band's rule text, an
+    interaction): only then may a suggestion re-order."""
+    limit = alert.dose_limit
+    if limit is None or not alert.drug:
         return None
-    found = _STATED_DOSE.search(alert.rationale)
-    return (float(found["value"]), found["unit"]) if found else None
+    return limit.value, limit.unit
 
 
 def _redosed(draft: dict[str, Any], value: float, unit: str) -> dict[str, Any]:

@@ -2,7 +2,8 @@
 
 Mapping (every resource points at the one Patient):
 - safety alerts → DetectedIssue (contraindication: severity high; warning: moderate), the drug in
-  ``code.text``, the clinician text in ``detail``;
+  ``code.text``, the clinician text in ``detail``; an order dose alert's ``dose_limit`` as a
+  ``dose-limit`` extension (valueQuantity, UCUM), so an EHR need not read the number out of the text;
 - red flags → DetectedIssue with severity high and the immediate management in ``mitigation``;
 - calculations → one Observation each (BSA, CrCl by actual, ideal and adjusted weight, the weights,
   corrected calcium, GPA group medians, Mirels, estimated ECOG: UCUM units; an estimated KPS range as
@@ -26,6 +27,8 @@ CODE_SYSTEM = "https://mbcnav.org/fhir/CodeSystem"
 #: an extension's url names its StructureDefinition (FHIR R4 Extension.url), not a CodeSystem. Exports
 #: before this fix used f"{CODE_SYSTEM}/StructureDefinition/urgency"; the importer reads neither.
 URGENCY_EXTENSION = "https://mbcnav.org/fhir/StructureDefinition/urgency"
+#: the dose a proposed order should not exceed (SafetyAlert.dose_limit), on its DetectedIssue
+DOSE_LIMIT_EXTENSION = "https://mbcnav.org/fhir/StructureDefinition/dose-limit"
 _NS = uuid.UUID("6f1c1a52-4b8e-4c3e-9d55-2d7c1e0b7a11")
 
 #: calculation key -> (display, UCUM unit or None), shared with the web pages (one table, so the
@@ -118,6 +121,7 @@ def assessment_to_fhir(
                     "identifiedDateTime": when,
                     "detail": alert.clinician,
                     "reference": _source_ref(alert.sources),
+                    **_dose_limit_ext(alert),
                 },
             )
         )
@@ -212,6 +216,15 @@ def _source_ref(sources: tuple[str, ...]) -> str | None:
         if sid in known:
             return str(known[sid].url)
     return None
+
+
+def _dose_limit_ext(alert: Any) -> dict[str, Any]:
+    limit = alert.dose_limit
+    if limit is None:
+        return {}
+    ucum = "http://unitsofmeasure.org"
+    quantity = {"value": limit.value, "unit": limit.unit, "system": ucum, "code": limit.unit}
+    return {"extension": [{"url": DOSE_LIMIT_EXTENSION, "valueQuantity": quantity}]}
 
 
 def _urgency_ext(urgency: str) -> list[dict[str, Any]]:

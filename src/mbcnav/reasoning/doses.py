@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mbcnav.assessment import SafetyAlert
+from mbcnav.assessment import DoseLimit, SafetyAlert
 from mbcnav.reasoning.calculators import calvert_dialysis_dose, calvert_dose, calvert_gfr
 from mbcnav.reasoning.calculators import rules as calculator_rules
 from mbcnav.reasoning.flags import RULES_DIR, Condition, drug_groups, parse_condition, parse_tests
@@ -279,7 +279,12 @@ def _missing_for(unit: str) -> str:
 
 
 def _alert(
-    kind: str, drug: str, values: dict[str, Any], sources: Iterable[str], rationale: str
+    kind: str,
+    drug: str,
+    values: dict[str, Any],
+    sources: Iterable[str],
+    rationale: str,
+    dose_limit: DoseLimit | None = None,
 ) -> SafetyAlert:
     text = dose_table().texts[kind]
     return SafetyAlert.model_construct(
@@ -290,6 +295,16 @@ def _alert(
         clinician=text["clinician"].format(drug=drug, **values),
         sources=tuple(dict.fromkeys(sources)),
         rationale=rationale,
+        dose_limit=dose_limit,
+    )
+
+
+def _limit(
+    value: float, unit: str, kind: str, never_exceed: bool = False, rule: str | None = None
+) -> DoseLimit:
+    """The alert's dose limit as data: the very value and unit its texts state (``unit`` as in ``UNITS``)."""
+    return DoseLimit.model_construct(
+        value=float(value), unit=UNITS[unit], kind=kind, never_exceed=never_exceed, rule=rule
     )
 
 
@@ -393,6 +408,8 @@ def _carboplatin(
     target = order.target_auc
     if order.dose_mg <= dose.mg * (1 + table.margin) and (target is None or target <= table.max_auc):
         return None
+    # the dose as the texts state it (whole mg), so a re-order at this value matches the card
+    limit = _limit(float(f"{dose.mg:.0f}"), "mg", "calvert")
     if dose.gfr is None:
         implied = order.dose_mg / table.calvert_nonrenal
         return _alert(
@@ -406,6 +423,7 @@ def _carboplatin(
             },
             (*table.calvert_sources, *table.dialysis_sources, *table.margin_sources),
             f"{drug} (proposed order): {order.dose_mg:g} mg vs Calvert {dose.mg:.0f} mg on dialysis (GFR 0)",
+            limit,
         )
     crcl = dose.crcl
     assert crcl is not None
@@ -423,6 +441,7 @@ def _carboplatin(
         },
         (*table.calvert_sources, *table.margin_sources),
         f"{drug} (proposed order): {order.dose_mg:g} mg vs Calvert {dose.mg:.0f} mg at CrCl {crcl:g}",
+        limit,
     )
 
 
@@ -462,11 +481,12 @@ def _check_order(
     # the lowest limit that applies: the label dose (its mg cap, its dose with a partner drug in the case),
     # or a band's dose whose safety or interaction alert is present. A "never exceed" limit (the mg cap, a
     # label's stated maximum) gets no rounding margin: rounding may not take a dose past the label's ceiling.
-    limits: list[tuple[float, str, AdjustedDose | None, str, bool, tuple[str, ...]]] = [
-        (label.limit, label.unit, None, "", label.never_exceed, ())
+    # each limit: (value, unit, band, note, never exceed?, extra sources, kind of DoseLimit)
+    limits: list[tuple[float, str, AdjustedDose | None, str, bool, tuple[str, ...], str]] = [
+        (label.limit, label.unit, None, "", label.never_exceed, (), "label")
     ]
     if label.cap_mg is not None:
-        limits.append((label.cap_mg, "mg", None, "", True, ()))
+        limits.append((label.cap_mg, "mg", None, "", True, (), "cap"))
     if label.partners:
         others = {t.drug for t in (*case.current_treatment, *case.proposed_treatment) if t.drug != drug}
         for partner in label.partners:
@@ -480,15 +500,18 @@ def _check_order(
                         partner.why.format(partner=", ".join(found)),
                         False,
                         partner.sources,
+                        "partner",
                     )
                 )
     bands = [a for a in table.adjusted.get(drug, ()) if (a.rule, drug) in fired]
     values: Mapping[str, Any] = calculations
     if bands:
         values, facts = _band_inputs(case, calculations, red_flags)
-        limits.extend((a.limit, a.unit, a, "", False, ()) for a in bands if a.holds(values, facts))
-    over: list[tuple[float, str, AdjustedDose | None, str, bool, str, bool, tuple[str, ...]]] = []
-    for limit, unit, adjusted, note, strict, extra_sources in limits:
+        limits.extend(
+            (a.limit, a.unit, a, "", False, (), "adjusted") for a in bands if a.holds(values, facts)
+        )
+    over: list[tuple[float, str, AdjustedDose | None, str, bool, str, bool, tuple[str, ...], DoseLimit]] = []
+    for limit, unit, adjusted, note, strict, extra_sources, kind in limits:
         read = _in_unit(order, unit, bsa, weight)
         if read is None:
             return _not_checked(
@@ -503,7 +526,9 @@ def _check_order(
         allowed = limit * (1 + table.margin) if margin_used else limit
         if value > allowed + 1e-9:
             # "strict" is kept only where it changed the check: a converted dose held to a ceiling
-            over.append((limit, unit, adjusted, how, margin_used, note, strict and converted, extra_sources))
+            dose_limit = _limit(limit, unit, kind, strict, adjusted.rule if adjusted else None)
+            shown = strict and converted
+            over.append((limit, unit, adjusted, how, margin_used, note, shown, extra_sources, dose_limit))
     if not over:
         return None
     label_text = f"{_amount(label.limit, label.unit)}: {label.label}"
@@ -511,7 +536,7 @@ def _check_order(
     sources = (*label.sources, *(table.margin_sources if margin else ()))
     banded = [o for o in over if o[2] is not None]
     if banded:
-        limit, unit, adjusted, how, _, _, _, _ = min(banded, key=lambda o: o[0])
+        limit, unit, adjusted, how, _, _, _, _, dose_limit = min(banded, key=lambda o: o[0])
         assert adjusted is not None
         return _alert(
             adjusted.text,
@@ -525,9 +550,10 @@ def _check_order(
             },
             (*sources, *adjusted.sources),
             f"{drug} (proposed order): {how} above {_amount(limit, unit)} ({adjusted.rule})",
+            dose_limit,
         )
     # a cap or partner dose is more specific than the plain label dose: name it when it is exceeded
-    limit, unit, _, how, _, note, strict, extra_sources = over[-1]
+    limit, unit, _, how, _, note, strict, extra_sources, dose_limit = over[-1]
     if strict:
         margin += "; a maximum the label says never to exceed, so no rounding margin applies"
     return _alert(
@@ -541,6 +567,7 @@ def _check_order(
         },
         (*sources, *extra_sources),
         f"{drug} (proposed order): {how} above the label dose {_amount(limit, unit)}",
+        dose_limit,
     )
 
 
