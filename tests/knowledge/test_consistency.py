@@ -94,7 +94,14 @@ TRIALS: dict[str, tuple[str, set[tuple[str, str]], set[str], str]] = {
     "EMBER-3": (r"EMBER-3", {("5.5", "3.8"), ("9.4", "5.5")}, {"0.62", "0.57"}, "ember-3"),
     "CAPItello-291": (r"CAPItello-291", {("7.2", "3.6"), ("7.3", "3.1")}, {"0.60", "0.50"}, "capitello-291"),
     "SOLAR-1": (r"SOLAR-1", {("11.0", "5.7"), ("39.3", "31.4")}, {"0.65", "0.86"}, "solar-1"),
-    "INAVO120": (r"INAVO120", {("15.0", "7.3"), ("46.2", "21.1")}, set(), "inavo120"),
+    # Turner NEJM 2024 (PFS); final OS 34.0 vs 27.0 mo, HR 0.67 (Jhaveri NEJM 2025, source inavo120-os).
+    "INAVO120": (r"INAVO120", {("15.0", "7.3"), ("46.2", "21.1"), ("34.0", "27.0")}, {"0.67"}, "inavo120"),
+    # KB review 2 (2026-11-26): Kalinsky JCO 2025 (investigator PFS, BICR HR 0.55); VERITAC-2 NEJM 2025 (ESR1-
+    # mutated and all-patient PFS, grade >= 3 AEs; published HR 0.58, 0.57 at ASCO 2025); Kornblum JCO 2018.
+    "postMONARCH": (r"postMONARCH", {("6.0", "5.3")}, {"0.73", "0.55"}, "postmonarch"),
+    "VERITAC-2": (r"VERITAC-2", {("5.0", "2.1"), ("3.8", "3.6"), ("23.4", "17.6")}, {"0.58", "0.57", "0.83"},
+                  "veritac-2"),
+    "PrECOG 0102": (r"PrECOG 0102", {("10.3", "5.1"), ("28.3", "31.4")}, {"0.61"}, "precog-0102"),
     "OlympiAD": (r"OlympiAD", {("7.0", "4.2"), ("59.9", "28.8"), ("36.6", "50.5")}, {"0.58"}, "olympiad"),
     "EMBRACA": (r"EMBRACA", {("8.6", "5.6")}, {"0.54"}, "embraca"),
     # Baselga NEJM 2012 interim, local review (final 7.8 vs 3.2 is Yardley 2013, not quoted).

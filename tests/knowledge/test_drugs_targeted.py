@@ -20,7 +20,7 @@ from mbcnav.knowledge.schema import Drug, Regimen
 CANONICAL: dict[str, tuple[str, ...]] = {
     "endocrine": (
         "tamoxifen", "toremifene", "anastrozole", "letrozole", "exemestane", "fulvestrant", "elacestrant",
-        "imlunestrant", "goserelin", "leuprolide", "megestrol acetate",
+        "imlunestrant", "vepdegestrant", "goserelin", "leuprolide", "megestrol acetate",
     ),
     "cdk46": ("palbociclib", "ribociclib", "abemaciclib"),
     "pi3k_akt_mtor": ("alpelisib", "inavolisib", "capivasertib", "everolimus"),
@@ -108,6 +108,8 @@ def test_unknown_drug_error_lists_suggestions() -> None:
         ("Zoladex", "goserelin"),
         ("Orserdu", "elacestrant"),
         ("Inluriyo", "imlunestrant"),
+        ("Veppanu", "vepdegestrant"),
+        ("ARV-471", "vepdegestrant"),
         ("Megace", "megestrol acetate"),
     ],
 )
