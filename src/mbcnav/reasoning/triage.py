@@ -122,6 +122,10 @@ class _Phrase:
     #: ("going to hurt myself", not "I hurt myself going down the stairs")
     ordered: bool = False
     gap: int = 0
+    #: stems that cancel the phrase only in the `before_reach` words just before it: "I can't wake up"
+    #: is the writer's own tiredness, "mum won't wake up and I'm scared" is not
+    unless_before: frozenset[str] = frozenset()
+    before_reach: int = 0
 
 
 @dataclass(frozen=True)
@@ -370,7 +374,9 @@ def lexicon() -> _Lexicon:
             raw_words.update(w for part in text.replace("+", "|").split("|") for w in _TOKEN.findall(part))
             ordered, gap = bool(options.get("ordered")), int(options.get("gap", 3))
             window = gap * (len(slots) - 1) if ordered else max(default_window, len(slots) + 2)
-            phrases.append(_Phrase(cid, slots, window, unless, ordered, gap))
+            before = _slot(options.get("unless_before", "").split("|"))
+            reach = int(options.get("before_reach", 2)) if before else 0
+            phrases.append(_Phrase(cid, slots, window, unless, ordered, gap, before, reach))
     drug_words: set[str] = set()
     if lex.get("drug_names"):
         drug_phrases, drug_words = _drug_name_phrases(lex["drug_names"], lex["drug_groups"], default_window)
@@ -817,6 +823,11 @@ def _match_tokens(raw: list[str], found: _Found, resolved: Iterable[int] = ()) -
             combos = [c for c in combos if all(0 < b - a <= phrase.gap for a, b in itertools.pairwise(c))]
         if combos and phrase.unless:
             combos = [c for c in combos if phrase.unless.isdisjoint(_near(stems, c))]
+        if combos and phrase.unless_before:
+            reach = phrase.before_reach
+            combos = [
+                c for c in combos if phrase.unless_before.isdisjoint(stems[max(0, min(c) - reach) : min(c)])
+            ]
         if not combos:
             continue
         concept = phrase.concept
@@ -976,7 +987,9 @@ def _not_patient_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Patter
     other = re.compile(
         rf"\b(?:{words('owners')})\s+(?:{words('others')})\b.*?(?=\b(?:{words('first_person')})\b|$)"
     )
-    return other, re.compile(rf"\b(?:{words('past')})\b"), re.compile(rf"\b(?:{words('present')})\b")
+    # `past_patterns` are regular expressions ("in 2019"), the other lists plain words
+    past = "|".join([words("past"), *spec.get("past_patterns", ())])
+    return other, re.compile(rf"\b(?:{past})\b"), re.compile(rf"\b(?:{words('present')})\b")
 
 
 def _drop_not_patient(text: str) -> str:
