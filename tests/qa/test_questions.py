@@ -333,3 +333,46 @@ def test_a_real_english_word_is_not_corrected_into_a_knowledge_base_word() -> No
 
     assert "hooked" not in ask("im hooked on my pain pills").corrections
     assert ask("brest cancer spred to bone").corrections == {"brest": "breast", "spred": "spread"}
+
+
+# --- a named medicine leads whatever else the question says (pharmacist review 2, item 4) -------------
+
+@pytest.mark.parametrize(("question", "drug"), [
+    ("can i drink grapefruit juice on ibrance", "palbociclib"),
+    ("can i drink alcohol on ibrance", "palbociclib"),
+    ("i drink coffee on kisqali", "ribociclib"),
+    ("can i have a glass of wine on kisqali", "ribociclib"),
+    ("is green tea safe with palbociclib", "palbociclib"),
+    ("can i drink alcohol with letrozole", "letrozole"),
+    ("can i drink wine on xeloda", "capecitabine"),
+    ("alcohol and capecitabine", "capecitabine"),
+    ("can i drink orange juice with afinitor", "everolimus"),
+    ("can i have a drink at christmas on herceptin", "trastuzumab"),
+    ("is it ok to drink beer while taking verzenio", "abemaciclib"),
+    ("can i eat grapefruit on lynparza", "olaparib"),
+    ("can i drink on faslodex", "fulvestrant"),
+    ("i drink a lot of tea on enhertu is that ok", "trastuzumab-deruxtecan"),
+    ("can i eat grapefruit with verzenio", "abemaciclib"),
+    ("xgeva vs zometa", "denosumab"),
+    ("xgeva vs zometa", "zoledronic-acid"),
+])
+def test_a_named_medicine_is_among_the_first_answers(kb_index: SearchIndex, question: str, drug: str) -> None:
+    for k in (3, 5):
+        assert drug in top(ask(question, k=k, index=kb_index)), (question, k)
+
+
+@pytest.mark.parametrize(("question", "other"), [
+    ("can i drink grapefruit juice on ibrance", "abemaciclib"),
+    ("can i drink alcohol on ibrance", "abemaciclib"),
+])
+def test_another_medicine_of_the_class_never_answers_before_the_named_one(
+    kb_index: SearchIndex, question: str, other: str
+) -> None:
+    ids = [a.id for a in ask(question, index=kb_index).answers]
+    assert ids[0] == "palbociclib", ids
+
+
+def test_an_aspect_page_that_names_the_medicine_still_leads(kb_index: SearchIndex) -> None:
+    """The addiction FAQ names morphine and covers the question, so it stays first; morphine follows."""
+    ids = [a.id for a in ask("scared of getting hooked on morphine", index=kb_index).answers]
+    assert ids[:2] == ["faq-opioids-addiction", "morphine"]

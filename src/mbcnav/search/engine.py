@@ -194,6 +194,80 @@ def names_the_subject(doc: int, parsed: ParsedQuestion, index: SearchIndex) -> b
     return any(index.scores(f, listed)[doc] > 0 for f in ("head", "phr"))
 
 
+# The longest drug name, in words, looked for in a question ("pegylated liposomal doxorubicin",
+# "kisqali femara co pack").
+MAX_NAME_WORDS = 4
+# A named medicine's own item is among this many first answers (the top 3 the question sets score).
+NAMED_WITHIN = 3
+
+
+def named_drugs(parsed: ParsedQuestion, index: SearchIndex) -> list[int]:
+    """The drug items whose medicine the question names (generic, brand or alias), in question order.
+
+    A question that names a medicine is about that medicine, whatever else it says: "can i drink
+    grapefruit juice on ibrance" asks about palbociclib, with grapefruit, juice and drinking as the
+    aspect. The other words still rank the rest, but must not push the medicine's own item out
+    (those three words once outweighed "ibrance", so only the Verzenio item, which mentions
+    grapefruit, was shown). Names come from the knowledge base's drug items: their generic and
+    brand names, and the aliases the synonym map holds as exact names of the drug.
+    """
+    found: list[int] = []
+
+    def add(doc: int | None) -> None:
+        if doc is not None and index.docs[doc]["kind"] == "drug" and doc not in found:
+            found.append(doc)
+
+    ws = parsed.words
+    for start in range(len(ws)):
+        if ws[start] in STOPWORDS:
+            continue
+        for n in range(min(MAX_NAME_WORDS, len(ws) - start), 0, -1):
+            add(index.names.get(name_key(" ".join(ws[start:start + n]))))
+    # aliases ("palbo", "T-DXd"): the synonym map's exact-name groups of the question
+    for g in parsed.groups:
+        if index.synonyms.exact[g]:
+            add(index.names.get(name_key(index.synonyms.names[g])))
+    return found
+
+
+def _with_named_drugs(fitting: list[int], drugs: list[int], parsed: ParsedQuestion, scored: Scored,
+                      index: SearchIndex) -> list[int]:
+    """``fitting`` with the named medicines' items it lacks, placed after the fitting items that also
+    speak of a named medicine and before those that do not.
+
+    "scared of getting hooked on morphine" is best answered by the addiction FAQ, which names
+    morphine and covers the question; the morphine item comes next. "can i drink alcohol on ibrance"
+    gets the palbociclib item before the alcohol page, which does not name the medicine asked about,
+    and "can i drink grapefruit juice on ibrance" before the abemaciclib item (which names palbociclib
+    only to compare).
+    """
+    late = [d for d in drugs if d not in fitting]
+    if not late:
+        return fitting
+    mentions = np.zeros(len(index.docs), dtype=bool)
+    for g in parsed.groups:
+        if index.synonyms.exact[g]:
+            mentions |= scored.per_group[g] > 0
+    # another medicine's own item is about that medicine, whatever it says of this one
+    other_drug = [index.docs[i]["kind"] == "drug" and i not in drugs for i in fitting]
+    at = next((n for n, i in enumerate(fitting) if not mentions[i] or other_drug[n]), len(fitting))
+    late.sort(key=lambda i: -float(scored.total[i]))
+    return [*fitting[:at], *late, *fitting[at:]]
+
+
+def _top_k_with_named(fitting: list[int], drugs: list[int], k: int) -> list[int]:
+    """The first ``k`` of ``fitting`` (best first), except that each named medicine's item is moved
+    into the first ``NAMED_WITHIN`` answers (as many as fit) in place of the lowest other answers
+    there: "xgeva vs zometa" shows both drugs before the bone-drug overview pages that score above
+    them, and a reader who looks only at the first few answers still sees the medicine asked about."""
+    window = min(k, NAMED_WITHIN)
+    must = [d for d in drugs if d in fitting][:window]
+    others = [i for i in fitting if i not in must]
+    keep = {*must, *others[: window - len(must)]}
+    head = [i for i in fitting if i in keep]
+    return [*head, *(i for i in fitting if i not in keep)][:k]
+
+
 # --- triage ------------------------------------------------------------------------------------------
 
 _TRIAGE_MODULE = "mbcnav.reasoning.triage"
@@ -344,20 +418,23 @@ def ask(
     elsewhere = out_of_scope(question)
     # An answer must cover enough of the question, not only score well on one heavy word ("working"
     # in "anti sickness tablets not working" is not the subject); the first must also be named by it.
+    # A named medicine's own item is the subject itself, so it needs neither.
+    drugs = [] if elsewhere is not None else named_drugs(parsed, index)
     fitting = [i for i in order[: max(3 * k, 15)]
                if scores[i] >= RELATIVE_CUTOFF * best and match_fraction(i, parsed, scored) >= MIN_MATCH]
+    fitting = _with_named_drugs(fitting, drugs, parsed, scored, index)
     no_good_match = (
         elsewhere is not None
         or not fitting
-        or parsed.coverage < MIN_COVERAGE
-        or not names_the_subject(fitting[0], parsed, index)
+        or (not drugs
+            and (parsed.coverage < MIN_COVERAGE or not names_the_subject(fitting[0], parsed, index)))
     )
     # A question that is just an item's name ("pertuzumab", "what is herceptin") asks for that item.
     named = index.names.get(name_key(" ".join(parsed.words)))
     if named is not None and elsewhere is None:
         fitting = [named, *(i for i in fitting if i != named)]
         no_good_match = False
-    chosen: list[int] = [] if no_good_match else fitting[:k]
+    chosen: list[int] = [] if no_good_match else _top_k_with_named(fitting, drugs, k)
     # Each flagged emergency's item goes first (the red flag is never ranked below routine items),
     # one item per flag, so there is room for what was asked; nothing a person in crisis should not
     # be handed (survival statistics) is shown.
