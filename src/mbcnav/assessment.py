@@ -38,6 +38,9 @@ RED_FLAG_CODES: tuple[str, ...] = (
     "arrhythmia_qt_prolongation",
     # a fever with a known normal neutrophil count: not febrile neutropenia, still a possible infection
     "fever_on_treatment",
+    # NICE NG51 high-risk signs of sepsis (fast breathing, mottled skin, no urine, non-blanching rash); on
+    # chemotherapy the neutropenic sepsis pathway (an extension)
+    "sepsis",
     # an extension of the contract list (case-format.md: "add codes as the knowledge grows")
     "suicidal_ideation",
     # urgent findings of knowledge-base symptom items that are not oncologic emergencies (same-day call)

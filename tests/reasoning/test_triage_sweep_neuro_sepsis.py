@@ -35,8 +35,6 @@ def _case(symptoms: list[str], drug: str | None = None, labs: dict[str, float] |
         "Pain in the middle of my back, and I wet myself today without realising",
         "I wet myself",
         "my pee won't come out",
-        "haven't passed urine since this morning",
-        "I haven't peed since yesterday",
         "my wife cant get out of the chair, her legs wont hold her up, she has cancer in the spine",
         "my legs won't take my weight",
         "i have bone mets in my spine. pain round my ribs like a tight belt and my pee wont come out",
@@ -46,6 +44,17 @@ def _case(symptoms: list[str], drug: str | None = None, labs: dict[str, float] |
 def test_cord_compression_signs_in_other_words_are_emergencies_nice_ng234(text: str) -> None:
     assert _flags(text).get("spinal_cord_compression") == "emergency", triage(text).rationale
     assert triage(text).urgency == "emergency"
+
+
+# Sweep 6 moved these out of the list above: no urine for hours is as often no urine made (dehydration,
+# sepsis: NICE NG51) as urine held in, so alone it stays an emergency under its own title, and is cord
+# compression only with back pain, a leg sign or a full bladder (tests/reasoning/test_triage_sweep6.py).
+@pytest.mark.parametrize(
+    "text", ["haven't passed urine since this morning", "I haven't peed since yesterday"]
+)
+def test_no_urine_for_hours_alone_is_an_emergency_without_a_cord_flag(text: str) -> None:
+    assert triage(text).urgency == "emergency"
+    assert "spinal_cord_compression" not in _flags(text)
 
 
 @pytest.mark.parametrize(

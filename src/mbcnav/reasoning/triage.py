@@ -243,6 +243,11 @@ class _Lexicon:
     resolved_not_before: frozenset[str] = frozenset()
     resolved_pronouns: frozenset[str] = frozenset()
     resolved_pronoun_reach: int = 0
+    #: a statement that only denies the one before ("... chest pain but I haven't had any")
+    denial_subjects: frozenset[str] = frozenset()
+    denial_verbs: frozenset[str] = frozenset()
+    denial_fillers: frozenset[str] = frozenset()
+    denial_objects: frozenset[str] = frozenset()
     #: first word -> (word sequence, replacement words), longest sequence first
     rewrites: dict[str, tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]] = field(default_factory=dict)
     #: text_labs: lab word (spaces normalised) -> (field, already corrected); the compiled patterns
@@ -431,7 +436,7 @@ def lexicon() -> _Lexicon:
             for cid in group:
                 rules_by_concept.setdefault(cid, []).append((r_idx, group))
     spelling = {k.lower(): v.lower() for k, v in lex["spelling"].items()}
-    inability, resolved = neg["inability"], neg["resolved"]
+    inability, resolved, denials = neg["inability"], neg["resolved"], neg.get("denials") or {}
     rewrites: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
     for source, target in lex.get("rewrites", {}).items():
         seq = tuple(source.lower().split())
@@ -499,6 +504,10 @@ def lexicon() -> _Lexicon:
         resolved_not_before=frozenset(resolved.get("not_before", ())),
         resolved_pronouns=frozenset(resolved.get("pronouns", ())),
         resolved_pronoun_reach=int(resolved.get("pronoun_reach", 0)),
+        denial_subjects=frozenset(denials.get("subjects", ())),
+        denial_verbs=frozenset(denials.get("verbs", ())),
+        denial_fillers=frozenset(denials.get("fillers", ())),
+        denial_objects=frozenset(denials.get("objects", ())),
         rewrites={first: tuple(sorted(group, key=lambda r: -len(r[0]))) for first, group in rewrites.items()},
         lab_words=lab_words,
         lab_specs=lab_specs,
@@ -1028,6 +1037,10 @@ def _scan_text(
     pair_heads = {pair[0] for pair in lex.resolved_pairs}
     cue_words = lex.resolved_cues | pair_heads
     marks = _resolved_marks(clauses) if any(not cue_words.isdisjoint(c) for c in clauses) else {}
+    for ci in range(1, len(clauses)):
+        if _is_denial(clauses[ci]):
+            # "my husband worries about chest pain but I haven't had any": the statement before is denied
+            marks.setdefault(ci - 1, set()).update(range(len(clauses[ci - 1])))
     for ci, clause in enumerate(clauses):
         _match_tokens(clause, found, marks.get(ci, ()))
     if labs:
@@ -1062,6 +1075,18 @@ def _scan_text(
         # "she had a seizure, shaking all over": the shaking is the fit, not a rigor of infection
         found.negated.setdefault("rigors", found.present.pop("rigors"))
     return tuple(found.present.items()), tuple(found.negated.items()), labs
+
+
+def _is_denial(clause: list[str]) -> bool:
+    """Whether a statement only denies what was said before it: an optional subject, a negative verb,
+    fillers and a pronoun object, and nothing else ("I haven't had any", "she hasn't had one", "I don't
+    get any"); "I haven't had any sweating" or "... had one since" say more, so they are not
+    (triage.yaml negation.denials)."""
+    lex = lexicon()
+    words = clause[1:] if clause and clause[0] in lex.denial_subjects else clause
+    if len(words) < 2 or words[0] not in lex.denial_verbs or words[-1] not in lex.denial_objects:
+        return False
+    return all(w in lex.denial_fillers for w in words[1:-1])
 
 
 def _crisis_signs(found: _Found, concept: str) -> bool:
@@ -1153,6 +1178,20 @@ def _apply_word_rules(found: _Found, flags: _Flags) -> None:
             flags.add(code, urgency, why, sources)
             if variant and flags.urgency.get(code) == urgency:
                 flags.variant[code] = variant
+        _context_variants(found, flags)
+
+
+def _context_variants(found: _Found, flags: _Flags) -> None:
+    """red_flags.yaml `variant_with`: a code whose advice differs with what else the text says (sepsis
+    "on chemo" is the neutropenic sepsis pathway), whichever of its rules raised it."""
+    codes = lexicon().codes
+    for code in flags.urgency:
+        if code in flags.variant:
+            continue
+        for concept, variant in (codes[code].get("variant_with") or {}).items():
+            if concept in found.present:
+                flags.variant[code] = variant
+                break
 
 
 @functools.lru_cache(maxsize=8192)
