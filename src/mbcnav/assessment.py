@@ -66,6 +66,9 @@ RED_FLAG_CODES: tuple[str, ...] = (
     "line_infection",
     # sensory neuropathy that limits daily tasks (CTCAE v5 grade 2-3; extension)
     "peripheral_neuropathy",
+    # low calcium signs on a bone drug (labels), and a low haemoglobin that is felt (CTCAE v5; extensions)
+    "hypocalcemia",
+    "symptomatic_anemia",
 )
 
 

@@ -1172,6 +1172,33 @@ class _Flags:
         self.extra_sources.setdefault(code, []).extend(sources)
 
 
+#: signs that make a grade 2 anaemia symptomatic (triage.yaml labs.hb_symptomatic_g_dl)
+_ANAEMIA_SIGNS = ("dizziness", "postural_dizziness", "syncope", "breathless", "breathless_rest", "pale")
+
+
+def _apply_hemoglobin(hb: float | None, present: dict[str, str], flags: _Flags) -> None:
+    """A haemoglobin below the grade 3 line is a same-day check (a transfusion may be needed); below the
+    grade 2 line it is one when the text gives a sign that the anaemia is felt (dizzy, faint, breathless,
+    pale). Tiredness alone is too common on treatment to count."""
+    if hb is None:
+        return
+    lab = lexicon().lab_values
+    if hb < lab["hb_grade3_g_dl"]:
+        flags.add(
+            "symptomatic_anemia", "urgent", f"haemoglobin {hb:g} g/dL (< 8.0)", _lab_sources("hb_grade3_g_dl")
+        )
+        return
+    signs = [c for c in _ANAEMIA_SIGNS if c in present]
+    if hb < lab["hb_symptomatic_g_dl"] and signs:
+        labels = " and ".join(lexicon().concepts[c]["label"] for c in signs)
+        flags.add(
+            "symptomatic_anemia",
+            "urgent",
+            f"haemoglobin {hb:g} g/dL (< 10.0) with {labels}",
+            _lab_sources("hb_symptomatic_g_dl"),
+        )
+
+
 def _apply_word_rules(found: _Found, flags: _Flags) -> None:
     if found.present:
         for code, urgency, why, sources, variant in _word_rule_hits(tuple(found.present.items())):
@@ -1288,6 +1315,7 @@ def _apply_labs(
         )
     if labs.spo2_percent is not None and labs.spo2_percent < lab["spo2_emergency_percent"]:
         flags.add("hypoxemia", "emergency", f"SpO2 {labs.spo2_percent:g}% (< 90%)")
+    _apply_hemoglobin(labs.hemoglobin_g_dl, present, flags)
 
 
 #: concepts that are signs of infection or sepsis without a measured fever (triage.yaml: rigors, feeling
@@ -1543,6 +1571,8 @@ def _advice(
     public_advice, clinician_advice = advice["public"], advice["clinician"]
     for concept in support:
         extra = lex.routine_support[concept]
+        if extra["public"] in public_advice:
+            continue  # two concepts that share one pointer ("feeling low and tearful")
         public_advice = f"{extra['public']} {public_advice}"
         clinician_advice = f"{extra['clinician']} {clinician_advice}"
     for code, level in reversed(asked):
