@@ -529,7 +529,7 @@ class Case(_Strict):
         """Keeps how each drug name was read, to report it (Assessment.name_readings); names known as
         written (nearly all) cost one cached look-up each. Defined after _consistent so that it wraps
         it: _consistent reads the current_meds readings (_MED_READINGS) while this runs."""
-        if not isinstance(data, dict):
+        if not isinstance(data, dict) or not _any_reading(data):
             return handler(data)
         readings = [(f, r) for f, value in _drug_fields(data) if (r := _reading(value)) is not None]
         if not readings:
@@ -556,9 +556,14 @@ class Case(_Strict):
     @property
     def name_readings(self) -> tuple[NameReadingNote, ...]:
         """The readings, in both voices, for the Assessment."""
+        # read from the private-attribute dict itself: ``self._name_readings`` goes through pydantic's
+        # Python-level ``__getattr__`` on every case, and nearly every case has no reading
+        rows = self.__pydantic_private__["_name_readings"]  # type: ignore[index]
+        if not rows:
+            return ()
         texts = reading_texts()
         notes = []
-        for field, r, dose_used in self._name_readings:
+        for field, r, dose_used in rows:
             dose = ""
             if dose_used and r.dose is not None:
                 unit = {"dose_mg": "mg", "dose_mg_m2": "mg/m2", "dose_mg_kg": "mg/kg"}[r.dose[0]]
@@ -600,19 +605,62 @@ class Case(_Strict):
         self.__dict__["current_treatment"] = tuple(current)
 
 
+def _private_defaults(model: type[BaseModel]) -> dict[str, Any]:
+    """The private attributes' defaults, checked to be immutable so every case can start from a copy."""
+    out: dict[str, Any] = {}
+    for name, attr in model.__private_attributes__.items():
+        if attr.default_factory is not None or not isinstance(attr.default, tuple | str | int | float | None):
+            raise TypeError(f"{model.__name__}.{name}: _init_private needs an immutable default")
+        out[name] = attr.default
+    return out
+
+
+_CASE_PRIVATE = _private_defaults(Case)
+
+
+def _init_private(self: Case, context: Any, /) -> None:
+    """Set the private attributes' defaults on a new Case (what pydantic's ``init_private_attributes``
+    does). Why replaced: pydantic's generic version runs per case in Python (an attribute miss through
+    ``__getattr__``, a default resolved and copied per attribute); this is one small dict copy."""
+    object.__setattr__(self, "__pydantic_private__", _CASE_PRIVATE.copy())
+
+
+# pydantic-core calls the model's ``model_post_init`` by name after validation (and model_construct
+# calls it too); set after the class is built so pydantic does not wrap it in its generic version
+Case.model_post_init = _init_private  # type: ignore[method-assign]
+
+
 def _drug_fields(data: dict[str, Any]) -> list[tuple[str, Any]]:
     """(field, value) of every drug name in a raw case, where the Case format puts them."""
     found: list[tuple[str, Any]] = []
     meds = data.get("current_meds")
     if isinstance(meds, list | tuple):
         found.extend((f"current_meds.{i}", v) for i, v in enumerate(meds))
-    for section in ("prior_treatment", "current_treatment", "proposed_treatment", "allergies"):
+    for section in _DRUG_SECTIONS:
         rows = data.get(section)
         if isinstance(rows, list | tuple):
             found.extend(
                 (f"{section}.{i}.drug", r.get("drug")) for i, r in enumerate(rows) if isinstance(r, dict)
             )
     return found
+
+
+_DRUG_SECTIONS = ("prior_treatment", "current_treatment", "proposed_treatment", "allergies")
+
+
+def _any_reading(data: dict[str, Any]) -> bool:
+    """Whether some drug name in a raw case is read (not known as written): the common answer, no, costs
+    one cached look-up per name and builds none of the field paths ``_drug_fields`` names."""
+    meds = data.get("current_meds")
+    if isinstance(meds, list | tuple) and any(_reading(v) is not None for v in meds):
+        return True
+    for section in _DRUG_SECTIONS:
+        rows = data.get(section)
+        if isinstance(rows, list | tuple) and any(
+            _reading(r.get("drug")) is not None for r in rows if isinstance(r, dict)
+        ):
+            return True
+    return False
 
 
 def _med_doses(meds: tuple[str, ...], treatments: frozenset[str]) -> dict[str, tuple[str, float]]:

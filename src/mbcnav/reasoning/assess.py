@@ -21,6 +21,7 @@ from mbcnav.assessment import URGENCY_ORDER, Assessment, RedFlag
 from mbcnav.case import Case, Tumor
 from mbcnav.reasoning import safety, staging, workup
 from mbcnav.reasoning.calculators import case_calculations
+from mbcnav.reasoning.construct import constructor
 from mbcnav.reasoning.flags import flags_for, note_facts
 from mbcnav.reasoning.notes import read_notes
 from mbcnav.reasoning.orders import order_checks
@@ -61,25 +62,8 @@ def _classify(tumor: Tumor) -> SubtypeResult:
     return found
 
 
-_FIELDS = tuple(Assessment.model_fields)
-_new_assessment = Assessment.__new__
-_set = object.__setattr__
-
-
-def _assessment(**values: Any) -> Assessment:
-    """``Assessment.model_construct`` without its per-field alias and default lookups (a hot path).
-
-    Same result: the values become ``__dict__`` in field order and every field counts as set. Any
-    other call (a field added to Assessment but not passed here) goes through model_construct.
-    """
-    if tuple(values) != _FIELDS:
-        return Assessment.model_construct(**values)
-    m = _new_assessment(Assessment)
-    _set(m, "__dict__", values)
-    _set(m, "__pydantic_fields_set__", set(_FIELDS))
-    _set(m, "__pydantic_extra__", None)
-    _set(m, "__pydantic_private__", None)
-    return m
+#: ``Assessment.model_construct`` without its per-field alias and default lookups (a hot path)
+_assessment = constructor(Assessment)
 
 
 def _red_flags(triage_result: Any) -> tuple[RedFlag, ...]:

@@ -26,6 +26,7 @@ from typing import Any
 from mbcnav.assessment import SafetyAlert, TherapyOption
 from mbcnav.case import SITE_CODES, Case
 from mbcnav.reasoning import doses
+from mbcnav.reasoning.construct import constructor
 from mbcnav.reasoning.flags import (
     RULES_DIR,
     Condition,
@@ -514,22 +515,23 @@ def _fact_thresholds() -> dict[str, Any]:
     return dict(load_yaml((RULES_DIR / "safety.yaml").read_text(encoding="utf-8"))["fact_thresholds"])
 
 
-def _threshold_facts(case: Any) -> set[str]:
+def _threshold_facts(case: Any) -> tuple[str, ...]:
     """Facts read from one number (late pregnancy, age, borderline LVEF): the limits live in
-    safety.yaml fact_thresholds so that the rules' `when` can name them like any comorbidity."""
+    safety.yaml fact_thresholds so that the rules' `when` can name them like any comorbidity.
+    A tuple in a fixed order, so it can key the facts memo as it is."""
     limits = _fact_thresholds()
     patient = case.patient
-    out: set[str] = set()
+    out: list[str] = []
     weeks = patient.gestation_weeks
     if patient.pregnant and weeks is not None and weeks >= limits["late_pregnancy_from_week"]:
-        out.add("late_pregnancy")
+        out.append("late_pregnancy")
     if patient.age is not None and patient.age >= limits["older_age_from_years"]:
-        out.add("age_65_plus")
+        out.append("age_65_plus")
     lvef = case.labs.lvef_percent
     low, high = limits["lvef_borderline_percent"]
     if lvef is not None and low <= lvef < high:
-        out.add("lvef_50_54")
-    return out
+        out.append("lvef_50_54")
+    return tuple(out)
 
 
 @functools.cache
@@ -639,6 +641,7 @@ _DERIVED_FROM: dict[str, tuple[str, ...]] = {
     "corrected_calcium_mg_dl": ("calcium_mg_dl",),
 }
 _ALERT_CACHE: dict[tuple[Any, ...], SafetyAlert] = {}
+_new_alert = constructor(SafetyAlert)
 _CACHE_LIMIT = 100_000
 
 
@@ -655,7 +658,7 @@ def _alert(
 ) -> SafetyAlert:
     alert = _ALERT_CACHE.get(key)
     if alert is None:
-        alert = SafetyAlert.model_construct(
+        alert = _new_alert(
             code=code,
             drug=drug,
             severity=severity,
@@ -686,7 +689,7 @@ def _merged(first: SafetyAlert, other: SafetyAlert) -> SafetyAlert:
     """
     sentences = [t.strip() for t in first.public.replace(". ", ".\n").splitlines()]
     extra = [t.strip() for t in other.public.replace(". ", ".\n").splitlines() if t.strip() not in sentences]
-    return SafetyAlert.model_construct(
+    return _new_alert(
         code=first.code,
         drug=first.drug,
         severity=first.severity,
@@ -699,12 +702,17 @@ def _merged(first: SafetyAlert, other: SafetyAlert) -> SafetyAlert:
     )
 
 
-def _rule_alert(rule: Rule, drug: str, values: _Values, where: str) -> SafetyAlert:
-    shown = tuple(values[f] for f, _, _ in rule.tests)
+def _rule_alert(
+    rule: Rule, drug: str, values: _Values, where: str, missed: tuple[Any, ...] | None = None
+) -> SafetyAlert:
+    """The alert of a rule for a drug, memoised on the tested values (``missed``: those values, when
+    the caller has just found them missing from the memo: they are not looked up a second time)."""
+    shown = tuple([values[f] for f, _, _ in rule.tests]) if missed is None else missed
     key = ("rule", rule.index, drug, shown, where)
-    cached = _ALERT_CACHE.get(key)
-    if cached is not None:
-        return cached
+    if missed is None:
+        cached = _ALERT_CACHE.get(key)
+        if cached is not None:
+            return cached
     clinician = rule.clinician.format_map(values) if "{" in rule.clinician else rule.clinician
     public = rule.public.format_map(values) if "{" in rule.public else rule.public
     if rule.tests:
@@ -924,11 +932,21 @@ def _relevant_facts(case: Any) -> frozenset[str]:
     """The safety facts any rule reads, memoised on the case fields they come from."""
     patient, pgx = case.patient, case.pharmacogenomics
     sites = case.metastatic_sites
+    treated = bool(case.current_treatment or case.proposed_treatment)
+    if sites:
+        referenced_sites = _referenced_sites()
+        sites = tuple([s for s in sites if s in referenced_sites])
+    given_with: frozenset[str] = frozenset()
+    if treated:
+        with_drugs = _with_drugs()
+        given_with = frozenset(
+            t.drug for t in (*case.current_treatment, *case.proposed_treatment) if t.drug in with_drugs
+        )
     key = (
         case.comorbidities,
         # only the sites a rule reads (site:bone), and only whether performance status is poor: the
         # raw tuple and scores split one answer into hundreds of memo entries
-        tuple([s for s in sites if s in _referenced_sites()]) if sites else (),
+        sites,
         patient.pregnant,
         patient.gestation_weeks,
         patient.breastfeeding,
@@ -936,20 +954,16 @@ def _relevant_facts(case: Any) -> frozenset[str]:
         crcl_incomplete(case),
         patient.child_pugh,
         patient.sex,
-        gnrh_agonist_given(case),
+        gnrh_agonist_given(case) if treated else False,
         poor_performance_status(patient),
         # age and LVEF only as the facts they give (age_65_plus, lvef_50_54), not as raw numbers
-        frozenset(_threshold_facts(case)),
+        _threshold_facts(case),
         pgx.dpyd,
         pgx.ugt1a1,
         pgx.cyp2d6,
         tuple([(p.drug, p.stopped_for) for p in case.prior_treatment]) if case.prior_treatment else (),
         # only the drugs a with:X fact reads
-        frozenset(
-            t.drug for t in (*case.current_treatment, *case.proposed_treatment) if t.drug in _with_drugs()
-        )
-        if case.current_treatment or case.proposed_treatment
-        else frozenset(),
+        given_with,
     )
     facts = _FACTS.get(key)
     if facts is None:
@@ -1167,11 +1181,12 @@ def _check(
     values: _Values | None = None  # one lazy reader per case, shared by the alerts built below
     for severity, order, tiebreak, alert, rule, drug, where, shown in slots:
         if alert is None:
-            alert = _ALERT_CACHE.get(("rule", rule.index, drug, tuple([vals[i] for i in shown]), where))
+            shown_values = tuple([vals[i] for i in shown])
+            alert = _ALERT_CACHE.get(("rule", rule.index, drug, shown_values, where))
             if alert is None:
                 if values is None:
                     values = _Values(case, calculations)
-                alert = _rule_alert(rule, drug, values, where)
+                alert = _rule_alert(rule, drug, values, where, shown_values)
         key = (rule.code, drug)
         first = at.get(key)
         if first is None:
@@ -1196,18 +1211,19 @@ def _check(
         if current or case.proposed_treatment
         else case.current_meds
     )
-    found = _Found(case, partners, current)
-    for partner in found.partners:
-        for item in partner_items.get(partner, ()):
-            for drug in layout.drugs:
-                if drug == partner or drug not in item.drugs:
-                    continue
-                where = current.get(drug) or start.get(drug, "")
-                found.add(item, drug, where, partner, order_of[drug])
-    if len(case.current_meds) > 1 or (case.current_meds and partners is not case.current_meds):
-        _current_medicine_alerts(case.current_meds, found, layout, partner_items)
-    for alert, order, tiebreak in found.alerts():
-        emit(alert, order, tiebreak)
+    if partners:  # no other medicine given with the drugs in play: no interaction to look for
+        found = _Found(case, partners, current)
+        for partner in found.partners:
+            for item in partner_items.get(partner, ()):
+                for drug in layout.drugs:
+                    if drug == partner or drug not in item.drugs:
+                        continue
+                    where = current.get(drug) or start.get(drug, "")
+                    found.add(item, drug, where, partner, order_of[drug])
+        if len(case.current_meds) > 1 or (case.current_meds and partners is not case.current_meds):
+            _current_medicine_alerts(case.current_meds, found, layout, partner_items)
+        for alert, order, tiebreak in found.alerts():
+            emit(alert, order, tiebreak)
     for medicine in dict.fromkeys(reached):
         for medicine_rule in medicine_rules[medicine]:
             if medicine_rule.when.holds(facts):
@@ -1631,14 +1647,26 @@ def apply(options: Sequence[TherapyOption], alerts: Sequence[SafetyAlert]) -> li
         if alert.severity == "contraindication":
             blocked.add(drug)
 
+    alerted = codes_by_drug.keys()
+
     def codes_of(drugs: Sequence[str]) -> tuple[str, ...]:
+        if alerted.isdisjoint(drugs):  # most options: no alert names their drugs
+            return ()
         codes: list[str] = []
         for drug in drugs:
             found = codes_by_drug.get(drug)
             if found:
                 codes.extend(found)
-        return tuple(dict.fromkeys(codes)) if codes else ()
+        return tuple(dict.fromkeys(codes))
 
+    if not blocked:  # warnings only (most cases): every option keeps its place
+        return [
+            option
+            if option.rank == rank and option.flags == codes_t and not option.flagged
+            else rebuild(option, rank, codes_t, False)
+            for rank, option in enumerate(options, start=1)
+            for codes_t in (codes_of(option.drugs),)
+        ]
     clear: list[tuple[TherapyOption, tuple[str, ...], bool]] = []
     flagged: list[tuple[TherapyOption, tuple[str, ...], bool]] = []
     for option in options:

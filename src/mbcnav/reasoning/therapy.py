@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mbcnav.assessment import TherapyOption
+from mbcnav.reasoning.construct import constructor
 from mbcnav.reasoning.flags import RULES_DIR, ChunkMemo, Condition, compile_condition, drug_groups, flags_for
 from mbcnav.yamlfile import load_yaml
 
@@ -135,6 +136,7 @@ def regimens() -> tuple[Regimen, ...]:
 
 #: (regimen index, adjust index, add mask, rank, flags, flagged) → built option; the space is small
 _OPTION_CACHE: dict[tuple[int, int, int, int, tuple[str, ...], bool], TherapyOption] = {}
+_new_option = constructor(TherapyOption)
 
 
 def build_option(
@@ -159,7 +161,7 @@ def build_option(
     rationale = reg.rationale
     if adjust_index >= 0 and reg.adjust[adjust_index].why:
         rationale = f"{rationale} {reg.adjust[adjust_index].why}"
-    option = TherapyOption.model_construct(
+    option = _new_option(
         rank=rank,
         regimen=label,
         drugs=tuple(drugs),
