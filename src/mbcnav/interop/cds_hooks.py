@@ -25,6 +25,12 @@ would read as "no problem". ``fhirServer`` must be https (http only on loopback)
 ``context.patientId``: a prefetch holding another patient is a 400, a fhirServer answering with
 another patient a 422, never that patient's cards. Card details escape link and HTML markdown, since
 they quote the record and the user's words.
+A record the fast FHIR import cannot read (one malformed element: an impossible date, a wrong JSON type)
+is imported again in strict mode, which leaves out each resource that does not validate
+(``import_readable_part``): a 422 would hide every red flag the rest of the record shows. The cards are
+then built from the rest, plus a warning card, first after the critical ones, naming each left-out
+resource and element and saying that the absence of an alert is not evidence of safety. It stays a 422
+when strict import fails too or leaves out the Patient (whose record this is, age and sex).
 Request bodies must be declared JSON (``application/json``, any charset, or ``application/*+json``):
 anything else is 415, so a browser cannot post a hook call as a "simple" (unpreflighted) request.
 Errors are ``application/problem+json``. CORS is handled on the router itself (CDS Hooks 2.0 requires
@@ -118,6 +124,7 @@ from mbcnav.interop.fhir import (
     medication_concept,
     resources_of,
 )
+from mbcnav.interop.fhir.notes import ImportNote
 from mbcnav.interop.fhir.reading import patient_part, ref_of
 from mbcnav.reasoning.orders import concerns
 from mbcnav.yamlfile import load_yaml
@@ -806,6 +813,54 @@ def import_warnings_card(notes: Sequence[Any], hook_instance: str) -> dict[str, 
     )
 
 
+#: how many left-out resources a partial-record card names (and elements per resource) before the count
+_LEFT_OUT_LISTED = 20
+_ELEMENTS_LISTED = 5
+
+
+def partial_record_card(left_out: Sequence[Any], hook_instance: str) -> dict[str, Any] | None:
+    """One warning card naming each resource left out because it is not valid FHIR (by type/id and
+    element only: the validator's message may quote the value), or None when none was.
+
+    The other cards were built without those data, so the lack of a card about them must not read as
+    "no problem", which is what a clinician would otherwise take a missing alert for. It offers
+    no suggestions and no override reasons: there is nothing to accept or decide on it except checking
+    the chart (feedback may still carry a comment or the client's own reason).
+    """
+    elements: dict[str, list[str]] = {}
+    for note in left_out:
+        named = elements.setdefault((note.resource or "a resource without an id")[:120], [])
+        if note.element and note.element[:80] not in named:
+            named.append(note.element[:80])
+    if not elements:
+        return None
+    lines = []
+    for ref, named in list(elements.items())[:_LEFT_OUT_LISTED]:
+        shown = ", ".join(named[:_ELEMENTS_LISTED])
+        if len(named) > _ELEMENTS_LISTED:
+            shown += f" and {len(named) - _ELEMENTS_LISTED} more"
+        lines.append(f"- {ref}" + (f" (element: {shown})" if shown else ""))
+    if len(elements) > _LEFT_OUT_LISTED:
+        lines.append(f"- and {len(elements) - _LEFT_OUT_LISTED} more resources")
+    count = len(elements)
+    many = count > 1
+    these, them, its = ("These resources", "them", "Their") if many else ("This resource", "it", "Its")
+    return _card(
+        hook_instance,
+        "import:left_out",
+        f"Part of this record could not be read ({count} resource{'s' if many else ''} left out): a "
+        "missing alert is not evidence of safety",
+        f"**Part of this record could not be read.** {these} in the chart did not validate as FHIR R4, "
+        f"so mbcnav left {them} out and built the other cards from the rest of the record:\n\n"
+        + "\n".join(lines)
+        + f"\n\n{its} data were not checked: no red flag, safety alert, dose check or therapy option on "
+        "these cards used them, so the absence of an alert is not evidence of safety. Review these data "
+        "in the chart before acting on the cards, and have the record corrected.",
+        "warning",
+        (),
+    )
+
+
 def cards_for(
     assessment: Assessment,
     *,
@@ -814,9 +869,14 @@ def cards_for(
     settings: CdsSettings,
     orders: list[tuple[dict[str, Any], dict[str, Any]]] | None = None,
     import_notes: Sequence[Any] = (),
+    left_out: Sequence[Any] = (),
     taken: Collection[str] = (),
 ) -> list[dict[str, Any]]:
     """Cards in the order a clinician must read them: critical, then warning, then info.
+
+    ``left_out``: the defect notes of resources left out of the record (``import_readable_part``): their
+    card comes first among the warnings, so it is read right after any red flag or contraindication and
+    before every card built without those data (a client sorting by indicator shows the same order).
 
     For order hooks a safety card concerns an ordered drug the way the order check counts it
     (``orders.concerns``): the alert's own drug, or an ordered partner not already ``taken`` (current
@@ -825,6 +885,9 @@ def cards_for(
     Cards carry no link yet: the link names the saved case, and a case is saved only when there are
     cards (``link_cards`` adds it)."""
     cards: list[dict[str, Any]] = []
+    partial = partial_record_card(left_out, hook_instance)
+    if partial is not None:
+        cards.append(partial)
     for flag in assessment.red_flags:
         title = flag.title or _title(flag.code)
         detail = f"**{title}** ({flag.urgency}). {flag.clinician}"
@@ -1287,10 +1350,12 @@ async def _run(
             "Precondition Failed",
             "the data these cards need could not be obtained (" + "; ".join(problems) + ")",
         )
+    today = dt.date.today()
+    left_out: list[ImportNote] = []
     try:
-        imported: ImportResult = await run_in_threadpool(case_from_fhir, resources, as_of=dt.date.today())
+        imported: ImportResult = await run_in_threadpool(case_from_fhir, resources, as_of=today)
     except MbcnavError as exc:
-        raise _BadRequest(422, "Unprocessable Content", f"the FHIR record could not be read: {exc}") from None
+        imported, left_out = await run_in_threadpool(import_readable_part, resources, exc, today)
     case = imported.case
     orders = None
     if service["hook"] in {"order-select", "order-sign"}:
@@ -1318,6 +1383,7 @@ async def _run(
         settings=settings,
         orders=orders,
         import_notes=imported.import_notes,
+        left_out=left_out,
         taken={t.drug for t in case.current_treatment} | set(case.current_meds),
     )
     if cards:
@@ -1333,6 +1399,42 @@ async def _run(
         if url is not None:
             cards = link_cards(cards, url)
     return {"cards": cards}
+
+
+def import_readable_part(
+    resources: list[dict[str, Any]], error: MbcnavError, as_of: dt.date
+) -> tuple[ImportResult, list[ImportNote]]:
+    """The record without the resources that are not valid FHIR, and one note per defect that left one
+    out; ``_BadRequest`` 422 (naming ``error``, the fast import's element) when that is not possible.
+
+    The fast import stops at the first malformed element, and a 422 would then hide every red flag the
+    rest of the record shows (calcium 14 mg/dL beside one Observation with an impossible date). Strict
+    import validates each resource with the fhir.resources models and leaves out each one that fails,
+    so the cards can be built from the rest, with a card naming what was left out. Not when the Patient
+    is left out: it is what makes the record this person's (its subject check drops resources of another
+    patient) and gives age and sex, and the fast import refuses some Patients on purpose (an animal
+    patient), so the cards would be built for someone the record does not describe.
+    """
+    unreadable = _BadRequest(422, "Unprocessable Content", f"the FHIR record could not be read: {error}")
+    try:
+        result = case_from_fhir(resources, strict=True, as_of=as_of)
+    except MbcnavError:
+        raise unreadable from None
+    left_out = [n for n in result.import_notes if n.kind == "defect" and n.level == "error"]
+    if any((n.resource or "").split("/", 1)[0].split(" ", 1)[0] == "Patient" for n in left_out):
+        raise unreadable
+    if left_out:
+        log.warning(
+            "CDS: %d FHIR resource(s) failed validation and were left out of the assessment",
+            len({n.resource for n in left_out}),
+        )
+    rest = [n for n in result.import_notes if n not in left_out]
+    return (
+        ImportResult(
+            case=result.case, import_notes=rest, provenance=result.provenance, patient_id=result.patient_id
+        ),
+        left_out,
+    )
 
 
 async def _result_url(
