@@ -21,8 +21,10 @@ Everything is compiled once per process; a call does dictionary look-ups on a fe
 from __future__ import annotations
 
 import functools
+import gzip
 import importlib.resources
 import itertools
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -208,6 +210,8 @@ class _Lexicon:
     vocab_by_initial: dict[str, tuple[str, ...]]
     #: real words, never "corrected" to a lexicon word (checked with simple inflections removed)
     real_words: frozenset[str]
+    #: a word the English frequency dictionary counts at least this often is a real word too
+    real_word_min_count: int
     cues: frozenset[str]
     scope_breaks: frozenset[str]
     clause_breaks: frozenset[str]
@@ -313,16 +317,37 @@ def _real_words(listed: Iterable[str], items: Iterable[Any]) -> frozenset[str]:
     return frozenset(w for w in words if w.isalpha())
 
 
+@functools.cache
+def _dictionary_words() -> frozenset[str]:
+    """English words from pyspellchecker's word-frequency list (built from subtitles, so it holds the
+    everyday words patients write: "teary", "slight", "spit"), kept when counted at least
+    `real_word_min_count` times. The list's floor count (50) also holds common misspellings ("brest",
+    "seizer"), which the spelling fixer must still mend, so the floor is set above it (measured, see
+    triage.yaml). Loaded on the first word the small lists do not know; offline (a packaged file)."""
+    try:
+        raw = importlib.resources.files("spellchecker").joinpath("resources/en.json.gz").read_bytes()
+        counts: dict[str, int] = json.loads(gzip.decompress(raw))
+    except (OSError, ModuleNotFoundError, ValueError):  # without the list, correction is only wider
+        return frozenset()
+    floor = lexicon().real_word_min_count
+    return frozenset(word for word, count in counts.items() if count >= floor and word.isalpha())
+
+
 def is_real_word(token: str) -> bool:
-    """Whether a lower-case word is a real word (spelled right) by triage's word list: the Q&A
-    spelling fixer asks this too, so both leave "hooked" or "breath" as they are."""
-    return _is_real(token, lexicon().real_words)
+    """Whether a lower-case word is a real word (spelled right) by triage's word lists: the Q&A
+    spelling fixer asks this too, so both leave "hooked" or "breath" as they are. The Q&A asks without
+    the English dictionary: its fixer corrects only into knowledge-base words, where a real word misused
+    ("clinical trails") is usually a typo, and a wrong guess ranks answers rather than raising a flag."""
+    return _is_real(token, lexicon().real_words, dictionary=False)
 
 
-def _is_real(token: str, real: frozenset[str]) -> bool:
+def _is_real(token: str, real: frozenset[str], dictionary: bool = True) -> bool:
     """True when the token, or the token without a common ending, is a real word ("scared" = scare +
-    d, "hooked" = hook + ed, "doing" = do + ing, "stopped" = stop + ped)."""
+    d, "hooked" = hook + ed, "doing" = do + ing, "stopped" = stop + ped), or when the English
+    dictionary knows the token as written ("teary" is not "tarry")."""
     if token in real:
+        return True
+    if dictionary and token in _dictionary_words():
         return True
     for ending, restore in _INFLECTIONS:
         if len(token) > len(ending) + 1 and token.endswith(ending):
@@ -476,6 +501,7 @@ def lexicon() -> _Lexicon:
         vocab=tuple(sorted(raw_words)),
         vocab_by_initial=_by_initial(sorted(raw_words)),
         real_words=_real_words(lex.get("real_words", ()), kb_items),
+        real_word_min_count=int(lex["real_word_min_count"]),
         cues=frozenset(neg["cues"]),
         scope_breaks=frozenset(neg["scope_breaks"]),
         clause_breaks=frozenset(neg["clause_breaks"]),
@@ -1725,17 +1751,23 @@ def _asked_terms(text: str, found: _Found) -> tuple[tuple[str, str], ...]:
     if not found.present or tq is None:
         return ()
     low = _APOSTROPHES.sub("", text.lower())
+    # "what is that?" points back at a term the message named ("the leaflet says X is a risk"): the
+    # question itself is not a report ("is this"), and what the message says was named is its object
+    pointing = tq.pointing.search(low) if tq.pointing is not None else None
+    if pointing is not None:
+        low = low[: pointing.start()] + " " * (pointing.end() - pointing.start()) + low[pointing.end() :]
     if tq.reports.search(low):
         return ()
     if not (
-        (lex.question_pattern is not None and lex.question_pattern.search(low))
+        pointing is not None
+        or (lex.question_pattern is not None and lex.question_pattern.search(low))
         or tq.leading.search(low)
         or tq.trailing.search(low)
     ):
         return ()
     allowed = lex.term_concepts | tq.context
     if not set(found.present) <= allowed:
-        rest, _, _ = _scan_text(_without_asked_objects(low))
+        rest, _, _ = _scan_text(_without_asked_objects(low, named=pointing is not None))
         if not {concept for concept, _ in rest} <= allowed:
             return ()
     best: dict[str, str] = {}
@@ -1753,6 +1785,10 @@ class _TermQuestions:
     stops: frozenset[str]
     reach: int
     context: frozenset[str]
+    #: a question pointing back at a term ("what is that?") and the frames that name the term
+    #: ("the leaflet says", "the nurse talked about"), read only when such a question is asked
+    pointing: re.Pattern[str] | None = None
+    naming: re.Pattern[str] | None = None
 
 
 @functools.cache
@@ -1773,10 +1809,18 @@ def _term_questions() -> _TermQuestions | None:
         stops=frozenset(w.lower() for w in spec["object_stops"]),
         reach=int(spec["object_words"]),
         context=frozenset(spec.get("context", ())),
+        pointing=_pointing(spec.get("pointing", ())),
+        naming=alternatives("naming") if spec.get("naming") else None,
     )
 
 
-def _without_asked_objects(low: str) -> str:
+def _pointing(forms: Iterable[str]) -> re.Pattern[str] | None:
+    """A question pointing back ("what is that?"), only at the end of a sentence."""
+    forms = list(forms)
+    return re.compile(r"\b(?:" + "|".join(forms) + r")\s*(?:[?.!]|$)") if forms else None
+
+
+def _without_asked_objects(low: str, named: bool = False) -> str:
     """The text without the words that question frames govern: up to `object_words` words after a
     leading frame ("what is | a seizure") or before a trailing one ("cord compression | mean"), stopping
     at a word that starts a statement of its own ("what do I do, he's fitting": "I" stops the object)."""
@@ -1787,7 +1831,10 @@ def _without_asked_objects(low: str) -> str:
         chunk, base = part.group(), part.start()
         tokens = list(_TOKEN.finditer(chunk))
         spans: list[tuple[int, int]] = []
-        for m in tq.leading.finditer(chunk):
+        frames = list(tq.leading.finditer(chunk))
+        if named and tq.naming is not None:
+            frames.extend(tq.naming.finditer(chunk))
+        for m in frames:
             after = [t for t in tokens if t.start() >= m.end()]
             spans.extend(_object_span(after, tq))
         for m in tq.trailing.finditer(chunk) if _QUESTION_START.match(chunk) else ():
