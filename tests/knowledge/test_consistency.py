@@ -13,21 +13,12 @@ import re
 import statistics
 from collections.abc import Iterator
 
-import pytest
-
-from mbcnav.knowledge.loader import read_all
 from mbcnav.knowledge.readability import MAX_PUBLIC_GRADE, TARGET_MEDIAN_GRADE, reading_grade
 from mbcnav.knowledge.schema import ItemBase, KnowledgeBase, Statistic
 
 TEXT_FIELDS = ("public", "clinician", "action_public", "action_clinician", "used_when", "frequency",
                "care", "what_it_changes", "mechanism")
 PUBLIC_FIELDS = ("public", "action_public")
-
-
-@pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    base, _ = read_all()
-    return base
 
 
 def _texts(kb: KnowledgeBase, fields: tuple[str, ...] = TEXT_FIELDS) -> Iterator[tuple[str, str, str]]:

@@ -24,13 +24,6 @@ GENERAL_FILES = (
 )
 
 
-@pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    # read_all judges these files even while another engineer's file is mid-edit.
-    base, _ = read_all()
-    return base
-
-
 def _item(kb: KnowledgeBase, item_id: str) -> ItemBase:
     item = kb.get(item_id)
     assert item is not None, f"missing item {item_id}"

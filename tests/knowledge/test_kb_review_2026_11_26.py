@@ -13,19 +13,12 @@ import re
 
 import pytest
 
-from mbcnav.knowledge.loader import read_all
 from mbcnav.knowledge.schema import Drug, ItemBase, KnowledgeBase, Regimen
 from mbcnav.reasoning.therapy import regimens
 
 FIRST_LINE_TNBC_SOURCES = {"ascent-03", "ascent-04", "fda-approval-sacituzumab-1l-tnbc-2026",
                            "tropion-breast02", "fda-label-datopotamab-deruxtecan-tnbc-2026"}
 TDXD_NAMES = re.compile(r"T-DXd|Enhertu|trastuzumab deruxtecan", re.IGNORECASE)
-
-
-@pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    base, _ = read_all()
-    return base
 
 
 def _item(kb: KnowledgeBase, item_id: str) -> ItemBase:

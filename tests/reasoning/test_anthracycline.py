@@ -8,8 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from _helpers import run as _run
 
-from mbcnav.assessment import Assessment, SafetyAlert
+from mbcnav.assessment import SafetyAlert
 from mbcnav.case import parse_case
 from mbcnav.errors import CaseValidationError
 from mbcnav.reasoning.assess import assess
@@ -45,10 +46,6 @@ def _case(**extra: Any) -> dict[str, Any]:
 
 def _alerts(case: dict[str, Any]) -> dict[str, SafetyAlert]:
     return {f"{a.code}:{a.drug}": a for a in assess(parse_case(case)).safety_alerts}
-
-
-def _run(case: dict[str, Any]) -> Assessment:
-    return assess(parse_case(case))
 
 
 def test_epirubicin_history_counts_toward_the_doxorubicin_550_limit_esc_2022_ratio() -> None:

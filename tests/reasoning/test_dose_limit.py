@@ -9,23 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 import jsonschema
+from _helpers import NORMAL_LABS
 
 from mbcnav.assessment import Assessment, SafetyAlert
 from mbcnav.case import parse_case
 from mbcnav.reasoning.assess import assess
 from mbcnav.reasoning.calculators import calvert_dose
 
-LABS = {
-    "creatinine_mg_dl": 0.8,
-    "calcium_mg_dl": 9.4,
-    "albumin_g_dl": 4.0,
-    "bilirubin_mg_dl": 0.6,
-    "alt_u_l": 22,
-    "ast_u_l": 25,
-    "anc_per_ul": 3500,
-    "platelets_per_ul": 230000,
-    "hemoglobin_g_dl": 12.5,
-}
 HR_POS = {"histology": "IDC", "er_percent": 90, "pr_percent": 50, "her2_ihc": "1+"}
 HER2_POS = {"histology": "IDC", "er_percent": 0, "pr_percent": 0, "her2_ihc": "3+"}
 
@@ -36,7 +26,7 @@ def _case(orders: list[dict[str, Any]], *, weight: float = 68, creatinine: float
                     "menopausal": "post"},
         "tumor": HR_POS,
         "metastatic_sites": ["bone"],
-        "labs": {**LABS, "creatinine_mg_dl": creatinine},
+        "labs": {**NORMAL_LABS, "creatinine_mg_dl": creatinine},
         "line": 2,
         "proposed_treatment": orders,
         "pharmacogenomics": {"dpyd": "normal"},

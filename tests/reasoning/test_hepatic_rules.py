@@ -9,11 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from _helpers import run as _run
+from _helpers import with_changes
 
 from mbcnav.assessment import Assessment, SafetyAlert
 from mbcnav.case import parse_case
 from mbcnav.errors import CaseValidationError
-from mbcnav.reasoning.assess import assess
 
 
 def _case(**over: Any) -> dict[str, Any]:
@@ -31,16 +32,7 @@ def _case(**over: Any) -> dict[str, Any]:
         "labs": {"creatinine_mg_dl": 0.8, "anc_per_ul": 3000, "platelets_per_ul": 200000},
         "line": 1,
     }
-    for key, value in over.items():
-        if isinstance(value, dict) and isinstance(case.get(key), dict):
-            case[key] = {**case[key], **value}
-        else:
-            case[key] = value
-    return case
-
-
-def _run(case: dict[str, Any]) -> Assessment:
-    return assess(parse_case(case))
+    return with_changes(case, over)
 
 
 def _alerts(result: Assessment, drug: str, code: str) -> list[SafetyAlert]:

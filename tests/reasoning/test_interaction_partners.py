@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from _helpers import alerts_by_key as _alerts
+
 from mbcnav.assessment import Assessment, SafetyAlert
 from mbcnav.case import parse_case
 from mbcnav.reasoning.assess import assess
@@ -31,10 +33,6 @@ def _run(**fields: Any) -> Assessment:
     }
     case.update(fields)
     return assess(parse_case(case))
-
-
-def _alerts(result: Assessment) -> dict[str, SafetyAlert]:
-    return {f"{a.code}:{a.drug}": a for a in result.safety_alerts}
 
 
 # ---------------------------------------------------------------- item 5: bone agents

@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from _helpers import alerts_by_pair as _alerts
 
 from mbcnav.case import parse_case
 from mbcnav.knowledge.readability import MAX_PUBLIC_GRADE, reading_grade
-from mbcnav.reasoning.assess import assess
 from mbcnav.reasoning.safety import safety_rules
 
 HR_POS = {"er_percent": 95, "pr_percent": 60, "her2_ihc": "1+"}
@@ -48,10 +48,6 @@ def _case(
     }
     data.update(extra)
     return data
-
-
-def _alerts(data: dict[str, Any]) -> dict[tuple[str, str], Any]:
-    return {(a.code, a.drug or ""): a for a in assess(parse_case(data)).safety_alerts}
 
 
 # ---------------------------------------------------------------- H2: toremifene (Fareston boxed warning)

@@ -12,6 +12,9 @@ import copy
 from typing import Any
 
 import pytest
+from _helpers import NORMAL_LABS
+from _helpers import first_alert as _alert
+from _helpers import run as _assess
 
 from mbcnav.assessment import Assessment
 from mbcnav.case import parse_case
@@ -22,17 +25,7 @@ BASE: dict[str, Any] = {
     "patient": {"age": 58, "sex": "F", "menopausal": "post", "weight_kg": 68, "height_cm": 164, "ecog": 1},
     "tumor": {"histology": "IDC", "er_percent": 0, "pr_percent": 0, "her2_ihc": "0"},
     "metastatic_sites": ["bone"],
-    "labs": {
-        "creatinine_mg_dl": 0.8,
-        "calcium_mg_dl": 9.4,
-        "albumin_g_dl": 4.0,
-        "bilirubin_mg_dl": 0.6,
-        "alt_u_l": 22,
-        "ast_u_l": 25,
-        "anc_per_ul": 3500,
-        "platelets_per_ul": 230000,
-        "hemoglobin_g_dl": 12.5,
-    },
+    "labs": dict(NORMAL_LABS),
     "line": 2,
 }
 
@@ -42,15 +35,6 @@ def _case(notes: list[str], **over: Any) -> dict[str, Any]:
     case["notes"] = notes
     case.update(over)
     return case
-
-
-def _assess(data: dict[str, Any]) -> Assessment:
-    return assess(parse_case(data))
-
-
-def _alert(result: Assessment, code: str, drug: str) -> Any:
-    found = [a for a in result.safety_alerts if a.code == code and a.drug == drug]
-    return found[0] if found else None
 
 
 def _order(result: Assessment, drug: str) -> Any:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from _helpers import run as _run
+
 from mbcnav.assessment import Assessment, TherapyOption
-from mbcnav.case import parse_case
-from mbcnav.reasoning.assess import assess
 
 
 def _hr_pos(**extra: Any) -> dict[str, Any]:
@@ -31,10 +31,6 @@ def _tnbc(**extra: Any) -> dict[str, Any]:
     }
     case.update(extra)
     return case
-
-
-def _run(case: dict[str, Any]) -> Assessment:
-    return assess(parse_case(case))
 
 
 def _with(result: Assessment, start: str) -> list[TherapyOption]:

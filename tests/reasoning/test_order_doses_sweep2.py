@@ -7,11 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from _helpers import alerts_by_pair as _alerts
 
 from mbcnav.case import parse_case
 from mbcnav.knowledge.readability import MAX_PUBLIC_GRADE, reading_grade
 from mbcnav.reasoning import doses
-from mbcnav.reasoning.assess import assess
 from mbcnav.reasoning.doses import dose_table
 
 HR_POS = {"er_percent": 95, "pr_percent": 60, "her2_ihc": "1+"}
@@ -38,10 +38,6 @@ def _case(
     }
     data.update(extra)
     return data
-
-
-def _alerts(data: dict[str, Any]) -> dict[tuple[str, str], Any]:
-    return {(a.code, a.drug or ""): a for a in assess(parse_case(data)).safety_alerts}
 
 
 # ---------------------------------------------------------------- H1: weight cap and partner drug

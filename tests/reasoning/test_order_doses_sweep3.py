@@ -10,27 +10,16 @@ import json
 from pathlib import Path
 from typing import Any
 
+from _helpers import NORMAL_LABS
+from _helpers import run as _assess
 from typer.testing import CliRunner
 
 from mbcnav.assessment import Assessment
-from mbcnav.case import parse_case
 from mbcnav.cli import app
 from mbcnav.knowledge.loader import load_knowledge_base
 from mbcnav.knowledge.readability import MAX_PUBLIC_GRADE, reading_grade
-from mbcnav.reasoning.assess import assess
 from mbcnav.reasoning.calculators import calvert_dose
 
-LABS = {
-    "creatinine_mg_dl": 0.8,
-    "calcium_mg_dl": 9.4,
-    "albumin_g_dl": 4.0,
-    "bilirubin_mg_dl": 0.6,
-    "alt_u_l": 22,
-    "ast_u_l": 25,
-    "anc_per_ul": 3500,
-    "platelets_per_ul": 230000,
-    "hemoglobin_g_dl": 12.5,
-}
 TNBC = {"histology": "IDC", "er_percent": 0, "pr_percent": 0, "her2_ihc": "0"}
 HR_POS = {"histology": "IDC", "er_percent": 90, "pr_percent": 50, "her2_ihc": "1+"}
 
@@ -40,16 +29,12 @@ def _case(patient: dict[str, Any], orders: list[dict[str, Any]], **extra: Any) -
         "patient": {"sex": "F", "ecog": 1, "height_cm": 164, **patient},
         "tumor": TNBC,
         "metastatic_sites": ["lung"],
-        "labs": dict(LABS),
+        "labs": dict(NORMAL_LABS),
         "line": 1,
         "proposed_treatment": orders,
     }
     data.update(extra)
     return data
-
-
-def _assess(data: dict[str, Any]) -> Assessment:
-    return assess(parse_case(data))
 
 
 def _dose_alert(result: Assessment, drug: str) -> Any:
@@ -66,7 +51,7 @@ def _row(result: Assessment, drug: str) -> Any:
 
 def _obese_carbo(order: dict[str, Any]) -> dict[str, Any]:
     # c05: 44 y, 125 kg, 160 cm, creatinine 0.55 -> Cockcroft-Gault CrCl 257.6 mL/min
-    labs = {**LABS, "creatinine_mg_dl": 0.55}
+    labs = {**NORMAL_LABS, "creatinine_mg_dl": 0.55}
     return _case({"age": 44, "menopausal": "pre", "weight_kg": 125, "height_cm": 160}, [order], labs=labs)
 
 
@@ -112,7 +97,7 @@ def test_target_auc_only_without_a_crcl_says_the_dose_was_not_worked_out() -> No
 
 def _dialysis(order: dict[str, Any]) -> dict[str, Any]:
     # c06: on haemodialysis, creatinine 6.8 (Cockcroft-Gault would say 9.1 mL/min)
-    labs = {**LABS, "creatinine_mg_dl": 6.8}
+    labs = {**NORMAL_LABS, "creatinine_mg_dl": 6.8}
     return _case(
         {"age": 63, "menopausal": "post", "weight_kg": 68, "on_dialysis": True},
         [order],
@@ -150,7 +135,7 @@ def test_carboplatin_on_dialysis_at_auc_x_25_passes_and_the_row_shows_it() -> No
 
 def _hcm(creatinine: float, weight: float, age: int) -> dict[str, Any]:
     # c20 (CrCl 55) and v23 (CrCl 35): corrected calcium above 14 -> hypercalcemia red flag
-    labs = {**LABS, "creatinine_mg_dl": creatinine, "calcium_mg_dl": 13.8, "albumin_g_dl": 2.5}
+    labs = {**NORMAL_LABS, "creatinine_mg_dl": creatinine, "calcium_mg_dl": 13.8, "albumin_g_dl": 2.5}
     return _case(
         {"age": age, "menopausal": "post", "weight_kg": weight},
         [{"drug": "Zometa", "dose_mg": 4}],

@@ -7,24 +7,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-from mbcnav.assessment import Assessment
-from mbcnav.case import parse_case
-from mbcnav.reasoning.assess import assess
+from _helpers import first_alert as _alert
+from _helpers import run as _assess
 
 DATA = Path(__file__).parent / "data_pharm2"
 
 
 def _load(name: str) -> dict[str, Any]:
     return json.loads((DATA / f"{name}.json").read_text(encoding="utf-8"))
-
-
-def _assess(data: dict[str, Any]) -> Assessment:
-    return assess(parse_case(data))
-
-
-def _alert(result: Assessment, code: str, drug: str) -> Any:
-    found = [a for a in result.safety_alerts if a.code == code and a.drug == drug]
-    return found[0] if found else None
 
 
 def test_tamoxifen_with_oral_contraceptive_is_flagged_per_tamoxifen_label() -> None:

@@ -4,29 +4,13 @@ inhibitor proposed beside current tamoxifen that said "no alert"."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
+from _helpers import hr_positive_case as _case
 
 from mbcnav.case import parse_case
 from mbcnav.drugnames import read_drug_name, resolve_drug
 from mbcnav.errors import UnknownDrugError
 from mbcnav.reasoning.assess import assess
-
-
-def _case(current_meds: list[str], proposed: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    return {
-        "patient": {
-            "age": 58, "sex": "F", "menopausal": "post", "weight_kg": 65, "height_cm": 165, "ecog": 1
-        },
-        "tumor": {"histology": "IDC", "er_percent": 90, "pr_percent": 50, "her2_ihc": "1+"},
-        "metastatic_sites": ["bone"],
-        "labs": {"creatinine_mg_dl": 0.8},
-        "current_meds": current_meds,
-        "proposed_treatment": proposed or [],
-        "line": 1,
-    }
-
 
 SWEEP_NAMES = {
     "Reclast": "zoledronic acid (reclast)",

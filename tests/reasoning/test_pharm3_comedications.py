@@ -9,26 +9,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _helpers import first_alert as _alert
+from _helpers import run as _assess
 
-from mbcnav.assessment import Assessment
 from mbcnav.case import parse_case
 from mbcnav.errors import CaseValidationError
-from mbcnav.reasoning.assess import assess
 
 DATA = Path(__file__).parent / "data_pharm3_x4"
 
 
 def _load(name: str) -> dict[str, Any]:
     return json.loads((DATA / f"{name}.json").read_text(encoding="utf-8"))
-
-
-def _assess(data: dict[str, Any]) -> Assessment:
-    return assess(parse_case(data))
-
-
-def _alert(result: Assessment, code: str, drug: str) -> Any:
-    found = [a for a in result.safety_alerts if a.code == code and a.drug == drug]
-    return found[0] if found else None
 
 
 # --- M2: medicines that raise calcium during hypercalcaemia ------------------------------------------

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from _helpers import hr_positive_case as _hr_case
 
 from mbcnav.case import parse_case
 from mbcnav.drugnames import read_drug_name
@@ -80,20 +81,6 @@ def test_obesity_crcl_caveat_still_shows_off_dialysis() -> None:
 
 
 # ---------------------------------------------------------------- L1, L2: product forms and names
-
-def _hr_case(meds: list[str], proposed: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    return {
-        "patient": {
-            "age": 58, "sex": "F", "menopausal": "post", "weight_kg": 65, "height_cm": 165, "ecog": 1
-        },
-        "tumor": {"histology": "IDC", "er_percent": 90, "pr_percent": 50, "her2_ihc": "1+"},
-        "metastatic_sites": ["bone"],
-        "labs": {"creatinine_mg_dl": 0.8},
-        "current_meds": meds,
-        "proposed_treatment": proposed or [],
-        "line": 1,
-    }
-
 
 def _partners(data: dict[str, Any]) -> set[str]:
     return {p for a in assess(parse_case(data)).safety_alerts for p in a.partners}

@@ -12,18 +12,10 @@ import sys
 from typing import Any
 
 import pytest
+from _helpers import alerts_by_key as _alerts
+from _helpers import run as _assess
 
-from mbcnav.case import parse_case
-from mbcnav.reasoning.assess import assess
 from mbcnav.reasoning.calculators import CALCULATORS
-
-
-def _assess(data: dict[str, Any]) -> Any:
-    return assess(parse_case(data))
-
-
-def _alerts(result: Any) -> dict[str, Any]:
-    return {f"{a.code}:{a.drug}": a for a in result.safety_alerts}
 
 
 def _offered(result: Any) -> set[str]:

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from _helpers import alerts_by_key as _alerts
+from _helpers import run as _run
+from _helpers import with_changes
+
 from mbcnav.assessment import Assessment
 from mbcnav.case import parse_case
 from mbcnav.reasoning.assess import assess
@@ -30,20 +34,7 @@ def _case(**over: Any) -> dict[str, Any]:
         },
         "line": 1,
     }
-    for key, value in over.items():
-        if isinstance(value, dict) and isinstance(case.get(key), dict):
-            case[key] = {**case[key], **value}
-        else:
-            case[key] = value
-    return case
-
-
-def _run(case: dict[str, Any]) -> Assessment:
-    return assess(parse_case(case))
-
-
-def _alerts(result: Assessment) -> dict[str, Any]:
-    return {f"{a.code}:{a.drug}": a for a in result.safety_alerts}
+    return with_changes(case, over)
 
 
 def _flagged(result: Assessment, drug: str) -> bool:

@@ -6,14 +6,11 @@ airway compromise, severe haemorrhage and severe chest pain go to emergency serv
 from __future__ import annotations
 
 import pytest
+from _helpers import triage_urgencies as _codes
 
 from mbcnav.case import parse_case
 from mbcnav.reasoning.assess import assess
 from mbcnav.reasoning.triage import triage, triage_case
-
-
-def _codes(text: str) -> dict[str, str]:
-    return {f.code: f.urgency for f in triage(text).red_flags}
 
 
 @pytest.mark.parametrize(

@@ -7,15 +7,10 @@ is tested with wordings of our own, hits and non-hits, not only the sweep's mess
 from __future__ import annotations
 
 import pytest
+from _helpers import triage_urgencies as _flags
 
 from mbcnav.case import parse_case
 from mbcnav.reasoning.assess import assess
-
-
-def _flags(text: str) -> dict[str, str]:
-    from mbcnav.reasoning.triage import triage
-
-    return {f.code: f.urgency for f in triage(text).red_flags}
 
 
 def _case(symptoms: list[str], drug: str, labs: dict[str, float] | None = None) -> dict:

@@ -9,12 +9,9 @@ import subprocess
 import sys
 
 import pytest
+from _helpers import triage_urgencies as _flags
 
 from mbcnav.reasoning.triage import triage
-
-
-def _flags(text: str) -> dict[str, str]:
-    return {f.code: f.urgency for f in triage(text).red_flags}
 
 
 # ------------------------------------------------------------------ 1. urgent findings said in words

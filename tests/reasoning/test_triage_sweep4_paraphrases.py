@@ -6,12 +6,9 @@ knows one sentence fails."""
 from __future__ import annotations
 
 import pytest
+from _helpers import triage_urgencies as _flags
 
 from mbcnav.reasoning.triage import triage
-
-
-def _flags(text: str) -> dict[str, str]:
-    return {f.code: f.urgency for f in triage(text).red_flags}
 
 
 # ------------------------------------------------------------------ questions about a term

@@ -22,13 +22,9 @@ that must keep their reading.
 from __future__ import annotations
 
 import pytest
+from _helpers import triage_urgencies as _codes
 
 from mbcnav.reasoning.triage import triage
-
-
-def _codes(text: str) -> dict[str, str]:
-    return {f.code: f.urgency for f in triage(text).red_flags}
-
 
 # ---------------------------------------------------------------------------------------- mouth sores
 

@@ -6,23 +6,12 @@ or < 1000 expected to fall), and symptoms the text says have gone. Every rule ha
 from __future__ import annotations
 
 import pytest
+from _helpers import symptom_case as _case
+from _helpers import triage_urgencies as _flags
 
 from mbcnav.case import Labs, parse_case
 from mbcnav.reasoning.assess import assess
 from mbcnav.reasoning.triage import triage, triage_case
-
-
-def _flags(text: str, labs: Labs | None = None) -> dict[str, str]:
-    return {f.code: f.urgency for f in triage(text, labs).red_flags}
-
-
-def _case(symptoms: list[str], drug: str | None = None, labs: dict[str, float] | None = None) -> dict:
-    case: dict = {"metastatic_sites": ["bone", "liver"], "line": 2, "symptoms": symptoms}
-    if drug:
-        case["current_treatment"] = [{"drug": drug}]
-    if labs:
-        case["labs"] = labs
-    return case
 
 
 # ---------------------------------------------------------------- item 1: cord compression, NICE NG234

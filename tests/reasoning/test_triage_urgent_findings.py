@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from _helpers import triage_urgencies as _flags
 
 from mbcnav.assessment import URGENCY_ORDER
 from mbcnav.case import parse_case
@@ -29,10 +30,6 @@ KB_CODES = {
     "symptom-lymph-node-lump": "new_lump",
     "symptom-arm-swelling-lymphedema": "arm_swelling",
 }
-
-
-def _flags(text: str) -> dict[str, str]:
-    return {f.code: f.urgency for f in triage(text).red_flags}
 
 
 # (everyday wording, the urgent finding it raises)

@@ -202,6 +202,28 @@ def match_text_rules(text: str, rules: list[dict[str, Any]]) -> str | None:
     return None
 
 
+def _first_in_index(concept: dict[str, Any], index: dict[tuple[str, str], Any]) -> Any:
+    """The value of the first coding whose (short system, code) is in ``index``, or None; shared by
+    observation_kind and answer_meaning, which differ only in the index they read. A coding whose system
+    is unknown or empty cannot match (no index holds an empty system)."""
+    hit = None
+    coding_list = concept.get("coding")
+    if type(coding_list) is not list:  # absent, or a broken shape that _coding_of names
+        coding_list = _coding_of(concept)
+    for coding in coding_list:
+        if isinstance(coding, dict):
+            code = coding.get("code")
+            if code is not None:
+                uri = coding.get("system")
+                if not hit:
+                    system = _short_system_of_str(uri) if type(uri) is str else short_system(uri)
+                    if system:
+                        hit = index.get((system, code if type(code) is str else str(code)))
+                elif uri and type(uri) is not str:
+                    short_system(uri)  # fails as codings() does
+    return hit
+
+
 @functools.cache
 def observation_index() -> dict[tuple[str, str], tuple[str, str]]:
     """(system, code) of an Observation.code -> (kind, detail). Kinds: marker, lab, ecog, kps, stage,
@@ -239,22 +261,7 @@ def observation_kind(concept: Any) -> tuple[str, str] | None:
     """(kind, detail) of the first coding of an Observation.code found in :func:`observation_index`."""
     if not isinstance(concept, dict):
         return None
-    index = observation_index()
-    hit = None
-    coding_list = concept.get("coding")
-    if type(coding_list) is not list:  # absent, or a broken shape that _coding_of names
-        coding_list = _coding_of(concept)
-    for coding in coding_list:
-        if isinstance(coding, dict):
-            code = coding.get("code")
-            if code is not None:
-                uri = coding.get("system")
-                if not hit:
-                    system = _short_system_of_str(uri) if type(uri) is str else short_system(uri)
-                    hit = index.get((system or "", code if type(code) is str else str(code)))
-                elif uri and type(uri) is not str:
-                    short_system(uri)  # fails as codings() does
-    return hit
+    return _first_in_index(concept, observation_index())
 
 
 @functools.cache
@@ -286,23 +293,7 @@ def answer_meaning(concept: Any) -> str | None:
     """positive/negative/present/absent/equivocal/germline/somatic for a coded or worded answer."""
     if not isinstance(concept, dict):
         return None
-    index = answer_index()
-    meaning = None
-    coding_list = concept.get("coding")
-    if type(coding_list) is not list:  # absent, or a broken shape that _coding_of names
-        coding_list = _coding_of(concept)
-    for coding in coding_list:
-        if isinstance(coding, dict):
-            code = coding.get("code")
-            if code is not None:
-                uri = coding.get("system")
-                if not meaning:
-                    system = _short_system_of_str(uri) if type(uri) is str else short_system(uri)
-                    if system:
-                        meaning = index.get((system, code if type(code) is str else str(code)))
-                elif uri and type(uri) is not str:
-                    short_system(uri)  # fails as codings() does
-    return meaning or answer_in_words(concept_text(concept))
+    return _first_in_index(concept, answer_index()) or answer_in_words(concept_text(concept))
 
 
 @functools.lru_cache(maxsize=1024)

@@ -103,16 +103,12 @@ _PROPOSED = "proposed order"
 
 
 @dataclass(frozen=True, slots=True)
-class Rule:
+class _AlertRule:
+    """What every kind of rule below carries: its place in its file (the tiebreak between equals), its code,
+    and the alert it raises. The kinds differ only in what makes them fire."""
+
     index: int
     code: str
-    drugs: frozenset[str]
-    start: bool
-    current: bool
-    #: context "order": a proposed order only (not a therapy option, which may pair the drug already)
-    order: bool
-    when: Condition
-    tests: tuple[tuple[str, Callable[[float, float], bool], float], ...]
     severity: str
     public: str
     clinician: str
@@ -120,16 +116,21 @@ class Rule:
 
 
 @dataclass(frozen=True, slots=True)
-class Interaction:
-    index: int
-    code: str
+class Rule(_AlertRule):
+    drugs: frozenset[str]
+    start: bool
+    current: bool
+    #: context "order": a proposed order only (not a therapy option, which may pair the drug already)
+    order: bool
+    when: Condition
+    tests: tuple[tuple[str, Callable[[float, float], bool], float], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Interaction(_AlertRule):
     drugs: frozenset[str]
     partner_drugs: frozenset[str]
     partner_classes: frozenset[str]
-    severity: str
-    public: str
-    clinician: str
-    sources: tuple[str, ...]
     #: partners this interaction does not apply to (a labelled combination, or one a more specific
     #: interaction covers): names, and classes of comedications.yaml / anticancer_classes
     except_partners: frozenset[str] = frozenset()
@@ -139,34 +140,22 @@ class Interaction:
 
 
 @dataclass(frozen=True, slots=True)
-class MedicineRule:
+class MedicineRule(_AlertRule):
     """A rule about a medicine from current_meds: it fires when the medicine belongs to one of
     ``classes`` (comedications.yaml) and ``when`` holds over the case's safety facts."""
 
-    index: int
-    code: str
     classes: frozenset[str]
     when: Condition
-    severity: str
-    public: str
-    clinician: str
-    sources: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
-class AnthracyclineLimit:
+class AnthracyclineLimit(_AlertRule):
     """A label limit on the cumulative anthracycline total, counted in units of the drug it is about."""
 
-    index: int
-    code: str
     drugs: frozenset[str]
     when: Condition
     ge: float | None
     lt: float | None
-    severity: str
-    public: str
-    clinician: str
-    sources: tuple[str, ...]
 
     def holds(self, total: float) -> bool:
         return (self.ge is None or total >= self.ge) and (self.lt is None or total < self.lt)
@@ -256,6 +245,16 @@ def _drugs(names: Iterable[str], where: str) -> frozenset[str]:
     return expanded
 
 
+def _alert_text(raw: dict[str, Any]) -> dict[str, Any]:
+    """An :class:`_AlertRule`'s alert fields as its YAML entry gives them (the caller checks the severity)."""
+    return {
+        "severity": raw["severity"],
+        "public": raw["public"],
+        "clinician": raw["clinician"],
+        "sources": tuple(raw["sources"]),
+    }
+
+
 def _placeholders(text: str) -> set[str]:
     """The fields a rule text formats ("CrCl {crcl_ml_min:.0f}" -> {"crcl_ml_min"})."""
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
@@ -292,10 +291,7 @@ def safety_rules() -> SafetyRules:
             order="order" in context,
             when=_condition(raw.get("when"), where),
             tests=tuple(tests),
-            severity=raw["severity"],
-            public=raw["public"],
-            clinician=raw["clinician"],
-            sources=tuple(raw["sources"]),
+            **_alert_text(raw),
         )
         for drug in rule.drugs:
             by_drug.setdefault(drug, []).append(rule)
@@ -310,10 +306,7 @@ def safety_rules() -> SafetyRules:
             if raw.get("partner_drugs")
             else frozenset(),
             partner_classes=frozenset(raw.get("partner_classes", ())),
-            severity=raw["severity"],
-            public=raw["public"],
-            clinician=raw["clinician"],
-            sources=tuple(raw["sources"]),
+            **_alert_text(raw),
             except_partners=_drugs(raw["except_partner_drugs"], where)
             if raw.get("except_partner_drugs")
             else frozenset(),
@@ -397,10 +390,7 @@ def _anthracyclines(raw: dict[str, Any]) -> Anthracyclines:
             when=_condition(row.get("when"), at),
             ge=float(row["ge"]) if "ge" in row else None,
             lt=float(row["lt"]) if "lt" in row else None,
-            severity=row["severity"],
-            public=row["public"],
-            clinician=row["clinician"],
-            sources=tuple(row["sources"]),
+            **_alert_text(row),
         )
         if limit.drugs - set(fields):
             raise ValueError(f"{at}: no cumulative dose field for {sorted(limit.drugs - set(fields))}")
@@ -429,10 +419,7 @@ def _medicine_rules(
             code=raw["code"],
             classes=frozenset(raw["classes"]),
             when=_condition(raw.get("when"), where),
-            severity=raw["severity"],
-            public=raw["public"],
-            clinician=raw["clinician"],
-            sources=tuple(raw["sources"]),
+            **_alert_text(raw),
         )
         unknown = sorted(rule.classes - known)
         if unknown:
