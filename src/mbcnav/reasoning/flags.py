@@ -123,6 +123,8 @@ FLAG_VOCABULARY: frozenset[str] = frozenset(
         # creatinine recorded but Cockcroft-Gault not computable (no weight, age or sex)
         "crcl_inputs_missing",
         "glucose_missing",
+        # HbA1c at or above resistance.yaml's uncontrolled-diabetes cut-off (PI3K/AKT inhibitors rank lower)
+        "hba1c_uncontrolled",
         # notes
         "biopsy_noted",
     }
@@ -598,6 +600,11 @@ def _first_trimester_end_weeks() -> float:
     return float(_resistance()["pregnancy_chemotherapy_from_week"])
 
 
+def _uncontrolled_hba1c_percent() -> float:
+    """HbA1c (%) from which diabetes counts as uncontrolled for the PI3K/AKT inhibitor rules."""
+    return float(_resistance()["uncontrolled_diabetes_hba1c_percent"])
+
+
 def in_first_trimester(patient: Any) -> bool:
     """Pregnant and before the week chemotherapy may start, or weeks unknown (the safe reading).
     The therapy flags and the safety facts both ask this, so one threshold serves both."""
@@ -766,6 +773,8 @@ def case_flags(case: Any, subtype_result: Any, triage_result: Any) -> frozenset[
         add("crcl_inputs_missing")
     if labs.glucose_mg_dl is None and labs.hba1c_percent is None:
         add("glucose_missing")
+    elif labs.hba1c_percent is not None and labs.hba1c_percent >= _uncontrolled_hba1c_percent():
+        add("hba1c_uncontrolled")
 
     if case.notes:
         flags |= note_flags(case.notes)
