@@ -36,6 +36,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from mbcnav.analytics.datasets import CSV_TYPES
 from mbcnav.errors import MbcnavError
 
 
@@ -47,11 +48,14 @@ class FilterError(CohortError):
     """The filter text does not follow the filter language; the message names the token."""
 
 
+#: CSV columns are typed as `analytics --file` types them (numbers, else text: no BOOLEAN, so yes/no
+#: stays yes/no), so one file gives the same values, filters and Cox terms in every command
+_CSV_READER = f"read_csv_auto(?, auto_type_candidates = {CSV_TYPES})"
 READERS = {
-    ".csv": "read_csv_auto",
-    ".tsv": "read_csv_auto",
-    ".parquet": "read_parquet",
-    ".pq": "read_parquet",
+    ".csv": _CSV_READER,
+    ".tsv": _CSV_READER,
+    ".parquet": "read_parquet(?)",
+    ".pq": "read_parquet(?)",
 }
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -344,7 +348,7 @@ class CohortStore:
             raise CohortError(f"{source.name}: use a .csv, .tsv or .parquet file", field="file")
         name = _table_name(table)
         try:
-            self.con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {reader}(?)", [str(source)])
+            self.con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {reader}", [str(source)])
         except duckdb.Error as exc:
             raise CohortError(f"{source.name}: cannot be read: {_short(exc)}", field="file") from None
         return self.count(table)
@@ -389,6 +393,8 @@ class CohortStore:
         limit: int | None = None,
     ) -> pd.DataFrame:
         """Rows matching a filter-language expression."""
+        if limit is not None and limit < 1:
+            raise CohortError(f"--limit must be 1 or more, got {limit}", field="limit")
         known = self.columns(table)
         compiled = compile_filter(filter_text, known)
         select = "*"

@@ -142,7 +142,7 @@ def read_table(path: Path) -> pd.DataFrame:
         # Numbers are typed, everything else stays text: DuckDB's sniffer would turn yes/no into
         # booleans (groups "True"/"False", Cox term "horTh" instead of "horThyes"), unlike the same
         # data from Parquet or a shipped dataset.
-        query, kind = f"SELECT * FROM read_csv(?, auto_type_candidates = {_CSV_TYPES})", "CSV"
+        query, kind = f"SELECT * FROM read_csv(?, auto_type_candidates = {CSV_TYPES})", "CSV"
     try:
         return duckdb.sql(query, params=[str(path)]).df()  # type: ignore[call-arg]
     except duckdb.Error as exc:
@@ -152,7 +152,7 @@ def read_table(path: Path) -> pd.DataFrame:
 
 
 #: the types a CSV column may take (DuckDB tries them in this order); no BOOLEAN, DATE or TIME
-_CSV_TYPES = "['BIGINT', 'DOUBLE', 'VARCHAR']"
+CSV_TYPES = "['BIGINT', 'DOUBLE', 'VARCHAR']"
 
 
 def _first_line(exc: Exception) -> str:
@@ -213,3 +213,31 @@ def survival_frame(frame: pd.DataFrame, time: str, event: str) -> pd.DataFrame:
     out["time"] = times.astype(float)
     out["event"] = events.astype(int)
     return out
+
+
+#: days in each unit a shipped dataset's time can be shown in; a month is a year / 12 = 30.4375 days
+DAYS_PER_UNIT: dict[str, float] = {"days": 1.0, "weeks": 7.0, "months": 30.4375, "years": 365.25}
+
+
+def convert_time(frame: pd.DataFrame, from_unit: str, to_unit: str) -> tuple[pd.DataFrame, str, float]:
+    """A shipped dataset's time on another scale, the unit's plain name and the divisor used
+    (days -> months: 30.4375).
+
+    A dataset's unit is known, so a different ``--time-unit`` must rescale the numbers: only
+    relabelling them would show GBSG2's 1528-day median as 1528 months.
+    """
+    unit = normalise_unit(to_unit)
+    if unit not in DAYS_PER_UNIT:
+        raise DatasetError(
+            f"--time-unit '{to_unit}': this dataset's time is in {from_unit}; "
+            f"choose one of {', '.join(DAYS_PER_UNIT)}",
+            field="time_unit",
+        )
+    factor = DAYS_PER_UNIT[unit] / DAYS_PER_UNIT[from_unit]
+    return frame.assign(time=frame["time"] / factor), unit, factor
+
+
+def normalise_unit(unit: str) -> str:
+    """'month' and 'Months' name the same unit as 'months'."""
+    text = unit.strip().lower()
+    return text + "s" if text in {u[:-1] for u in DAYS_PER_UNIT} else text

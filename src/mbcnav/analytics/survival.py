@@ -7,6 +7,8 @@ design matrix the way R does (so published R tables can be reproduced) and shape
 from __future__ import annotations
 
 import math
+import re
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -42,6 +44,8 @@ class KMResult(_Result):
     #: rows left out of the curves and of the log-rank test because their ``by`` value is missing
     excluded: int = 0
     excluded_reason: str | None = None
+    #: cautions about the result that do not stop it (e.g. more groups than a plot can show clearly)
+    warnings: list[str] = []
 
 
 class CoxTerm(_Result):
@@ -67,6 +71,11 @@ class CoxResult(_Result):
     #: the global test over all terms (chisq, df, p), as R's cox.zph prints on its GLOBAL line
     ph_global: dict[str, float] | None = None
     ph_transform: str = "km"
+    #: rows left out of the fit because a covariate has no value in them (R: "deleted due to missingness")
+    excluded: int = 0
+    excluded_reason: str | None = None
+    #: fit problems that do not stop it (non-convergence, separation), one plain line each
+    warnings: list[str] = []
 
 
 def poly_contrasts(n_levels: int) -> np.ndarray:
@@ -85,14 +94,29 @@ def poly_contrasts(n_levels: int) -> np.ndarray:
 
 _POLY_NAMES = ("L", "Q", "C")
 
+#: most levels a text covariate (or a KM split) may have: beyond this it is an id or a free-text
+#: column, and one dummy per value would make a huge, meaningless model (2000 ids -> 1999 terms)
+MAX_LEVELS = 20
+#: most groups the web page offers as a split; the CLI warns above it (the plot becomes hard to read)
+READABLE_GROUPS = 6
+
 
 def design_matrix(
     frame: pd.DataFrame, covariates: Sequence[str], ordered: dict[str, Sequence[str]] | None = None
 ) -> pd.DataFrame:
     """Numeric covariates as they are; ordered factors as polynomial contrasts (``tgrade.L``);
     other categories as treatment dummies against the first level (``horThyes``), as R names them."""
+    return _design(frame, covariates, ordered)[0]
+
+
+def _design(
+    frame: pd.DataFrame, covariates: Sequence[str], ordered: dict[str, Sequence[str]] | None = None
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The design matrix and, for each of its terms, the covariate it came from (so a problem with
+    a term such as ``gradeIII`` can be reported against the column the user named)."""
     ordered = ordered or {}
     columns: dict[str, Any] = {}
+    owner: dict[str, str] = {}
     for name in covariates:
         if name not in frame.columns:
             raise DatasetError(f"covariate '{name}' is not a column of the table", field="covariates")
@@ -110,17 +134,28 @@ def design_matrix(
                 suffix = _POLY_NAMES[j] if j < len(_POLY_NAMES) else f"^{j + 1}"
                 # Missing values stay missing; the model drops those rows, as R's na.omit does.
                 columns[f"{name}.{suffix}"] = np.where(missing, np.nan, contrast[codes, j])
+                owner[f"{name}.{suffix}"] = name
         elif pd.api.types.is_numeric_dtype(series) and not isinstance(series.dtype, pd.CategoricalDtype):
             columns[name] = series.astype(float).to_numpy()
+            owner[name] = name
         else:
+            # A missing text value is missing, not a level called "nan"/"None" (nor the reference level).
+            missing = series.isna().to_numpy()
             values = series.astype(str)
             if isinstance(series.dtype, pd.CategoricalDtype):
                 levels = [str(c) for c in series.cat.categories]  # the data's own level order, as R
             else:
-                levels = sorted(values.unique())
+                levels = sorted(values[~missing].unique())
+            if len(levels) > MAX_LEVELS:
+                raise DatasetError(
+                    f"covariate '{name}' has {len(levels)} different text values; at most {MAX_LEVELS} "
+                    "can be modelled as groups (an id or free-text column cannot)",
+                    field="covariates",
+                )
             for level in levels[1:]:
-                columns[f"{name}{level}"] = (values == level).astype(float).to_numpy()
-    return pd.DataFrame(columns, index=frame.index)
+                columns[f"{name}{level}"] = np.where(missing, np.nan, (values == level).astype(float))
+                owner[f"{name}{level}"] = name
+    return pd.DataFrame(columns, index=frame.index), owner
 
 
 def _at_risk(durations: np.ndarray, points: Sequence[float]) -> dict[str, int]:
@@ -138,6 +173,26 @@ def nice_ticks(horizon: float, target: int = 6) -> list[float]:
     step = next(s for s in steps if math.floor(horizon / s + 1e-9) <= target)
     count = math.floor(horizon / step + 1e-9)
     return [float(round(i * step, 12)) for i in range(count + 1)]
+
+
+def fmt_p(p: float) -> str:
+    """A p-value as journals and R print it: 3 significant figures; "< 2e-16" below double
+    precision (R's format.pval), where a printed 0 would claim certainty; "> 0.99" near 1."""
+    if not math.isfinite(p):
+        return "—"
+    if p < 2.2e-16:
+        return "< 2e-16"
+    if p < 0.001:
+        return f"{p:.2e}"
+    if p > 0.99:
+        return "> 0.99"
+    return f"{p:.3g}"
+
+
+def p_text(p: float) -> str:
+    """``p = 0.0034`` or ``p < 2e-16`` for a sentence."""
+    shown = fmt_p(p)
+    return f"p {shown}" if shown[0] in "<>" else f"p = {shown}"
 
 
 def fmt_number(value: float | None, digits: int = 4) -> str:
@@ -184,6 +239,18 @@ def kaplan_meier(
         if len(frame) == 0:
             raise DatasetError(f"column '{by}' has no values to split by", field="by")
     groups = [("all", frame)] if by is None else [(str(k), g) for k, g in frame.groupby(by, observed=True)]
+    notes: list[str] = []
+    if len(groups) > MAX_LEVELS:
+        raise DatasetError(
+            f"--by '{by}' has {len(groups)} different values; at most {MAX_LEVELS} groups can be "
+            "compared (split by a column with few values, e.g. a grade or yes/no)",
+            field="by",
+        )
+    if len(groups) > READABLE_GROUPS:
+        notes.append(
+            f"'{by}' makes {len(groups)} groups: more than {READABLE_GROUPS} curves are hard to tell apart "
+            "(the web page offers at most that many)"
+        )
     points = nice_ticks(float(frame["time"].max()), at_risk_points)
     out: list[KMGroup] = []
     for label, group in groups:
@@ -221,6 +288,7 @@ def kaplan_meier(
         logrank=logrank,
         excluded=excluded,
         excluded_reason=f"no value in '{by}'" if excluded else None,
+        warnings=notes,
     )
 
 
@@ -235,15 +303,39 @@ def cox(
     from lifelines.exceptions import ConvergenceError
     from lifelines.statistics import proportional_hazard_test
 
-    design = design_matrix(frame, covariates, ordered)
-    data = design.assign(time=frame["time"].to_numpy(), event=frame["event"].to_numpy()).dropna()
+    unknown = [name for name in (ordered or {}) if name not in covariates]
+    if unknown:
+        raise DatasetError(
+            f"--ordered names '{unknown[0]}', which is not one of the covariates ({', '.join(covariates)})",
+            field="ordered",
+        )
+    design, owner = _design(frame, covariates, ordered)
+    full = design.assign(time=frame["time"].to_numpy(), event=frame["event"].to_numpy())
+    complete = full.notna().all(axis=1)
+    data = full[complete]
+    excluded = int((~complete).sum())
+    if len(data) == 0:
+        raise DatasetError(
+            "no row has a value in every covariate: a Cox model cannot be fitted", field="covariates"
+        )
     if data["event"].sum() == 0:
         raise DatasetError("no events in the data: a Cox model cannot be fitted", field="event")
-    try:
-        fitter = CoxPHFitter().fit(data, duration_col="time", event_col="event")
-    except ConvergenceError as exc:
-        raise DatasetError(f"the Cox model did not converge: {exc}", field="covariates") from None
-    summary = fitter.summary
+    _check_variation(data, owner)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            fitter = CoxPHFitter().fit(data, duration_col="time", event_col="event")
+        except ConvergenceError as exc:
+            raise DatasetError(
+                f"the Cox model did not converge: {_first_line(str(exc))}", field="covariates"
+            ) from None
+        summary = fitter.summary
+        lr = fitter.log_likelihood_ratio_test()
+        transform = _zph_km_transform(fitter)
+        # computed once: both the per-term and the global PH tests use the same residuals
+        scaled = fitter.compute_residuals(data, kind="scaled_schoenfeld")
+        ph = proportional_hazard_test(fitter, data, time_transform=transform, precomputed_residuals=scaled)
+        ph_global = _zph_global(fitter, scaled, transform)
     terms = [
         CoxTerm(
             term=str(term),
@@ -256,11 +348,7 @@ def cox(
         )
         for term, row in summary.iterrows()
     ]
-    lr = fitter.log_likelihood_ratio_test()
-    transform = _zph_km_transform(fitter)
-    ph = proportional_hazard_test(fitter, data, time_transform=transform)
     ph_p = {str(k if isinstance(k, str) else k[0]): float(v) for k, v in ph.summary["p"].items()}
-    ph_global = _zph_global(fitter, data, transform)
     return CoxResult(
         n=len(data),
         events=int(data["event"].sum()),
@@ -274,7 +362,74 @@ def cox(
         ph_test=ph_p,
         ph_violations=[term for term, p in ph_p.items() if p < 0.05],
         ph_global=ph_global,
+        excluded=excluded,
+        excluded_reason=_missing_reason(frame[~complete.to_numpy()], covariates) if excluded else None,
+        warnings=_fit_warnings(caught, terms, owner),
     )
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else ""
+
+
+def _missing_reason(dropped: pd.DataFrame, covariates: Sequence[str]) -> str:
+    """Which covariates were empty in the dropped rows, with counts: "no value in 'age' (5 rows)"."""
+    parts = []
+    for name in covariates:
+        count = int(dropped[name].isna().sum())
+        if count:
+            parts.append(f"'{name}' ({count} row{'s' if count > 1 else ''})")
+    return "no value in " + ", ".join(parts) if parts else "a missing value"
+
+
+def _check_variation(data: pd.DataFrame, owner: dict[str, str]) -> None:
+    """A term that is the same in every row cannot be estimated; lifelines fails with a long text
+    about NaN deltas, so name the column here instead."""
+    for term, name in owner.items():
+        column = data[term]
+        if column.nunique(dropna=True) <= 1:
+            value = column.iloc[0]
+            if term == name:
+                detail = f"every row used has the value {fmt_number(float(value))}"
+            else:
+                detail = f"term '{term}' is {fmt_number(float(value))} in every row used"
+            raise DatasetError(f"covariate '{name}' has no variation: {detail}", field="covariates")
+
+
+def _fit_warnings(
+    caught: list[warnings.WarningMessage], terms: list[CoxTerm], owner: dict[str, str]
+) -> list[str]:
+    """lifelines' ConvergenceWarnings (multi-line, with code samples) as one plain line naming the
+    covariates concerned; other warnings go on as they came."""
+    from lifelines.exceptions import ConvergenceWarning
+
+    texts: list[str] = []
+    for item in caught:
+        if issubclass(item.category, ConvergenceWarning):
+            texts.append(str(item.message))
+        else:
+            warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)
+    if not texts:
+        return []
+    named = {
+        t.term
+        for t in terms
+        if any(re.search(rf"(?<![\w.]){re.escape(t.term)}(?![\w.])", text) for text in texts)
+        or not math.isfinite(t.hr_upper_95)
+        or t.hr_lower_95 == 0
+        or not math.isfinite(t.se)
+    }
+    covariates = sorted({owner.get(term, term) for term in named})
+    if covariates:
+        return [
+            f"the fit did not converge cleanly for {', '.join(covariates)}: possibly complete separation "
+            "(the covariate predicts the events almost exactly) or collinearity; their hazard ratios, "
+            "CIs and p-values are not reliable"
+        ]
+    return [
+        "the fit did not converge cleanly (possibly separation or collinearity): the hazard ratios "
+        f"may not be reliable (lifelines: {_first_line(texts[0])})"
+    ]
 
 
 def _zph_km_transform(fitter: Any) -> Any:
@@ -294,7 +449,7 @@ def _zph_km_transform(fitter: Any) -> Any:
     return transform
 
 
-def _zph_global(fitter: Any, data: pd.DataFrame, transform: Any) -> dict[str, float] | None:
+def _zph_global(fitter: Any, scaled: pd.DataFrame, transform: Any) -> dict[str, float] | None:
     """The GLOBAL line of R's cox.zph (survival < 3.0, the version of the published GBSG2 output):
     U = g'R over the scaled Schoenfeld residuals R and the centred times g, and
     chi2 = U V^-1 U' / (d * sum g^2) on as many df as terms. lifelines gives only the per-term tests."""
@@ -303,7 +458,6 @@ def _zph_global(fitter: Any, data: pd.DataFrame, transform: Any) -> dict[str, fl
     events = fitter.event_observed
     times = transform(fitter.durations, events, fitter.weights)[events.to_numpy(dtype=bool)].to_numpy()
     centred = times - times.mean()
-    scaled = fitter.compute_residuals(data, kind="scaled_schoenfeld")
     variance = fitter.variance_matrix_.loc[scaled.columns, scaled.columns].to_numpy()
     score = centred @ scaled.to_numpy()
     denominator = float(events.sum()) * float((centred**2).sum())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -15,7 +16,12 @@ TIME = typer.Option("time", "--time", help="Column with follow-up time (numbers 
 EVENT = typer.Option(
     "event", "--event", help="Column with the event indicator (1 = event, 0 = censored); with --file."
 )
-TIME_UNIT = typer.Option(None, "--time-unit", help="Unit of the time column, for labels (e.g. months).")
+TIME_UNIT = typer.Option(
+    None,
+    "--time-unit",
+    help="With --file: the unit of your time column (a label). With --dataset: convert its time to "
+    "days, weeks, months (30.4375 days) or years (365.25 days).",
+)
 
 
 def _frame(dataset: str | None, file: Path | None, time: str, event: str):  # type: ignore[no-untyped-def]
@@ -32,6 +38,29 @@ def _frame(dataset: str | None, file: Path | None, time: str, event: str):  # ty
         )
     frame, meta = load_dataset(dataset or "gbsg2")
     return survival_frame(frame, "time", "event"), meta
+
+
+def _km_time(frame, meta: Any, time_unit: str | None):  # type: ignore[no-untyped-def]
+    """The frame, its unit, and how it was converted: a --file's unit is a label (only the user knows
+    it); a dataset's unit is known, so another --time-unit rescales the times."""
+    from mbcnav.analytics.datasets import convert_time, normalise_unit
+
+    if meta is None:
+        return frame, time_unit or "time units", None
+    known = meta.time_unit
+    if time_unit is None or normalise_unit(time_unit) == known:
+        return frame, known, None
+    frame, unit, factor = convert_time(frame, known, time_unit)
+    return frame, unit, {"from": known, "to": unit, "divided_by": factor}
+
+
+def _conversion_text(conversion: dict[str, object] | None) -> str | None:
+    if not conversion:
+        return None
+    return (
+        f"Times converted from {conversion['from']} to {conversion['to']}: "
+        f"{conversion['from']} / {conversion['divided_by']:g}."
+    )
 
 
 def _nr(value: float | None) -> str:
@@ -88,22 +117,37 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Kaplan-Meier curves with medians (95% CI), numbers at risk and a log-rank test."""
         from mbcnav.analytics.plots import check_plot_path, save_km_plot
-        from mbcnav.analytics.survival import kaplan_meier
+        from mbcnav.analytics.survival import kaplan_meier, p_text
 
         if plot is not None:
             check_plot_path(plot)  # before the work, so a typo costs nothing
         frame, meta = _frame(dataset, file, time, event)
-        unit = time_unit or (meta.time_unit if meta else "time units")
+        frame, unit, conversion = _km_time(frame, meta, time_unit)
         result = kaplan_meier(frame, by, time_unit=unit)
         if plot is not None:
             title = meta.title if meta else file.name
-            save_km_plot(frame.dropna(subset=[by]) if by else frame, by, plot, title=title, time_unit=unit)
+            save_km_plot(
+                frame.dropna(subset=[by]) if by else frame,
+                by,
+                plot,
+                title=title,
+                time_unit=f"{unit}; {conversion['from']} / {conversion['divided_by']:g}"
+                if conversion
+                else unit,
+                result=result,
+            )
         if as_json:
-            print_json(_with_dataset(result.model_dump(mode="json"), meta))
+            data = _with_dataset(result.model_dump(mode="json"), meta)
+            if conversion:
+                data["time_conversion"] = conversion
+            print_json(data)
             return
         note = _synthetic_note(meta)
         if note:
             console.print(f"[bold yellow]{note}[/]")
+        converted = _conversion_text(conversion)
+        if converted:
+            console.print(converted)
         # Two narrow tables rather than one wide one: readable at 80 columns and when piped.
         medians = Table(title=f"Kaplan-Meier: median time to event ({unit})")
         medians.add_column("group", overflow="fold")
@@ -126,7 +170,8 @@ def register(app: typer.Typer) -> None:
         for g in result.groups:
             at_risk.add_row(g.group, *map(str, g.at_risk.values()))
         console.print(at_risk)
-        console.print("[dim]NR: not reached (the curve or its CI bound never falls to 50%).[/]")
+        if any(None in (g.median, *g.median_ci) for g in result.groups):
+            console.print("[dim]NR: not reached (the curve or its CI bound never falls to 50%).[/]")
         if result.excluded:
             console.print(
                 f"{result.excluded} row(s) left out of the curves and the log-rank test: "
@@ -134,7 +179,9 @@ def register(app: typer.Typer) -> None:
             )
         if result.logrank:
             lr = result.logrank
-            console.print(f"Log-rank: χ² = {lr['chisq']:.2f}, df = {lr['df']:.0f}, p = {lr['p']:.3g}")
+            console.print(f"Log-rank: χ² = {lr['chisq']:.2f}, df = {lr['df']:.0f}, {p_text(lr['p'])}")
+        for warning in result.warnings:
+            console.print(f"[yellow]Note: {warning}.[/]")
         if plot is not None:
             console.print(f"Plot written to {plot}")
 
@@ -152,15 +199,15 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Cox proportional hazards: hazard ratios with 95% CIs and a proportional-hazards check."""
         from mbcnav.analytics.datasets import DatasetError
-        from mbcnav.analytics.survival import cox
+        from mbcnav.analytics.survival import cox, fmt_p, p_text
 
         frame, meta = _frame(dataset, file, time, event)
-        order: dict[str, tuple[str, ...]] = dict(meta.ordered) if meta else {}
+        given: dict[str, tuple[str, ...]] = {}
         for spec in ordered:
             if "=" not in spec:
                 raise DatasetError(f"--ordered '{spec}': write COLUMN=LEVEL1,LEVEL2,...", field="ordered")
             column, levels = spec.split("=", 1)
-            order[column] = tuple(level.strip() for level in levels.split(","))
+            given[column.strip()] = tuple(level.strip() for level in levels.split(","))
         if covariates is not None:
             names = [c.strip() for c in covariates.split(",") if c.strip()]
             if not names:
@@ -177,7 +224,15 @@ def register(app: typer.Typer) -> None:
             names = list(meta.default_covariates)
         else:
             raise DatasetError("name the covariates with --covariates for your own file", field="covariates")
-        result = cox(frame, names, ordered={k: v for k, v in order.items() if k in names})
+        stray = [column for column in given if column not in names]
+        if stray:
+            # a typo here would silently change the coding (treatment instead of polynomial contrasts)
+            raise DatasetError(
+                f"--ordered '{stray[0]}' is not one of the covariates ({', '.join(names)})", field="ordered"
+            )
+        # a dataset's own level orders apply to the covariates chosen; the user's --ordered wins
+        order = {k: v for k, v in (dict(meta.ordered) if meta else {}).items() if k in names} | given
+        result = cox(frame, names, ordered=order)
         if as_json:
             print_json(_with_dataset(result.model_dump(mode="json"), meta))
             return
@@ -193,20 +248,24 @@ def register(app: typer.Typer) -> None:
                 f"{t.coef:.4f}",
                 f"{t.hazard_ratio:.3f}",
                 f"{t.hr_lower_95:.3f}–{t.hr_upper_95:.3f}",
-                f"{t.p:.3g}",
-                f"{result.ph_test.get(t.term, float('nan')):.3g}",
+                fmt_p(t.p),
+                fmt_p(result.ph_test.get(t.term, float("nan"))),
             )
         console.print(table)
+        if result.excluded:
+            console.print(f"{result.excluded} row(s) left out of the model: {result.excluded_reason}.")
+        for warning in result.warnings:
+            console.print(f"[bold yellow]Warning: {warning}.[/]")
         lr = result.log_likelihood_ratio
         console.print(
-            f"Likelihood ratio test: χ² = {lr['chisq']:.1f} on {lr['df']:.0f} df, p = {lr['p']:.3g}; "
+            f"Likelihood ratio test: χ² = {lr['chisq']:.1f} on {lr['df']:.0f} df, {p_text(lr['p'])}; "
             f"concordance {result.concordance:.3f}"
         )
         if result.ph_global:
             g = result.ph_global
             console.print(
                 f"Proportional hazards, global test (Schoenfeld, km time scale as R cox.zph): "
-                f"χ² = {g['chisq']:.1f} on {g['df']:.0f} df, p = {g['p']:.3g}"
+                f"χ² = {g['chisq']:.1f} on {g['df']:.0f} df, {p_text(g['p'])}"
             )
         if result.ph_violations:
             console.print(

@@ -12,12 +12,13 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
+from mbcnav.analytics.survival import READABLE_GROUPS
 from mbcnav.web.pages.common import query_string, render
 
 router = APIRouter(include_in_schema=False)
 
-#: a column can split the curves when it has at most this many distinct values
-MAX_GROUPS = 6
+#: a column can split the curves when it has at most this many distinct values (the CLI warns above it)
+MAX_GROUPS = READABLE_GROUPS
 
 
 @functools.cache
@@ -59,7 +60,7 @@ def _resolve(dataset: str, by: str) -> tuple[str, Any, Any, str | None]:
 
 @router.get("/analytics", response_class=HTMLResponse)
 def analytics_page(request: Request, dataset: str = "gbsg2", by: str = "") -> HTMLResponse:
-    from mbcnav.analytics.survival import kaplan_meier
+    from mbcnav.analytics.survival import fmt_p, kaplan_meier
 
     name, info, frame, column = _resolve(dataset, by)
     result = kaplan_meier(frame, column, time_unit=info.time_unit)
@@ -79,6 +80,7 @@ def analytics_page(request: Request, dataset: str = "gbsg2", by: str = "") -> HT
         columns=split_columns(frame),
         by=column or "",
         result=result,
+        logrank_p=fmt_p(result.logrank["p"]) if result.logrank else "",
         explorer_json=explorer_json,
         svg_url=f"/analytics/km.svg?{query_string(dataset=name, by=column)}",
         max_time=int(frame["time"].max()),
@@ -90,13 +92,16 @@ def analytics_page(request: Request, dataset: str = "gbsg2", by: str = "") -> HT
 @router.get("/analytics/km.svg")
 def km_svg(dataset: str = "gbsg2", by: str = "") -> Response:
     name, info, _, column = _resolve(dataset, by)
-    svg = _svg(name, column, info.time_unit)
+    svg = _svg(name, column, info.time_unit, info.title)
     return Response(svg, media_type="image/svg+xml", headers={"cache-control": "public, max-age=3600"})
 
 
 @functools.lru_cache(maxsize=64)
-def _svg(name: str, column: str | None, time_unit: str) -> bytes:
+def _svg(name: str, column: str | None, time_unit: str, dataset_title: str) -> bytes:
     from mbcnav.analytics.plots import km_figure_bytes
 
-    title = f"{name}: Kaplan-Meier" + (f" by {column}" if column else "")
+    # The image is cached and shared on its own: the synthetic one carries its full SYNTHETIC title,
+    # as the CLI plot does, so it cannot pass for real patients' curves.
+    lead = dataset_title if name == "synthetic" else name
+    title = f"{lead}: Kaplan-Meier" + (f" by {column}" if column else "")
     return km_figure_bytes(_frame(name), column, fmt="svg", title=title, time_unit=time_unit)
