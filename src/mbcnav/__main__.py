@@ -1,5 +1,5 @@
 """`python -m mbcnav`: the same command as the installed `mbcnav` script (handy in a checkout)."""
 
-from mbcnav.cli import main
+from mbcnav._entry import main
 
 main()

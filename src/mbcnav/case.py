@@ -364,6 +364,17 @@ _UNIT_TRAPS: tuple[tuple[str, Any, str], ...] = (
     ("lvef_percent", lambda v: 0 < v < 1, "looks like a fraction; give a percent (0.55 = 55)"),
     ("qtcf_ms", lambda v: 0 < v < 1, "looks like seconds; give milliseconds (0.45 s = 450 ms)"),
 )
+
+
+def other_unit_hint(field: str, value: object) -> str | None:
+    """The Labs unit message for a value that looks like another unit ("looks like mmol/L; ..."), or None,
+    so the calculators judge a lab number by the same rule and words as a case does."""
+    for name, test, message in _UNIT_TRAPS:
+        if name == field and _is_number(value) and test(value):
+            return str(message)
+    return None
+
+
 #: traps whose range overlaps the field's valid range (the others fail range validation anyway, so
 #: Labs checks them only then); tests/reasoning/test_case_validation.py checks that no other trap
 #: overlaps its field's range and that Labs._catch_other_units screens these two with bounds that cover them

@@ -162,7 +162,7 @@ def test_cli_rejects_a_bad_case_in_a_list_naming_index_and_field(tmp_path: Path)
     proc = _cli("assess", str(case_file), "--json")
     assert proc.returncode == 2
     assert proc.stdout == ""  # nothing half-printed
-    assert "case 1" in proc.stderr and "calcium_mg_dl" in proc.stderr
+    assert "case 2" in proc.stderr and "calcium_mg_dl" in proc.stderr  # 1-based, as lines are
 
 
 def test_cli_rejects_unknown_drug_and_unknown_field() -> None:

@@ -35,7 +35,7 @@ class CaseInputError(MbcnavError):
 def read_cases(text: str, source: str = "input") -> tuple[list[Case], str]:
     """Parse and validate every case; returns (cases, format: single|list|lines).
 
-    Raises a message naming the case (index or line) and the field.
+    Raises a message naming the case (1-based position or line, and its id if it has one) and the field.
     """
     stripped = str(without_bom(text)).strip()
     if not stripped:
@@ -44,7 +44,8 @@ def read_cases(text: str, source: str = "input") -> tuple[list[Case], str]:
         data: Any = orjson.loads(stripped)
         records: list[tuple[str, Any]]
         if isinstance(data, list):
-            records = [(f"case {i}", row) for i, row in enumerate(data)]
+            # 1-based, as lines and the FHIR file names (case-1.json) count
+            records = [(f"case {i}", row) for i, row in enumerate(data, start=1)]
             fmt = "list"
         else:
             records = [("", data)]
@@ -64,6 +65,9 @@ def read_cases(text: str, source: str = "input") -> tuple[list[Case], str]:
         try:
             cases.append(parse_case(record))
         except CaseValidationError as exc:
+            case_id = record.get("id") if isinstance(record, dict) else None
+            if where and isinstance(case_id, str) and case_id:
+                where += f" (id {case_id})"
             prefix = f"{where}: " if where else ""
             text = "; ".join(
                 f"{prefix}{loc}: {msg}" if loc else f"{prefix}{msg}" for loc, msg in exc.problems
@@ -214,7 +218,7 @@ def register(app: typer.Typer) -> None:
             None, help="Case JSON file, a JSON list, JSON Lines, or - for stdin."
         ),
         as_json: bool = typer.Option(False, "--json", help="Print the JSON Assessment(s)."),
-        audience: Audience = typer.Option(Audience.public, "--audience", help="Voice of the report."),
+        audience: Audience = typer.Option(Audience.public, "--audience", "-a", help="Voice of the report."),
         fhir: Path = typer.Option(
             None, "--fhir", help="Read the case from a FHIR R4/mCODE Bundle, NDJSON file or folder."
         ),
@@ -235,7 +239,12 @@ def register(app: typer.Typer) -> None:
         """Assess a case: red flags, subtype, missing tests, ranked options with safety checks."""
         from mbcnav.reasoning.assess import assess
 
-        if (case_file is None) == (fhir is None):
+        if case_file is None and fhir is None:
+            raise CaseInputError(
+                "give a case to assess: a case file (or - for stdin), or --fhir BUNDLE; "
+                "e.g. mbcnav assess case.json"
+            )
+        if case_file is not None and fhir is not None:
             raise CaseInputError("give either a case file (or - for stdin) or --fhir BUNDLE, not both")
         if fhir is not None:
             from mbcnav.cli.interop import print_import_notes

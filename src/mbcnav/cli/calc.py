@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import typer
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
@@ -27,6 +28,7 @@ class SchemaName(StrEnum):
     case = "case"
     assessment = "assessment"
     triage = "triage"
+    ask = "ask"
 
 
 _COLOURS = {"emergency": "red", "urgent": "yellow", "routine": "green"}
@@ -143,7 +145,7 @@ def register(app: typer.Typer) -> None:
         Labs can be given as options (the same four as the web symptom checker) or in the text
         ("calcium 11.5 albumin 2.5", "temp 38.5 ANC 300"); an option wins over the text."""
         from mbcnav.case import parse_case
-        from mbcnav.reasoning.triage import triage
+        from mbcnav.reasoning.triage import triage, unused_text_labs
 
         if not text.strip():
             _fail(MbcnavError('give the symptoms as text, e.g. mbcnav triage "my back hurts"', field="text"))
@@ -196,10 +198,12 @@ def register(app: typer.Typer) -> None:
                 console.print(f"  • {site.site.replace('_', ' ')}: {site.why}")
         if result.negated:
             console.print(f"[dim]Read as 'not present': {', '.join(result.negated)}[/]")
+        for note in unused_text_labs(text):
+            console.print(f"[dim]Note: {escape(note)}[/]")
 
     @app.command("schema")
-    def schema(which: SchemaName = typer.Argument(..., help="case, assessment or triage")) -> None:
-        """Print the JSON Schema of the Case (input), the Assessment (output) or the Triage result."""
+    def schema(which: SchemaName = typer.Argument(..., help="case, assessment, triage or ask")) -> None:
+        """Print the JSON Schema of the Case (input), the Assessment (output), or the Triage or Ask result."""
         if which is SchemaName.case:
             from mbcnav.case import Case
 
@@ -208,6 +212,10 @@ def register(app: typer.Typer) -> None:
             from mbcnav.assessment import Assessment
 
             print_json(Assessment.model_json_schema())
+        elif which is SchemaName.ask:
+            from mbcnav.search.models import AskResult
+
+            print_json(AskResult.model_json_schema())
         else:
             from mbcnav.reasoning.triage import TriageResult
 

@@ -12,7 +12,7 @@ from rich.text import Text
 from mbcnav import DISCLAIMER
 from mbcnav.cli.common import Audience, console
 from mbcnav.errors import UnknownTopicError
-from mbcnav.knowledge.display import shown_fields
+from mbcnav.knowledge.display import VIEWS, shown_fields
 from mbcnav.knowledge.loader import load_knowledge_base
 from mbcnav.knowledge.lookup import DrugNoteError, find_drug, find_item
 from mbcnav.knowledge.schema import KINDS, ItemBase, KnowledgeBase, Symptom
@@ -64,7 +64,11 @@ def render_item(kb: KnowledgeBase, item: ItemBase, audience: Audience) -> None:
         console.print(table)
     more = len(shown_fields(item, "clinician")) > len(shown_fields(item, "public"))
     if audience is Audience.public and more:
-        console.print("[dim]More detail for clinicians: add --audience clinician.[/]")
+        hidden = [v.label.lower() for v in VIEWS.get(item.kind, ()) if v.voices == ("clinician",)]
+        # name what the clinician voice adds (for a drug: how it works, side effects, checks), so a
+        # reader knows it is there; those texts use medical words above the public reading grade
+        what = f" ({', '.join(hidden)}, in medical words)" if hidden else ""
+        console.print(f"[dim]More detail{what}: add --audience clinician.[/]")
     console.print("[bold]Sources[/]")
     for source_id in item.sources:
         source = kb.sources.get(source_id)

@@ -26,8 +26,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
+from mbcnav.case import other_unit_hint
 from mbcnav.errors import CalculatorInputError
 from mbcnav.yamlfile import load_yaml
 
@@ -289,9 +298,26 @@ def _crcl(i: CrclInputs) -> CalculationResult:
 # --------------------------------------------------------------------------------------------
 
 
+def _same_unit_rule_as_case(value: Any, info: ValidationInfo) -> Any:
+    """A calcium of 4.5 "mg/dL" is almost surely 4.5 mmol/L, a severe hypercalcemia read as low: the
+    calculator refuses it with the case's own unit message (mbcnav.case, Labs), so the calculator, a case
+    and triage agree on what they accept."""
+    try:
+        number = float(value) if isinstance(value, str) else value
+    except ValueError:
+        return value
+    hint = other_unit_hint(str(info.field_name), number)
+    if hint:
+        raise ValueError(hint)
+    return value
+
+
 class CorrectedCalciumInputs(_Inputs):
-    calcium_mg_dl: float = Field(ge=3, le=25, description="Total serum calcium in mg/dL")
+    # the same range as Labs.calcium_mg_dl: below 5 mg/dL is a unit error (mmol/L), not a low calcium
+    calcium_mg_dl: float = Field(ge=5, le=25, description="Total serum calcium in mg/dL")
     albumin_g_dl: float = Field(ge=0.5, le=7, description="Serum albumin in g/dL")
+
+    _units = field_validator("calcium_mg_dl", "albumin_g_dl", mode="before")(_same_unit_rule_as_case)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -344,12 +370,37 @@ def _kps_steps(value: int | None) -> int | None:
     return value
 
 
+def _gpa_subtype(value: Any) -> Any:
+    """The subtype in any of the common ways people write it ("triple-negative", "HR-/HER2-", "ER+ HER2-"),
+    as the GPA's own name; the aliases live in calculators.yaml `gpa_subtype_aliases`, so a new spelling
+    is a data change. Anything else goes on to the Literal check, which lists the accepted names."""
+    if not isinstance(value, str):
+        return value
+    return _gpa_subtype_names().get(_alias_key(value), value)
+
+
+def _alias_key(text: str) -> str:
+    return "".join(text.lower().replace("_", " ").split())
+
+
+@functools.cache
+def _gpa_subtype_names() -> dict[str, str]:
+    names: dict[str, str] = {}
+    for subtype, aliases in rules()["gpa_subtype_aliases"].items():
+        for alias in (subtype, *aliases):
+            names[_alias_key(alias)] = subtype
+    return names
+
+
 class BreastGpa2012Inputs(_Inputs):
     kps: int = Field(ge=0, le=100, description="Karnofsky performance status, 0-100 in steps of 10")
     age: int = Field(ge=18, le=120, description="Age in years")
-    subtype: GpaSubtype = Field(description="TNBC, HR+/HER2-, HR-/HER2+ or HR+/HER2+")
+    subtype: GpaSubtype = Field(
+        description="TNBC, HR+/HER2-, HR-/HER2+ or HR+/HER2+ (also 'triple-negative', 'HR-/HER2-', ...)"
+    )
 
     _kps = field_validator("kps")(_kps_steps)
+    _subtype = field_validator("subtype", mode="before")(_gpa_subtype)
 
 
 class BreastGpa2020Inputs(BreastGpa2012Inputs):
@@ -541,6 +592,14 @@ class RecistInputs(_Inputs):
             raise ValueError("nadir_sum_mm: the smallest sum cannot be larger than the baseline sum")
         if any(n < 0 or n > 500 for n in self.node_short_axes_mm):
             raise ValueError("node_short_axes_mm: each short axis must be between 0 and 500 mm")
+        if self.current_sum_mm < sum(self.node_short_axes_mm) - 1e-9:
+            # a target node is measured by its short axis and counts in the sum (RECIST 1.1), so the sum
+            # cannot be smaller than the nodes in it: one of the two numbers is wrong
+            raise ValueError(
+                f"current_sum_mm, node_short_axes_mm: the current sum ({self.current_sum_mm:g} mm) is "
+                f"smaller than the target node short axes it includes ({sum(self.node_short_axes_mm):g} mm); "
+                "check both"
+            )
         return self
 
 
@@ -554,10 +613,12 @@ def _recist(i: RecistInputs) -> CalculationResult:
     target_pd = (
         increase_mm >= cfg["pd_increase_fraction"] * nadir and increase_mm >= cfg["pd_min_absolute_mm"]
     )
-    nodes_ok = bool(i.node_short_axes_mm) and all(
-        n < cfg["node_normal_short_axis_mm"] for n in i.node_short_axes_mm
+    # CR: every non-nodal target gone and every target node back below 10 mm short axis (RECIST 1.1),
+    # so a sum of 0 with a 12 mm node left is not CR
+    nodes_small = all(n < cfg["node_normal_short_axis_mm"] for n in i.node_short_axes_mm)
+    target_cr = nodes_small and (
+        current == 0 or (bool(i.node_short_axes_mm) and current <= sum(i.node_short_axes_mm) + 1e-9)
     )
-    target_cr = current == 0 or (nodes_ok and current <= sum(i.node_short_axes_mm) + 1e-9)
     target_pr = (baseline - current) >= cfg["pr_decrease_fraction"] * baseline
 
     why: list[str] = []

@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict
 from rapidfuzz import fuzz, process
 
 from mbcnav.assessment import URGENCY_ORDER, RedFlag, Urgency
-from mbcnav.case import Case, Labs
+from mbcnav.case import Case, Labs, other_unit_hint
 from mbcnav.interop.units import UnitError, convert_value
 from mbcnav.reasoning.calculators import _corrected_ca, _mirels_points
 from mbcnav.yamlfile import load_yaml
@@ -922,6 +922,27 @@ def _lab_value(name: str, number: str, unit: str | None) -> float | None:
     return value if spec.low <= value <= spec.high else None
 
 
+def unused_text_labs(text: str) -> tuple[str, ...]:
+    """Lab values written in the text that triage could not use (out of range, or a unit that is not
+    clear: "temp 45", "calcium 4.5", which may be mmol/L), each with why, so the result says so instead of
+    dropping them without a word; the lab options refuse the same values."""
+    lex = lexicon()
+    if lex.lab_pattern is None or not _DIGIT.search(text):
+        return ()
+    low = _drop_not_patient(text).lower()
+    out: list[str] = []
+    for m in lex.lab_pattern.finditer(low):
+        name, _ = lex.lab_words[" ".join(m.group("word").split())]
+        spec = lex.lab_specs[name]
+        if spec.not_after and any(low.startswith(n, m.start("num")) for n in spec.not_after):
+            continue
+        if _lab_value(name, m.group("num"), m.group("unit")) is None:
+            hint = other_unit_hint(spec.field, float(m.group("num").replace(",", ".")))
+            why = hint or "out of range, or the unit is unclear; give it as a lab with its unit"
+            out.append(f"'{m.group().strip()}' not used ({why})")
+    return tuple(out)
+
+
 def _pick(spec: _TextLab, old: float | None, new: float) -> float:
     if old is None:
         return new
@@ -1165,6 +1186,18 @@ def _with_text_labs(
 
 
 _NO_LABS = Labs()
+
+
+def _given_temperature_wins(labs: Labs | None, found: _Found) -> None:
+    """A temperature given as a lab wins over one written in the text (case-format.md, Triage), as the
+    calcium and ANC do: the text's "temp 38.9" was read as the finding "fever" (_scan), so it goes when
+    a temperature is given (a hot given temperature raises fever itself, in _febrile). The word "fever"
+    is a symptom, not a lab, and stays."""
+    if labs is None or labs.temp_c is None:
+        return
+    what = found.present.get("fever", "")
+    if what.startswith("temperature ") and what.endswith(" °C"):
+        del found.present["fever"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -1714,6 +1747,7 @@ def _triage_cached(text: str, labs: Labs | None) -> TriageResult:
     # Results are frozen, so a repeated (text, labs) pair can share one.
     found = _Found()
     text_labs = _scan(text, found)
+    _given_temperature_wins(labs, found)
     flags = _Flags()
     asked = _asked_terms(text, found)
     if asked:
@@ -1726,6 +1760,9 @@ def _triage_cached(text: str, labs: Labs | None) -> TriageResult:
         ]
     else:
         _apply_word_rules(found, flags)
+    unused = unused_text_labs(text)
+    if unused:
+        flags.notes = [*(flags.notes or ()), *unused]
     corrected = False
     if text_labs:
         labs, corrected = _with_text_labs(labs, text_labs)
@@ -1882,6 +1919,7 @@ def triage_case(case: Case) -> TriageResult:
                 text_labs = _gather_labs(text_labs if text_labs is not None else {}, line_labs)
     if case.metastatic_sites and lexicon().names_spread:
         _drop_recorded_spread(case.metastatic_sites, found)
+    _given_temperature_wins(case.labs, found)
     flags = _Flags()
     _apply_word_rules(found, flags)
     on_myelo = "chemo_mention" in found.present or bool(

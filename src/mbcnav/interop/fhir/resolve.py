@@ -303,11 +303,7 @@ def _statuses(
         # and names what is still missing (ER-low cannot be excluded, HER2-low needs the IHC score).
         tumor[f"{marker}_status"] = cand.value
         data["tumor"] = tumor
-        need = (
-            "the percent of stained cells (ER-low 1-10% cannot be excluded)"
-            if marker != "her2"
-            else "the IHC score (0, 1+, 2+, 3+) or ISH result (HER2-low cannot be decided)"
-        )
+        need = _STILL_NEEDED[marker]
         st.note(
             "needs_review",
             f"{name} reported only as '{cand.value}'{when}; kept as tumor.{marker}_status; "
@@ -316,6 +312,14 @@ def _statuses(
             cand.element,
             "warning",
         )
+
+#: what a receptor reported only as a call still needs (ASCO/CAP 2020 ER/PR, 2023 HER2); ER-low is an ER
+#: category only, so the PR text says what the percent decides for PR (positive at 1% or more)
+_STILL_NEEDED = {
+    "er": "the percent of stained cells (ER-low 1-10% cannot be excluded)",
+    "pr": "the percent of stained cells (PR is positive at 1% or more; how much PR there is is not known)",
+    "her2": "the IHC score (0, 1+, 2+, 3+) or ISH result (HER2-low cannot be decided)",
+}
 
 #: clinical significances that make a variant count as a mutation (ACMG pathogenic tiers)
 _ACTIONABLE = frozenset({"pathogenic", "likely_pathogenic"})
