@@ -58,7 +58,13 @@ from mbcnav.reasoning.triage import triage, triage_case
         ("diarrhoea 9 times today", "severe_diarrhea_dehydration", "urgent"),
         ("vomited 8 times since this morning, cant keep anything down at all", "severe_vomiting", "urgent"),
         ("vomiting all day and can't keep anything down", "severe_vomiting", "urgent"),
-        ("mouth ulcers so bad I can't eat or even drink water since yesterday", "severe_mucositis", "urgent"),
+        # nothing by mouth, not even water, for a day: oral intake impossible (WHO / CTCAE v5 grade 4), an
+        # emergency since the eighth sweep (tests/reasoning/test_triage_sweep8.py)
+        (
+            "mouth ulcers so bad I can't eat or even drink water since yesterday",
+            "severe_mucositis",
+            "emergency",
+        ),
         ("pain is 9 out of 10 in my hip even with the oramorph, can't sleep", "uncontrolled_pain", "urgent"),
         ("my hip still hurts even with the oxycodone", "uncontrolled_pain", "urgent"),
         (

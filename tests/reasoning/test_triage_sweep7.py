@@ -6,7 +6,8 @@ misses that must keep their reading.
 - A question about a term named in the same message ("the leaflet says febrile neutropenia is a risk,
   what is that?") is a question, not the symptom; the same words said as happening now stay flagged.
 - A death wish with a plan in other words ("has worked out how he'd do it") is ASQ acute positive.
-- Mouth sores with no fluids since yesterday are urgent; unable to swallow one's own saliva is UKONS red.
+- Mouth sores with no fluids since yesterday: same-day at least (emergency since sweep 8: WHO/CTCAE grade 4);
+  unable to swallow one's own saliva is UKONS red.
 - A seizure's incontinence is the seizure's, not a cord sign.
 """
 

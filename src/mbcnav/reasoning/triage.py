@@ -1400,6 +1400,17 @@ def _apply_fever(labs: Labs, present: dict[str, str], flags: _Flags, on_myelosup
     low_grade = temp_c is not None and lab["low_grade_fever_c"] <= temp_c < lab["fever_c"]
     cold = temp_c is not None and temp_c < lab["low_temp_c"]
     if not (febrile or signs or low_grade or cold):
+        anc = labs.anc_per_ul
+        if on_myelosuppressive and anc is not None and anc < lab["anc_grade3_per_ul"]:
+            # grade 3-4 neutropenia without fever: the next dose waits (CDK4/6 labels), so a call today
+            flags.variant["febrile_neutropenia"] = "low_count"
+            flags.add(
+                "febrile_neutropenia",
+                "urgent",
+                f"ANC {anc:g}/µL (< 1000, CTCAE grade {3 if anc >= lab['anc_neutropenia_per_ul'] else 4}) "
+                "without fever on chemotherapy or a CDK4/6 inhibitor",
+                _lab_sources("anc_grade3_per_ul"),
+            )
         return
     # Only worded when a flag uses it (most cases have no fever).
     if hot or low_grade or cold:
@@ -1793,6 +1804,9 @@ def _asked_terms(text: str, found: _Found) -> tuple[tuple[str, str], ...]:
     pointing = tq.pointing.search(low) if tq.pointing is not None else None
     if pointing is not None:
         low = low[: pointing.start()] + " " * (pointing.end() - pointing.start()) + low[pointing.end() :]
+    if tq.well_now is not None:
+        # "he's fine at the moment": the time word says the person is well, it reports no event
+        low = tq.well_now.sub(lambda m: " " * len(m.group()), low)
     if tq.reports.search(low):
         return ()
     if not (
@@ -1826,6 +1840,10 @@ class _TermQuestions:
     #: ("the leaflet says", "the nurse talked about"), read only when such a question is asked
     pointing: re.Pattern[str] | None = None
     naming: re.Pattern[str] | None = None
+    #: frames whose object names two things ("the difference between a seizure and a faint")
+    pairs: re.Pattern[str] | None = None
+    #: a time word that says the person is well now ("he's fine at the moment"), not an event
+    well_now: re.Pattern[str] | None = None
 
 
 @functools.cache
@@ -1848,6 +1866,8 @@ def _term_questions() -> _TermQuestions | None:
         context=frozenset(spec.get("context", ())),
         pointing=_pointing(spec.get("pointing", ())),
         naming=alternatives("naming") if spec.get("naming") else None,
+        pairs=alternatives("pairs") if spec.get("pairs") else None,
+        well_now=alternatives("well_now") if spec.get("well_now") else None,
     )
 
 
@@ -1871,9 +1891,11 @@ def _without_asked_objects(low: str, named: bool = False) -> str:
         frames = list(tq.leading.finditer(chunk))
         if named and tq.naming is not None:
             frames.extend(tq.naming.finditer(chunk))
+        pairs = list(tq.pairs.finditer(chunk)) if tq.pairs is not None else []
+        frames.extend(pairs)
         for m in frames:
             after = [t for t in tokens if t.start() >= m.end()]
-            spans.extend(_object_span(after, tq))
+            spans.extend(_object_span(after, tq, pair=m in pairs))
         for m in tq.trailing.finditer(chunk) if _QUESTION_START.match(chunk) else ():
             # "what does cord compression mean", not "the numbness means I can't open jars"
             before = [t for t in tokens if t.end() <= m.start()][::-1]
@@ -1886,10 +1908,17 @@ def _without_asked_objects(low: str, named: bool = False) -> str:
 _QUESTION_START = re.compile(r"\s*(?:what|whats|how|does|do|did|is|are|can|could|explain)\b")
 
 
-def _object_span(tokens: list[re.Match[str]], tq: _TermQuestions) -> list[tuple[int, int]]:
+def _object_span(
+    tokens: list[re.Match[str]], tq: _TermQuestions, pair: bool = False
+) -> list[tuple[int, int]]:
+    """The object's words; after a `pairs` frame one "and" or "or" joins two objects ("the difference
+    between a seizure and a faint")."""
     out: list[tuple[int, int]] = []
-    for token in tokens[: tq.reach]:
-        if token.group() in tq.stops:
+    joined = not pair
+    for token in tokens[: tq.reach + (0 if joined else 1)]:
+        if not joined and token.group() in ("and", "or"):
+            joined = True
+        elif token.group() in tq.stops:
             break
         out.append(token.span())
     return out
