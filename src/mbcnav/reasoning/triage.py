@@ -1048,6 +1048,37 @@ def _not_patient_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Patter
     return other, re.compile(rf"\b(?:{past})\b"), re.compile(rf"\b(?:{words('present')})\b")
 
 
+@functools.cache
+def _relative_diagnosis_patterns() -> tuple[re.Pattern[str], re.Pattern[str]] | None:
+    """triage.yaml `not_the_patient` relatives, compiled: (a relative's diagnosis span, a question)."""
+    spec = _read("triage.yaml").get("not_the_patient") or {}
+    if not spec.get("relatives"):
+        return None
+
+    def words(key: str) -> str:
+        return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(spec[key], key=len, reverse=True))
+
+    stop = "|".join(["and", "but", "she", "he", "shes", "hes", "they", *map(re.escape, spec["first_person"])])
+    span = re.compile(
+        rf"\b(?:{words('owners')})\s+(?:{words('relatives')})\s+{spec['diagnosed_frame']}\b.*?(?=\b(?:{stop})\b|$)"
+    )
+    return span, re.compile(spec["question"])
+
+
+def _drop_relative_diagnosis(low: str, keep: list[str], present: re.Pattern[str]) -> None:
+    """Blank, in `keep`, a relative's diagnosis that the text only asks about (no present marker)."""
+    patterns = _relative_diagnosis_patterns()
+    if patterns is None:
+        return
+    span, question = patterns
+    if not question.search(low) or present.search(low):
+        return
+    for part in _SENTENCE_PART.finditer(low):
+        for m in span.finditer(part.group()):
+            a, b = part.start() + m.start(), part.start() + m.end()
+            keep[a:b] = " " * (b - a)
+
+
 def _drop_not_patient(text: str) -> str:
     """The text without what it says about someone else or the distant past (triage.yaml
     `not_the_patient`): "my cat collapsed" or "my son had a seizure years ago" must not call 911,
@@ -1066,6 +1097,7 @@ def _drop_not_patient(text: str) -> str:
         for m in other.finditer(chunk):
             a, b = part.start() + m.start(), part.start() + m.end()
             keep[a:b] = " " * (b - a)
+    _drop_relative_diagnosis(_APOSTROPHES.sub(lambda m: " ", low), keep, present)
     return "".join(keep)
 
 
