@@ -84,6 +84,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import copy
+import dataclasses
 import datetime as dt
 import functools
 import logging
@@ -1429,12 +1430,7 @@ def import_readable_part(
             len({n.resource for n in left_out}),
         )
     rest = [n for n in result.import_notes if n not in left_out]
-    return (
-        ImportResult(
-            case=result.case, import_notes=rest, provenance=result.provenance, patient_id=result.patient_id
-        ),
-        left_out,
-    )
+    return dataclasses.replace(result, import_notes=rest), left_out
 
 
 async def _result_url(
