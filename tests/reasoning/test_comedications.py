@@ -16,7 +16,7 @@ import yaml
 from mbcnav.case import parse_case
 from mbcnav.drugnames import COMEDICATIONS_FILE, known_generic, resolve_drug
 from mbcnav.errors import UnknownDrugError
-from mbcnav.reasoning import safety
+from mbcnav.reasoning import flags, safety
 from mbcnav.reasoning.assess import assess
 
 ROWS: list[dict[str, Any]] = yaml.safe_load(COMEDICATIONS_FILE.read_text(encoding="utf-8"))
@@ -196,16 +196,18 @@ def test_the_medicine_rule_fires_with_no_other_drug_in_play() -> None:
 
 def _load_with(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: Any) -> None:
     for name in ("safety.yaml", "interactions.yaml", "comedications.yaml", "drug_groups.yaml"):
-        shutil.copy(safety.RULES_DIR / name, tmp_path / name)
+        shutil.copy(flags.RULES_DIR / name, tmp_path / name)
     data = yaml.safe_load((tmp_path / "safety.yaml").read_text(encoding="utf-8"))
     change(data["medicine_rules"][0])
     (tmp_path / "safety.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
-    monkeypatch.setattr(safety, "RULES_DIR", tmp_path)
+    monkeypatch.setattr(flags, "RULES_DIR", tmp_path)
+    flags.rules_file.cache_clear()
     safety.safety_rules.cache_clear()
     try:
         safety.safety_rules()
     finally:
         monkeypatch.undo()
+        flags.rules_file.cache_clear()
         safety.safety_rules.cache_clear()
 
 

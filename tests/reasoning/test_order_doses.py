@@ -15,7 +15,7 @@ from mbcnav.cli import app
 from mbcnav.errors import CaseValidationError
 from mbcnav.knowledge.loader import load_knowledge_base
 from mbcnav.knowledge.readability import MAX_PUBLIC_GRADE, reading_grade
-from mbcnav.reasoning import doses
+from mbcnav.reasoning import doses, flags
 from mbcnav.reasoning.assess import assess
 from mbcnav.reasoning.calculators import CALCULATORS, calvert_dose
 from mbcnav.reasoning.doses import dose_table
@@ -237,11 +237,14 @@ def _load_with(tmp_path: Any, monkeypatch: pytest.MonkeyPatch, band: str, replac
             text = text.replace(band, replacement)
         (tmp_path / name).write_text(text, encoding="utf-8")
     monkeypatch.setattr(doses, "RULES_DIR", tmp_path)
+    monkeypatch.setattr(flags, "RULES_DIR", tmp_path)
+    flags.rules_file.cache_clear()
     dose_table.cache_clear()
     try:
         dose_table()
     finally:
         monkeypatch.undo()
+        flags.rules_file.cache_clear()
         dose_table.cache_clear()
 
 

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from mbcnav.case import parse_case
-from mbcnav.reasoning import safety
+from mbcnav.reasoning import flags, safety
 from mbcnav.reasoning.assess import assess
 
 
@@ -42,12 +42,13 @@ def test_a_rule_text_showing_a_value_it_does_not_test_is_refused_at_load(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for name in ("safety.yaml", "interactions.yaml", "comedications.yaml", "drug_groups.yaml"):
-        shutil.copy(safety.RULES_DIR / name, tmp_path / name)
+        shutil.copy(flags.RULES_DIR / name, tmp_path / name)
     data = yaml.safe_load((tmp_path / "safety.yaml").read_text(encoding="utf-8"))
     rule = next(r for r in data["rules"] if r.get("tests", {}).get("crcl_ml_min"))
     rule["clinician"] += " Bilirubin {bilirubin_mg_dl:.1f} mg/dL."
     (tmp_path / "safety.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
-    monkeypatch.setattr(safety, "RULES_DIR", tmp_path)
+    monkeypatch.setattr(flags, "RULES_DIR", tmp_path)
+    flags.rules_file.cache_clear()
     safety.safety_rules.cache_clear()
     try:
         shown = r"the text shows \['bilirubin_mg_dl'\], which the rule does not test"
@@ -55,4 +56,5 @@ def test_a_rule_text_showing_a_value_it_does_not_test_is_refused_at_load(
             safety.safety_rules()
     finally:
         monkeypatch.undo()
+        flags.rules_file.cache_clear()
         safety.safety_rules.cache_clear()

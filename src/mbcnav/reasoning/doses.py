@@ -19,7 +19,14 @@ from typing import Any
 from mbcnav.assessment import DoseLimit, SafetyAlert
 from mbcnav.reasoning.calculators import calvert_dialysis_dose, calvert_dose, calvert_gfr
 from mbcnav.reasoning.calculators import rules as calculator_rules
-from mbcnav.reasoning.flags import RULES_DIR, Condition, drug_groups, parse_condition, parse_tests
+from mbcnav.reasoning.flags import (
+    RULES_DIR,
+    Condition,
+    drug_groups,
+    parse_condition,
+    parse_tests,
+    rules_file,
+)
 from mbcnav.yamlfile import load_yaml
 
 #: dose units, named as the Case fields (dose_mg, dose_mg_m2, dose_mg_kg) and as written in texts
@@ -160,10 +167,8 @@ def _partner_doses(drug: str, raw: list[dict[str, Any]], known: Mapping[str, str
 def dose_table() -> DoseTable:
     """The label doses, validated once per process (unknown drugs or units fail at load, not per case)."""
     data = load_yaml((RULES_DIR / "doses.yaml").read_text(encoding="utf-8"))
-    safety_rules = load_yaml((RULES_DIR / "safety.yaml").read_text(encoding="utf-8"))["rules"]
-    interactions = load_yaml((RULES_DIR / "interactions.yaml").read_text(encoding="utf-8"))[
-        "interactions"
-    ]
+    safety_rules = rules_file("safety.yaml")["rules"]
+    interactions = rules_file("interactions.yaml")["interactions"]
     known = drug_groups().category
     labels: dict[str, LabelDose] = {}
     for drug, raw in data["labels"].items():

@@ -157,6 +157,13 @@ class DrugGroups:
 
 
 @functools.cache
+def rules_file(name: str) -> Any:
+    """The parsed data of one rules file, read once per process: several loaders read the same file
+    (safety.yaml feeds the safety rules, their fact thresholds and the dose table). Read-only data."""
+    return load_yaml((RULES_DIR / name).read_text(encoding="utf-8"))
+
+
+@functools.cache
 def drug_groups() -> DrugGroups:
     data = load_yaml((RULES_DIR / "drug_groups.yaml").read_text(encoding="utf-8"))
     members: dict[str, set[str]] = {}

@@ -28,15 +28,14 @@ from mbcnav.case import SITE_CODES, Case
 from mbcnav.reasoning import doses
 from mbcnav.reasoning.construct import constructor
 from mbcnav.reasoning.flags import (
-    RULES_DIR,
     Condition,
     drug_groups,
     in_first_trimester,
     parse_tests,
     poor_performance_status,
+    rules_file,
 )
 from mbcnav.reasoning.therapy import OptionSet, rebuild
-from mbcnav.yamlfile import load_yaml
 
 _LAB_FIELDS = frozenset(
     {
@@ -263,9 +262,9 @@ def _placeholders(text: str) -> set[str]:
 @functools.cache
 def safety_rules() -> SafetyRules:
     """Rules, interactions and co-medication classes, validated and indexed once per process."""
-    data = load_yaml((RULES_DIR / "safety.yaml").read_text(encoding="utf-8"))
-    inter = load_yaml((RULES_DIR / "interactions.yaml").read_text(encoding="utf-8"))
-    comeds = load_yaml((RULES_DIR / "comedications.yaml").read_text(encoding="utf-8"))
+    data = rules_file("safety.yaml")
+    inter = rules_file("interactions.yaml")
+    comeds = rules_file("comedications.yaml")
     by_drug: dict[str, list[Rule]] = {}
     for i, raw in enumerate(data["rules"]):
         where = f"safety.yaml: rule #{i + 1} ({raw.get('code', '?')})"
@@ -499,7 +498,7 @@ _ER_LOW = frozenset({"er_low"})
 
 @functools.cache
 def _fact_thresholds() -> dict[str, Any]:
-    return dict(load_yaml((RULES_DIR / "safety.yaml").read_text(encoding="utf-8"))["fact_thresholds"])
+    return dict(rules_file("safety.yaml")["fact_thresholds"])
 
 
 def _threshold_facts(case: Any) -> tuple[str, ...]:
