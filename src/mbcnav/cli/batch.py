@@ -7,7 +7,7 @@ import signal
 import threading
 import warnings
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -34,19 +34,30 @@ def _counter_table(title: str, header: str, counts: Counter[str], limit: int = 1
 
 
 @contextmanager
-def _terminate_as_interrupt() -> Iterator[None]:
+def _terminate_as_interrupt() -> Iterator[Callable[[], None]]:
     """SIGTERM (kill, a job scheduler's stop) cleans up as Ctrl-C does: the half-written output and
-    the parts folder are removed and the Dask cluster is closed. Exit code 143 = 128 + SIGTERM."""
+    the parts folder are removed and the Dask cluster is closed. Exit code 143 = 128 + SIGTERM.
+
+    Yields a check for the progress callback: the handler's SystemExit is lost when the signal lands
+    while Python runs a finalizer ("Exception ignored in ..."), and the batch would then run to the end;
+    the check raises it again at the next chunk."""
+    stopped: list[int] = []
+
+    def check() -> None:
+        if stopped:
+            raise SystemExit(128 + stopped[0])
+
     if threading.current_thread() is not threading.main_thread():
-        yield
+        yield check
         return
 
     def stop(signum: int, frame: Any) -> None:
+        stopped.append(signum)
         raise SystemExit(128 + signum)
 
     previous = signal.signal(signal.SIGTERM, stop)
     try:
-        yield
+        yield check
     finally:
         signal.signal(signal.SIGTERM, previous)
 
@@ -146,15 +157,20 @@ def register(app: typer.Typer) -> None:
             console=err_console,
             disable=as_json and not err_console.is_terminal,
         )
-        with progress, _terminate_as_interrupt(), _quiet_dask():
+        with progress, _terminate_as_interrupt() as stop_if_terminated, _quiet_dask():
             task = progress.add_task("assess", total=total)
+
+            def advance(n: int) -> None:
+                stop_if_terminated()
+                progress.advance(task, n)
+
             summary = run_batch(
                 input_path,
                 out,
                 workers=workers,
                 scheduler=scheduler,
                 chunk_size=chunk_size,
-                on_progress=lambda n: progress.advance(task, n),
+                on_progress=advance,
             )
             progress.update(task, total=summary.total, completed=summary.total)
         if as_json:
