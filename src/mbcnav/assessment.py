@@ -69,6 +69,9 @@ RED_FLAG_CODES: tuple[str, ...] = (
     # low calcium signs on a bone drug (labels), and a low haemoglobin that is felt (CTCAE v5; extensions)
     "hypocalcemia",
     "symptomatic_anemia",
+    # tiredness that stops washing or dressing, or keeps a person in bed most of the day (CTCAE v5 fatigue
+    # grade 3; extension)
+    "severe_fatigue",
 )
 
 

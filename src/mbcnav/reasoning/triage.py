@@ -1369,6 +1369,10 @@ def _apply_labs(
                 what,
                 _lab_sources("calcium_urgent_mg_dl"),
             )
+        elif ca >= lab["calcium_high_mg_dl"]:
+            # mild: routine, but the advice asks the person to tell the team (red_flags.yaml routine_support)
+            said = f"calcium {ca:.1f} mg/dL" + (" corrected" if corrected else "")
+            found.present.setdefault("calcium_mildly_high", said)
     # Febrile neutropenia: temperature + ANC, or fever while on myelosuppressive treatment.
     _apply_fever(labs, present, flags, on_myelosuppressive)
     # Liver failure from labs.
