@@ -392,12 +392,13 @@ def _case_from(record: Record, row: dict[str, Any]) -> Any:
     if record.kind in {"fhir", "fhir_json"}:
         from mbcnav.interop.fhir import case_from_fhir, case_from_fhir_path
 
+        # a record with no Patient (an empty Bundle) is this case's error, not an empty case assessed
         if record.kind == "fhir_json":
-            result = case_from_fhir(_json(record.payload))
+            result = case_from_fhir(_json(record.payload), refuse_empty=True)
         elif isinstance(record.payload, str):
-            result = case_from_fhir_path(record.payload)
+            result = case_from_fhir_path(record.payload, refuse_empty=True)
         else:
-            result = case_from_fhir(record.payload)
+            result = case_from_fhir(record.payload, refuse_empty=True)
         row["case_id"] = result.case.id or result.patient_id
         return result.case
     raise CaseValidationError([("", "resource with no patient reference (subject/patient)")])

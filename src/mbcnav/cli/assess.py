@@ -251,7 +251,7 @@ def register(app: typer.Typer) -> None:
             from mbcnav.interop.fhir import case_from_fhir, load_fhir_path, resources_of
 
             record = load_fhir_path(fhir)
-            imported = case_from_fhir(record)
+            imported = case_from_fhir(record, refuse_empty=True)
             print_import_notes(imported.import_notes, verbose=verbose)  # to stderr: stdout stays JSON
             cases, fmt = [imported.case], "single"
             # the EHR's own Patient goes into the exported Bundle, so it files against the right chart

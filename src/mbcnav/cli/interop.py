@@ -72,7 +72,7 @@ def register(app: typer.Typer) -> None:
         verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also show info-level notes")] = False,
     ) -> None:
         """Read a FHIR R4 / mCODE record into a Case (JSON on stdout; import notes on stderr)."""
-        result = case_from_fhir_path(path, strict=strict, as_of=_parse_as_of(as_of))
+        result = case_from_fhir_path(path, strict=strict, as_of=_parse_as_of(as_of), refuse_empty=True)
         defects = [n for n in result.errors if n.kind == "defect"]
         if strict and defects:
             print_import_notes(defects, verbose=True)

@@ -116,6 +116,7 @@ from mbcnav.interop.cds_auth import (
     url_allowed,
 )
 from mbcnav.interop.fhir import (
+    NO_PATIENT,
     ImportResult,
     case_from_fhir,
     dose_of,
@@ -1342,7 +1343,7 @@ async def _run(
     patient_id = body["context"]["patientId"]
     resources, problems = await gather_resources(body, service, settings)
     if not any(r.get("resourceType") == "Patient" for r in resources):
-        problems = [*problems, "no Patient resource"]
+        problems = [*problems, NO_PATIENT]
     if problems:
         # 2.0: a service unable to obtain required data SHALL answer 412. Every prefetch key is
         # required: cards built without the labs would say "no problem" about a renal dose.

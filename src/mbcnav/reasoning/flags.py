@@ -123,6 +123,8 @@ FLAG_VOCABULARY: frozenset[str] = frozenset(
         # creatinine recorded but Cockcroft-Gault not computable (no weight, age or sex)
         "crcl_inputs_missing",
         "glucose_missing",
+        # no HbA1c (a glucose may be recorded): a known diabetic still needs one before a glucose-raising drug
+        "hba1c_missing",
         # HbA1c at or above resistance.yaml's uncontrolled-diabetes cut-off (PI3K/AKT inhibitors rank lower)
         "hba1c_uncontrolled",
         # notes
@@ -778,6 +780,8 @@ def case_flags(case: Any, subtype_result: Any, triage_result: Any) -> frozenset[
         add("creatinine_missing")
     elif case.patient.weight_kg is None or case.patient.age is None or case.patient.sex is None:
         add("crcl_inputs_missing")
+    if labs.hba1c_percent is None:
+        add("hba1c_missing")
     if labs.glucose_mg_dl is None and labs.hba1c_percent is None:
         add("glucose_missing")
     elif labs.hba1c_percent is not None and labs.hba1c_percent >= _uncontrolled_hba1c_percent():

@@ -91,6 +91,9 @@ _PLAIN_FACTS = frozenset(
     {
         "pregnant", "first_trimester", "breastfeeding", "dialysis", "poor_performance_status",
         "crcl_incomplete", "late_pregnancy", "age_65_plus", "lvef_50_54", "gnrh_agonist_given",
+        # no HbA1c recorded: a rule cannot test a missing value, and known diabetes without one must
+        # still ask for it before a glucose-raising drug (safety.yaml, glucose rules)
+        "hba1c_missing",
         # from the subtype (``subtype_facts``): ER < 1% and PR < 1%; ER 1-10%
         "hr_negative", "er_low",
     }
@@ -449,6 +452,8 @@ def safety_facts(case: Any) -> frozenset[str]:
         facts.add("dialysis")
     if crcl_incomplete(case):
         facts.add("crcl_incomplete")
+    if case.labs.hba1c_percent is None:
+        facts.add("hba1c_missing")
     if patient.child_pugh:
         facts.add(f"child_pugh:{patient.child_pugh}")
     if patient.sex:
@@ -938,6 +943,7 @@ def _relevant_facts(case: Any) -> frozenset[str]:
         patient.breastfeeding,
         patient.on_dialysis,
         crcl_incomplete(case),
+        case.labs.hba1c_percent is None,
         patient.child_pugh,
         patient.sex,
         gnrh_agonist_given(case) if treated else False,

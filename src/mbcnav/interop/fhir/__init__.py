@@ -21,7 +21,13 @@ import from start to finish. The names below are the public interface.
 
 from __future__ import annotations
 
-from mbcnav.interop.fhir.importer import case_from_fhir, case_from_fhir_path
+from mbcnav.interop.fhir.importer import (
+    EMPTY_RECORD,
+    NO_PATIENT,
+    NO_PATIENT_NOTE,
+    case_from_fhir,
+    case_from_fhir_path,
+)
 from mbcnav.interop.fhir.medication import dose_of, drug_from_concept, medication_concept
 from mbcnav.interop.fhir.notes import (
     FhirValidationError,
@@ -34,6 +40,9 @@ from mbcnav.interop.fhir.notes import (
 from mbcnav.interop.fhir.reading import index_of, iter_resources, load_fhir_path, resources_of
 
 __all__ = [
+    "EMPTY_RECORD",
+    "NO_PATIENT",
+    "NO_PATIENT_NOTE",
     "FhirValidationError",
     "FieldSource",
     "ImportNote",

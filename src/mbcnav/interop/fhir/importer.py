@@ -27,6 +27,24 @@ from mbcnav.interop.fhir.state import ImportState
 from mbcnav.interop.fhir.strict import strict_validate
 from mbcnav.interop.fhir.values import kind
 
+#: why a record with no resources at all is refused: the same words from `mbcnav import`, `mbcnav assess
+#: --fhir` and `mbcnav assess-batch` (that case's error)
+EMPTY_RECORD = (
+    "no FHIR resources: the record is empty (a Bundle without entries, or an empty file or folder), so "
+    "there is nothing to assess; send the patient's record"
+)
+#: why the CDS Hooks service answers 412 without the Patient: it needs whose record it is
+NO_PATIENT = (
+    "no Patient resource: the record does not say whose it is (an empty Bundle, or one without its "
+    "Patient), so there is no person to assess; send the patient's record with its Patient resource"
+)
+#: a record with resources but without its Patient is read (a lone Condition file is a real export),
+#: with this warning, since age and sex then stay unknown
+NO_PATIENT_NOTE = (
+    "the record has no Patient resource: age and sex are unknown, so age- and sex-dependent checks "
+    "(creatinine clearance, menopausal status) cannot run; import the Patient with it if you have it"
+)
+
 #: resource type -> the function that maps it
 HANDLERS: dict[str, Callable[[ImportState, dict[str, Any], str], None]] = {
     "Condition": map_condition,
@@ -151,19 +169,30 @@ def _names_patient(target: str, keys: set[str]) -> bool:
     return target in keys or target.rsplit("/", 1)[-1] in keys or target.rsplit(":", 1)[-1] in keys
 
 
-def case_from_fhir(data: Any, *, strict: bool = False, as_of: dt.date | None = None) -> ImportResult:
+def case_from_fhir(
+    data: Any, *, strict: bool = False, as_of: dt.date | None = None, refuse_empty: bool = False
+) -> ImportResult:
     """Map a parsed FHIR Bundle, resource, or list of resources to a Case with import notes.
 
     ``strict``: validate every resource against the fhir.resources R4B models first; resources that
     fail are left out and each defect becomes an error-level note (``ImportResult.errors``).
     ``as_of``: the date ages and "current" are reckoned from (default: today).
+    ``refuse_empty``: refuse input with no resources at all (:data:`EMPTY_RECORD`). The commands ask
+    for it, since an empty Bundle would otherwise be assessed as if it were a person; the default stays
+    lenient for library callers. Input with resources but no Patient is read with a warning note
+    (:data:`NO_PATIENT_NOTE`): a lone Condition file is a real export, and its sites still count.
     """
     resources = all_resources(data)
+    if refuse_empty and not resources:
+        raise FhirMappingError(EMPTY_RECORD)
+    has_patient = any(res["resourceType"] == "Patient" for _, res, _ in resources)
     defects: list[ImportNote] = []
     if strict:
         resources, defects = strict_validate(resources, data)
     st = ImportState(as_of or dt.date.today())
     st.notes.extend(defects)
+    if resources and not has_patient:
+        st.note("needs_review", NO_PATIENT_NOTE, level="warning")
     run(st, resources)
     try:
         case_data, provenance = resolve(st)
@@ -183,9 +212,11 @@ def case_from_fhir(data: Any, *, strict: bool = False, as_of: dt.date | None = N
     return ImportResult(case=case, import_notes=st.notes, provenance=provenance, patient_id=st.patient_id)
 
 
-def case_from_fhir_path(path: str | Path, strict: bool = False, as_of: dt.date | None = None) -> ImportResult:
+def case_from_fhir_path(
+    path: str | Path, strict: bool = False, as_of: dt.date | None = None, refuse_empty: bool = False
+) -> ImportResult:
     """Read a file or folder and import it (the entry point for ``mbcnav import`` and ``assess --fhir``)."""
-    return case_from_fhir(load_fhir_path(path), strict=strict, as_of=as_of)
+    return case_from_fhir(load_fhir_path(path), strict=strict, as_of=as_of, refuse_empty=refuse_empty)
 
 
 def _malformed(exc: Exception) -> str:
