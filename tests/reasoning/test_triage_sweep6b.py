@@ -315,7 +315,9 @@ def test_normal_or_mild_haemoglobin_is_not_flagged(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "feel very low, crying every day, not enjoying anything, but I don't want to hurt myself",
+        # (sweep 10 changed the decision for "feel very low, crying every day, not enjoying anything, but I
+        # don't want to hurt myself": low mood with no joy in anything is severe distress, a call within days;
+        # test_triage_sweep10d.py)
         "I'm so down all the time and can't stop crying",
         "mum has been really low and tearful for weeks",
     ],
