@@ -1775,7 +1775,14 @@ def _result_cached(
             red[0].clinician if red else None,
             # nothing recognised at all (not even a negated symptom): say so, not "no warning signs"
             None if red or present or negated_concepts or labs_read or not text.strip() else "routine_unread",
-            () if red else tuple(c for c in present if c in lex.routine_support),
+            # a pointer with `with` concepts goes only with them all ("red pee" with an anthracycline named)
+            ()
+            if red
+            else tuple(
+                c
+                for c in present
+                if c in lex.routine_support and set(lex.routine_support[c].get("with", ())) <= set(present)
+            ),
             asked,
         ),
         matched=matched,
