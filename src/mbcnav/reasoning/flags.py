@@ -129,6 +129,8 @@ FLAG_VOCABULARY: frozenset[str] = frozenset(
         "hba1c_uncontrolled",
         # notes
         "biopsy_noted",
+        # a note calls the disease oligometastatic (therapy.yaml: local ablative therapy may be discussed)
+        "oligometastatic_noted",
     }
 )
 _PREFIXES_FREE = ("site:", "suspected:", "rf:", "comorb:")
@@ -361,6 +363,12 @@ _BIOPSY_NOT_DONE = re.compile(
     r"|\bbiops(?:y|ies)\b[^.;]{0,25}\b(?:pending|planned|awaited|scheduled|not done|declined)\b",
     re.IGNORECASE,
 )
+_OLIGO = re.compile(r"\boligo-?metasta(?:tic|ses|sis)\b|\boligomets?\b", re.IGNORECASE)
+_OLIGO_NOT = re.compile(
+    r"\b(?:not|non|no longer|rather than|beyond)(?:\s+(?:an?|truly|really|considered|felt to be))?[\s-]+oligo"
+    r"|\boligo\S*\s+(?:ruled out|excluded)\b",
+    re.IGNORECASE,
+)
 
 
 def note_facts(
@@ -384,6 +392,12 @@ def note_facts(
         if _biopsy_recorded(note):
             flags.add("biopsy_noted")
             used.append(f"notes[{i}]: a biopsy is recorded, so no new biopsy is listed as missing")
+        if _oligometastatic(note):
+            flags.add("oligometastatic_noted")
+            used.append(
+                f"notes[{i}]: the disease is called oligometastatic, so treatment aimed at the few "
+                "metastases is listed for discussion"
+            )
         text = current[i] if current is not None else note
         read = _triage_read(text, recorded_sites) if text.strip() else ""
         if read:
@@ -395,7 +409,17 @@ def note_facts(
 def note_flags(notes: tuple[str, ...]) -> frozenset[str]:
     """The flags of note_facts alone: case_flags needs no account of the notes, so it does not triage
     each note again (assess triages them once for notes_used)."""
-    return frozenset({"biopsy_noted"}) if any(_biopsy_recorded(n) for n in notes) else frozenset()
+    out = set()
+    if any(_biopsy_recorded(n) for n in notes):
+        out.add("biopsy_noted")
+    if any(_oligometastatic(n) for n in notes):
+        out.add("oligometastatic_noted")
+    return frozenset(out)
+
+
+def _oligometastatic(note: str) -> bool:
+    """A note that names the disease oligometastatic, and does not deny it ("not oligometastatic")."""
+    return bool(_OLIGO.search(note)) and not _OLIGO_NOT.search(note)
 
 
 def _biopsy_recorded(note: str) -> bool:
