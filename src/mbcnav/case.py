@@ -397,7 +397,8 @@ class PriorTreatment(_Strict):
         ge=0,
         le=600,
         description="(Neo)adjuvant treatment only: months from its end to the relapse (0 = came back while "
-        "still on it). A relapse within 12 months counts as resistance to it; a later one does not.",
+        "still on it). A relapse within 12 months counts as resistance to it; a later one does not. It "
+        "decides this whatever progressed says (progressed: false = no progression while on it).",
     )
 
     _resolve = field_validator("drug")(_drug)
@@ -412,8 +413,14 @@ class PriorTreatment(_Strict):
                 "applies only to adjuvant or neoadjuvant treatment "
                 f"(setting is {setting!r}); for metastatic treatment use progressed and months"
             )
-        if value is not None and info.data.get("progressed") is False:
-            raise ValueError("records a relapse, but progressed is false: give one consistent account")
+        # progressed: false with a later relapse is "did not progress on it, came back N months after it
+        # ended" (how a late adjuvant relapse is often recorded), read by the relapse time; only 0 months
+        # (back while still on it) contradicts it
+        if value == 0 and info.data.get("progressed") is False:
+            raise ValueError(
+                "records a relapse while still on it (0 months after the end), but progressed is false: "
+                "give one consistent account"
+            )
         return value
 
 

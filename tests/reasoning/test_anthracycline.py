@@ -77,9 +77,29 @@ def test_epirubicin_label_limit_900_mg_m2_ellence_label() -> None:
     ]
     assert alert.severity == "contraindication"
     assert "900 mg/m2" in alert.clinician and "fda-label-epirubicin" in alert.sources
-    # 890 mg/m2: under the epirubicin label limit, though 890 x 0.8 = 712 would pass doxorubicin's 550
+    # 890 mg/m2: under the epirubicin label limit, though 890 x 0.8 = 712 would pass doxorubicin's 550:
+    # no limit, only the warning every order gets above 300 mg/m2 doxorubicin-equivalent
     below = _alerts(_case(cumulative_epirubicin_mg_m2=790, proposed_treatment=planned))
-    assert not any(key.startswith("cumulative_anthracycline") for key in below)
+    assert [key for key in below if key.startswith("cumulative_anthracycline")] == [
+        "cumulative_anthracycline_warning:epirubicin"
+    ]
+    assert below["cumulative_anthracycline_warning:epirubicin"].severity == "warning"
+    assert "712 mg/m2" in below["cumulative_anthracycline_warning:epirubicin"].clinician
+
+
+def test_epirubicin_order_warns_at_the_doxorubicin_equivalent_total_a_doxorubicin_order_would() -> None:
+    """Report #3: 450 doxorubicin + 90 epirubicin planned = 522 mg/m2 doxorubicin-equivalent (x 0.8)."""
+    for drug, dose in (("epirubicin", 90), ("doxorubicin", 72)):
+        found = _alerts(
+            _case(cumulative_doxorubicin_mg_m2=450, proposed_treatment=[{"drug": drug, "dose_mg_m2": dose}])
+        )
+        alert = found[f"cumulative_anthracycline_warning:{drug}"]
+        assert "522 mg/m2" in alert.clinician, drug
+    # below 300 mg/m2 doxorubicin-equivalent (200 + 90 x 0.8 = 272) the epirubicin order does not warn
+    low = _alerts(
+        _case(cumulative_doxorubicin_mg_m2=200, proposed_treatment=[{"drug": "epirubicin", "dose_mg_m2": 90}])
+    )
+    assert not any(key.startswith("cumulative_anthracycline") for key in low)
 
 
 def test_prior_doxorubicin_counts_toward_the_epirubicin_limit_in_epirubicin_units() -> None:

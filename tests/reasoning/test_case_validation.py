@@ -230,7 +230,8 @@ def test_triage_of_cases_with_the_same_symptoms_follows_each_case_labs() -> None
         ),
         ({"drug": "letrozole", "relapse_after_end_months": 3}, "setting is None"),
         (
-            {"drug": "letrozole", "setting": "adjuvant", "progressed": False, "relapse_after_end_months": 3},
+            # 0 months = back while still on it: that is progression, so progressed: false contradicts it
+            {"drug": "letrozole", "setting": "adjuvant", "progressed": False, "relapse_after_end_months": 0},
             "progressed is false",
         ),
         (

@@ -277,9 +277,16 @@ def test_lvef_below_50_blocks_her2_antibodies_and_lapatinib_not_tucatinib_agains
         proposed_treatment=[{"drug": d} for d in ("tucatinib", "trastuzumab", "lapatinib", "neratinib")],
     )
     alerts = _alerts(_run(case))
-    assert alerts["lvef_low:trastuzumab"].severity == "contraindication"
+    # LVEF 45%: the pertuzumab label holds HER2 antibodies below 45%, and at 45-49% only with a fall of
+    # >= 10 points from baseline, so with no baseline trastuzumab is a warning with cardio-oncology review
+    assert alerts["lvef_reduced:trastuzumab"].severity == "warning"
+    assert "lvef_low:trastuzumab" not in alerts
     assert alerts["lvef_low:lapatinib"].severity == "contraindication"
-    assert "lvef_low:tucatinib" not in alerts and "lvef_low:neratinib" not in alerts
+    for drug in ("tucatinib", "neratinib"):
+        assert not any(key.startswith("lvef_") and key.endswith(f":{drug}") for key in alerts)
+    case["labs"]["lvef_percent"] = 44
+    alerts = _alerts(_run(case))
+    assert alerts["lvef_low:trastuzumab"].severity == "contraindication"
 
 
 def test_label_interactions_of_serms_ixabepilone_and_loperamide() -> None:

@@ -104,6 +104,12 @@ def assess(case: Case) -> Assessment:
         else safety.subtype_facts(subtype_result),
     )
     ranked = safety.apply_set(candidates, alerts)
+    if alerts:
+        # items the alerts ask for (cardio-oncology review) or rule out (dental exam for blocked bone agents)
+        in_play = [d for option in candidates.options for d in option.drugs]
+        in_play += [p.drug for p in case.proposed_treatment]
+        in_play += [t.drug for t in case.current_treatment]
+        work = workup.after_safety(work, alerts, in_play)
 
     red_flags = _red_flags(triage_result)
     urgency = red_flags[0].urgency if red_flags else "routine"

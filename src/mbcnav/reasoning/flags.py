@@ -113,6 +113,8 @@ FLAG_VOCABULARY: frozenset[str] = frozenset(
         "esr1_untested",
         "gbrca_untested",
         "pdl1_untested",
+        # LVEF measured below the HER2-therapy/anthracycline start threshold (safety.yaml fact_thresholds)
+        "lvef_reduced",
         # labs not yet measured
         "lvef_missing",
         "qtcf_missing",
@@ -638,6 +640,12 @@ def _uncontrolled_hba1c_percent() -> float:
     return float(_resistance()["uncontrolled_diabetes_hba1c_percent"])
 
 
+@functools.cache
+def _lvef_reduced_below_percent() -> float:
+    """LVEF (%) below which HER2 therapy and anthracyclines need cardio-oncology review (safety.yaml)."""
+    return float(rules_file("safety.yaml")["fact_thresholds"]["lvef_reduced_below_percent"])
+
+
 def in_first_trimester(patient: Any) -> bool:
     """Pregnant and before the week chemotherapy may start, or weeks unknown (the safe reading).
     The therapy flags and the safety facts both ask this, so one threshold serves both."""
@@ -792,6 +800,8 @@ def case_flags(case: Any, subtype_result: Any, triage_result: Any) -> frozenset[
     labs = case.labs
     if labs.lvef_percent is None:
         add("lvef_missing")
+    elif labs.lvef_percent < _lvef_reduced_below_percent():
+        add("lvef_reduced")
     if labs.qtcf_ms is None:
         add("qtcf_missing")
     if labs.calcium_mg_dl is None:

@@ -152,12 +152,14 @@ class MedicineRule(_AlertRule):
 
 @dataclass(frozen=True, slots=True)
 class AnthracyclineLimit(_AlertRule):
-    """A label limit on the cumulative anthracycline total, counted in units of the drug it is about."""
+    """A limit on the cumulative anthracycline total, counted in units of the drug it is about, or of
+    ``unit`` when given (an epirubicin order warned at the doxorubicin-equivalent total)."""
 
     drugs: frozenset[str]
     when: Condition
     ge: float | None
     lt: float | None
+    unit: str | None = None
 
     def holds(self, total: float) -> bool:
         return (self.ge is None or total >= self.ge) and (self.lt is None or total < self.lt)
@@ -393,7 +395,10 @@ def _anthracyclines(raw: dict[str, Any]) -> Anthracyclines:
             ge=float(row["ge"]) if "ge" in row else None,
             lt=float(row["lt"]) if "lt" in row else None,
             **_alert_text(row),
+            unit=row.get("unit"),
         )
+        if limit.unit is not None and limit.unit not in fields:
+            raise ValueError(f"{at}: unit {limit.unit!r} is not an anthracycline of the table")
         if limit.drugs - set(fields):
             raise ValueError(f"{at}: no cumulative dose field for {sorted(limit.drugs - set(fields))}")
         for drug in limit.drugs:
@@ -1337,9 +1342,15 @@ def _anthracycline_alerts(
         if not limits:
             continue
         where = layout.start.get(drug) or "current treatment"
-        total = anthracycline_total(doses, drug)
-        parts = _anthracycline_parts(doses, drug) or f"{drug} 0 mg/m2"
+        by_unit: dict[str, tuple[float, str]] = {}
         for limit in limits:
+            unit = limit.unit or drug
+            if unit not in by_unit:
+                by_unit[unit] = (
+                    anthracycline_total(doses, unit),
+                    _anthracycline_parts(doses, unit) or f"{unit} 0 mg/m2",
+                )
+            total, parts = by_unit[unit]
             if not limit.holds(total) or not limit.when.holds(facts):
                 continue
             present = [f for group in limit.when.any for f in sorted(group) if f in facts]
@@ -1356,7 +1367,7 @@ def _anthracycline_alerts(
                     limit.public.format_map(values),
                     limit.clinician.format_map(values),
                     limit.sources,
-                    f"{drug} ({where}): cumulative anthracycline {total:g} mg/m2 counted as {drug} ({parts})",
+                    f"{drug} ({where}): cumulative anthracycline {total:g} mg/m2 counted as {unit} ({parts})",
                 ),
                 layout.order_of[drug],
                 5000 + limit.index,

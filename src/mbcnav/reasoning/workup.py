@@ -3,17 +3,29 @@
 An entry names the case flags that make a test worth doing (``reasoning/flags.py``); several entries
 may share a code so that the more urgent variant (spine MRI today for cord compression) wins over
 the routine one. Items come out emergency first, so nothing urgent sits below a routine check.
+
+Two kinds of entry read the safety alerts instead (``after_safety``): one with ``after_alerts`` is added
+when an alert of those codes fires (a cardio-oncology review after an LVEF alert), and one with
+``prepares_for`` is dropped when every drug it prepares for that the case puts in play is
+contraindicated (no dental exam for bone agents a pregnancy rules out).
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from mbcnav.assessment import URGENCY_ORDER, WorkupItem
-from mbcnav.reasoning.flags import RULES_DIR, ChunkMemo, Condition, compile_condition, flags_for
+from mbcnav.assessment import URGENCY_ORDER, SafetyAlert, WorkupItem
+from mbcnav.reasoning.flags import (
+    RULES_DIR,
+    ChunkMemo,
+    Condition,
+    compile_condition,
+    drug_groups,
+    flags_for,
+)
 from mbcnav.yamlfile import load_yaml
 
 
@@ -25,11 +37,23 @@ class WorkupRule:
     item: WorkupItem
 
 
+@dataclass(frozen=True)
+class _AfterSafety:
+    """The entries that read the safety alerts (see the module docstring)."""
+
+    #: alert code -> the items it adds (file order)
+    added_by: dict[str, tuple[WorkupItem, ...]]
+    #: workup code -> the drugs it prepares for
+    prepares_for: dict[str, frozenset[str]]
+
+
 @functools.cache
-def workup_rules() -> tuple[WorkupRule, ...]:
-    """Entries sorted by urgency (stable in file order); their WorkupItems are built once."""
+def _entries() -> tuple[tuple[WorkupRule, ...], _AfterSafety]:
     data = load_yaml((RULES_DIR / "workup.yaml").read_text(encoding="utf-8"))
     out: list[WorkupRule] = []
+    added_by: dict[str, list[WorkupItem]] = {}
+    prepares_for: dict[str, frozenset[str]] = {}
+    groups = drug_groups()
     for i, raw in enumerate(data["items"]):
         where = f"workup.yaml: item #{i + 1} ({raw.get('code', '?')})"
         if raw["urgency"] not in URGENCY_ORDER:
@@ -42,9 +66,59 @@ def workup_rules() -> tuple[WorkupRule, ...]:
             rationale=raw["rationale"],
             urgency=raw["urgency"],
         )
+        if raw.get("prepares_for"):
+            drugs = groups.expand(raw["prepares_for"])
+            unknown = sorted(d for d in drugs if d not in groups.category)
+            if unknown:
+                raise ValueError(f"{where}: unknown drug(s) in prepares_for {unknown}")
+            prepares_for[raw["code"]] = prepares_for.get(raw["code"], frozenset()) | drugs
+        if raw.get("after_alerts"):
+            if raw.get("when"):
+                raise ValueError(f"{where}: an after_alerts entry has no flag condition (when)")
+            for code in raw["after_alerts"]:
+                added_by.setdefault(code, []).append(item)
+            continue
         out.append(WorkupRule(raw["code"], compile_condition(raw.get("when"), where), raw["urgency"], item))
     out.sort(key=lambda r: URGENCY_ORDER[r.urgency])
-    return tuple(out)
+    after = _AfterSafety({k: tuple(v) for k, v in added_by.items()}, prepares_for)
+    return tuple(out), after
+
+
+def workup_rules() -> tuple[WorkupRule, ...]:
+    """Entries sorted by urgency (stable in file order); their WorkupItems are built once."""
+    return _entries()[0]
+
+
+def after_safety(
+    items: tuple[WorkupItem, ...], alerts: Sequence[SafetyAlert], in_play: Iterable[str]
+) -> tuple[WorkupItem, ...]:
+    """The workup once the safety alerts are known: items the alerts ask for are added (once per code,
+    in urgency order), and an item preparing for drugs is dropped when every one of them in play
+    (``in_play``: the options' drugs, proposed orders, current treatment) is contraindicated."""
+    if not alerts:
+        return items
+    table = _entries()[1]
+    added: list[WorkupItem] = []
+    present = {item.code for item in items}
+    for alert in alerts:
+        for item in table.added_by.get(alert.code, ()):
+            if item.code not in present:
+                present.add(item.code)
+                added.append(item)
+    blocked = {a.drug for a in alerts if a.severity == "contraindication"}
+    drop: set[str] = set()
+    if blocked:
+        used = set(in_play)
+        for code, drugs in table.prepares_for.items():
+            if code in present:
+                wanted = drugs & used
+                if wanted and wanted <= blocked:
+                    drop.add(code)
+    if not added and not drop:
+        return items
+    kept = [item for item in items if item.code not in drop]
+    # stable: an added item goes after the kept items of its urgency
+    return tuple(sorted([*kept, *added], key=lambda item: URGENCY_ORDER[item.urgency]))
 
 
 #: rules per memo chunk: few enough that a chunk reads only a handful of flags, so its answers repeat
