@@ -74,3 +74,19 @@ def test_too_long_question_names_the_limit(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert str(MAX_QUESTION_CHARS) in proc.stderr + proc.stdout
     assert "Traceback" not in proc.stderr
+
+
+def test_without_audience_the_questions_wording_chooses_the_voice(tmp_path: Path) -> None:
+    """A clinician's shorthand gets the clinician text; a patient's words get the plain text; an explicit
+    --audience always wins."""
+    shorthand = run(tmp_path, "QTc monitoring ribociclib", "-k", "1")
+    assert shorthand.returncode == 0, shorthand.stderr
+    assert "QTcF" in shorthand.stdout  # the clinician voice names the threshold
+    plain = run(tmp_path, "ibrance side efects", "-k", "1")
+    assert plain.returncode == 0, plain.stderr
+    assert "white blood cells" in plain.stdout and "QTcF" not in plain.stdout
+    forced = run(tmp_path, "QTc monitoring ribociclib", "-k", "1", "--audience", "public")
+    assert forced.returncode == 0, forced.stderr
+    assert "QTcF" not in forced.stdout
+    data = json.loads(run(tmp_path, "QTc monitoring ribociclib", "--json", "-k", "1").stdout)
+    assert data["audience"] == "clinician" and data["audience_from_question"] is True

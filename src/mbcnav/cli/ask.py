@@ -69,8 +69,12 @@ def register(app: typer.Typer) -> None:
             ..., help="Your question in your own words; quotes are optional (ask is stage 4 curable)."
         ),
         as_json: bool = typer.Option(False, "--json", help="Print JSON (the Ask format)."),
-        audience: Audience = typer.Option(
-            Audience.public, "--audience", "-a", help="public (plain words) or clinician."
+        audience: Audience | None = typer.Option(
+            None,
+            "--audience",
+            "-a",
+            help="public (plain words) or clinician; if not given, the question's wording decides "
+            "(clinicians' shorthand such as 'ESR1m 2L options' gets the clinician voice).",
         ),
         k: int = typer.Option(5, "-k", help=f"How many answers, at most (1-{MAX_K})."),
     ) -> None:
@@ -78,8 +82,8 @@ def register(app: typer.Typer) -> None:
         # Unquoted words arrive one per argument; the question is all of them.
         from mbcnav.search import ask  # loaded here: the engine takes a second to import
 
-        result = ask(" ".join(question), audience=audience.value, k=k)
+        result = ask(" ".join(question), audience=audience.value if audience else None, k=k)
         if as_json:
             print_json(result.model_dump(mode="json"))
             return
-        render(result, audience)
+        render(result, Audience(result.audience))

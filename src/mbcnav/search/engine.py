@@ -8,8 +8,10 @@ words the knowledge base actually uses), translate everyday words into the clini
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +19,15 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
-from mbcnav.search.index import WEIGHTS, SearchIndex, concept_token, get_index, match_phrases, name_key
+from mbcnav.search.index import (
+    SYNONYMS_FILE,
+    WEIGHTS,
+    SearchIndex,
+    concept_token,
+    get_index,
+    match_phrases,
+    name_key,
+)
 from mbcnav.search.models import (
     MAX_K,
     MAX_QUESTION_CHARS,
@@ -28,7 +38,8 @@ from mbcnav.search.models import (
     Suggestion,
 )
 from mbcnav.search.scope import load_scope, out_of_scope
-from mbcnav.search.text import FILLERS, STOPWORDS, keep_for_ranking, stem, words
+from mbcnav.search.text import FILLERS, STOPWORDS, keep_for_ranking, normalise, stem, words
+from mbcnav.yamlfile import load_yaml
 
 # Words added by the synonym map count less than the asker's own words: they widen, not steer.
 # Another name of the same drug (brand for generic) is no approximation, so it counts in full.
@@ -268,6 +279,70 @@ def _top_k_with_named(fitting: list[int], drugs: list[int], k: int) -> list[int]
     return [*head, *(i for i in fitting if i not in keep)][:k]
 
 
+# --- what the question asks, and in whose words --------------------------------------------------
+
+
+@functools.cache
+def _map_extras() -> dict[str, Any]:
+    """The synonym map's non-group sections: `intents`, `clinician_register`, `comparison_words`."""
+    data = load_yaml(SYNONYMS_FILE.read_text(encoding="utf-8")) or {}
+    register = data.get("clinician_register") or {}
+    return {
+        "intents": frozenset(normalise(str(n)) for n in data.get("intents") or ()),
+        "register_words": frozenset(normalise(str(w)) for w in register.get("words") or ()),
+        "register_patterns": tuple(re.compile(str(p)) for p in register.get("patterns") or ()),
+        "comparison_words": frozenset(normalise(str(w)) for w in data.get("comparison_words") or ()),
+    }
+
+
+def reads_as_clinician(question: str) -> bool:
+    """Whether a question is written in a clinician's register (shorthand such as "ESR1m", "2L" or
+    "mgmt", units such as "mL/min", trial names): its asker wants the clinician text, which holds the
+    thresholds the public text leaves out ("QTcF threshold for ribociclib")."""
+    extras = _map_extras()
+    text = normalise(question)
+    return (any(w in extras["register_words"] for w in text.split())
+            or any(p.search(text) for p in extras["register_patterns"]))
+
+
+def _intent_items(parsed: ParsedQuestion, index: SearchIndex, candidates: list[int]) -> list[int]:
+    """Among ``candidates`` (best first), the items whose name (title, aliases, FAQ question) says what
+    the question asks: one of the synonym map's `intents` ("can it be cured", "how can I help").
+
+    BM25 ranks by what a question is about, and the site, stage or drug word is the heaviest: "can they
+    cure it now it is in the bones" put the bone page first, "hooked on oxycodone" the drug's page,
+    neither of which answers the ask. A question that names a drug lifts only the items that name it
+    too ("hooked on fentanyl": the addiction FAQ names the opioids it covers).
+    """
+    wanted = _map_extras()["intents"]
+    groups = [g for g in parsed.groups if index.synonyms.names[g] in wanted]
+    if not groups:
+        return []
+    head = index.scores("head", [concept_token(g) for g in groups])
+    exact = [g for g in parsed.groups if index.synonyms.exact[g]]
+    names = np.zeros(len(index.docs), dtype=np.float32)
+    for g in exact:
+        spelled = [t for p in index.synonyms.tokens[g] for t in p]
+        names += index.scores("head", [concept_token(g)]) + index.scores("head", spelled)
+    return [i for i in candidates if head[i] > 0 and index.docs[i]["kind"] != "drug"
+            and (not exact or names[i] > 0)]
+
+
+def _regimens_of(drugs: list[int], question: str, index: SearchIndex) -> list[int]:
+    """Regimen items made of two or more of the named medicines, fewest other drugs first.
+
+    "femara and kisqali together" asks about the pair, whose item (with its trial and its results) is
+    the answer; each drug's own item comes next. Not when the drugs are compared ("xgeva vs zometa",
+    "ibrance or kisqali"): then each drug is the answer.
+    """
+    generics = {index.docs[d].get("generic") for d in drugs} - {None}
+    if len(generics) < 2 or set(words(question)) & _map_extras()["comparison_words"]:
+        return []
+    found = [(len(doc["drugs"]) - len(generics & set(doc["drugs"])), n) for n, doc in enumerate(index.docs)
+             if doc["kind"] == "regimen" and len(generics & set(doc.get("drugs", ()))) >= 2]
+    return [n for _, n in sorted(found)]
+
+
 # --- triage ------------------------------------------------------------------------------------------
 
 _TRIAGE_MODULE = "mbcnav.reasoning.triage"
@@ -392,14 +467,20 @@ def _escalate(result: AskResult, shown: list[dict[str, Any]]) -> None:
 
 
 def ask(
-    question: str, audience: str = "public", k: int = 5, *, index: SearchIndex | None = None
+    question: str, audience: str | None = "public", k: int = 5, *, index: SearchIndex | None = None
 ) -> AskResult:
     """Red flags from triage first, then the ``k`` best knowledge items for the question.
 
     When nothing fits well, ``answers`` is empty, ``no_good_match`` is True and ``suggestions``
     lists topics to start from: a wrong answer to a health question is worse than none. A question
     about another cancer says so (``scope_note``) instead of answering with breast-cancer facts.
+    ``audience=None`` lets the question's register choose (``audience_from_question``).
     """
+    # No audience chosen: the question's own register decides (a clinician's shorthand gets the
+    # clinician text); the caller's choice always wins.
+    from_question = audience is None
+    if audience is None:
+        audience = "clinician" if isinstance(question, str) and reads_as_clinician(question) else "public"
     question = _validate(question, audience, k)
     index = get_index() if index is None else index
     parsed = parse(question, index)
@@ -423,6 +504,21 @@ def ask(
     fitting = [i for i in order[: max(3 * k, 15)]
                if scores[i] >= RELATIVE_CUTOFF * best and match_fraction(i, parsed, scored) >= MIN_MATCH]
     fitting = _with_named_drugs(fitting, drugs, parsed, scored, index)
+    # What the question asks goes before what it is about (a site, a stage, a drug's own page): the
+    # regimen of two named drugs first, then the items whose name says the ask, from among the
+    # well-scored whatever their match share. A leading FAQ that covers more of the question stays
+    # first: it answers a question directly ("does turmeric cure cancer" is the supplements FAQ's).
+    regimens = [] if elsewhere is not None else _regimens_of(drugs, question, index)
+    candidates = [i for i in order[: max(3 * k, 15)] if scores[i] >= RELATIVE_CUTOFF * best]
+    asked = [i for i in _intent_items(parsed, index, candidates) if i not in regimens[:1]][:1]
+    if asked:
+        rest = [i for i in fitting if i not in asked]
+        covers = max(match_fraction(i, parsed, scored) for i in asked)
+        at = next((n for n, i in enumerate(rest) if index.docs[i]["kind"] != "faq"
+                   or match_fraction(i, parsed, scored) <= covers), len(rest))
+        fitting = [*rest[:at], *asked, *rest[at:]]
+    if regimens:
+        fitting = [regimens[0], *(i for i in fitting if i != regimens[0])]
     no_good_match = (
         elsewhere is not None
         or not fitting
@@ -434,7 +530,7 @@ def ask(
     if named is not None and elsewhere is None:
         fitting = [named, *(i for i in fitting if i != named)]
         no_good_match = False
-    chosen: list[int] = [] if no_good_match else _top_k_with_named(fitting, drugs, k)
+    chosen: list[int] = [] if no_good_match else _top_k_with_named(fitting, [*regimens[:1], *drugs], k)
     # Each flagged emergency's item goes first (the red flag is never ranked below routine items),
     # one item per flag, so there is room for what was asked; nothing a person in crisis should not
     # be handed (survival statistics) is shown.
@@ -455,6 +551,7 @@ def ask(
         red_flags=red_flags,
         answers=[_answer(index.docs[i], scores[i], audience) for i in chosen],
         audience=audience,  # type: ignore[arg-type]
+        audience_from_question=from_question,
         no_good_match=no_good_match,
         corrections=parsed.corrections,
         also_searched=[index.synonyms.names[g] for g in parsed.groups],

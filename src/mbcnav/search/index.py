@@ -243,10 +243,11 @@ class SearchIndex:
 def _doc(item: Any) -> dict[str, Any]:
     doc = {"id": item.id, "title": item.title, "kind": item.kind, "public": item.public,
            "clinician": item.clinician, "sources": list(item.sources)}
-    for extra in ("action_public", "action_clinician", "red_flag", "level"):
+    # a drug's generic name and a regimen's drugs: a question naming two drugs asks for their regimen
+    for extra in ("action_public", "action_clinician", "red_flag", "level", "generic", "drugs"):
         value = getattr(item, extra, None)
         if value is not None:
-            doc[extra] = value
+            doc[extra] = list(value) if isinstance(value, tuple) else value
     return doc
 
 

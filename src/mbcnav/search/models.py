@@ -58,6 +58,9 @@ class AskResult(BaseModel):
     red_flags: list[RedFlag] = Field(default_factory=list)
     answers: list[Answer] = Field(default_factory=list)
     audience: Audience = "public"
+    #: True when no audience was given and the question's wording chose it (a clinician's shorthand,
+    #: units or trial names: "clinician"; anything else: "public")
+    audience_from_question: bool = False
     #: the banner's urgency when a red flag was found, else None: the highest of the triage urgency
     #: and the level of every red-flag item shown, so the banner never says "call your team today"
     #: above an answer that says "call 911"

@@ -16,13 +16,15 @@ import unicodedata
 
 import Stemmer
 
-# Who is asking and small grammar words: they never change which article answers.
+# Who is asking, small grammar words and hedges ("how can i actually help", "can they ever cure it"):
+# they never change which article answers.
 FILLERS: frozenset[str] = frozenset(
     """
     a an the my your his her our their its this that these those
     mum mom mums moms mam mommy mummy mother mothers ma dad father husband wife partner
     sister sisters brother aunt auntie nan nana gran granny grandma grandmother daughter son
     friend friends bestie niece cousin boyfriend girlfriend spouse
+    actually even ever honestly literally basically
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 
