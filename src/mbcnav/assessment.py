@@ -72,6 +72,12 @@ RED_FLAG_CODES: tuple[str, ...] = (
     # tiredness that stops washing or dressing, or keeps a person in bed most of the day (CTCAE v5 fatigue
     # grade 3; extension)
     "severe_fatigue",
+    # named situations that had no code of their own (extensions): a wound or skin infection (cellulitis;
+    # BLS/LSN), a leg or arm vein clot without lung symptoms (NICE NG158), and a low neutrophil count
+    # without a fever (CTCAE v5; the CDK4/6 labels)
+    "skin_infection",
+    "deep_vein_thrombosis",
+    "neutropenia",
 )
 
 

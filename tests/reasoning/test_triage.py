@@ -42,7 +42,7 @@ PHRASINGS = [
     ("they found fluid around my heart", "pericardial_effusion", "urgent"),
     ("sudden shortness of breath and chest pain", "pulmonary_embolism", "emergency"),
     ("coughing up blood", "pulmonary_embolism", "emergency"),
-    ("my left calf is swollen and tender", "pulmonary_embolism", "urgent"),
+    ("my left calf is swollen and tender", "deep_vein_thrombosis", "urgent"),
     ("I get breathless lying flat and need 3 pillows", "heart_failure", "urgent"),
     ("vomiting and I havent pooped or passed wind for days", "bowel_obstruction", "urgent"),
     ("throwing up and my belly is swollen", "bowel_obstruction", "urgent"),
@@ -202,6 +202,8 @@ def test_every_red_flag_code_is_detectable_and_written_in_both_voices() -> None:
         "arrhythmia_qt_prolongation",
         "visceral_crisis",
         "fever_on_treatment",
+        # raised from a neutrophil count (labs or a count in the words), not from words alone
+        "neutropenia",
     }
     assert set(RED_FLAG_CODES) <= detectable
     for code in RED_FLAG_CODES:

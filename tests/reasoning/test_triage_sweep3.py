@@ -27,7 +27,8 @@ from mbcnav.reasoning.triage import triage
         ("mouth ulcers so bad i can barely eat or drink much", "severe_mucositis"),
         ("vomited 3 times today after chemo, anti sickness not helping", "severe_vomiting"),
         ("keep being sick and the ondansetron isn't working", "severe_vomiting"),
-        ("my arm on the side of my surgery has got red hot and swollen", "arm_swelling"),
+        # cellulitis: named skin_infection since sweep 10 (BLS/LSN consensus)
+        ("my arm on the side of my surgery has got red hot and swollen", "skin_infection"),
         ("getting a bit of tingling and numbness in my fingers and it's making buttons hard",
          "peripheral_neuropathy"),
         ("my fingers are so numb I keep dropping things", "peripheral_neuropathy"),

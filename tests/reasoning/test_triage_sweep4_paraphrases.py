@@ -147,7 +147,9 @@ def test_numb_hands_that_stop_daily_tasks_are_urgent(text: str) -> None:
     ],
 )
 def test_a_swollen_arm_is_urgent(text: str) -> None:
-    assert _flags(text).get("arm_swelling") == "urgent", triage(text).rationale
+    # a red, hot lymphoedema arm is cellulitis: named skin_infection since sweep 10 (BLS/LSN consensus)
+    flags = _flags(text)
+    assert "urgent" in (flags.get("arm_swelling"), flags.get("skin_infection")), triage(text).rationale
 
 
 def test_a_red_arm_from_the_sun_with_a_sting_is_not_arm_swelling() -> None:
@@ -223,11 +225,11 @@ def test_backache_that_changed_or_with_signs_is_not_routine(text: str, urgency: 
         ("still throwing up even after the ondansetron", "severe_vomiting", "urgent"),
         ("the sickness meds don't work and I keep being sick", "severe_vomiting", "urgent"),
         ("being sick despite taking my anti-sickness", "severe_vomiting", "urgent"),
-        # red hot arm
-        ("my arm is hot, red and swollen near the scar", "arm_swelling", "urgent"),
-        ("red, hot swollen arm on the side I had lymph nodes out", "arm_swelling", "urgent"),
-        ("she's got cellulitis in her arm I think", "arm_swelling", "urgent"),
-        ("inflamed swollen arm since yesterday", "arm_swelling", "urgent"),
+        # red hot arm: cellulitis, named skin_infection since sweep 10 (BLS/LSN consensus)
+        ("my arm is hot, red and swollen near the scar", "skin_infection", "urgent"),
+        ("red, hot swollen arm on the side I had lymph nodes out", "skin_infection", "urgent"),
+        ("she's got cellulitis in her arm I think", "skin_infection", "urgent"),
+        ("inflamed swollen arm since yesterday", "skin_infection", "urgent"),
         # neuropathy that stops daily tasks
         ("can't write properly, my fingers are so numb", "peripheral_neuropathy", "urgent"),
         ("numbness in my hands means I can't open jars", "peripheral_neuropathy", "urgent"),

@@ -270,7 +270,8 @@ LYMPHOEDEMA_CELLULITIS = [
 
 @pytest.mark.parametrize("text", LYMPHOEDEMA_CELLULITIS)
 def test_a_red_hot_swollen_lymphoedema_arm_is_same_day(text: str) -> None:
-    assert _codes(text).get("arm_swelling") == "urgent", (text, triage(text).red_flags)
+    # named skin_infection (cellulitis) since sweep 10 (BLS/LSN consensus), no longer arm_swelling
+    assert _codes(text).get("skin_infection") == "urgent", (text, triage(text).red_flags)
 
 
 # ---------------------------------------------------------------------------------------- over-triage
@@ -382,7 +383,8 @@ AFEBRILE_LOW_COUNT = [
 def test_grade_3_neutropenia_on_a_cdk46_inhibitor_is_a_same_day_call(text: str) -> None:
     result = triage(text)
     assert result.urgency == "urgent", (text, result.red_flags)
-    flag = next(f for f in result.red_flags if f.code == "febrile_neutropenia")
+    # named neutropenia (not febrile neutropenia: no fever) since sweep 10
+    flag = next(f for f in result.red_flags if f.code == "neutropenia")
     assert "fda-label-palbociclib" in flag.sources
 
 

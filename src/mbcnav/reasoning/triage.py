@@ -1140,6 +1140,14 @@ def _scan_text(
         if glucose is not None and glucose >= limits["glucose_pi3k_mg_dl"]:
             # a sugar this high is a finding in its own right, judged with the other words (vomiting)
             found.present.setdefault("high_sugar", f"glucose {glucose:g} mg/dL")
+        elif (
+            glucose is not None
+            and glucose >= limits["glucose_steroid_mg_dl"]
+            and "steroid_mention" in found.present
+        ):
+            # "sugars running at 15 since starting dexamethasone": on a steroid a sugar above 12 mmol/L
+            # already needs action the same day (JBDS-IP)
+            found.present.setdefault("high_sugar", f"glucose {glucose:g} mg/dL on a steroid (> 12 mmol/L)")
         elif glucose is not None and "high_sugar" in found.present and not _crisis_signs(found, "high_sugar"):
             # "sugars a bit higher, 9 mmol": the number written is below the same-day threshold, so it
             # overrules the word "higher" (as a count >= 1000 overrules fever words); signs of a sugar
@@ -1438,10 +1446,10 @@ def _apply_fever(labs: Labs, present: dict[str, str], flags: _Flags, on_myelosup
     if not (febrile or signs or low_grade or cold):
         anc = labs.anc_per_ul
         if on_myelosuppressive and anc is not None and anc < lab["anc_grade3_per_ul"]:
-            # grade 3-4 neutropenia without fever: the next dose waits (CDK4/6 labels), so a call today
-            flags.variant["febrile_neutropenia"] = "low_count"
+            # grade 3-4 neutropenia without fever: the next dose waits (CDK4/6 labels), so a call today;
+            # not febrile neutropenia (IDSA needs a fever), so it has its own name
             flags.add(
-                "febrile_neutropenia",
+                "neutropenia",
                 "urgent",
                 f"ANC {anc:g}/µL (< 1000, CTCAE grade {3 if anc >= lab['anc_neutropenia_per_ul'] else 4}) "
                 "without fever on chemotherapy or a CDK4/6 inhibitor",
