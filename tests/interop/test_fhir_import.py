@@ -47,7 +47,10 @@ def test_trialmatching_patient01_metastatic_hr_positive_record() -> None:
     )
     c = r.case
     assert c.patient.age == 66 and c.patient.sex == "F" and c.patient.ecog == 1
-    assert set(c.metastatic_sites) == {"lymph_node", "liver", "bone"}
+    # axillary nodes (SNOMED 94181007, no laterality) are regional (AJCC 8: N, not M), so not a metastatic
+    # site; said so, with a review note that the side is not given (interop8 #4)
+    assert set(c.metastatic_sites) == {"liver", "bone"}
+    assert any("axillary nodes" in n and "regional" in n for n in notes_of(r, "info"))
     assert c.tumor.histology == "IDC"
     assert c.tumor.pik3ca == "mutant" and c.tumor.esr1 == "mutant"
     # ER/PR/HER2 are given only as Positive/Negative: kept as the reported call, never turned into
@@ -721,6 +724,28 @@ def test_strict_and_lenient_agree_on_the_test_corpus(name: str, data: object) ->
     else:
         assert defects == []
     assert strict.case == lenient.case
+
+
+#: wrongly typed values (interop8 #3): a record of the corpus with one primitive of the wrong JSON type,
+#: and the (resource, element) both modes must name
+_WRONGLY_TYPED = [
+    ("onsetDateTime", M.secondary("m-bone", M.cc(M.SCT, "94222008")) | {"onsetDateTime": 20240201}),
+    ("valueQuantity.value", M.lab("cr", "2160-0", "150", "umol/L")),
+    ("valueInteger", M.observation("ecog", M.cc(M.LOINC, "89247-1"), valueInteger="1")),
+]
+
+
+@pytest.mark.parametrize(("element", "bad"), _WRONGLY_TYPED, ids=[e for e, _ in _WRONGLY_TYPED])
+def test_strict_and_lenient_agree_on_a_wrongly_typed_value(element: str, bad: dict) -> None:
+    """Neither mode coerces: strict leaves the resource out naming resource and element, the default
+    refuses the record naming the same two (before: strict read 20240201 as 1970-08-23, "150" as 150)."""
+    data = M.bundle(*[e["resource"] for e in M.hr_positive_renal_record()["entry"]], bad)
+    ref = f"{bad['resourceType']}/{bad['id']}"
+    strict = case_from_fhir(data, strict=True, as_of=AS_OF)
+    assert [(d.resource, d.element) for d in strict.errors] == [(ref, element)]
+    with pytest.raises(FhirMappingError) as exc:
+        case_from_fhir(data, as_of=AS_OF)
+    assert (exc.value.field, exc.value.message.split(":", 1)[0]) == (ref, element)
 
 
 def test_strict_mode_drops_an_invalid_resource_and_names_the_element() -> None:

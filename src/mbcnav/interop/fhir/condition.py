@@ -11,9 +11,10 @@ import functools
 from typing import Any
 
 from mbcnav.interop import codes as C
+from mbcnav.interop.fhir import nodes
 from mbcnav.interop.fhir.observation import stage
 from mbcnav.interop.fhir.state import BrainSymptoms, ImportState
-from mbcnav.interop.fhir.values import checked_date, date_of, profile
+from mbcnav.interop.fhir.values import checked_date, date_of, profile, wrong_date_type
 
 _Coded = list[tuple[str | None, str, str]]
 _NOT_TRUE = frozenset({"refuted", "entered-in-error"})
@@ -46,7 +47,22 @@ def map_condition(st: ImportState, res: dict[str, Any], ref: str) -> None:
     )
     date = date_of(res) or _asserted(res)
     if is_secondary:
+        group = nodes.regional_group(code, res)
+        if group is not None:
+            # regional nodes are N, not M: where they count is decided once the primary's side is known
+            st.node_findings.append(nodes.NodeFinding(ref, date, group, nodes.side_of(res), C.label(code)))
+            return
         site = _site(code, coded, res)
+        mixed = nodes.mixed_nodes(code) if site == "lymph_node" else None
+        if mixed:
+            st.note(
+                "needs_review",
+                f"'{C.label(code)}' covers {mixed}; counted as a distant lymph_node metastasis: remove it "
+                "from metastatic_sites if only regional nodes are involved",
+                ref,
+                "code",
+                "warning",
+            )
         if site is None:
             st.note(
                 "unmapped",
@@ -78,6 +94,7 @@ def map_condition(st: ImportState, res: dict[str, Any], ref: str) -> None:
         is_breast = True
     if is_breast:
         st.primary_seen = True
+        st.primary_sides.append(nodes.breast_side(code, res))
         hist = _histology(res) or histology or _histology_in_words(text)
         if hist:
             st.add("tumor.histology", hist, date, ref, "code/extension(histology)", C.label(code))
@@ -179,8 +196,10 @@ def _asserted(res: dict[str, Any]) -> str | None:
     for ext in res.get("extension") or ():
         if isinstance(ext, dict) and str(ext.get("url", "")).endswith("condition-assertedDate"):
             value = ext.get("valueDateTime")
-            if not isinstance(value, str):
+            if value is None:
                 return None
+            if not isinstance(value, str):
+                raise wrong_date_type(value, "extension(assertedDate).valueDateTime")
             return checked_date(value, "extension(assertedDate).valueDateTime")
     return None
 

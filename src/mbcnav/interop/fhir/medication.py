@@ -20,7 +20,15 @@ from mbcnav.errors import FhirMappingError, MbcnavError, UnknownDrugError
 from mbcnav.interop import codes as C
 from mbcnav.interop.fhir.reading import ref_of
 from mbcnav.interop.fhir.state import ImportState, Med
-from mbcnav.interop.fhir.values import checked_date, date_key, kind, number, parse_date
+from mbcnav.interop.fhir.values import (
+    checked_date,
+    date_key,
+    kind,
+    number,
+    parse_date,
+    period_date,
+    wrong_date_type,
+)
 
 _DRUG_WORD_SPLIT = re.compile(r"[\s,;()\[\]]+")
 _NUMBER_START = re.compile(r"^[\d.]+")
@@ -306,30 +314,28 @@ def _drug_in_words(text: str) -> str | None:
 
 
 def _med_period(res: dict[str, Any]) -> tuple[str | None, str | None]:
-    """(start, end) as sent; an impossible date is an error naming its element, never a start or end."""
-    start, end = _med_period_raw(res)
-    if isinstance(start, str) and start:
-        checked_date(start, "effective[x].start")
-    if isinstance(end, str) and end:
-        checked_date(end, "effective[x].end")
-    return start, end
-
-
-def _med_period_raw(res: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(start, end) as sent; an impossible date, or one that is not a JSON string, is an error naming its
+    element, never a start or end."""
     for key in ("effectivePeriod",):
         period = res.get(key)
         if isinstance(period, dict):
-            return period.get("start"), period.get("end")
+            return period_date(period, "start", key), period_date(period, "end", key)
     for key in ("effectiveDateTime", "authoredOn", "dateAsserted"):
-        if isinstance(res.get(key), str):
-            return res[key], None
+        value = res.get(key)
+        if value is not None and not isinstance(value, str):
+            raise wrong_date_type(value, key)
+    for key in ("effectiveDateTime", "authoredOn", "dateAsserted"):
+        value = res.get(key)
+        if isinstance(value, str):
+            return (checked_date(value, key) if value else value), None
     validity = (
         (res.get("dispenseRequest") or {}).get("validityPeriod")
         if isinstance(res.get("dispenseRequest"), dict)
         else None
     )
     if isinstance(validity, dict):
-        return validity.get("start"), validity.get("end")
+        key = "dispenseRequest.validityPeriod"
+        return period_date(validity, "start", key), period_date(validity, "end", key)
     return None, None
 
 

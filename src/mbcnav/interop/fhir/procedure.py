@@ -14,7 +14,7 @@ from typing import Any
 
 from mbcnav.interop import codes as C
 from mbcnav.interop.fhir.state import ImportState, LocalTreatment
-from mbcnav.interop.fhir.values import checked_date, profile
+from mbcnav.interop.fhir.values import checked_date, period_date, profile, wrong_date_type
 
 #: statuses of a surgery that did take place (FHIR R4 EventStatus)
 _DONE = frozenset({"completed", "in-progress"})
@@ -102,19 +102,22 @@ def _treated_until(res: dict[str, Any]) -> str | None:
     reads as "after treatment" only from then on."""
     period = res.get("performedPeriod")
     if isinstance(period, dict):
-        value = period.get("end") or period.get("start")
-        if isinstance(value, str) and value:
-            return checked_date(value, "performedPeriod")
+        key = "performedPeriod"
+        value = period_date(period, "end", key) or period_date(period, "start", key)
+        if value:
+            return value
     return _performed(res)
 
 
 def _performed(res: dict[str, Any]) -> str | None:
     value = res.get("performedDateTime")
+    if value is not None and not isinstance(value, str):
+        raise wrong_date_type(value, "performedDateTime")
     if isinstance(value, str) and value:
         return checked_date(value, "performedDateTime")
     period = res.get("performedPeriod")
     if isinstance(period, dict):
-        value = period.get("start") or period.get("end")
-        if isinstance(value, str) and value:
-            return checked_date(value, "performedPeriod")
+        start = period_date(period, "start", "performedPeriod")
+        end = period_date(period, "end", "performedPeriod")
+        return start or end
     return None

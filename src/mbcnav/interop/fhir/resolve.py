@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from mbcnav.case import Labs, Patient
 from mbcnav.interop import codes as C
+from mbcnav.interop.fhir import nodes
 from mbcnav.interop.fhir.brain import resolve_brain
 from mbcnav.interop.fhir.cumulative import resolve_cumulative
 from mbcnav.interop.fhir.medication import medicine_courses
@@ -527,6 +528,7 @@ def _germline_brca(
 
 
 def _metastatic(st: ImportState, data: dict[str, Any]) -> None:
+    nodes.place(st)
     if st.sites:
         data["metastatic_sites"] = list(st.sites)
     elif st.stage_iv:

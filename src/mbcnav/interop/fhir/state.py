@@ -123,6 +123,10 @@ class ImportState:
         self.implications: list[Implication] = []
         self.variant_ids: dict[int, str] = {}
         self.primary_seen = False
+        #: the side of each breast primary read ("left", "right", "both" or None when not given)
+        self.primary_sides: list[str | None] = []
+        #: secondary-cancer Conditions naming a regional node group (nodes.NodeFinding), placed by resolve
+        self.node_findings: list[Any] = []
         self.order = 0
         #: "Patient/id", the bare id and the fullUrl of the one Patient: what a subject may name
         self.patient_keys: set[str] = set()

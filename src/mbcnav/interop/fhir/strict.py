@@ -2,12 +2,20 @@
 
 Resources that fail are left out and each defect becomes an error-level note; those that pass are
 mapped as re-serialised by the models, so the lenient and strict paths can be compared on one corpus.
+
+The models are lax about JSON types: they read the number 20240201 in a dateTime as seconds since 1970
+(1970-08-23) and the string "150" in a decimal as 150, even with pydantic's ``strict=True`` (the
+fhir.resources primitive types carry their own validators). FHIR R4 JSON gives each primitive one JSON
+type (a string for dates, codes and text; a number for decimal and integer; true/false for boolean), so
+every primitive whose JSON type the model changed is a defect too, and its resource is left out: a value
+is never rewritten without a word (and the default import refuses the same values).
 ``fhir.resources`` is imported only when strict mode is asked for: it is slow to import and the
 lenient path never needs it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -74,4 +82,57 @@ def _validate_one(
     except Exception as exc:  # fhir.resources raises its own errors for some shapes
         return None, [ImportNote(kind="defect", level="error", resource=ref, message=str(exc)[:300])]
     dumped = orjson.loads(model.model_dump_json(by_alias=True, exclude_none=True))
+    retyped = list(_retyped(res, dumped, ()))
+    if retyped:
+        return None, [
+            ImportNote(
+                kind="defect",
+                level="error",
+                resource=ref,
+                element=".".join(str(p) for p in loc),
+                message=(
+                    f"must be {_JSON_KIND[_json_kind(new)]} in FHIR R4 JSON, got "
+                    f"{_JSON_KIND[_json_kind(old)]} {_short(old)}; fhir.resources would read it as "
+                    f"{_short(new)}, so the resource is left out rather than the value rewritten"
+                ),
+            )
+            for loc, old, new in retyped
+        ]
     return dumped, []
+
+
+_Where = tuple[str | int, ...]
+_JSON_KIND = {"string": "a string", "number": "a number", "boolean": "true/false"}
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _json_kind(value: Any) -> str | None:
+    """The JSON type of a primitive value (None for an object, a list or null)."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return None
+
+
+def _retyped(raw: Any, dumped: Any, loc: _Where) -> Iterator[tuple[_Where, Any, Any]]:
+    """(where, value as sent, value as the model re-serialised it) for each primitive whose JSON type the
+    model changed; objects and lists are walked side by side (the dump keeps names and list order)."""
+    if isinstance(raw, dict) and isinstance(dumped, dict):
+        for key, value in raw.items():
+            if key in dumped:
+                yield from _retyped(value, dumped[key], (*loc, key))
+    elif isinstance(raw, list) and isinstance(dumped, list):
+        if len(raw) == len(dumped):
+            for n, (a, b) in enumerate(zip(raw, dumped, strict=True)):
+                yield from _retyped(a, b, (*loc, n))
+    else:
+        old, new = _json_kind(raw), _json_kind(dumped)
+        if old is not None and new is not None and old != new:
+            yield loc, raw, dumped

@@ -40,23 +40,47 @@ def date_of(resource: dict[str, Any]) -> str | None:
 
     A date that is not a valid FHIR date/dateTime ("2025-13-45") raises FhirMappingError naming the
     element: "latest value wins" ranks dates as text, so an impossible one would otherwise win as the
-    newest. Strict mode rejects the same values, so both modes agree.
+    newest. So does a date of the wrong JSON type (the number 20240201): skipping it would drop the date
+    without a word, and strict mode, which would otherwise read it as seconds since 1970, refuses the
+    same values, so both modes agree.
     """
+    found = None
     for key in _DATE_KEYS:
         value = resource.get(key)
-        if isinstance(value, str) and value:
-            return checked_date(value, key)
+        if value is not None:
+            if type(value) is not str:
+                raise wrong_date_type(value, key)
+            if value and found is None:
+                found = checked_date(value, key)
+    if found is not None:
+        return found
     for key in _PERIOD_KEYS:
         period = resource.get(key)
         if isinstance(period, dict):
-            end, start = period.get("end"), period.get("start")
-            if isinstance(start, str) and start:
-                checked_date(start, f"{key}.start")
-            if isinstance(end, str) and end:
-                return checked_date(end, f"{key}.end")
-            if isinstance(start, str) and start:
-                return start
+            end = period_date(period, "end", key)
+            start = period_date(period, "start", key)
+            if end or start:
+                return end or start
     return None
+
+
+def period_date(period: dict[str, Any], part: str, key: str) -> str | None:
+    """``period[part]`` ("start" or "end") checked as a FHIR date; None when absent or empty."""
+    value = period.get(part)
+    if value is None or value == "":
+        return None
+    if type(value) is not str:
+        raise wrong_date_type(value, f"{key}.{part}")
+    return checked_date(value, f"{key}.{part}")
+
+
+def wrong_date_type(value: Any, element: str) -> FhirMappingError:
+    """The error for a date element that is not a JSON string (the importer adds the resource)."""
+    shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+    return FhirMappingError(
+        f"{element}: must be a string (a FHIR date or dateTime such as 2024-02-01), got {kind(value)} "
+        f"{shown}; a date of another type is not guessed"
+    )
 
 
 #: FHIR R4 date/dateTime/instant: YYYY, YYYY-MM, YYYY-MM-DD, or a full date with a time and zone
