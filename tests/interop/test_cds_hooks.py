@@ -329,7 +329,8 @@ def test_patient_view_cards_follow_the_spec_shape_and_severity_order() -> None:
         "suggestions",
         "selectionBehavior",
     }
-    assert [c["indicator"] for c in cards] == ["critical", "critical", "warning", "info", "info"]
+    # the ribociclib contraindication is about an option, not a drug given or ordered: a warning
+    assert [c["indicator"] for c in cards] == ["critical", "warning", "warning", "info", "info"]
     assert cards[0]["summary"].startswith("Red flag: Hypercalcemia")
     for card in cards:
         assert set(card) <= example_fields

@@ -249,6 +249,7 @@ def register(app: typer.Typer) -> None:
         if fhir is not None:
             from mbcnav.cli.interop import print_import_notes
             from mbcnav.interop.fhir import case_from_fhir, load_fhir_path, resources_of
+            from mbcnav.interop.fhir_export import draft_orders
 
             record = load_fhir_path(fhir)
             imported = case_from_fhir(record, refuse_empty=True)
@@ -256,14 +257,15 @@ def register(app: typer.Typer) -> None:
             cases, fmt = [imported.case], "single"
             # the EHR's own Patient goes into the exported Bundle, so it files against the right chart
             patient = next((r for r in resources_of(record) if r["resourceType"] == "Patient"), None)
+            orders = draft_orders(record)  # the exported DetectedIssues reference the draft orders
         else:
             cases, fmt = read_cases(_read_source(case_file), source=case_file)
-            patient = None
+            patient, orders = None, []
         if fhir_out is not None:
             check_target(fhir_out, len(cases), as_json=as_json)
         results = [assess(case) for case in cases]  # everything computed before anything is printed
         if fhir_out is not None:
-            done = write_bundles(fhir_out, results, bundles(results, patient))
+            done = write_bundles(fhir_out, results, bundles(results, patient, orders))
             if fhir_out == "-":
                 return
             err_console.print(done, highlight=False)  # on stderr: stdout stays the report or JSON

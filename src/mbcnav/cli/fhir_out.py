@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -69,14 +70,18 @@ def check_target(target: str, n_cases: int, *, as_json: bool) -> None:
 
 
 def bundles(
-    results: list[Assessment], patient_resource: dict[str, Any] | None = None
+    results: list[Assessment],
+    patient_resource: dict[str, Any] | None = None,
+    orders: Sequence[tuple[str, str]] = (),
 ) -> list[dict[str, Any]]:
-    """One Bundle per assessment, all with the same timestamp (one run, one time)."""
+    """One Bundle per assessment, all with the same timestamp (one run, one time); ``orders`` are the
+    record's draft orders (drug, reference), which the safety alerts reference."""
     from mbcnav.interop.fhir_export import assessment_to_fhir
 
     issued = dt.datetime.now(dt.UTC)
     return [
-        assessment_to_fhir(result, patient_resource=patient_resource, issued=issued) for result in results
+        assessment_to_fhir(result, patient_resource=patient_resource, issued=issued, orders=orders)
+        for result in results
     ]
 
 

@@ -2,7 +2,8 @@
 
 Three services share one pipeline (FHIR resources → Case → ``assess()`` → cards):
 - ``mbcnav-patient-view`` (hook ``patient-view``): red flags (critical), safety alerts (warning;
-  a contraindication is critical because the order must not go ahead), workup gaps and the leading
+  a contraindication on what is given now is critical because it must not go ahead, one on a mere
+  therapy option a warning naming it as an option), workup gaps and the leading
   therapy options (info). Red-flag and safety cards are never dropped, capped or ranked below anything
   else. Info cards are capped (``max_info_cards``) but the cap is shared (``INFO_CARD_SHARES``): the
   most urgent workup gaps and the top therapy options in rank order each keep their places, so a long
@@ -20,8 +21,12 @@ Data come from ``prefetch`` when the EHR sends it; whatever is missing is fetche
 with the ``fhirAuthorization`` bearer token (httpx, timeouts, same-origin paging only). The token
 is never logged. Every prefetch key is required data: one that is neither prefetched (an
 OperationOutcome there means the client could not) nor fetched is a 412, never an empty answer that
-would read as "no problem". ``fhirServer`` must be https (http only on loopback) and
-``fhirAuthorization`` must carry every field 2.0 requires. Every Patient in the data must be
+would read as "no problem". A key sent as null is the client saying it has no such data (2.0): an
+empty search, not a 412. Searches are paged to their end within a budget (``fetch_max_pages`` per
+search, ``fetch_budget_s`` per call); one cut off by it, or paged onto another server, gives the cards
+from what was read plus a warning card naming it (``not_read_card``), as for a partial record: a chart
+that long stays so, and a 412 would never show its red flags. ``fhirServer`` must be https (http only
+on loopback) and ``fhirAuthorization`` must carry every field 2.0 requires. Every Patient in the data must be
 ``context.patientId``: a prefetch holding another patient is a 400, a fhirServer answering with
 another patient a 422, never that patient's cards. Card details escape link and HTML markdown, since
 they quote the record and the user's words.
@@ -63,7 +68,9 @@ the rest of the item. A registry that cannot answer is a 503 (nothing stored), n
 A safety card about a draft order suggests removing it; when the alert states the dose the order should
 have (the order dose check's ``SafetyAlert.dose_limit``: a label, partner, band or Calvert dose), the
 suggestion also creates the draft again at that dose (2.0 ``create`` action), so accepting it replaces
-the order. One draft gets one removal suggestion, not one per card.
+the order. One draft gets one removal suggestion, not one per card. Drafts are told apart by resource
+id: a dose card acts on the drafts above the dose it states (zoledronic acid 4 mg and 3 mg drafts: the
+4 mg one), and keeps the draft's timing, route and dosage text with only the dose changed.
 
 No ``systemActions``: 2.0 reserves them for actions a client applies with no one looking, in
 pre-coordinated cases (e.g. saving an identifier of the service's decision). Everything mbcnav says is
@@ -89,7 +96,9 @@ import datetime as dt
 import functools
 import logging
 import os
+import re
 import string
+import time
 import uuid
 from collections.abc import Callable, Collection, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -231,8 +240,16 @@ class CdsSettings:
     fetch_timeout_s: float = field(
         default_factory=lambda: float(os.environ.get("MBCNAV_CDS_FETCH_TIMEOUT", "5"))
     )
-    #: pages of a FHIR searchset followed per query (same origin only)
-    max_pages: int = 5
+    #: pages of a FHIR searchset read per query at most (same origin only): a search still going on
+    #: after them is reported on a warning card (``not_read_card``), never cut off in silence
+    fetch_max_pages: int = field(
+        default_factory=lambda: int(os.environ.get("MBCNAV_CDS_FETCH_MAX_PAGES", "100"))
+    )
+    #: seconds all fhirServer fetches of one hook call may take together; pages not read by then are
+    #: reported like pages over ``fetch_max_pages``
+    fetch_budget_s: float = field(
+        default_factory=lambda: float(os.environ.get("MBCNAV_CDS_FETCH_BUDGET", "20"))
+    )
     #: info cards (workup gaps, therapy options) at most, so the EHR is not flooded
     max_info_cards: int = sum(reserved for _, reserved in INFO_CARD_SHARES)
     #: how the info cards are shared out (kind, reserved places), in display order
@@ -248,6 +265,10 @@ class CdsSettings:
         """Refuse settings that would break every call later: a bad result path, a cap smaller than
         the places reserved for each kind of info card."""
         _result_path_fields(self.result_path)
+        if self.fetch_max_pages < 1:
+            raise ValueError(f"fetch_max_pages is {self.fetch_max_pages}; at least 1 page must be read")
+        if not self.fetch_budget_s > 0:
+            raise ValueError(f"fetch_budget_s is {self.fetch_budget_s}; the fetch budget must be above 0")
         unknown = [kind for kind, _ in self.info_card_shares if kind not in _INFO_KINDS]
         if unknown:
             raise ValueError(
@@ -351,12 +372,25 @@ def _same_origin(url: str, base: str) -> bool:
     return (a.scheme, a.netloc) == (b.scheme, b.netloc)
 
 
+@dataclass(frozen=True)
+class Fetched:
+    """What the fhirServer fetch brought: key -> resource or Bundle, the keys it could not get at all
+    (``problems``: a 412), and the searches it read only in part (``not_read``: key -> why)."""
+
+    results: dict[str, Any]
+    problems: list[str]
+    not_read: dict[str, str]
+
+
 async def fetch_missing(
     missing: dict[str, str], fhir_server: str, token: str | None, settings: CdsSettings
-) -> tuple[dict[str, Any], list[str]]:
-    """GET each query from the FHIR server. Returns (key -> resource or Bundle, problems).
+) -> Fetched:
+    """GET each query from the FHIR server, following ``next`` links to the end of each search.
 
-    The token goes only to ``fhir_server``'s origin: a ``next`` link elsewhere is not followed.
+    The token goes only to ``fhir_server``'s origin: a ``next`` link elsewhere is not followed. Paging is
+    bounded by ``settings.fetch_max_pages`` per search and ``settings.fetch_budget_s`` for the whole
+    call; a search cut off by either (or by a foreign ``next`` link) is in ``not_read``, since its first
+    pages alone may hold old labs that would pass for the latest and miss the alert the rest holds.
     """
     headers = {"Accept": "application/fhir+json, application/json"}
     if token:
@@ -364,18 +398,29 @@ async def fetch_missing(
     base = fhir_server.rstrip("/") + "/"
     results: dict[str, Any] = {}
     problems: list[str] = []
+    not_read: dict[str, str] = {}
     timeout = httpx.Timeout(settings.fetch_timeout_s, connect=min(3.0, settings.fetch_timeout_s))
+    deadline = time.monotonic() + settings.fetch_budget_s
     async with httpx.AsyncClient(timeout=timeout, headers=headers, follow_redirects=False) as client:
 
         async def one(key: str, query: str) -> None:
             # a query relative to the server, or (a prefetch's next page) an absolute URL on it
             url: str | None = query if query.startswith(("https://", "http://")) else base + query
             if not _same_origin(url, base):
-                problems.append(f"{key}: next page on another server than fhirServer, not fetched")
+                not_read[key] = "its next page is on another server than fhirServer, so it was not fetched"
                 return
             pages = 0
             collected: dict[str, Any] | None = None
-            while url and pages < settings.max_pages:
+            while url:
+                if pages >= settings.fetch_max_pages:
+                    not_read[key] = f"more than {pages} pages (the most read per search); the rest not read"
+                    break
+                if pages and time.monotonic() >= deadline:
+                    not_read[key] = (
+                        f"the time for fetching ({settings.fetch_budget_s:g} s) ran out after {pages} "
+                        f"page{'s' if pages > 1 else ''}; the rest was not read"
+                    )
+                    break
                 pages += 1
                 try:
                     resp = await client.get(url)
@@ -405,12 +450,17 @@ async def fetch_missing(
                 url = _next_link(data)
                 if url and not _same_origin(url, base):
                     log.warning("FHIR fetch %s: next link to another origin not followed", key)
+                    not_read[key] = (
+                        f"page {pages + 1} is on another server than fhirServer, so it was not fetched"
+                    )
                     url = None
             if collected is not None:
                 results[key] = collected
 
         await asyncio.gather(*(one(k, q) for k, q in missing.items()))
-    return results, problems
+    if not_read:
+        log.warning("FHIR fetch: searches read only in part: %s", ", ".join(sorted(not_read)))
+    return Fetched(results, problems, not_read)
 
 
 def _next_link(bundle: dict[str, Any]) -> str | None:
@@ -503,28 +553,46 @@ def _validate_request(body: Any, service: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
-async def gather_resources(
-    body: dict[str, Any], service: dict[str, Any], settings: CdsSettings
-) -> tuple[list[dict[str, Any]], list[str]]:
-    """Prefetch first; fetch the rest from fhirServer. Returns the patient's resources and problems."""
+#: what a prefetch key with the value null stands for (CDS Hooks 2.0: "If the CDS Client has no data to
+#: populate a template prefetch key, the prefetch template key MUST have a value of null"): a search that
+#: found nothing. A null read (``patient``) leaves no Patient, which is then named in the 412.
+_NO_DATA: dict[str, Any] = {"resourceType": "Bundle", "type": "searchset", "entry": []}
+
+
+@dataclass(frozen=True)
+class Gathered:
+    """The patient's resources, the required data that could not be obtained (a 412), and the searches
+    read only in part (key -> why: a warning card)."""
+
+    resources: list[dict[str, Any]]
+    problems: list[str]
+    not_read: dict[str, str] = field(default_factory=dict)
+
+
+async def gather_resources(body: dict[str, Any], service: dict[str, Any], settings: CdsSettings) -> Gathered:
+    """Prefetch first; fetch the rest from fhirServer."""
     patient_id = body["context"]["patientId"]
     prefetch = body.get("prefetch") or {}
     found: dict[str, Any] = {}
     missing: dict[str, str] = {}
     for key, template in service.get("prefetch", {}).items():
         value = prefetch.get(key)
+        if key in prefetch and value is None:  # the client has no such data: not "could not prefetch"
+            found[key] = _NO_DATA
         # an OperationOutcome is the client saying it could not prefetch this (2.0): fetch it ourselves
-        if isinstance(value, dict) and value.get("resourceType") not in (None, "OperationOutcome"):
+        elif isinstance(value, dict) and value.get("resourceType") not in (None, "OperationOutcome"):
             found[key] = value
         else:
             missing[key] = _render(template, patient_id)
     problems: list[str] = []
+    not_read: dict[str, str] = {}
     # 2.0 lets a client page a prefetched search: its next pages are required data too
     continued = {key: nxt for key, value in found.items() if (nxt := _next_link(value))}
     if (missing or continued) and body.get("fhirServer"):
         token = (body.get("fhirAuthorization") or {}).get("access_token")
-        fetched, problems = await fetch_missing({**missing, **continued}, body["fhirServer"], token, settings)
-        for key, value in fetched.items():
+        fetched = await fetch_missing({**missing, **continued}, body["fhirServer"], token, settings)
+        problems, not_read = fetched.problems, fetched.not_read
+        for key, value in fetched.results.items():
             if key in continued:  # the prefetched first page, then the fetched rest
                 rest = value.get("entry") or [] if isinstance(value, dict) else []
                 found[key] = {**found[key], "entry": [*(found[key].get("entry") or []), *rest]}
@@ -552,7 +620,7 @@ async def gather_resources(
                 _check_patient(res, patient_id, name, fetched=name in missing)
             key = f"{res['resourceType']}/{res.get('id') or len(resources)}"
             resources[key] = res
-    return list(resources.values()), problems
+    return Gathered(list(resources.values()), problems, not_read)
 
 
 def _check_patient(patient: dict[str, Any], patient_id: str, key: str, *, fetched: bool) -> None:
@@ -686,8 +754,31 @@ def _card(
     }
 
 
-def _alert_indicator(alert: SafetyAlert) -> str:
-    return "critical" if alert.severity == "contraindication" else "warning"
+def _about_an_option(alert: SafetyAlert, hook: str, taken: Collection[str]) -> bool:
+    """True for a patient-view alert on a drug that is neither given now nor ordered: a therapy option
+    (paclitaxel with ANC 1400). Nothing is about to be given, so the chart banner must not rank it with
+    the red flags; its option card is marked FLAGGED and ranked after the others already."""
+    if hook != "patient-view" or not alert.drug:
+        return False
+    return alert.drug not in taken and not set(alert.partners) & set(taken)
+
+
+def _alert_indicator(alert: SafetyAlert, hook: str = "order-sign", taken: Collection[str] = ()) -> str:
+    """critical for a contraindication on an order or on what is given now (it must not go ahead), warning
+    for every other safety alert, a contraindication of a mere option included (issue 7: "red flags as
+    critical, safety alerts as warning")."""
+    if alert.severity == "contraindication" and not _about_an_option(alert, hook, taken):
+        return "critical"
+    return "warning"
+
+
+def _drug_first(sources: tuple[str, ...], drug: str | None) -> tuple[str, ...]:
+    """The sources with the label of the card's own drug first, so the card's one source link names that
+    drug (a shared ANC rule lists the docetaxel label first, and a paclitaxel card must not show it)."""
+    if not drug:
+        return sources
+    own = f"fda-label-{drug.replace(' ', '-')}"
+    return (own, *(s for s in sources if s != own)) if own in sources else sources
 
 
 #: the kind of card (``offered_by`` in cds_override_reasons.yaml) a safety alert makes, by its severity
@@ -863,6 +954,33 @@ def partial_record_card(left_out: Sequence[Any], hook_instance: str) -> dict[str
     )
 
 
+def not_read_card(not_read: Mapping[str, str], hook_instance: str) -> dict[str, Any] | None:
+    """One warning card naming each fhirServer search read only in part (``Fetched.not_read``), or None.
+
+    Why cards and not a 412: a chart too long for the page or time budget (or paged onto another server)
+    stays so on every call, so a 412 would never show that patient's red flags at all. The policy is the
+    one of the partial-record card: cards from what was read, and a card saying that what was not read
+    was not checked, and that a value shown as the latest may not be.
+    """
+    if not not_read:
+        return None
+    lines = [f"- {key}: {why}" for key, why in sorted(not_read.items())]
+    keys = ", ".join(sorted(not_read))
+    return _card(
+        hook_instance,
+        "fetch:not_read",
+        f"Part of this record was not read ({keys[:60]}): a missing alert is not evidence of safety",
+        "**Part of this record was not read.** These searches of the FHIR server were read only in part, "
+        "and mbcnav built the other cards from what it read:\n\n"
+        + "\n".join(lines)
+        + "\n\nThe rest was not checked: no red flag, safety alert, dose check or therapy option on these "
+        "cards used it, so the absence of an alert is not evidence of safety, and a lab value taken as the "
+        "latest may not be the latest. Review these data in the chart before acting on the cards.",
+        "warning",
+        (),
+    )
+
+
 def cards_for(
     assessment: Assessment,
     *,
@@ -872,6 +990,7 @@ def cards_for(
     orders: list[tuple[dict[str, Any], dict[str, Any]]] | None = None,
     import_notes: Sequence[Any] = (),
     left_out: Sequence[Any] = (),
+    not_read: Mapping[str, str] | None = None,
     taken: Collection[str] = (),
 ) -> list[dict[str, Any]]:
     """Cards in the order a clinician must read them: critical, then warning, then info.
@@ -879,6 +998,10 @@ def cards_for(
     ``left_out``: the defect notes of resources left out of the record (``import_readable_part``): their
     card comes first among the warnings, so it is read right after any red flag or contraindication and
     before every card built without those data (a client sorting by indicator shows the same order).
+    ``not_read``: the fhirServer searches read only in part (``Fetched.not_read``): their card follows.
+
+    Draft orders are told apart by their resource id, not by drug: two drafts of one drug each get the
+    suggestion of the card about them, and a dose card is about the drafts above the dose it states.
 
     For order hooks a safety card concerns an ordered drug the way the order check counts it
     (``orders.concerns``): the alert's own drug, or an ordered partner not already ``taken`` (current
@@ -887,9 +1010,12 @@ def cards_for(
     Cards carry no link yet: the link names the saved case, and a case is saved only when there are
     cards (``link_cards`` adds it)."""
     cards: list[dict[str, Any]] = []
-    partial = partial_record_card(left_out, hook_instance)
-    if partial is not None:
-        cards.append(partial)
+    for record_card in (
+        partial_record_card(left_out, hook_instance),
+        not_read_card(not_read or {}, hook_instance),
+    ):
+        if record_card is not None:
+            cards.append(record_card)
     for flag in assessment.red_flags:
         title = flag.title or _title(flag.code)
         detail = f"**{title}** ({flag.urgency}). {flag.clinician}"
@@ -905,45 +1031,61 @@ def cards_for(
                 flag.sources,
             )
         )
-    ordered_drugs = {row["drug"]: res for res, row in orders or ()}
-    # one removal suggestion per draft: on the card stating the new dose when there is one (it replaces
-    # the order), else on the first card about that draft (contraindications come first)
+    drafts = [(res, row) for res, row in orders or () if isinstance(res.get("id"), str) and res["id"]]
+    ordered = {row["drug"] for _, row in orders or ()}
+    # one suggestion per draft: on the card stating the new dose when there is one (it replaces the
+    # order), else on the first card about that draft (contraindications come first)
     alerts = sorted(assessment.safety_alerts, key=lambda a: a.severity != "contraindication")
     offered: set[tuple[str, str]] = set()
-    for alert in alerts:
-        if alert.drug in ordered_drugs and stated_dose(alert) is not None:
-            offered.add((alert.drug, "change"))
+    dosed = [a for a in alerts if a.drug in ordered and stated_dose(a) is not None]
+    for alert in dosed:
+        for res, row in drafts:
+            if row["drug"] == alert.drug:
+                # above the stated dose: the dose card replaces it; at or below it: the dose check
+                # found it right, so no card asks to re-order it at "the adjusted dose"
+                offered.add((res["id"], "change"))
     for alert in alerts:
         # the ordered drug the card is about: the alert's own drug, else an ordered partner that the
         # order brings in (anastrozole signed while tamoxifen is current: the alert sits on tamoxifen)
         target = alert.drug
         if orders is not None:
-            target = next((d for d in ordered_drugs if concerns(alert, d, taken)), None)
+            target = next((d for d in ordered if concerns(alert, d, taken)), None)
             if target is None:
                 continue
-        drug = f" ({alert.drug})" if alert.drug else ""
+        own = [(res, row) for res, row in drafts if row["drug"] == target]
+        about = [(res, row) for res, row in own if target != alert.drug or _above(alert, row)] or own
+        option = _about_an_option(alert, hook, taken)
+        drug = f" ({alert.drug}{', as a therapy option' if option else ''})" if alert.drug else ""
         detail = alert.clinician + (f"\n\nWhy: {alert.rationale}" if alert.rationale else "")
+        if len(own) > 1:  # which of the drafts of this drug the card is about
+            detail += (
+                "\n\nDraft order"
+                + ("s" if len(about) > 1 else "")
+                + ": "
+                + ", ".join(_draft_label(res, row) for res, row in about)
+            )
         card = _card(
             hook_instance,
             f"safety:{alert.code}:{alert.drug}",
             f"{'Contraindication' if alert.severity == 'contraindication' else 'Safety'}: "
             f"{_title(alert.code)}{drug}",
             detail,
-            _alert_indicator(alert),
-            alert.sources,
+            _alert_indicator(alert, hook, taken),
+            _drug_first(alert.sources, alert.drug),
         )
         reasons = cds_overrides.override_reasons().codings(_ALERT_CARD_KIND[alert.severity])
         if reasons:
             card["overrideReasons"] = reasons
-        draft = ordered_drugs.get(target or "")
-        suggestion = (
-            _suggestion(alert, target, draft, hook_instance, offered)
-            if draft is not None and target and draft.get("id")
-            else None
-        )
-        if suggestion is not None:
-            card["suggestions"] = [suggestion]
-            card["selectionBehavior"] = "at-most-one"
+        suggestions = [
+            suggestion
+            for res, _ in about
+            if target
+            and (suggestion := _suggestion(alert, target, res, hook_instance, offered, named=len(own) > 1))
+        ]
+        if suggestions:
+            card["suggestions"] = suggestions
+            # each suggestion acts on a draft of its own: accepting one does not exclude another
+            card["selectionBehavior"] = "at-most-one" if len(suggestions) == 1 else "any"
         cards.append(card)
     if hook == "patient-view":
         record = import_warnings_card(import_notes, hook_instance)
@@ -964,9 +1106,54 @@ def stated_dose(alert: SafetyAlert) -> tuple[float, str] | None:
     return limit.value, limit.unit
 
 
+#: the proposed_treatment field holding a draft's dose in each unit a DoseLimit may state
+_DOSE_FIELDS = {"mg": "dose_mg", "mg/m2": "dose_mg_m2", "mg/kg": "dose_mg_kg"}
+
+
+def _above(alert: SafetyAlert, row: Mapping[str, Any]) -> bool:
+    """True when the draft's dose is above the dose the alert states, or the alert states none, or the
+    draft gives its dose in another unit (a mg cap on a mg/kg order): the card may then be about it."""
+    limit = alert.dose_limit
+    if limit is None:
+        return True
+    dose = row.get(_DOSE_FIELDS.get(limit.unit, ""))
+    return not isinstance(dose, int | float) or dose > limit.value
+
+
+def _draft_label(draft: Mapping[str, Any], row: Mapping[str, Any]) -> str:
+    """A draft order by its resource id and dose, as a card tells two drafts of one drug apart."""
+    doses = ", ".join(f"{row[f]:g} {unit}" for unit, f in _DOSE_FIELDS.items() if row.get(f))
+    return f"MedicationRequest/{draft['id']}" + (f" ({doses})" if doses else "")
+
+
+def _old_dose(instruction: Mapping[str, Any]) -> tuple[float, str] | None:
+    """The draft's first dose quantity (value, unit as written), to find it in the dosage text."""
+    for rate in instruction.get("doseAndRate") or ():
+        quantity = rate.get("doseQuantity") if isinstance(rate, dict) else None
+        if isinstance(quantity, dict) and isinstance(quantity.get("value"), int | float):
+            unit = quantity.get("unit") or quantity.get("code") or ""
+            return float(quantity["value"]), str(unit)
+    return None
+
+
+def _redosed_text(text: Any, old: tuple[float, str] | None, value: float, unit: str) -> str:
+    """The dosage text at the new dose: the old dose replaced where the text states it, the timing and
+    route words kept; else the new dose first, with the old text after it marked as changed."""
+    new = f"{value:g} {unit}"
+    if not isinstance(text, str) or not text.strip():
+        return new
+    if old is not None:
+        number = re.escape(f"{old[0]:g}") + r"(?:\.0+)?"
+        pattern = rf"(?<![\d.]){number}\s*{re.escape(old[1])}(?![A-Za-z])" if old[1] else None
+        if pattern and len(re.findall(pattern, text)) == 1:
+            return re.sub(pattern, new, text)
+    return f"{new} (dose changed; the order read: {text})"
+
+
 def _redosed(draft: dict[str, Any], value: float, unit: str) -> dict[str, Any]:
     """The draft MedicationRequest at the stated dose: same medicine (coding, reference, contained), same
-    timing and route, a new doseQuantity; no id (the EHR gives the new order its own)."""
+    timing, route and instructions, a new doseQuantity and the text at the new dose; no id (the EHR gives
+    the new order its own)."""
     order = copy.deepcopy(draft)
     order.pop("id", None)
     order.pop("meta", None)
@@ -975,10 +1162,11 @@ def _redosed(draft: dict[str, Any], value: float, unit: str) -> dict[str, Any]:
     if not isinstance(instructions, list) or not instructions or not isinstance(instructions[0], dict):
         instructions = [{}]
     first = dict(instructions[0])
+    old = _old_dose(first)
     rates = [r for r in first.get("doseAndRate") or () if isinstance(r, dict)]
     first["doseAndRate"] = [{**(rates[0] if rates else {}), "doseQuantity": quantity}]
     first["doseAndRate"][0].pop("doseRange", None)
-    first["text"] = f"{value:g} {unit}"
+    first["text"] = _redosed_text(first.get("text"), old, value, unit)
     order["dosageInstruction"] = [first]  # one dose: a second instruction would keep the old one
     return order
 
@@ -989,10 +1177,13 @@ def _suggestion(
     draft: dict[str, Any],
     hook_instance: str,
     offered: set[tuple[str, str]],
+    *,
+    named: bool = False,
 ) -> dict[str, Any] | None:
-    """The card's suggestion for the draft order it concerns, or None when another card already carries
-    the same removal. A dose the alert states is a delete of the draft plus a create at that dose
-    (CDS Hooks 2.0 actions), so accepting it replaces the order; otherwise the draft is removed."""
+    """The card's suggestion for one draft order it is about, or None when another card already carries
+    the same removal of that draft. A dose the alert states is a delete of the draft plus a create at that
+    dose (CDS Hooks 2.0 actions), so accepting it replaces the order; otherwise the draft is removed.
+    ``named``: the label names the draft (another draft of the drug is on the card or in the order)."""
     resource_id = f"MedicationRequest/{draft['id']}"
     dose = stated_dose(alert) if target == alert.drug else None
     delete: dict[str, Any] = {"type": "delete", "resourceId": resource_id}
@@ -1010,9 +1201,11 @@ def _suggestion(
         kind, label = "partner", f"Remove this {target} order (it starts the combination on the card)"
         delete["description"] = f"Remove the draft {target} order (combination on the card)."
     if kind != "dose":
-        if (target, kind) in offered:
+        if (draft["id"], kind) in offered:
             return None
-        offered.add((target, kind))
+        offered.add((draft["id"], kind))
+    if named:
+        label = f"{resource_id}: {label}"
     actions = [delete]
     if dose is not None:
         actions.append(
@@ -1024,7 +1217,7 @@ def _suggestion(
         )
     return {
         "label": _summary(label),
-        "uuid": str(uuid.uuid5(_NS, f"{hook_instance}|suggest|{alert.code}|{alert.drug}")),
+        "uuid": str(uuid.uuid5(_NS, f"{hook_instance}|suggest|{alert.code}|{alert.drug}|{draft['id']}")),
         "actions": actions,
     }
 
@@ -1341,7 +1534,8 @@ async def _run(
     case_store: CaseStore | None,
 ) -> dict[str, Any]:
     patient_id = body["context"]["patientId"]
-    resources, problems = await gather_resources(body, service, settings)
+    gathered = await gather_resources(body, service, settings)
+    resources, problems = gathered.resources, gathered.problems
     if not any(r.get("resourceType") == "Patient" for r in resources):
         problems = [*problems, NO_PATIENT]
     if problems:
@@ -1386,6 +1580,7 @@ async def _run(
         orders=orders,
         import_notes=imported.import_notes,
         left_out=left_out,
+        not_read=gathered.not_read,
         taken={t.drug for t in case.current_treatment} | set(case.current_meds),
     )
     if cards:

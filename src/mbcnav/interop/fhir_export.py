@@ -3,7 +3,11 @@
 Mapping (every resource points at the one Patient):
 - safety alerts → DetectedIssue (contraindication: severity high; warning: moderate), the drug in
   ``code.text``, the clinician text in ``detail``; an order dose alert's ``dose_limit`` as a
-  ``dose-limit`` extension (valueQuantity, UCUM), so an EHR need not read the number out of the text;
+  ``dose-limit`` extension (valueQuantity, UCUM), so an EHR need not read the number out of the text,
+  and what that dose is in a ``dose-limit-detail`` extension (sub-extensions ``kind``, ``neverExceed``,
+  ``rule``: FHIR lets an extension hold a value or sub-extensions, never both, so the quantity keeps its
+  own); ``implicated`` references each draft order of the alert's drug (``orders``: the importer's
+  draft MedicationRequests, e.g. from ``draft_orders``);
 - red flags → DetectedIssue with severity high and the immediate management in ``mitigation``;
 - calculations → one Observation each (BSA, CrCl by actual, ideal and adjusted weight, the weights,
   corrected calcium, GPA group medians, Mirels, estimated ECOG: UCUM units; an estimated KPS range as
@@ -18,9 +22,10 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
-from mbcnav.assessment import Assessment
+from mbcnav.assessment import Assessment, SafetyAlert
 from mbcnav.calculation_labels import CALCULATIONS
 
 CODE_SYSTEM = "https://mbcnav.org/fhir/CodeSystem"
@@ -29,6 +34,8 @@ CODE_SYSTEM = "https://mbcnav.org/fhir/CodeSystem"
 URGENCY_EXTENSION = "https://mbcnav.org/fhir/StructureDefinition/urgency"
 #: the dose a proposed order should not exceed (SafetyAlert.dose_limit), on its DetectedIssue
 DOSE_LIMIT_EXTENSION = "https://mbcnav.org/fhir/StructureDefinition/dose-limit"
+#: what that dose is (DoseLimit.kind, never_exceed, rule), as sub-extensions of one complex extension
+DOSE_LIMIT_DETAIL_EXTENSION = "https://mbcnav.org/fhir/StructureDefinition/dose-limit-detail"
 _NS = uuid.UUID("6f1c1a52-4b8e-4c3e-9d55-2d7c1e0b7a11")
 
 #: calculation key -> (display, UCUM unit or None), shared with the web pages (one table, so the
@@ -59,8 +66,12 @@ def assessment_to_fhir(
     patient_id: str | None = None,
     patient_resource: dict[str, Any] | None = None,
     issued: dt.datetime | None = None,
+    orders: Sequence[tuple[str, str]] = (),
 ) -> dict[str, Any]:
     """A FHIR R4 collection Bundle (plain JSON) for one Assessment.
+
+    ``orders``: (canonical drug, "MedicationRequest/<id>") of the draft orders the case was built from;
+    a safety alert on a drug (or naming it as a partner) references those orders in ``implicated``.
 
     ``patient_resource`` (e.g. the Patient that was imported) is included as is; otherwise a minimal
     Patient with ``patient_id`` (or the case id) stands in, so references always resolve in the Bundle.
@@ -121,6 +132,7 @@ def assessment_to_fhir(
                     "identifiedDateTime": when,
                     "detail": alert.clinician,
                     "reference": _source_ref(alert.sources),
+                    "implicated": _implicated(alert, orders),
                     **_dose_limit_ext(alert),
                 },
             )
@@ -224,7 +236,50 @@ def _dose_limit_ext(alert: Any) -> dict[str, Any]:
         return {}
     ucum = "http://unitsofmeasure.org"
     quantity = {"value": limit.value, "unit": limit.unit, "system": ucum, "code": limit.unit}
-    return {"extension": [{"url": DOSE_LIMIT_EXTENSION, "valueQuantity": quantity}]}
+    detail: list[dict[str, Any]] = [
+        {"url": "kind", "valueCode": limit.kind},
+        {"url": "neverExceed", "valueBoolean": limit.never_exceed},
+    ]
+    if limit.rule:
+        detail.append({"url": "rule", "valueString": limit.rule})
+    return {
+        "extension": [
+            {"url": DOSE_LIMIT_EXTENSION, "valueQuantity": quantity},
+            {"url": DOSE_LIMIT_DETAIL_EXTENSION, "extension": detail},
+        ]
+    }
+
+
+def _implicated(alert: SafetyAlert, orders: Sequence[tuple[str, str]]) -> list[dict[str, str]]:
+    """References to the draft orders the alert is about: on its drug, or naming the drug as a partner."""
+    return [
+        {"reference": ref, "display": f"draft order: {drug}"}
+        for drug, ref in orders
+        if drug == alert.drug or drug in alert.partners
+    ]
+
+
+def draft_orders(record: Any) -> list[tuple[str, str]]:
+    """(canonical drug, "MedicationRequest/<id>") of each draft or planned MedicationRequest with an id
+    in a FHIR record whose medicine mbcnav knows: the orders the importer makes ``proposed_treatment``."""
+    from mbcnav.errors import MbcnavError
+    from mbcnav.interop.fhir import drug_from_concept, index_of, iter_resources, medication_concept
+
+    triples = list(iter_resources(record))
+    index = index_of(triples)
+    out: list[tuple[str, str]] = []
+    for _, res, _ in triples:
+        if res.get("resourceType") != "MedicationRequest" or not isinstance(res.get("id"), str):
+            continue
+        if res.get("status") != "draft" and res.get("intent") not in {"proposal", "plan"}:
+            continue
+        try:
+            drug = drug_from_concept(medication_concept(res, index)[0])
+        except MbcnavError:  # the importer notes it; the export just names no order
+            continue
+        if drug is not None:
+            out.append((drug, f"MedicationRequest/{res['id']}"))
+    return out
 
 
 def _urgency_ext(urgency: str) -> list[dict[str, Any]]:

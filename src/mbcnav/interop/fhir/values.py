@@ -164,7 +164,8 @@ def parse_date(value: str | None) -> dt.date | None:
 def number(value: Any, resource: str, element: str) -> float:
     """A JSON number as float; anything else is a broken record (FhirMappingError naming the element)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise FhirMappingError(f"{element}: must be a number, got {kind(value)} {value!r}", field=resource)
+        shown = "" if value is None else f" {value!r}"  # null says it all: not "got null None"
+        raise FhirMappingError(f"{element}: must be a number, got {kind(value)}{shown}", field=resource)
     return float(value)
 
 
