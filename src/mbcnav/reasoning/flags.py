@@ -14,8 +14,10 @@ within resistance.yaml's shorter window, 6 months: trials such as KEYNOTE-355, C
 DESTINY-Breast09 excluded these relapses, and DESTINY-Breast03 counted them as a line),
 ``early_progressed_met:X`` (progressed on X for metastatic disease after fewer than resistance.yaml's
 months on it: early progression on endocrine therapy + a CDK4/6 inhibitor is primary endocrine
-resistance, which reorders the next options), ``current:X`` (current anticancer treatment) and
-``proposed:X`` (proposed orders).
+resistance, which reorders the next options), ``responding_met:X`` (X given for metastatic disease and
+recorded ``progressed: false`` without ``stopped_for``, and no metastatic X progressed or stopped: the
+disease still responds, so maintenance goes on and next-line options wait), ``current:X`` (current
+anticancer treatment) and ``proposed:X`` (proposed orders).
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ _DRUG_PREFIXES = (
     "adjuvant_relapse",
     "early_adjuvant_relapse",
     "early_progressed_met",
+    "responding_met",
     "current",
     "proposed",
 )
@@ -83,6 +86,9 @@ FLAG_VOCABULARY: frozenset[str] = frozenset(
         "line1",
         "line2plus",
         "line3plus",
+        # three or more earlier lines for metastatic disease (e.g. sacituzumab's HR+ label: endocrine-based
+        # therapy and at least two more systemic therapies in the metastatic setting)
+        "line4plus",
         "prior_met_chemo_2plus",
         # sites
         "bone_only",
@@ -723,6 +729,8 @@ def case_flags(case: Any, subtype_result: Any, triage_result: Any) -> frozenset[
     add("line1" if line <= 1 else "line2plus")
     if line >= 3:
         add("line3plus")
+    if line >= 4:
+        add("line4plus")
 
     flags.update(_site_flags(case.metastatic_sites))
 
@@ -756,8 +764,15 @@ def case_flags(case: Any, subtype_result: Any, triage_result: Any) -> frozenset[
     if case.prior_treatment:
         met_chemo = 0
         strings = drug_groups().flag_strings
+        responding: set[str] = set()
+        failed: set[str] = set()
         for prior in case.prior_treatment:
             progressed = prior.progressed
+            if prior.setting == "metastatic" and prior.drug in strings:
+                if progressed is False and prior.stopped_for is None:
+                    responding.update(strings[prior.drug]["responding_met"])
+                elif progressed or prior.stopped_for is not None:
+                    failed.update(strings[prior.drug]["responding_met"])
             after = prior.relapse_after_end_months
             if after is not None:
                 # a relapse long after (neo)adjuvant treatment ended is not resistance to it (ABC 5)
@@ -782,6 +797,8 @@ def case_flags(case: Any, subtype_result: Any, triage_result: Any) -> frozenset[
                 flags.update(strings[prior.drug]["early_progressed_met"])
         if met_chemo >= 2:
             add("prior_met_chemo_2plus")
+        # per drug, category and group: responding only while no metastatic member of it failed
+        flags.update(responding - failed)
 
     if case.current_treatment or case.proposed_treatment:
         strings = drug_groups().flag_strings

@@ -72,6 +72,9 @@ class Regimen:
     always: bool
     #: groups of drugs of which one is used ("A or B"); every other drug is always part of the regimen
     alternatives: tuple[tuple[str, ...], ...] = ()
+    #: per alternative group, the flags (progressed_met:<drug>) that drop it: a drug the cancer already grew
+    #: on is not offered again, while the rest of the "A or B" option stays; empty unless the YAML opts in
+    drop_when: tuple[frozenset[str], ...] = ()
 
 
 def _load_regimen(index: int, raw: dict[str, Any]) -> Regimen:
@@ -103,6 +106,11 @@ def _load_regimen(index: int, raw: dict[str, Any]) -> Regimen:
         len(alternatives) < 2 or len(grouped) != len(set(grouped)) or not set(grouped) <= set(drugs)
     ):
         raise ValueError(f"{where}: alternatives must be two or more disjoint groups of its drugs")
+    drop_when: tuple[frozenset[str], ...] = ()
+    if raw.get("drop_progressed_alternatives"):
+        if not alternatives:
+            raise ValueError(f"{where}: drop_progressed_alternatives needs alternatives")
+        drop_when = tuple(frozenset(f"progressed_met:{d}" for d in group) for group in alternatives)
     return Regimen(
         index=index,
         id=raw["id"],
@@ -120,6 +128,7 @@ def _load_regimen(index: int, raw: dict[str, Any]) -> Regimen:
         clinician=raw["clinician"],
         always=bool(raw.get("always")),
         alternatives=alternatives,
+        drop_when=drop_when,
     )
 
 
@@ -134,8 +143,8 @@ def regimens() -> tuple[Regimen, ...]:
     return loaded
 
 
-#: (regimen index, adjust index, add mask, rank, flags, flagged) → built option; the space is small
-_OPTION_CACHE: dict[tuple[int, int, int, int, tuple[str, ...], bool], TherapyOption] = {}
+#: (regimen index, adjust index, add mask, rank, flags, flagged, drop mask) → built option; the space is small
+_OPTION_CACHE: dict[tuple[int, int, int, int, tuple[str, ...], bool, int], TherapyOption] = {}
 _new_option = constructor(TherapyOption)
 
 
@@ -146,14 +155,23 @@ def build_option(
     rank: int,
     flags: tuple[str, ...] = (),
     flagged: bool = False,
+    drop_mask: int = 0,
 ) -> TherapyOption:
     """The TherapyOption for a regimen variant; built from validated data, so model_construct is safe."""
-    key = (reg.index, adjust_index, add_mask, rank, flags, flagged)
+    key = (reg.index, adjust_index, add_mask, rank, flags, flagged, drop_mask)
     option = _OPTION_CACHE.get(key)
     if option is not None:
         return option
     drugs = list(reg.drugs)
     label = reg.regimen
+    alternatives = reg.alternatives
+    if drop_mask:
+        kept = [g for i, g in enumerate(alternatives) if not drop_mask & (1 << i)]
+        gone = [g for i, g in enumerate(alternatives) if drop_mask & (1 << i)]
+        dropped = {d for g in gone for d in g}
+        drugs = [d for d in drugs if d not in dropped]
+        label = f"{label} — with {_either(kept)}, not {_either(gone)} (the cancer grew on it)"
+        alternatives = tuple(kept) if len(kept) > 1 else ()
     for i, addition in enumerate(reg.add):
         if add_mask & (1 << i):
             drugs.extend(d for d in addition.drugs if d not in drugs)
@@ -173,16 +191,22 @@ def build_option(
         category=reg.category,
         flags=flags,
         flagged=flagged,
-        alternatives=reg.alternatives,
+        alternatives=alternatives,
     )
     if len(_OPTION_CACHE) < 50_000:
         _OPTION_CACHE[key] = option
-        _ORIGIN[id(option)] = (reg, adjust_index, add_mask)
+        _ORIGIN[id(option)] = (reg, adjust_index, add_mask, drop_mask)
     return option
 
 
+def _either(groups: list[tuple[str, ...]]) -> str:
+    """[("eribulin",), ("gemcitabine", "carboplatin")] -> "eribulin or gemcitabine + carboplatin"."""
+    names = [" + ".join(group) for group in groups]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
 #: id of a cached option → its variant. Cached options live for the process, so ids stay unique.
-_ORIGIN: dict[int, tuple[Regimen, int, int]] = {}
+_ORIGIN: dict[int, tuple[Regimen, int, int, int]] = {}
 
 
 def rebuild(option: TherapyOption, rank: int, flags: tuple[str, ...], flagged: bool) -> TherapyOption:
@@ -190,8 +214,8 @@ def rebuild(option: TherapyOption, rank: int, flags: tuple[str, ...], flagged: b
     origin = _ORIGIN.get(id(option))
     if origin is None:
         return option.model_copy(update={"rank": rank, "flags": flags, "flagged": flagged})
-    reg, adjust_index, add_mask = origin
-    return build_option(reg, adjust_index, add_mask, rank, flags, flagged)
+    reg, adjust_index, add_mask, drop_mask = origin
+    return build_option(reg, adjust_index, add_mask, rank, flags, flagged, drop_mask)
 
 
 #: subtype flags split cases into disjoint groups; a regimen gated on one is only tried for that group
@@ -204,6 +228,8 @@ def _referenced(reg: Regimen) -> frozenset[str]:
         out |= adj.when.referenced()
     for addition in reg.add:
         out |= addition.when.referenced()
+    for drop in reg.drop_when:
+        out |= drop
     return frozenset(out)
 
 
@@ -217,7 +243,7 @@ def _gate(reg: Regimen, counts: dict[str, int]) -> str | None:
     return min(reg.when.all, key=lambda f: (counts[f], f))
 
 
-_Chosen = tuple[int, int, int, int]  # (priority, regimen index, adjust index, add mask)
+_Chosen = tuple[int, int, int, int, int]  # (priority, regimen index, adjust index, add mask, drop mask)
 
 
 def _evaluate(regs: tuple[Regimen, ...]) -> Callable[[frozenset[str]], tuple[_Chosen, ...]]:
@@ -226,6 +252,12 @@ def _evaluate(regs: tuple[Regimen, ...]) -> Callable[[frozenset[str]], tuple[_Ch
         for reg in regs:
             if not reg.always and not reg.when.holds(flags):
                 continue
+            drop_mask = 0
+            for i, drop in enumerate(reg.drop_when):
+                if not drop.isdisjoint(flags):
+                    drop_mask |= 1 << i
+            if drop_mask and drop_mask == (1 << len(reg.drop_when)) - 1:
+                continue  # the cancer grew on every choice of this "A or B" option
             priority, adjust_index = reg.priority, -1
             for i, adj in enumerate(reg.adjust):
                 if adj.when.holds(flags):
@@ -235,7 +267,7 @@ def _evaluate(regs: tuple[Regimen, ...]) -> Callable[[frozenset[str]], tuple[_Ch
             for i, addition in enumerate(reg.add):
                 if addition.when.holds(flags):
                     mask |= 1 << i
-            chosen.append((priority, reg.index, adjust_index, mask))
+            chosen.append((priority, reg.index, adjust_index, mask, drop_mask))
         return tuple(chosen)
 
     return compute
@@ -308,14 +340,16 @@ def _ranked(chosen: list[_Chosen]) -> list[TherapyOption]:
     chosen.sort(key=lambda c: (c[0], c[1]))
     out: list[TherapyOption] = []
     seen: set[tuple[str, ...]] = set()
-    for _, index, adjust_index, mask in chosen:
+    for _, index, adjust_index, mask, drop_mask in chosen:
         reg = regs[index]
+        option = build_option(reg, adjust_index, mask, len(out) + 1, drop_mask=drop_mask)
         # Two rules may reach the same drugs by different routes; the better-ranked one speaks.
-        key = (*reg.drugs, str(mask)) if reg.drugs else (reg.id,)
+        kept = reg.drugs if not drop_mask else tuple(d for d in reg.drugs if d in option.drugs)
+        key = (*kept, str(mask)) if reg.drugs else (reg.id,)
         if key in seen:
             continue
         seen.add(key)
-        out.append(build_option(reg, adjust_index, mask, len(out) + 1))
+        out.append(option)
     return out
 
 
