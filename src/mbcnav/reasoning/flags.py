@@ -80,6 +80,10 @@ FLAG_VOCABULARY: frozenset[str] = frozenset(
         "postmenopausal",
         "menopause_unknown",
         "ecog3plus",
+        # ECOG 2 (or KPS 50-60 without an ECOG): most first-line trials enrolled ECOG 0-1 only
+        "ecog2",
+        # age at or above resistance.yaml's older_age_from_years (EORTC 75111 enrolled from 70)
+        "age70plus",
         "pregnant",
         "pregnant_first_trimester",
         # line of therapy
@@ -666,6 +670,19 @@ def poor_performance_status(patient: Any) -> bool:
     return (patient.ecog is not None and patient.ecog >= 3) or (patient.kps is not None and patient.kps <= 40)
 
 
+def ecog2(patient: Any) -> bool:
+    """ECOG 2, or KPS 50-60 when no ECOG is recorded (the usual ECOG-KPS correspondence): a patient
+    outside the ECOG 0-1 limit of most first-line trials, but not in the ECOG 3-4 group."""
+    if patient.ecog is not None:
+        return patient.ecog == 2
+    return patient.kps is not None and 50 <= patient.kps <= 60
+
+
+def _older_age_years() -> float:
+    """Age from which the therapy rules offer the de-escalated regimens studied in older patients."""
+    return float(_resistance()["older_age_from_years"])
+
+
 def _prior_flags(drug: str, setting: str | None, progressed: bool | None) -> tuple[tuple[str, ...], bool]:
     """Drug flags of one prior treatment, and whether it counts as metastatic chemotherapy."""
     key = (drug, setting, progressed)
@@ -720,6 +737,10 @@ def case_flags(case: Any, subtype_result: Any, triage_result: Any) -> frozenset[
             add("menopause_unknown")
     if poor_performance_status(patient):
         add("ecog3plus")
+    elif ecog2(patient):
+        add("ecog2")
+    if patient.age is not None and patient.age >= _older_age_years():
+        add("age70plus")
     if patient.pregnant:
         add("pregnant")
         if in_first_trimester(patient):
