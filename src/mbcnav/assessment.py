@@ -199,6 +199,13 @@ class Prognosis(_Out):
     sources: tuple[str, ...]
 
 
+class UnitHint(_Out):
+    """A lab value kept as given that is also typical of another unit (bilirubin 17: mg/dL or µmol/L?)."""
+
+    field: str
+    message: str
+
+
 class NameReadingNote(_Out):
     """How a drug name written with a salt, release form, dosage form or strength was read."""
 
@@ -244,3 +251,5 @@ class Assessment(_Out):
     name_readings: tuple[NameReadingNote, ...] = ()
     #: the order check of each proposed_treatment entry (additive field)
     proposed_orders: tuple[OrderCheck, ...] = ()
+    #: values kept as given with a hint that they look like another unit (additive field)
+    unit_hints: tuple[UnitHint, ...] = ()

@@ -166,6 +166,17 @@ class Patient(_Strict):
     menopausal: Literal["pre", "peri", "post"] | None = None
     weight_kg: Number | None = Field(None, ge=20, le=350, description="Body weight in kg")
     height_cm: Number | None = Field(None, ge=100, le=250, description="Height in cm")
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _catch_other_units(cls, data: Any, handler: ModelWrapValidatorHandler[Patient]) -> Patient:
+        """A height of 1.65 was given in metres: say so instead of a bare range error."""
+        try:
+            return handler(data)
+        except ValidationError as exc:
+            if isinstance(data, dict):
+                _raise_unit_traps(data, _PATIENT_UNIT_TRAPS, exc)
+            raise
     ecog: Count | None = Field(None, ge=0, le=4, description="ECOG performance status 0-4")
     kps: Count | None = Field(None, ge=0, le=100, description="Karnofsky performance status 0-100")
     pregnant: YesNo | None = None
@@ -318,9 +329,10 @@ def _raise_unit_traps(
         value = data.get(field)
         if _is_number(value) and test(value):
             trapped.add(field)
+            text = _unit_text(message, value)
             details.append(
                 InitErrorDetails(
-                    type=PydanticCustomError("unit_mismatch", "{message}", {"message": message}),
+                    type=PydanticCustomError("unit_mismatch", "{message}", {"message": text}),
                     loc=(field,),
                     input=value,
                 )
@@ -339,6 +351,19 @@ def _raise_unit_traps(
                 )
             )
     raise ValidationError.from_exception_data("Labs", details)
+
+
+def _unit_text(message: Any, value: float) -> str:
+    """A trap's message: fixed text, or a function of the value when the hint converts it."""
+    return str(message(value) if callable(message) else message)
+
+
+def _hba1c_ifcc(value: float) -> str:
+    # IFCC-NGSP master equation (ifcc-ngsp-master-equation): NGSP % = 0.0915 x IFCC mmol/mol + 2.15
+    return (
+        f"looks like mmol/mol (IFCC); give % (NGSP = 0.0915 × mmol/mol + 2.15): "
+        f"{value:g} mmol/mol = {0.0915 * value + 2.15:.1f}%"
+    )
 
 
 _UNIT_TRAPS: tuple[tuple[str, Any, str], ...] = (
@@ -363,15 +388,38 @@ _UNIT_TRAPS: tuple[tuple[str, Any, str], ...] = (
     ),
     ("lvef_percent", lambda v: 0 < v < 1, "looks like a fraction; give a percent (0.55 = 55)"),
     ("qtcf_ms", lambda v: 0 < v < 1, "looks like seconds; give milliseconds (0.45 s = 450 ms)"),
+    # UK and EU reports give HbA1c in mmol/mol (IFCC): 20-200 there is 4-20% (NGSP)
+    ("hba1c_percent", lambda v: 20 < v <= 200, _hba1c_ifcc),
 )
+
+#: the Patient's own unit traps (checked only when its validation fails: they lie outside the range)
+_PATIENT_UNIT_TRAPS: tuple[tuple[str, Any, Any], ...] = (
+    ("height_cm", lambda v: 0.5 <= v <= 2.5, "looks like metres; give centimetres (1.65 m = 165 cm)"),
+)
+
+#: values that are possible in the field's unit but also typical of another one: kept, with a hint beside
+#: them (a bilirubin of 17 mg/dL is severe jaundice, 17 µmol/L is normal); the message converts the value
+_SOFT_UNIT_HINTS: tuple[tuple[str, Any, Any], ...] = (
+    ("bilirubin_mg_dl", lambda v: 5 <= v <= 60, lambda v: f"if this is µmol/L, it is {v / 17.1:.1f} mg/dL"),
+)
+
+
+def soft_unit_hints(labs: Labs) -> tuple[tuple[str, str], ...]:
+    """(field, hint) for each lab value kept as given that is also typical of another unit."""
+    hints: list[tuple[str, str]] = []
+    for field, test, message in _SOFT_UNIT_HINTS:
+        value = getattr(labs, field)
+        if value is not None and test(value):
+            hints.append((f"labs.{field}", _unit_text(message, value)))
+    return tuple(hints)
 
 
 def other_unit_hint(field: str, value: object) -> str | None:
     """The Labs unit message for a value that looks like another unit ("looks like mmol/L; ..."), or None,
     so the calculators judge a lab number by the same rule and words as a case does."""
-    for name, test, message in _UNIT_TRAPS:
+    for name, test, message in (*_UNIT_TRAPS, *_PATIENT_UNIT_TRAPS):
         if name == field and _is_number(value) and test(value):
-            return str(message)
+            return _unit_text(message, value)
     return None
 
 

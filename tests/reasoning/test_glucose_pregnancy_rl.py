@@ -98,7 +98,7 @@ def test_everolimus_gets_the_glucose_alerts_of_the_shared_rules() -> None:
     for labs, needle in (
         ({"hba1c_percent": 7.2}, "HbA1c 7.2%"),
         ({"hba1c_percent": 8.6}, "HbA1c 8.6%"),
-        ({"glucose_mg_dl": 150}, "Glucose 150 mg/dL"),
+        ({"glucose_mg_dl": 230}, "Glucose 230 mg/dL"),  # >= 200: high even if not fasting (ADA)
     ):
         result = _case(pik3ca="wildtype", **labs)
         alert = _alert(result, "hyperglycemia_risk", "everolimus")

@@ -134,16 +134,17 @@ def test_tamoxifen_alert_names_both_cyp2d6_inhibitors_tamoxifen_label() -> None:
 
 
 def test_alpelisib_alert_shows_the_hba1c_beside_diabetes_and_glucose_piqray_label() -> None:
-    """Pharmacist case g01: HbA1c 8.2%, glucose 190, type 2 diabetes; before, the HbA1c was dropped."""
+    """Pharmacist case g01: HbA1c 8.2%, glucose 210 (was 190: an unlabelled glucose is high from
+    200 mg/dL, ADA), type 2 diabetes; before, the HbA1c was dropped."""
     result = _run(
         tumor={**_HR_POS, "her2_ihc": "0", "pik3ca": "mutant"},
-        labs={"glucose_mg_dl": 190, "hba1c_percent": 8.2, "creatinine_mg_dl": 1.0},
+        labs={"glucose_mg_dl": 210, "hba1c_percent": 8.2, "creatinine_mg_dl": 1.0},
         comorbidities=["type_2_diabetes"],
         proposed_treatment=[{"drug": "Piqray", "dose_mg": 300}, {"drug": "fulvestrant", "dose_mg": 500}],
         line=2,
     )
     alert = _alerts(result)["hyperglycemia_risk:alpelisib"]
-    assert "HbA1c 8.2%" in alert.clinician and "Glucose 190 mg/dL" in alert.clinician
+    assert "HbA1c 8.2%" in alert.clinician and "Glucose 210 mg/dL" in alert.clinician
     assert "Diabetes:" in alert.clinician
     assert [a.code for a in result.safety_alerts if a.drug == "alpelisib"].count("hyperglycemia_risk") == 1
 

@@ -22,6 +22,7 @@ from mbcnav.errors import CalculatorInputError, MbcnavError
 
 if TYPE_CHECKING:
     from mbcnav.reasoning.calculators import Calculator
+    from mbcnav.reasoning.triage import TriageResult
 
 
 class SchemaName(StrEnum):
@@ -145,7 +146,7 @@ def register(app: typer.Typer) -> None:
         Labs can be given as options (the same four as the web symptom checker) or in the text
         ("calcium 11.5 albumin 2.5", "temp 38.5 ANC 300"); an option wins over the text."""
         from mbcnav.case import parse_case
-        from mbcnav.reasoning.triage import triage, unused_text_labs
+        from mbcnav.reasoning.triage import triage
 
         if not text.strip():
             _fail(MbcnavError('give the symptoms as text, e.g. mbcnav triage "my back hurts"', field="text"))
@@ -164,11 +165,26 @@ def register(app: typer.Typer) -> None:
             try:
                 labs = parse_case({"labs": given}).labs
             except MbcnavError as exc:
+                # A refused lab must not hide the words' emergency: their red flags first, then the error.
+                from mbcnav.reasoning.words_first import words_triage
+
+                words = words_triage(text)
+                if words is not None:
+                    if as_json:
+                        print_json(words.model_dump(mode="json"))
+                    else:
+                        console.print("[bold]From your words alone (the number below was not used):[/]")
+                        _print_triage(words, audience, text)
                 _fail(exc)
         result = triage(text, labs)
         if as_json:
             print_json(result.model_dump(mode="json"))
             return
+        _print_triage(result, audience, text)
+
+    def _print_triage(result: TriageResult, audience: Audience, text: str) -> None:
+        from mbcnav.reasoning.triage import unused_text_labs
+
         voice = audience.value
         for flag in result.red_flags:
             colour = _COLOURS[flag.urgency]

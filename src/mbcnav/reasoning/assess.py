@@ -17,8 +17,8 @@ import operator
 from typing import Any
 
 from mbcnav import DISCLAIMER
-from mbcnav.assessment import URGENCY_ORDER, Assessment, RedFlag
-from mbcnav.case import Case, Tumor
+from mbcnav.assessment import URGENCY_ORDER, Assessment, RedFlag, UnitHint
+from mbcnav.case import Case, Tumor, soft_unit_hints
 from mbcnav.reasoning import safety, staging, workup
 from mbcnav.reasoning.calculators import case_calculations
 from mbcnav.reasoning.construct import constructor
@@ -137,4 +137,5 @@ def assess(case: Case) -> Assessment:
         notes_used=notes_used,
         name_readings=case.name_readings,
         proposed_orders=order_checks(case, alerts, calculations) if case.proposed_treatment else (),
+        unit_hints=tuple(UnitHint(field=f, message=m) for f, m in soft_unit_hints(case.labs)),
     )

@@ -141,6 +141,12 @@ class BsaInputs(_Inputs):
     height_cm: float = Field(ge=100, le=250, description="Height in cm")
     weight_kg: float = Field(ge=20, le=350, description="Body weight in kg")
 
+    @field_validator("height_cm", mode="before")
+    @classmethod
+    def _metres(cls, value: Any, info: ValidationInfo) -> Any:
+        # 1.65 is a height in metres: the case's own unit message, not a bare range error
+        return _same_unit_rule_as_case(value, info)
+
 
 def _mosteller(height_cm: float, weight_kg: float) -> float:
     return math.sqrt(height_cm * weight_kg / rules()["bsa"]["mosteller_divisor"])

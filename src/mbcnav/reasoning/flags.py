@@ -548,11 +548,13 @@ def _tumor_flags(
             add("tnbc_like")
     if "hr_positive" in flags and not er_low:
         add("endocrine_eligible")
-    if tumor.her2_ihc is None and tumor.her2_ish is None:
+    # A report's positive/negative call counts as tested (a form may give the status without the
+    # percent or IHC score); an equivocal HER2 call still needs its test.
+    if tumor.her2_ihc is None and tumor.her2_ish is None and tumor.her2_status in (None, "equivocal"):
         add("her2_ihc_missing")
     if tumor.her2_ihc == "2+" and tumor.her2_ish is None:
         add("her2_2plus_no_ish")
-    if tumor.er_percent is None:
+    if tumor.er_percent is None and tumor.er_status is None:
         add("er_missing")
     for gene in ("pik3ca", "akt1", "pten", "esr1"):
         if getattr(tumor, gene) == "mutant":

@@ -684,7 +684,14 @@ def _merged(first: SafetyAlert, other: SafetyAlert) -> SafetyAlert:
     Sentences the public text already has are not repeated (the rules of one code share their advice).
     """
     sentences = [t.strip() for t in first.public.replace(". ", ".\n").splitlines()]
-    extra = [t.strip() for t in other.public.replace(". ", ".\n").splitlines() if t.strip() not in sentences]
+    # "This medicine raises blood sugar." is said already by "This medicine raises blood sugar, so ...":
+    # a sentence counts as said when one already there starts with it
+    said = [t.rstrip(".") for t in sentences]
+    extra = [
+        t.strip()
+        for t in other.public.replace(". ", ".\n").splitlines()
+        if t.strip() and not any(s.startswith(t.strip().rstrip(".")) for s in said)
+    ]
     return _new_alert(
         code=first.code,
         drug=first.drug,

@@ -204,6 +204,30 @@ def as_number(text: str) -> Any:
     return text
 
 
+_TEMPERATURE = re.compile(r"\s*(?P<num>\d+(?:[.,]\d+)?)\s*°?\s*(?P<unit>[cCfF])\s*")
+
+
+def read_temperatures(values: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    """A temperature typed with its unit ("101.5 F", "98.6°F", "38 C") in a °C field, as °C, with a note
+    for each one converted from °F. The site tells people to call 911, so °F readings are common; a bare
+    number is never guessed at (the Labs unit check names it)."""
+    out = dict(values)
+    notes: list[str] = []
+    for key, raw in values.items():
+        if not key.endswith("temp_c") or not isinstance(raw, str):
+            continue
+        m = _TEMPERATURE.fullmatch(raw)
+        if not m:
+            continue
+        number = float(m.group("num").replace(",", "."))
+        if m.group("unit") in "fF":
+            celsius = round((number - 32) * 5 / 9, 1)
+            notes.append(f"{number:g} °F was read as {celsius:.1f} °C.")
+            number = celsius
+        out[key] = f"{number:g}"
+    return out, notes
+
+
 def numeric(values: dict[str, str], fields: list[FormField]) -> dict[str, Any]:
     """Form text as the JSON types the Case wants (it refuses "60" where a number belongs): numbers
     become numbers (a whole number typed as 60.0 in a count field becomes 60), yes/no becomes true/false."""
@@ -295,6 +319,7 @@ def split_problems(message: str) -> list[str]:
 #: Help in plain words (reading grade <= 8) for fields a patient may not know; it replaces the model's
 #: terse description on the forms. Keyed by the field's own name (the last part of its path).
 FIELD_HELP: dict[str, str] = {
+    "temp_c": "Body temperature in °C. For °F, type F after the number (for example 100.4 F).",
     "id": "Any short name for this case, so you can find it again. Leave it out if you like.",
     "brain_mets_count": "How many spots of cancer the brain scan shows.",
     "brain_mets_status": "Only if cancer is in the brain. Untreated: no surgery or radiation to it yet. "

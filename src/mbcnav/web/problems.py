@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
@@ -53,6 +54,18 @@ class Problem(BaseModel):
     instance: str | None = Field(None, description="The path of the request")
     errors: list[FieldProblem] | None = Field(
         None, description="One entry per invalid input (422, and 400 for malformed JSON)"
+    )
+    # Additive members: red flags are never hidden by a refused field.
+    urgency: str | None = Field(
+        None,
+        description="/triage and /assess only, when the input is refused but its words (triage `text`; a "
+        "case's `symptoms` and `notes`) alone show a red flag: the urgency of those words, as in Triage",
+    )
+    red_flags: list[dict[str, Any]] | None = Field(
+        None, description="With `urgency`: the red flags of the words alone (Triage `red_flags` shape)"
+    )
+    advice: dict[str, Any] | None = Field(
+        None, description="With `urgency`: what to do now (Triage `advice` shape)"
     )
 
 
@@ -116,7 +129,13 @@ def install(app: FastAPI) -> None:
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         status, errors = validation_errors(exc)
         detail = "; ".join(f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in errors)
-        return problem(status, detail, errors=errors, instance=request.url.path)
+        response = problem(status, detail, errors=errors, instance=request.url.path)
+        words = _words_red_flags(request.url.path, exc.body)
+        if words is None:
+            return response
+        body = orjson.loads(response.body)
+        body.update(words)
+        return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
     @app.exception_handler(CaseValidationError)
     async def _case(request: Request, exc: CaseValidationError) -> JSONResponse:
@@ -162,6 +181,23 @@ def install(app: FastAPI) -> None:
         return problem(
             500, "mbcnav hit an internal error; the request changed nothing.", instance=request.url.path
         )
+
+
+def _words_red_flags(path: str, body: Any) -> dict[str, Any] | None:
+    """The refused input's words triaged alone, as additive problem members, when they show a red
+    flag: a wrong-unit temperature must not hide the cord compression the text describes."""
+    from mbcnav.reasoning.words_first import case_words_triage, words_triage
+
+    if path == "/api/v1/triage":
+        result = words_triage(body.get("text")) if isinstance(body, dict) else None
+    elif path == "/api/v1/assess":
+        result = case_words_triage(body)
+    else:
+        return None
+    if result is None:
+        return None
+    data = result.model_dump(mode="json")
+    return {key: data[key] for key in ("urgency", "red_flags", "advice")}
 
 
 #: (path, field the core names) -> the request parameter a client sent: the core's ask() calls its

@@ -18,6 +18,8 @@ from mbcnav import jsondoc
 from mbcnav.case import Case, parse_case
 from mbcnav.errors import CaseValidationError
 from mbcnav.reasoning.assess import assess
+from mbcnav.reasoning.triage import TriageResult
+from mbcnav.reasoning.words_first import case_words_triage
 from mbcnav.web.api.examples import HR_POSITIVE_CASE
 from mbcnav.web.case_view import LEGENDS, case_as_entered
 from mbcnav.web.forms import (
@@ -34,6 +36,7 @@ from mbcnav.web.forms import (
     model_fields,
     numeric,
     plain_message,
+    read_temperatures,
     split_problems,
 )
 from mbcnav.web.pages.common import render
@@ -143,6 +146,8 @@ def form_to_case_data(
     kinds = {f.name: f.kind for s in sections for f in s.fields}
     names = _field_names(sections)
     scalars = {k: v for k, v in values.items() if k in names and kinds.get(k) not in ("checks", "lines")}
+    # "101.5 F" in the temperature field is taken as °C (the result shows the case as entered, in °C)
+    scalars, _ = read_temperatures(scalars)
     checks = {k: values.getlist(k) for k, kind in kinds.items() if kind == "checks"}
     every = [f for s in sections for f in s.fields] + [
         f for s in sections for row in s.row_fields for f in row
@@ -207,12 +212,15 @@ def _form_page(
     general: list[str] | None = None,
     status: int = 200,
     editing: Any = None,
+    words: TriageResult | None = None,
 ) -> HTMLResponse:
     sections = case_sections(values)
     return render(
         request,
         "case_form.html",
         status_code=status,
+        alert=words.urgency if words else None,
+        words=words,
         title="Change the case" if editing else "Case assessment",
         editing=editing,
         sections=sections,
@@ -353,7 +361,8 @@ def _case_submit(request: Request, values: FormValues, raw: bytes | None) -> Res
             values = FormValues(_flatten(data)) if isinstance(data, dict) else values
             names = _field_names(case_sections(values)) | {"case_file"}
         errors, general = errors_by_field(exc.problems, names, row_index)
-        return _form_page(request, values, errors, general, status=422)
+        # A refused field must not hide what the symptoms alone show: their red flags come first.
+        return _form_page(request, values, errors, general, status=422, words=case_words_triage(data))
     assessment = assess(case)
     store = request.app.state.store
     saved = store.save(

@@ -121,8 +121,16 @@ def here(request: Request) -> str:
     return request.url.path + (f"?{query}" if query else "")
 
 
-def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+def render(
+    request: Request, template: str, status_code: int = 200, alert: str | None = None, **context: Any
+) -> HTMLResponse:
+    """``alert``: the urgency of a red-flag banner the page shows. The tab title says it first (a screen
+    reader reads the title first, and a tab in the background shows it), before any input error."""
     context.setdefault("title", "mbcnav")
+    if alert in ("emergency", "urgent"):
+        context["title"] = f"{alert.capitalize()}: {context['title']}"
+    elif status_code >= 400:
+        context["title"] = f"Error: {context['title']}"
     context.update(
         audience=audience_of(request),
         here=here(request),

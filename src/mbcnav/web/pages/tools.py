@@ -13,6 +13,7 @@ from mbcnav.case import Labs
 from mbcnav.errors import CalculatorInputError, MbcnavError
 from mbcnav.reasoning.calculators import CALCULATORS
 from mbcnav.reasoning.triage import triage
+from mbcnav.reasoning.words_first import words_triage
 from mbcnav.search import MAX_QUESTION_CHARS, ask
 from mbcnav.web.forms import (
     csv_values,
@@ -21,6 +22,7 @@ from mbcnav.web.forms import (
     model_fields,
     numeric,
     plain_message,
+    read_temperatures,
     split_problems,
 )
 from mbcnav.web.pages.common import audience_of, render
@@ -44,8 +46,10 @@ def ask_page(request: Request, q: str = "") -> HTMLResponse:
         except MbcnavError as exc:
             error = exc.message
     status = 422 if error else 200
+    alert = (result.urgency or "urgent") if result is not None and result.red_flags else None
     return render(
-        request, "ask.html", status_code=status, title="Ask", q=question, result=result, error=error,
+        request, "ask.html", status_code=status, alert=alert, title="Ask", q=question, result=result,
+        error=error,
         max_chars=MAX_QUESTION_CHARS,
     )
 
@@ -87,7 +91,8 @@ def _symptoms_check(request: Request, values: dict[str, str]) -> HTMLResponse:
     elif len(text) > 5000:
         errors["text"] = "please keep it under 5000 characters"
     labs = None
-    lab_values = numeric({k: v for k, v in values.items() if k.startswith("labs.")}, _triage_fields())
+    typed, notes = read_temperatures({k: v for k, v in values.items() if k.startswith("labs.")})
+    lab_values = numeric(typed, _triage_fields())
     lab_data = form_to_data(Labs, lab_values, {}).get("labs")
     if lab_data:
         try:
@@ -103,13 +108,21 @@ def _symptoms_check(request: Request, values: dict[str, str]) -> HTMLResponse:
                         name, _, msg = part.partition(": ")
                         errors[f"labs.{name}"] = msg or part
     result = None
+    words = None
     if not errors:
         result = triage(text, labs)
+    elif "text" not in errors:
+        # A refused lab must not hide what the words alone show: their red flags come first.
+        words = words_triage(text)
+    shown = result or words
     return render(
         request,
         "symptoms.html",
         status_code=422 if errors else 200,
+        alert=shown.urgency if shown else None,
         title="Symptom checker",
+        words=words,
+        notes=notes,
         fields=_triage_fields(),
         labels=_SYMPTOM_LABELS,
         values=values,
