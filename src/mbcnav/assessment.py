@@ -78,6 +78,8 @@ RED_FLAG_CODES: tuple[str, ...] = (
     "skin_infection",
     "deep_vein_thrombosis",
     "neutropenia",
+    # food sticking on swallowing, getting worse (CTCAE v5 dysphagia; NICE NG12: urgent endoscopy; extension)
+    "dysphagia",
 )
 
 

@@ -252,6 +252,10 @@ class _Lexicon:
     denial_verbs: frozenset[str] = frozenset()
     denial_fillers: frozenset[str] = frozenset()
     denial_objects: frozenset[str] = frozenset()
+    #: "mine are fine": a possessive pronoun, a linking verb and a word for normal (negation.denials `fine`)
+    fine_subjects: frozenset[str] = frozenset()
+    fine_links: frozenset[str] = frozenset()
+    fine_words: frozenset[str] = frozenset()
     #: first word -> (word sequence, replacement words), longest sequence first
     rewrites: dict[str, tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]] = field(default_factory=dict)
     #: text_labs: lab word (spaces normalised) -> (field, already corrected); the compiled patterns
@@ -534,6 +538,9 @@ def lexicon() -> _Lexicon:
         denial_verbs=frozenset(denials.get("verbs", ())),
         denial_fillers=frozenset(denials.get("fillers", ())),
         denial_objects=frozenset(denials.get("objects", ())),
+        fine_subjects=frozenset(denials.get("fine", {}).get("subjects", ())),
+        fine_links=frozenset(denials.get("fine", {}).get("links", ())),
+        fine_words=frozenset(denials.get("fine", {}).get("words", ())),
         rewrites={first: tuple(sorted(group, key=lambda r: -len(r[0]))) for first, group in rewrites.items()},
         lab_words=lab_words,
         lab_specs=lab_specs,
@@ -1040,8 +1047,11 @@ def _not_patient_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Patter
     def words(key: str) -> str:
         return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(spec[key], key=len, reverse=True))
 
+    # after a verb of carrying ("picked up my grandson and heard a crack"), the other person is what was
+    # lifted, not who has the symptom: nothing is dropped (`carried`; one fixed-width look-behind a verb)
+    carried = "".join(rf"(?<!\b{re.escape(w)}\s)" for w in spec.get("carried", ()))
     other = re.compile(
-        rf"\b(?:{words('owners')})\s+(?:{words('others')})\b.*?(?=\b(?:{words('first_person')})\b|$)"
+        rf"{carried}\b(?:{words('owners')})\s+(?:{words('others')})\b.*?(?=\b(?:{words('first_person')})\b|$)"
     )
     # `past_patterns` are regular expressions ("in 2019"), the other lists plain words
     past = "|".join([words("past"), *spec.get("past_patterns", ())])
@@ -1170,6 +1180,9 @@ def _is_denial(clause: list[str]) -> bool:
     get any"); "I haven't had any sweating" or "... had one since" say more, so they are not
     (triage.yaml negation.denials)."""
     lex = lexicon()
+    if len(clause) >= 2 and clause[0] in lex.fine_subjects and clause[-1] in lex.fine_words:
+        # "the nurse said bleeding gums could be serious, mine are fine": the writer's own are normal
+        return all(w in lex.fine_links for w in clause[1:-1])
     words = clause[1:] if clause and clause[0] in lex.denial_subjects else clause
     if len(words) < 2 or words[0] not in lex.denial_verbs or words[-1] not in lex.denial_objects:
         return False
