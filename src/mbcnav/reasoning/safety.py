@@ -678,25 +678,31 @@ _WEIGHT_BASIS = {
 }
 
 
+@functools.lru_cache(maxsize=4096)
+def _merged_public(first: str, other: str) -> str:
+    """``first`` followed by the sentences of ``other`` it does not already say (memoised: rule texts
+    repeat across cases, and splitting them per merge cost ~20 µs a case)."""
+    # "This medicine raises blood sugar." is said already by "This medicine raises blood sugar, so ...":
+    # a sentence counts as said when one already there starts with it
+    said = [t.strip().rstrip(".") for t in first.replace(". ", ".\n").splitlines()]
+    extra = [
+        t.strip()
+        for t in other.replace(". ", ".\n").splitlines()
+        if t.strip() and not any(s.startswith(t.strip().rstrip(".")) for s in said)
+    ]
+    return " ".join([first, *extra])
+
+
 def _merged(first: SafetyAlert, other: SafetyAlert) -> SafetyAlert:
     """One alert for two rules of the same code and severity on one drug: both texts, values and sources.
 
     Sentences the public text already has are not repeated (the rules of one code share their advice).
     """
-    sentences = [t.strip() for t in first.public.replace(". ", ".\n").splitlines()]
-    # "This medicine raises blood sugar." is said already by "This medicine raises blood sugar, so ...":
-    # a sentence counts as said when one already there starts with it
-    said = [t.rstrip(".") for t in sentences]
-    extra = [
-        t.strip()
-        for t in other.public.replace(". ", ".\n").splitlines()
-        if t.strip() and not any(s.startswith(t.strip().rstrip(".")) for s in said)
-    ]
     return _new_alert(
         code=first.code,
         drug=first.drug,
         severity=first.severity,
-        public=" ".join([first.public, *extra]),
+        public=_merged_public(first.public, other.public),
         clinician=f"{first.clinician} {other.clinician}",
         sources=tuple(dict.fromkeys([*first.sources, *other.sources])),
         rationale="; ".join(dict.fromkeys([first.rationale, other.rationale])),
