@@ -44,6 +44,8 @@ RULES_DIR = Path(__file__).parent / "rules"
 
 _APOSTROPHES = re.compile(r"['’`]")
 _CLAUSE_SPLIT = re.compile(r"[.,;:!?\n()\[\]/]+")
+# A pain score written "7/10" is read as "7 out of 10" before "/" splits clauses (not a date "7/10/24")
+_SCORE_OF_TEN = re.compile(r"(?<![\d/.,])(\d{1,2})\s*/\s*10(?![\d/])")
 _TOKEN = re.compile(r"[a-z0-9]+")
 _DIGIT = re.compile(r"\d")
 # A lab number ("11.5", "38,5", "1,200") and the unit that may follow it (spellings are normalised,
@@ -706,7 +708,8 @@ class _Found:
 def _clauses(text: str) -> list[list[str]]:
     lex = lexicon()
     out: list[list[str]] = []
-    for part in _CLAUSE_SPLIT.split(_APOSTROPHES.sub("", text.lower())):
+    low = _SCORE_OF_TEN.sub(r"\1 out of 10", _APOSTROPHES.sub("", text.lower()))
+    for part in _CLAUSE_SPLIT.split(low):
         current: list[str] = []
         tokens = _TOKEN.findall(part)
         if lex.rewrites and not lex.rewrites.keys().isdisjoint(tokens):
