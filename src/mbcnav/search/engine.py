@@ -46,6 +46,8 @@ from mbcnav.yamlfile import load_yaml
 EXPANSION_WEIGHT = 0.5
 EXACT_NAME_WEIGHT = 1.0
 CONCEPT_WEIGHT = 0.5
+# Words nearly every question says (the map's `generic_words`) count this much of a specific word.
+GENERIC_WEIGHT = 0.1
 # "No good match" when too few of the asker's words are known to the knowledge base, or the best
 # item mentions too few of them (shares, so they do not depend on the size of the knowledge base;
 # tuned on tests/qa/questions.yaml and the off-topic questions in tests/qa).
@@ -115,18 +117,21 @@ def parse(question: str, index: SearchIndex) -> ParsedQuestion:
 
     tokens: list[str] = []
     token_groups: list[list[int]] = []
-    known = 0.0
+    credit: list[float] = []
     for i, w in enumerate(fixed):
         if not keep_for_ranking(w):
             continue
         token = stem(w)
         tokens.append(token)
         token_groups.append(covering.get(i, []))
-        if token in index.stem_vocab or i in covering:
-            # A guessed spelling is weaker evidence that the question is about this subject:
-            # "bread" is one letter from "break".
-            known += 0.5 if raw[i] != w else 1.0
-    coverage = known / len(tokens) if tokens else (1.0 if groups else 0.0)
+        # A guessed spelling is weaker evidence that the question is about this subject:
+        # "bread" is one letter from "break".
+        credit.append((0.5 if raw[i] != w else 1.0) if token in index.stem_vocab or i in covering else 0.0)
+    # Generic words ("serious", "cancer") are known to every health question, so they show nothing
+    # about whether this one is on topic: only the other words count, when there are any.
+    specific = [c for c, g in zip(credit, _generic_tokens(tokens), strict=True) if not g]
+    counted = specific or credit
+    coverage = sum(counted) / len(counted) if counted else (1.0 if groups else 0.0)
     return ParsedQuestion(fixed, corrections, tokens, token_groups, groups, coverage)
 
 
@@ -142,12 +147,19 @@ class Scored:
 def score_all(parsed: ParsedQuestion, index: SearchIndex, audience: str) -> Scored:
     """BM25 per own token (BM25 is a sum over query tokens, so splitting it changes no ranking),
     plus each matched synonym group's precomputed best-phrase score."""
-    per_token = [index.weighted([t], audience) for t in parsed.tokens]
+    generic = _generic(parsed)
+    per_token = [index.weighted([t], audience) * (GENERIC_WEIGHT if g else 1.0)
+                 for t, g in zip(parsed.tokens, generic, strict=True)]
+    # a group standing only for generic words ("secondary breast cancer" -> metastatic breast cancer)
+    # weighs as little as they do
+    pairs = list(zip(parsed.token_groups, generic, strict=True))
+    generic_groups = {g for gids, gen in pairs if gen for g in gids}
+    generic_groups -= {g for gids, gen in pairs if not gen for g in gids}
     total = np.zeros(len(index.docs), dtype=np.float32)
     for s in per_token:
         total += s
     matrix = index.group_scores[audience]
-    per_group = {g: matrix[g] for g in parsed.groups}
+    per_group = {g: matrix[g] * (GENERIC_WEIGHT if g in generic_groups else 1.0) for g in parsed.groups}
     # A group that stands in for a word the knowledge base never uses ("turmeric" -> supplements) is
     # the only trace of that word, so it counts as the asker's own word, not as a widening.
     stands_in = {g for s, gids in zip(per_token, parsed.token_groups, strict=True) if not s.any()
@@ -155,12 +167,13 @@ def score_all(parsed: ParsedQuestion, index: SearchIndex, audience: str) -> Scor
     names_drug = any(index.synonyms.exact[g] for g in parsed.groups)
     for g in parsed.groups:
         full = index.synonyms.exact[g] or g in stands_in
-        total += (EXACT_NAME_WEIGHT if full else EXPANSION_WEIGHT) * matrix[g]
+        total += (EXACT_NAME_WEIGHT if full else EXPANSION_WEIGHT) * per_group[g]
         # An item that says the concept as a phrase beats one that has its words far apart. Not
         # when the question names a drug: the drug is the subject and the concept only the aspect
         # ("ibrance side effects" is about palbociclib, not about side effects in general).
         if not names_drug:
-            total += CONCEPT_WEIGHT * index.weighted([concept_token(g)], audience)
+            weight = CONCEPT_WEIGHT * (GENERIC_WEIGHT if g in generic_groups else 1.0)
+            total += weight * index.weighted([concept_token(g)], audience)
     return Scored(total, per_token, per_group)
 
 
@@ -292,7 +305,25 @@ def _map_extras() -> dict[str, Any]:
         "register_words": frozenset(normalise(str(w)) for w in register.get("words") or ()),
         "register_patterns": tuple(re.compile(str(p)) for p in register.get("patterns") or ()),
         "comparison_words": frozenset(normalise(str(w)) for w in data.get("comparison_words") or ()),
+        "generic_stems": frozenset(stem(normalise(str(w))) for w in data.get("generic_words") or ()),
+        "generic_after": frozenset(stem(normalise(str(w))) for w in data.get("generic_after_generic") or ()),
     }
+
+
+def _generic_tokens(tokens: list[str]) -> list[bool]:
+    """Per token, whether it is a generic word (or "cancer" right after one)."""
+    extras = _map_extras()
+    out: list[bool] = []
+    for t in tokens:
+        out.append(t in extras["generic_stems"] or bool(out and out[-1] and t in extras["generic_after"]))
+    return out
+
+
+def _generic(parsed: ParsedQuestion) -> list[bool]:
+    """Per own token, whether it is a generic word; none are when every token is (a question that is
+    only "metastatic breast cancer" is about exactly that)."""
+    generic = _generic_tokens(parsed.tokens)
+    return [False] * len(generic) if all(generic) else generic
 
 
 def reads_as_clinician(question: str) -> bool:

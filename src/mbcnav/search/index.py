@@ -107,7 +107,9 @@ class SynonymTable:
 
     def add_group(self, phrases: list[str], exact: bool = False) -> None:
         keys = [phrase_key(words(p)) for p in phrases]
-        keys = [k for k in keys if k]
+        # A stopword alone never stands for a concept ("of"; "ill", which is also "I'll"): questions
+        # are full of them, so they would expand everywhere.
+        keys = [k for k in keys if k and not (len(k) == 1 and k[0] in _STOP_STEMS)]
         if len(keys) < 2:
             return
         name = normalise(phrases[0])
@@ -136,6 +138,9 @@ class SynonymTable:
     def from_json(cls, data: dict[str, Any]) -> SynonymTable:
         return cls(phrases={tuple(k): v for k, v in data["phrases"]}, tokens=data["tokens"],
                    names=data["names"], exact=data["exact"], max_len=data["max_len"])
+
+
+_STOP_STEMS = frozenset(stem(w) for w in STOPWORDS)
 
 
 def match_phrases(stems: list[str], table: SynonymTable) -> list[tuple[int, int, list[int]]]:

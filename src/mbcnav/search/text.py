@@ -97,9 +97,14 @@ def words(text: str) -> list[str]:
 _STEMMER = Stemmer.Stemmer("english")
 
 
+# Words this short are acronyms or grammar ("ofs", "ets", "ais"), not inflected words: stemming
+# "ofs" (ovarian function suppression) to "of" made every "rest of my life" about ovarian suppression.
+MIN_STEMMED = 4
+
+
 @functools.lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    return _STEMMER.stemWord(word)
+    return word if len(word) < MIN_STEMMED else _STEMMER.stemWord(word)
 
 
 def keep_for_ranking(word: str) -> bool:
