@@ -68,6 +68,8 @@ FLAG_VOCABULARY: frozenset[str] = frozenset(
         "her2_low_or_ultralow",
         "her2_zero",
         "er_low",
+        # ER < 1% with PR >= 1% (ASCO/CAP 2020: rare, often an artefact, closer to ER-negative disease)
+        "pr_only",
         "tnbc_like",
         "endocrine_eligible",
         "her2_ihc_missing",
@@ -509,12 +511,13 @@ def _remember(table: dict[Any, Any], key: Any, value: Any) -> None:
 
 
 def _tumor_flags(
-    subtype: str, her2_low: bool, her2_ultralow: bool, er_low: bool, tumor: Any
+    subtype: str, her2_low: bool, her2_ultralow: bool, er_low: bool, tumor: Any, pr_only: bool = False
 ) -> tuple[str, ...]:
     """Subtype and biomarker flags: they read only these few fields, so they are memoised on them."""
     pdl1 = tumor.pdl1_cps
     key = (
         subtype,
+        pr_only,
         her2_low,
         her2_ultralow,
         er_low,
@@ -542,6 +545,8 @@ def _tumor_flags(
         add("her2_low_or_ultralow")
     if tumor.her2_ihc == "0":
         add("her2_zero")
+    if pr_only:
+        add("pr_only")
     if er_low:
         add("er_low")
         if "her2_negative" in flags:
@@ -716,13 +721,14 @@ def case_flags(case: Any, subtype_result: Any, triage_result: Any) -> frozenset[
     if type(subtype_result) is SubtypeResult:  # the usual input: plain reads, not _attr (saves ~1 µs)
         subtype = subtype_result.subtype or "unknown"
         her2_low, her2_ultralow = subtype_result.her2_low, subtype_result.her2_ultralow
-        er_low = subtype_result.er_low
+        er_low, pr_only = subtype_result.er_low, subtype_result.pr_only
     else:
         subtype = _attr(subtype_result, "subtype", "unknown") or "unknown"
         her2_low = bool(_attr(subtype_result, "her2_low"))
         her2_ultralow = bool(_attr(subtype_result, "her2_ultralow"))
         er_low = bool(_attr(subtype_result, "er_low"))
-    flags: set[str] = set(_tumor_flags(subtype, her2_low, her2_ultralow, er_low, case.tumor))
+        pr_only = bool(_attr(subtype_result, "pr_only"))
+    flags: set[str] = set(_tumor_flags(subtype, her2_low, her2_ultralow, er_low, case.tumor, pr_only))
     add = flags.add
 
     patient = case.patient

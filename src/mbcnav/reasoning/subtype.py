@@ -37,6 +37,8 @@ class SubtypeResult(BaseModel):
     her2_low: bool = False
     her2_ultralow: bool = False
     er_low: bool = False
+    #: ER negative, PR positive (ASCO/CAP 2020: rare, often an artefact, closer to ER-negative disease)
+    pr_only: bool = False
     #: None when ER/PR results are not enough to decide
     hr_positive: bool | None = None
     #: dual-probe ISH group 1-5 when ratio and copy number were given
@@ -191,8 +193,10 @@ def classify(tumor: Tumor) -> SubtypeResult:
         "ratio": _fmt(tumor.her2_ish_ratio),
         "copies": _fmt(tumor.her2_mean_copy_number),
     }
-    public = [texts["subtype"][subtype]["public"]]
-    clinician = [texts["subtype"][subtype]["clinician"]]
+    # ER-negative/PR-positive: the HR+ wording ("hormone medicines often work well") does not hold
+    wording = (texts.get("subtype_pr_only") or {}).get(subtype) if pr_only else None
+    public = [(wording or texts["subtype"][subtype])["public"]]
+    clinician = [(wording or texts["subtype"][subtype])["clinician"]]
     sources: list[str] = [*r["sources"]["er_pr"], *r["sources"]["her2"]]
 
     def add(key: str, extra_sources: tuple[str, ...] = ()) -> None:
@@ -225,6 +229,7 @@ def classify(tumor: Tumor) -> SubtypeResult:
         her2_low=her2_low,
         her2_ultralow=her2_ultralow,
         er_low=er_low,
+        pr_only=pr_only,
         hr_positive=hr_positive,
         ish_group=group,
         public=" ".join(public),

@@ -75,6 +75,13 @@ class Regimen:
     #: per alternative group, the flags (progressed_met:<drug>) that drop it: a drug the cancer already grew
     #: on is not offered again, while the rest of the "A or B" option stays; empty unless the YAML opts in
     drop_when: tuple[frozenset[str], ...] = ()
+    #: a "continue what still works" option: ``drugs`` are the candidates, and only those the case records as
+    #: responding for metastatic disease and current (responding_met:<drug> and current:<drug>) are kept
+    continue_responding: bool = False
+
+
+def _continue_flags(drug: str) -> tuple[str, str]:
+    return f"responding_met:{drug}", f"current:{drug}"
 
 
 def _load_regimen(index: int, raw: dict[str, Any]) -> Regimen:
@@ -83,7 +90,9 @@ def _load_regimen(index: int, raw: dict[str, Any]) -> Regimen:
     if missing:
         raise ValueError(f"{where}: missing {missing}")
     known = set(drug_groups().category)
-    drugs = tuple(raw["drugs"])
+    continue_responding = bool(raw.get("continue_responding"))
+    # a continue option names candidate drugs by group (drug_groups.yaml): the case decides which stay
+    drugs = tuple(sorted(drug_groups().expand(raw["drugs"]))) if continue_responding else tuple(raw["drugs"])
     unknown = [d for d in drugs if d not in known]
     if unknown:
         raise ValueError(f"{where}: unknown drug(s) {unknown}")
@@ -129,6 +138,7 @@ def _load_regimen(index: int, raw: dict[str, Any]) -> Regimen:
         always=bool(raw.get("always")),
         alternatives=alternatives,
         drop_when=drop_when,
+        continue_responding=continue_responding,
     )
 
 
@@ -165,7 +175,11 @@ def build_option(
     drugs = list(reg.drugs)
     label = reg.regimen
     alternatives = reg.alternatives
-    if drop_mask:
+    if reg.continue_responding:
+        # drop_mask marks the candidate drugs this case is not responding on (or not taking now)
+        drugs = [d for i, d in enumerate(drugs) if not drop_mask & (1 << i)]
+        label = label.replace("{drugs}", " + ".join(drugs))
+    elif drop_mask:
         kept = [g for i, g in enumerate(alternatives) if not drop_mask & (1 << i)]
         gone = [g for i, g in enumerate(alternatives) if drop_mask & (1 << i)]
         dropped = {d for g in gone for d in g}
@@ -230,6 +244,9 @@ def _referenced(reg: Regimen) -> frozenset[str]:
         out |= addition.when.referenced()
     for drop in reg.drop_when:
         out |= drop
+    if reg.continue_responding:
+        for drug in reg.drugs:
+            out.update(_continue_flags(drug))
     return frozenset(out)
 
 
@@ -253,6 +270,13 @@ def _evaluate(regs: tuple[Regimen, ...]) -> Callable[[frozenset[str]], tuple[_Ch
             if not reg.always and not reg.when.holds(flags):
                 continue
             drop_mask = 0
+            if reg.continue_responding:
+                for i, drug in enumerate(reg.drugs):
+                    responding, current = _continue_flags(drug)
+                    if responding not in flags or current not in flags:
+                        drop_mask |= 1 << i
+                if drop_mask == (1 << len(reg.drugs)) - 1:
+                    continue  # nothing recorded as both responding and current
             for i, drop in enumerate(reg.drop_when):
                 if not drop.isdisjoint(flags):
                     drop_mask |= 1 << i
