@@ -49,7 +49,8 @@ def test_zoledronic_acid_8_mg_is_above_the_4_mg_label_dose() -> None:
     alerts = _dose_alerts(_case([{"drug": "zoledronic acid", "dose_mg": 8}]))
     alert = alerts["zoledronic acid"]
     assert alert.code == "dose_above_label"
-    assert alert.severity == "warning"
+    # 2x the label dose: a contraindication for the order (third oncologist review, item 3)
+    assert alert.severity == "contraindication"
     assert "ordered 8 mg" in alert.clinician and "4 mg" in alert.clinician
     assert "fda-label-zoledronic-acid" in alert.sources
 

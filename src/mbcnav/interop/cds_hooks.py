@@ -1187,7 +1187,8 @@ def _suggestion(
     resource_id = f"MedicationRequest/{draft['id']}"
     dose = stated_dose(alert) if target == alert.drug else None
     delete: dict[str, Any] = {"type": "delete", "resourceId": resource_id}
-    if alert.severity == "contraindication":
+    # a gross-overdose order alert is a contraindication that states a dose: re-order at it, not cancel
+    if alert.severity == "contraindication" and dose is None:
         kind, label = "cancel", f"Cancel this {target} order"
         delete["description"] = f"Remove the draft {target} order (contraindication on the card)."
     elif dose is not None:

@@ -4,9 +4,12 @@ Why a module of its own rather than numeric rules in safety.yaml: a rule tests c
 thresholds, while a dose check compares the order with a limit that may itself be computed (converted by
 BSA or weight, a renal band's dose, the Calvert dose), and its text must name both numbers.
 
-Alerts are warnings, never contraindications: a wrong dose is fixed by changing the dose, so the options
-that use the drug must not be demoted. An order whose dose cannot be checked (no label dose on file, a
-unit that cannot be converted, carboplatin without a CrCl) says so — a dose is never passed silently.
+Alerts are warnings, except an order at least ``gross_overdose_factor`` times the label dose (a unit or
+decimal slip: letrozole 25 mg), which is a contraindication for the ORDER. Either way a wrong dose is fixed by
+changing the dose, so the options that use the drug are never demoted (``order_only``). An order whose dose
+cannot be checked (no label dose on file, a unit that cannot be converted, carboplatin without a CrCl) says
+so, and one far below the label dose (trastuzumab "8 mg" for 8 mg/kg) is named — a dose is never passed
+silently.
 """
 
 from __future__ import annotations
@@ -105,6 +108,11 @@ class DoseTable:
     margin: float
     margin_sources: tuple[str, ...]
     texts: dict[str, dict[str, str]]
+    #: an order at least this multiple of the label dose is a contraindication for the order
+    gross_factor: float = 2.0
+    #: an order below this fraction of the label dose is named as a likely slip
+    below_fraction: float = 0.2
+    order_limit_sources: tuple[str, ...] = ()
 
 
 def _unit_of(raw: dict[str, Any], where: str) -> tuple[str, float]:
@@ -241,7 +249,21 @@ def dose_table() -> DoseTable:
         margin=float(data["rounding_margin"]),
         margin_sources=tuple(data["rounding_sources"]),
         texts=data["texts"],
+        gross_factor=float(data["gross_overdose_factor"]),
+        below_fraction=float(data["below_label_fraction"]),
+        order_limit_sources=tuple(data["order_limit_sources"]),
     )
+
+
+@functools.cache
+def _order_codes() -> frozenset[str]:
+    return frozenset(t["code"] for t in dose_table().texts.values() if "code" in t)
+
+
+def order_only(alert: SafetyAlert) -> bool:
+    """True for an order dose alert: even as a contraindication (a gross overdose) it is about the order's
+    dose, not the drug, so it never flags or demotes the options that use the drug nor names alternatives."""
+    return alert.code in _order_codes()
 
 
 def _fixed(value: float) -> str:
@@ -290,14 +312,22 @@ def _alert(
     sources: Iterable[str],
     rationale: str,
     dose_limit: DoseLimit | None = None,
+    gross: dict[str, str] | None = None,
 ) -> SafetyAlert:
-    text = dose_table().texts[kind]
+    """``gross`` (the ratio and the label dose) makes the alert a contraindication for the order."""
+    texts = dose_table().texts
+    text = texts[kind]
+    public = text["public"].format(drug=drug)
+    clinician = text["clinician"].format(drug=drug, **values)
+    if gross is not None:
+        public = texts["gross"]["public"].format(drug=drug)
+        clinician += texts["gross"]["clinician"].format(**gross)
     return SafetyAlert.model_construct(
         code=text["code"],
         drug=drug,
-        severity="warning",
-        public=text["public"].format(drug=drug),
-        clinician=text["clinician"].format(drug=drug, **values),
+        severity="warning" if gross is None else "contraindication",
+        public=public,
+        clinician=clinician,
         sources=tuple(dict.fromkeys(sources)),
         rationale=rationale,
         dose_limit=dose_limit,
@@ -519,6 +549,9 @@ def _check_order(
     for limit, unit, adjusted, note, strict, extra_sources, kind in limits:
         read = _in_unit(order, unit, bsa, weight)
         if read is None:
+            slip = _unit_slip(order, label)
+            if slip is not None:
+                return _unit_suspect(order, label, slip, bsa, weight, table)
             return _not_checked(
                 drug,
                 ordered,
@@ -535,10 +568,13 @@ def _check_order(
             shown = strict and converted
             over.append((limit, unit, adjusted, how, margin_used, note, shown, extra_sources, dose_limit))
     if not over:
-        return None
+        return _below_label(order, label, bsa, weight, table)
     label_text = f"{_amount(label.limit, label.unit)}: {label.label}"
     margin = f"; above the {table.margin:.0%} rounding margin" if any(o[4] for o in over) else ""
     sources = (*label.sources, *(table.margin_sources if margin else ()))
+    gross = _gross(order, label, bsa, weight, table)
+    if gross is not None:
+        sources = (*sources, *table.order_limit_sources)
     banded = [o for o in over if o[2] is not None]
     if banded:
         limit, unit, adjusted, how, _, _, _, _, dose_limit = min(banded, key=lambda o: o[0])
@@ -555,7 +591,8 @@ def _check_order(
             },
             (*sources, *adjusted.sources),
             f"{drug} (proposed order): {how} above {_amount(limit, unit)} ({adjusted.rule})",
-            dose_limit,
+            _never_exceed(dose_limit) if gross else dose_limit,
+            gross,
         )
     # a cap or partner dose is more specific than the plain label dose: name it when it is exceeded
     limit, unit, _, how, _, note, strict, extra_sources, dose_limit = over[-1]
@@ -572,7 +609,89 @@ def _check_order(
         },
         (*sources, *extra_sources),
         f"{drug} (proposed order): {how} above the label dose {_amount(limit, unit)}",
-        dose_limit,
+        _never_exceed(dose_limit) if gross else dose_limit,
+        gross,
+    )
+
+
+def _never_exceed(limit: DoseLimit) -> DoseLimit:
+    return limit.model_copy(update={"never_exceed": True})
+
+
+def _gross(
+    order: Any, label: LabelDose, bsa: float | None, weight: float | None, table: DoseTable
+) -> dict[str, str] | None:
+    """The ratio to the label dose (or its mg cap) when the order is at least ``gross_factor`` times it."""
+    ratios = []
+    read = _in_unit(order, label.unit, bsa, weight)
+    if read is not None:
+        ratios.append(read[0] / label.limit)
+    if label.cap_mg is not None and (mg := _in_unit(order, "mg", bsa, weight)) is not None:
+        ratios.append(mg[0] / label.cap_mg)
+    ratio = max(ratios, default=0.0)
+    if ratio < table.gross_factor - 1e-9:
+        return None
+    cap = f" (at most {label.cap_mg:g} mg)" if label.cap_mg is not None else ""
+    return {"ratio": _fixed(ratio), "label_dose": _amount(label.limit, label.unit) + cap}
+
+
+def _unit_slip(order: Any, label: LabelDose) -> tuple[str, float] | None:
+    """The (unit, value) of an order whose number is the label's dose figure in another unit: trastuzumab
+    "8 mg" where the label gives 8 mg/kg."""
+    for unit, value in _ordered(order):
+        if unit != label.unit and abs(value - label.limit) < 1e-9:
+            return unit, value
+    return None
+
+
+def _unit_suspect(
+    order: Any,
+    label: LabelDose,
+    slip: tuple[str, float],
+    bsa: float | None,
+    weight: float | None,
+    table: DoseTable,
+) -> SafetyAlert:
+    size = {"mg_m2": bsa, "mg_kg": weight}.get(label.unit)
+    if label.unit == "mg":
+        intended = f"the label dose is {label.limit:g} mg."
+    elif size:
+        basis = f"BSA {size:g} m2" if label.unit == "mg_m2" else f"{size:g} kg"
+        intended = f"{_amount(label.limit, label.unit)} at {basis} is {label.limit * size:.0f} mg."
+    else:
+        intended = f"the case lacks the {_missing_for(label.unit)} to work out that dose in mg."
+    limit = _amount(label.limit, label.unit)
+    return _alert(
+        "unit_suspect",
+        order.drug,
+        {"ordered": _order_text(order), "limit": limit, "given_unit": UNITS[slip[0]], "intended": intended},
+        (*label.sources, *table.order_limit_sources),
+        f"{order.drug} (proposed order): {_amount(slip[1], slip[0])} is the label dose figure of {limit}",
+    )
+
+
+def _below_label(
+    order: Any, label: LabelDose, bsa: float | None, weight: float | None, table: DoseTable
+) -> SafetyAlert | None:
+    """An order below ``below_fraction`` of the label dose: a unit slip when its number is the label's
+    figure in another unit, else a likely decimal or unit slip. None when the order is not that low."""
+    read = _in_unit(order, label.unit, bsa, weight)
+    if read is None or read[0] >= label.limit * table.below_fraction:
+        return None
+    slip = _unit_slip(order, label)
+    if slip is not None:
+        return _unit_suspect(order, label, slip, bsa, weight, table)
+    return _alert(
+        "below_label",
+        order.drug,
+        {
+            "ordered": read[1],
+            "fraction": f"{table.below_fraction:.0%}",
+            "limit": _amount(label.limit, label.unit),
+            "label": label.label,
+        },
+        (*label.sources, *table.order_limit_sources),
+        f"{order.drug} (proposed order): {read[1]} below {table.below_fraction:.0%} of the label dose",
     )
 
 

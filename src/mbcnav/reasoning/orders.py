@@ -39,7 +39,8 @@ def order_checks(
                 drug=order.drug,
                 dose=_dose(order, case, calculations or {}),
                 result=result,
-                alerts=tuple(a.code for a in own),
+                # one code once: bone_agent_duplicate on each bone agent that the order brings in
+                alerts=tuple(dict.fromkeys(a.code for a in own)),
                 alternatives=_alternatives(tuple(a for a in own if a.drug == order.drug)),
             )
         )

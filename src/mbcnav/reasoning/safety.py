@@ -1490,7 +1490,7 @@ def _with_alternatives(
     role (category of drug_groups.yaml): denosumab for a blocked zoledronic acid, not an endocrine
     regimen that would be given beside it.
     """
-    blocked = {a.drug for a in alerts if a.severity == "contraindication"}
+    blocked = {a.drug for a in alerts if a.severity == "contraindication" and not doses.order_only(a)}
     proposed = {p.drug for p in case.proposed_treatment}
     if not blocked & proposed:
         return alerts
@@ -1518,7 +1518,7 @@ def _with_alternatives(
                 "alternatives": found[a.drug],
             }
         )
-        if a.severity == "contraindication" and a.drug in found
+        if a.severity == "contraindication" and a.drug in found and not doses.order_only(a)
         else a
         for a in alerts
     ]
@@ -1660,7 +1660,8 @@ def apply(options: Sequence[TherapyOption], alerts: Sequence[SafetyAlert]) -> li
     for alert in alerts:
         drug = alert.drug or ""
         codes_by_drug.setdefault(drug, []).append(alert.code)
-        if alert.severity == "contraindication":
+        # a gross-overdose order alert blocks the order, not the drug: its options keep their place
+        if alert.severity == "contraindication" and not doses.order_only(alert):
             blocked.add(drug)
 
     alerted = codes_by_drug.keys()

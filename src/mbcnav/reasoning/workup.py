@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mbcnav.assessment import URGENCY_ORDER, SafetyAlert, WorkupItem
+from mbcnav.reasoning import doses
 from mbcnav.reasoning.flags import (
     RULES_DIR,
     ChunkMemo,
@@ -105,7 +106,8 @@ def after_safety(
             if item.code not in present:
                 present.add(item.code)
                 added.append(item)
-    blocked = {a.drug for a in alerts if a.severity == "contraindication"}
+    # an order dose alert (a gross overdose) blocks the order, not the drug: its preparation stays
+    blocked = {a.drug for a in alerts if a.severity == "contraindication" and not doses.order_only(a)}
     drop: set[str] = set()
     if blocked:
         used = set(in_play)
