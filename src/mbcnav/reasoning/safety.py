@@ -85,7 +85,7 @@ _DERIVED = frozenset(
 _FACT_PREFIXES = (
     # dpyd_conflict: a note reports another DPYD result than pharmacogenomics.dpyd (reasoning/notes.py)
     "comorb:", "dpyd:", "ugt1a1:", "cyp2d6:", "tox:", "prior:", "site:", "red_flag:", "child_pugh:", "sex:",
-    "dpyd_conflict:", "with:",
+    "dpyd_conflict:", "with:", "menopausal:",
 )
 _PLAIN_FACTS = frozenset(
     {
@@ -463,6 +463,8 @@ def safety_facts(case: Any) -> frozenset[str]:
         facts.add(f"child_pugh:{patient.child_pugh}")
     if patient.sex:
         facts.add(f"sex:{patient.sex}")
+    if patient.menopausal:
+        facts.add(f"menopausal:{patient.menopausal}")
     if gnrh_agonist_given(case):
         facts.add("gnrh_agonist_given")
     # with:X — X is in the current treatment or a proposed order: labels whose limits hold only in a
@@ -964,6 +966,7 @@ def _relevant_facts(case: Any) -> frozenset[str]:
         case.labs.hba1c_percent is None,
         patient.child_pugh,
         patient.sex,
+        patient.menopausal,
         gnrh_agonist_given(case) if treated else False,
         poor_performance_status(patient),
         # age and LVEF only as the facts they give (age_65_plus, lvef_50_54), not as raw numbers
