@@ -378,8 +378,18 @@ _BIOPSY_NOT_DONE = re.compile(
     re.IGNORECASE,
 )
 _OLIGO = re.compile(r"\boligo-?metasta(?:tic|ses|sis)\b|\boligomets?\b", re.IGNORECASE)
+# the same disease described rather than named (onc3 #10: "single T10 vertebral metastasis, no other
+# disease"):
+# one metastasis called single, solitary, isolated or sole, at most three words between ("single T10 vertebral
+# metastasis"); "single fraction" and "single dose" are radiotherapy, not a count of metastases
+_OLIGO_DESCRIBED = re.compile(
+    r"\b(?:single|solitary|isolated|sole)\s+(?:(?!fraction|dose|agent|shot)[\w-]+\s+){0,3}"
+    r"(?:metastasis|met|deposit|lesion)\b",
+    re.IGNORECASE,
+)
 _OLIGO_NOT = re.compile(
-    r"\b(?:not|non|no longer|rather than|beyond)(?:\s+(?:an?|truly|really|considered|felt to be))?[\s-]+oligo"
+    r"\b(?:not|non|no longer|rather than|beyond)(?:\s+(?:an?|truly|really|considered|felt to be))?[\s-]+"
+    r"(?:oligo|single|solitary|isolated)"
     r"|\boligo\S*\s+(?:ruled out|excluded)\b",
     re.IGNORECASE,
 )
@@ -408,8 +418,13 @@ def note_facts(
             used.append(f"notes[{i}]: a biopsy is recorded, so no new biopsy is listed as missing")
         if _oligometastatic(note):
             flags.add("oligometastatic_noted")
+            named = (
+                "is called oligometastatic"
+                if _OLIGO.search(note)
+                else "is a single metastasis (oligometastatic)"
+            )
             used.append(
-                f"notes[{i}]: the disease is called oligometastatic, so treatment aimed at the few "
+                f"notes[{i}]: the disease {named}, so treatment aimed at the few "
                 "metastases is listed for discussion"
             )
         text = current[i] if current is not None else note
@@ -432,8 +447,9 @@ def note_flags(notes: tuple[str, ...]) -> frozenset[str]:
 
 
 def _oligometastatic(note: str) -> bool:
-    """A note that names the disease oligometastatic, and does not deny it ("not oligometastatic")."""
-    return bool(_OLIGO.search(note)) and not _OLIGO_NOT.search(note)
+    """A note that names the disease oligometastatic or describes one metastasis, and does not deny it
+    ("not oligometastatic", "not a solitary metastasis")."""
+    return bool(_OLIGO.search(note) or _OLIGO_DESCRIBED.search(note)) and not _OLIGO_NOT.search(note)
 
 
 def _biopsy_recorded(note: str) -> bool:
