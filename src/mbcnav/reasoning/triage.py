@@ -1404,11 +1404,17 @@ def _apply_labs(
     bili = labs.bilirubin_mg_dl
     if labs.inr is not None and labs.inr >= lab["liver_failure_inr"]:
         encephalopathy = "confusion" in present or "drowsiness" in present
-        if encephalopathy or (bili is not None and bili >= lab["liver_failure_bilirubin_x_uln"] * uln):
+        jaundiced = bili is not None and bili > lab["liver_failure_inr_bilirubin_x_uln"] * uln
+        if encephalopathy or jaundiced:
             detail = f"INR {labs.inr:g}" + (f", bilirubin {bili:g} mg/dL" if bili is not None else "")
+            if jaundiced:
+                detail += " (> 1.5x ULN)"
             if encephalopathy:
                 detail += " with confusion or drowsiness"
-            flags.add("liver_failure", "emergency", detail, _lab_sources("liver_failure_inr"))
+            sources = _lab_sources("liver_failure_inr")
+            if jaundiced:
+                sources += _lab_sources("liver_failure_inr_bilirubin_x_uln")
+            flags.add("liver_failure", "emergency", detail, sources)
     if bili is not None and bili >= lab["liver_failure_bilirubin_x_uln"] * uln:
         # a bilirubin this high is jaundice on the labs: with confusion or drowsiness it is the same
         # emergency as "yellow and confused" in words (possible liver failure with encephalopathy)
@@ -1422,7 +1428,16 @@ def _apply_labs(
                 _lab_sources("liver_failure_bilirubin_x_uln"),
             )
         elif "jaundice" not in present:
-            flags.add("liver_failure", "urgent", f"bilirubin {bili:g} mg/dL (>= 3x ULN)")
+            if "liver_failure" not in flags.urgency:
+                # a number alone: the texts say "a very high bilirubin", not the encephalopathy or INR of
+                # liver failure that nobody reported (red_flags.yaml liver_failure, variant bili)
+                flags.variant["liver_failure"] = "bili"
+            flags.add(
+                "liver_failure",
+                "urgent",
+                f"bilirubin {bili:g} mg/dL (>= 3x ULN)",
+                _lab_sources("liver_failure_bilirubin_x_uln"),
+            )
     if labs.glucose_mg_dl is not None and labs.glucose_mg_dl > lab["glucose_emergency_mg_dl"]:
         flags.add("hyperglycemia_crisis", "emergency", f"glucose {labs.glucose_mg_dl:g} mg/dL (> 500)")
     if labs.qtcf_ms is not None and labs.qtcf_ms > lab["qtcf_ms"]:
@@ -1874,10 +1889,17 @@ def _asked_terms(text: str, found: _Found) -> tuple[tuple[str, str], ...]:
     if tq.well_now is not None:
         # "he's fine at the moment": the time word says the person is well, it reports no event
         low = tq.well_now.sub(lambda m: " " * len(m.group()), low)
+    if tq.denied_reports is not None:
+        # "I've never had one": a denied event is no report of one
+        low = tq.denied_reports.sub(lambda m: " " * len(m.group()), low)
     if tq.reports.search(low):
         return ()
+    hearsay = bool(
+        tq.hearsay and tq.hearsay_question and tq.hearsay_question.search(low) and tq.hearsay.search(low)
+    )
     if not (
-        pointing is not None
+        hearsay
+        or pointing is not None
         or (lex.question_pattern is not None and lex.question_pattern.search(low))
         or tq.leading.search(low)
         or tq.trailing.search(low)
@@ -1885,7 +1907,7 @@ def _asked_terms(text: str, found: _Found) -> tuple[tuple[str, str], ...]:
         return ()
     allowed = lex.term_concepts | tq.context
     if not set(found.present) <= allowed:
-        rest, _, _ = _scan_text(_without_asked_objects(low, named=pointing is not None))
+        rest, _, _ = _scan_text(_without_asked_objects(low, named=pointing is not None, hearsay=hearsay))
         if not {concept for concept, _ in rest} <= allowed:
             return ()
     best: dict[str, str] = {}
@@ -1911,6 +1933,14 @@ class _TermQuestions:
     pairs: re.Pattern[str] | None = None
     #: a time word that says the person is well now ("he's fine at the moment"), not an event
     well_now: re.Pattern[str] | None = None
+    #: an event denied ("I've never had one"), no report of it
+    denied_reports: re.Pattern[str] | None = None
+    #: what was read or a leaflet says ("I read that", "the leaflet says", "can cause"), read only when the
+    #: message asks something (`hearsay_question`); its object runs to the end of the sentence unless one
+    #: of `hearsay_stops` starts the person's own statement
+    hearsay: re.Pattern[str] | None = None
+    hearsay_question: re.Pattern[str] | None = None
+    hearsay_stops: frozenset[str] = frozenset()
 
 
 @functools.cache
@@ -1935,6 +1965,12 @@ def _term_questions() -> _TermQuestions | None:
         naming=alternatives("naming") if spec.get("naming") else None,
         pairs=alternatives("pairs") if spec.get("pairs") else None,
         well_now=alternatives("well_now") if spec.get("well_now") else None,
+        denied_reports=alternatives("denied_reports") if spec.get("denied_reports") else None,
+        hearsay=alternatives("hearsay") if spec.get("hearsay") else None,
+        hearsay_question=re.compile("|".join(spec["hearsay_question"]))
+        if spec.get("hearsay_question")
+        else None,
+        hearsay_stops=frozenset(w.lower() for w in spec.get("hearsay_stops", ())),
     )
 
 
@@ -1944,13 +1980,25 @@ def _pointing(forms: Iterable[str]) -> re.Pattern[str] | None:
     return re.compile(r"\b(?:" + "|".join(forms) + r")\s*(?:[?.!]|$)") if forms else None
 
 
-def _without_asked_objects(low: str, named: bool = False) -> str:
+def _without_asked_objects(low: str, named: bool = False, hearsay: bool = False) -> str:
     """The text without the words that question frames govern: up to `object_words` words after a
     leading frame ("what is | a seizure") or before a trailing one ("cord compression | mean"), stopping
-    at a word that starts a statement of its own ("what do I do, he's fitting": "I" stops the object)."""
+    at a word that starts a statement of its own ("what do I do, he's fitting": "I" stops the object).
+    With `hearsay`, what was read ("I read that | brain mets can cause seizures") runs to the end of its
+    sentence: a leaflet lists side effects with commas and "and", which end an ordinary object."""
     tq = _term_questions()
     assert tq is not None
     keep = list(low)
+    if hearsay and tq.hearsay is not None:
+        for sentence in re.finditer(r"[^.;!?\n]+", low):
+            text, base = sentence.group(), sentence.start()
+            for m in tq.hearsay.finditer(text):
+                end = m.end()
+                for token in _TOKEN.finditer(text, m.end()):
+                    if token.group() in tq.hearsay_stops:
+                        break
+                    end = token.end()
+                keep[base + m.end() : base + end] = " " * (end - m.end())
     for part in re.finditer(r"[^.,;:!?\n()]+", low):
         chunk, base = part.group(), part.start()
         tokens = list(_TOKEN.finditer(chunk))
