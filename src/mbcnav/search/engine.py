@@ -304,6 +304,8 @@ def _map_extras() -> dict[str, Any]:
         "intents": frozenset(normalise(str(n)) for n in data.get("intents") or ()),
         "register_words": frozenset(normalise(str(w)) for w in register.get("words") or ()),
         "register_patterns": tuple(re.compile(str(p)) for p in register.get("patterns") or ()),
+        "person_words": frozenset(normalise(str(w)) for w in register.get("person_words") or ()),
+        "person_patterns": tuple(re.compile(str(p)) for p in register.get("person_patterns") or ()),
         "comparison_words": frozenset(normalise(str(w)) for w in data.get("comparison_words") or ()),
         "generic_stems": frozenset(stem(normalise(str(w))) for w in data.get("generic_words") or ()),
         "generic_after": frozenset(stem(normalise(str(w))) for w in data.get("generic_after_generic") or ()),
@@ -334,6 +336,21 @@ def reads_as_clinician(question: str) -> bool:
     text = normalise(question)
     return (any(w in extras["register_words"] for w in text.split())
             or any(p.search(text) for p in extras["register_patterns"]))
+
+
+def describes_a_person(question: str) -> bool:
+    """Whether a question speaks of someone (first person, a carer, "pt") or of a case now ("new
+    cough", a measured value): then any red flag in it may be happening, and its banner stays."""
+    extras = _map_extras()
+    return (any(w in extras["person_words"] for w in normalise(question).split())
+            or any(p.search(question.lower()) for p in extras["person_patterns"]))
+
+
+def is_topic_question(question: str) -> bool:
+    """A clinician asking about a topic ("hypercalcaemia mx", "T-DXd ILD monitoring"), not reporting
+    symptoms: the red-flag items answer it, but a patient's "call 911" banner would be noise to them,
+    and noise teaches readers to skip the banner when it matters."""
+    return reads_as_clinician(question) and not describes_a_person(question)
 
 
 def _intent_items(parsed: ParsedQuestion, index: SearchIndex, candidates: list[int]) -> list[int]:
@@ -588,6 +605,10 @@ def ask(
         also_searched=[index.synonyms.names[g] for g in parsed.groups],
         scope_note=elsewhere.note if elsewhere is not None else None,
     )
+    if red_flags and is_topic_question(question):
+        # the flagged items stay among the answers, first; only the banner goes
+        result.red_flags = []
+        red_flags = []
     if triaged is not None and red_flags:
         result.urgency = getattr(triaged, "urgency", None)
         advice = getattr(triaged, "advice", None)
