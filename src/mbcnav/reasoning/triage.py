@@ -1062,6 +1062,14 @@ def _not_patient_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Patter
 
 
 @functools.cache
+def _present_not_pattern() -> re.Pattern[str] | None:
+    """triage.yaml `not_the_patient.present_not`: "nothing since" says the past event has not come back."""
+    spec = _read("triage.yaml").get("not_the_patient") or {}
+    forms = spec.get("present_not") or ()
+    return re.compile("|".join(forms)) if forms else None
+
+
+@functools.cache
 def _relative_diagnosis_patterns() -> tuple[re.Pattern[str], re.Pattern[str]] | None:
     """triage.yaml `not_the_patient` relatives, compiled: (a relative's diagnosis span, a question)."""
     spec = _read("triage.yaml").get("not_the_patient") or {}
@@ -1102,9 +1110,11 @@ def _drop_not_patient(text: str) -> str:
     other, past, present = patterns
     low = text.lower()  # same length as the text: spans are cut by position
     keep = list(text)
+    not_present = _present_not_pattern()
     for part in _SENTENCE_PART.finditer(low):
         chunk = part.group()
-        if past.search(chunk) and not present.search(chunk):
+        plain = not_present.sub(" ", chunk) if not_present else chunk
+        if past.search(chunk) and not present.search(plain):
             keep[part.start() : part.end()] = " " * (part.end() - part.start())
             continue
         for m in other.finditer(chunk):
