@@ -1148,6 +1148,10 @@ def _scan_text(
     if labs:
         values, limits = dict(labs), lexicon().lab_values
         temp, glucose = values.get("temp_c"), values.get("glucose_mg_dl")
+        spo2 = values.get("spo2_percent")
+        if spo2 is not None and spo2 <= limits["spo2_low_percent"]:
+            # NEWS2 scores SpO2 <= 91% three points on its own (RCP 2017): judged with the words
+            found.present.setdefault("spo2_low", f"SpO2 {spo2:g}%")
         if temp is not None and temp >= limits["fever_c"]:
             found.present.setdefault("fever", f"temperature {temp:.1f} °C")
         elif (
