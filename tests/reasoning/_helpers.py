@@ -29,6 +29,25 @@ NORMAL_LABS: dict[str, Any] = {
 }
 
 
+#: the oncologist reviews' base panel: every value normal, heart, QT and glucose included (options are
+#: ranked without a lab-driven safety flag); copy before changing
+FULL_PANEL_LABS: dict[str, Any] = {
+    "creatinine_mg_dl": 0.8,
+    "calcium_mg_dl": 9.4,
+    "albumin_g_dl": 4.0,
+    "bilirubin_mg_dl": 0.6,
+    "alt_u_l": 24,
+    "ast_u_l": 22,
+    "anc_per_ul": 3600,
+    "platelets_per_ul": 240000,
+    "hemoglobin_g_dl": 12.4,
+    "lvef_percent": 61,
+    "qtcf_ms": 418,
+    "glucose_mg_dl": 90,
+    "hba1c_percent": 5.3,
+}
+
+
 def with_changes(case: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     """``case`` with ``over`` laid on it: a dict (patient, labs, ...) is merged one level deep, so a test
     names only the values it is about; anything else replaces the base value."""
@@ -92,3 +111,8 @@ def hr_positive_case(current_meds: list[str], proposed: list[dict[str, Any]] | N
         "proposed_treatment": proposed or [],
         "line": 1,
     }
+
+
+def dose_alerts(data: dict[str, Any]) -> dict[str, SafetyAlert]:
+    """drug -> its order-dose alert (the ``dose_*`` codes) in the assessment of this case JSON."""
+    return {a.drug: a for a in run(data).safety_alerts if a.code.startswith("dose_")}

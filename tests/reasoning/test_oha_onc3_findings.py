@@ -7,25 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from _helpers import FULL_PANEL_LABS
+
 from mbcnav.assessment import Assessment
 from mbcnav.case import parse_case
 from mbcnav.reasoning.assess import assess
 
-LABS = {
-    "creatinine_mg_dl": 0.8,
-    "calcium_mg_dl": 9.4,
-    "albumin_g_dl": 4.0,
-    "bilirubin_mg_dl": 0.6,
-    "alt_u_l": 24,
-    "ast_u_l": 22,
-    "anc_per_ul": 3600,
-    "platelets_per_ul": 240000,
-    "hemoglobin_g_dl": 12.4,
-    "lvef_percent": 61,
-    "qtcf_ms": 418,
-    "glucose_mg_dl": 90,
-    "hba1c_percent": 5.3,
-}
+LABS = FULL_PANEL_LABS
 HR_POS = {"er_percent": 85, "pr_percent": 50, "her2_ihc": "0", "pik3ca": "wildtype", "esr1": "wildtype"}
 
 

@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 import pytest
+from _helpers import dose_alerts
 from typer.testing import CliRunner
 
 from mbcnav.case import parse_case
@@ -37,16 +38,11 @@ def _case(orders: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
     return data
 
 
-def _dose_alerts(data: dict[str, Any]) -> dict[str, Any]:
-    result = assess(parse_case(data))
-    return {a.drug: a for a in result.safety_alerts if a.code.startswith("dose_")}
-
-
 # ---------------------------------------------------------------- label doses
 
 
 def test_zoledronic_acid_8_mg_is_above_the_4_mg_label_dose() -> None:
-    alerts = _dose_alerts(_case([{"drug": "zoledronic acid", "dose_mg": 8}]))
+    alerts = dose_alerts(_case([{"drug": "zoledronic acid", "dose_mg": 8}]))
     alert = alerts["zoledronic acid"]
     assert alert.code == "dose_above_label"
     # 2x the label dose: a contraindication for the order (third oncologist review, item 3)
@@ -56,7 +52,7 @@ def test_zoledronic_acid_8_mg_is_above_the_4_mg_label_dose() -> None:
 
 
 def test_letrozole_25_mg_and_palbociclib_250_mg_are_both_flagged() -> None:
-    alerts = _dose_alerts(_case([{"drug": "letrozole", "dose_mg": 25}, {"drug": "Ibrance", "dose_mg": 250}]))
+    alerts = dose_alerts(_case([{"drug": "letrozole", "dose_mg": 25}, {"drug": "Ibrance", "dose_mg": 250}]))
     assert "2.5 mg" in alerts["letrozole"].clinician
     assert "125 mg" in alerts["palbociclib"].clinician
 
@@ -68,36 +64,36 @@ def test_label_doses_pass_without_an_alert() -> None:
         {"drug": "zoledronic acid", "dose_mg": 4},
         {"drug": "capecitabine", "dose_mg_m2": 1000},
     ]
-    assert _dose_alerts(_case(orders, pharmacogenomics={"dpyd": "normal"})) == {}
+    assert dose_alerts(_case(orders, pharmacogenomics={"dpyd": "normal"})) == {}
 
 
 def test_capecitabine_2500_mg_m2_is_above_1250() -> None:
     data = _case([{"drug": "capecitabine", "dose_mg_m2": 2500}], pharmacogenomics={"dpyd": "normal"})
-    alert = _dose_alerts(data)["capecitabine"]
+    alert = dose_alerts(data)["capecitabine"]
     assert alert.code == "dose_above_label" and "1250 mg/m2" in alert.clinician
 
 
 def test_a_flat_mg_order_of_a_per_m2_drug_is_converted_with_the_bsa() -> None:
     # BSA (Mosteller) at 165 cm / 70 kg = 1.79 m2: 4000 mg = 2235 mg/m2, far above 1250
     data = _case([{"drug": "capecitabine", "dose_mg": 4000}], pharmacogenomics={"dpyd": "normal"})
-    alert = _dose_alerts(data)["capecitabine"]
+    alert = dose_alerts(data)["capecitabine"]
     assert "BSA 1.79 m2" in alert.clinician
     # 2300 mg = 1285 mg/m2: within the 10% rounding margin of a converted dose (HOPA 2018)
     data = _case([{"drug": "capecitabine", "dose_mg": 2300}], pharmacogenomics={"dpyd": "normal"})
-    assert _dose_alerts(data) == {}
+    assert dose_alerts(data) == {}
 
 
 def test_a_dose_that_cannot_be_converted_is_not_passed_silently() -> None:
     data = _case([{"drug": "capecitabine", "dose_mg": 4000}], pharmacogenomics={"dpyd": "normal"})
     del data["patient"]["height_cm"]
-    alert = _dose_alerts(data)["capecitabine"]
+    alert = dose_alerts(data)["capecitabine"]
     assert alert.code == "dose_not_checked"
     assert "mg/m2" in alert.clinician and "BSA" in alert.clinician
 
 
 def test_a_drug_without_a_label_dose_on_file_says_the_dose_was_not_checked() -> None:
     data = _case([{"drug": "cyclophosphamide", "dose_mg_m2": 600}], tumor={"er_percent": 0, "her2_ihc": "0"})
-    alert = _dose_alerts(data)["cyclophosphamide"]
+    alert = dose_alerts(data)["cyclophosphamide"]
     assert alert.code == "dose_not_checked" and "not checked" in alert.clinician
 
 
@@ -131,10 +127,10 @@ def test_olaparib_300_mg_at_crcl_43_is_above_200_mg() -> None:
         labs={"creatinine_mg_dl": 1.55},
         tumor={**HR_POS, "her2_ihc": "0", "gbrca": "BRCA2"},
     )
-    alert = _dose_alerts(data)["olaparib"]
+    alert = dose_alerts(data)["olaparib"]
     assert alert.code == "dose_above_adjusted" and "200 mg" in alert.clinician
     data["proposed_treatment"] = [{"drug": "olaparib", "dose_mg": 200}]
-    assert _dose_alerts(data) == {}
+    assert dose_alerts(data) == {}
 
 
 # ---------------------------------------------------------------- doses the liver alerts state
@@ -156,18 +152,18 @@ def test_halaven_1_4_mg_m2_with_cirrhosis_child_pugh_b_is_above_0_7_mg_m2() -> N
     )
     result = assess(parse_case(data))
     assert ("hepatic_dose_adjustment", "eribulin") in {(a.code, a.drug) for a in result.safety_alerts}
-    alert = _dose_alerts(data)["eribulin"]
+    alert = dose_alerts(data)["eribulin"]
     assert alert.code == "dose_above_adjusted" and alert.severity == "warning"
     assert "ordered 1.4 mg/m2" in alert.clinician and "Child-Pugh B" in alert.clinician
     assert "-> 0.7 mg/m2" in alert.clinician
     assert "fda-label-eribulin" in alert.sources
     data["proposed_treatment"] = [{"drug": "Halaven", "dose_mg_m2": 0.7}]
-    assert _dose_alerts(data) == {}
+    assert dose_alerts(data) == {}
 
 
 def test_eribulin_child_pugh_a_is_held_to_1_1_mg_m2() -> None:
     data = _liver_case([{"drug": "eribulin", "dose_mg_m2": 1.4}], "A", tumor=TNBC, line=3)
-    assert "-> 1.1 mg/m2" in _dose_alerts(data)["eribulin"].clinician
+    assert "-> 1.1 mg/m2" in dose_alerts(data)["eribulin"].clinician
 
 
 def test_eribulin_liver_and_kidney_bands_name_the_lower_dose() -> None:
@@ -182,45 +178,45 @@ def test_eribulin_liver_and_kidney_bands_name_the_lower_dose() -> None:
     )
     codes = {(a.code, a.drug) for a in assess(parse_case(data)).safety_alerts}
     assert ("renal_dose_adjustment", "eribulin") in codes
-    assert "-> 0.7 mg/m2" in _dose_alerts(data)["eribulin"].clinician
+    assert "-> 0.7 mg/m2" in dose_alerts(data)["eribulin"].clinician
 
 
 def test_child_pugh_without_a_label_dose_change_raises_no_dose_alert() -> None:
     # fulvestrant's label changes the dose at Child-Pugh B only; eribulin's names no dose for C
-    assert _dose_alerts(_liver_case([{"drug": "fulvestrant", "dose_mg": 500}], "A")) == {}
+    assert dose_alerts(_liver_case([{"drug": "fulvestrant", "dose_mg": 500}], "A")) == {}
     data = _liver_case([{"drug": "eribulin", "dose_mg_m2": 1.4}], "C", tumor=TNBC, line=3)
-    assert _dose_alerts(data) == {}
+    assert dose_alerts(data) == {}
 
 
 def test_fulvestrant_500_mg_at_child_pugh_b_is_above_250_mg() -> None:
-    alert = _dose_alerts(_liver_case([{"drug": "Faslodex", "dose_mg": 500}], "B"))["fulvestrant"]
+    alert = dose_alerts(_liver_case([{"drug": "Faslodex", "dose_mg": 500}], "B"))["fulvestrant"]
     assert alert.code == "dose_above_adjusted" and "-> 250 mg" in alert.clinician
-    assert _dose_alerts(_liver_case([{"drug": "fulvestrant", "dose_mg": 250}], "B")) == {}
+    assert dose_alerts(_liver_case([{"drug": "fulvestrant", "dose_mg": 250}], "B")) == {}
 
 
 def test_cdk46_starting_doses_at_child_pugh_c() -> None:
     # ribociclib label: Child-Pugh B or C -> 400 mg; palbociclib label: Child-Pugh C -> 75 mg
     orders = [{"drug": "Kisqali", "dose_mg": 600}, {"drug": "letrozole", "dose_mg": 2.5}]
-    alert = _dose_alerts(_liver_case(orders, "C"))["ribociclib"]
+    alert = dose_alerts(_liver_case(orders, "C"))["ribociclib"]
     assert alert.code == "dose_above_adjusted" and "-> 400 mg" in alert.clinician
-    assert "ribociclib" in _dose_alerts(_liver_case(orders, "B"))
+    assert "ribociclib" in dose_alerts(_liver_case(orders, "B"))
     orders = [{"drug": "palbociclib", "dose_mg": 125}, {"drug": "letrozole", "dose_mg": 2.5}]
-    assert "-> 75 mg" in _dose_alerts(_liver_case(orders, "C"))["palbociclib"].clinician
-    assert _dose_alerts(_liver_case(orders, "B")) == {}  # palbociclib: no change at Child-Pugh B
+    assert "-> 75 mg" in dose_alerts(_liver_case(orders, "C"))["palbociclib"].clinician
+    assert dose_alerts(_liver_case(orders, "B")) == {}  # palbociclib: no change at Child-Pugh B
 
 
 def test_paclitaxel_bilirubin_bands_hold_the_3_hour_dose_to_135_and_90() -> None:
     # paclitaxel label hepatic table (3-hour infusion): bilirubin 1.26-2.0 x ULN -> 135, 2.01-5.0 -> 90 mg/m2
     order = [{"drug": "paclitaxel", "dose_mg_m2": 175}]
     data = _liver_case(order, tumor=TNBC, labs={"creatinine_mg_dl": 0.8, "bilirubin_mg_dl": 1.8})
-    alert = _dose_alerts(data)["paclitaxel"]
+    alert = dose_alerts(data)["paclitaxel"]
     assert alert.code == "dose_above_adjusted"
     assert "bilirubin 1.5 x ULN" in alert.clinician and "-> 135 mg/m2" in alert.clinician
     data = _liver_case(order, tumor=TNBC, labs={"creatinine_mg_dl": 0.8, "bilirubin_mg_dl": 3.0})
-    assert "-> 90 mg/m2" in _dose_alerts(data)["paclitaxel"].clinician
+    assert "-> 90 mg/m2" in dose_alerts(data)["paclitaxel"].clinician
     weekly = [{"drug": "paclitaxel", "dose_mg_m2": 80}]
     data = _liver_case(weekly, tumor=TNBC, labs={"creatinine_mg_dl": 0.8, "bilirubin_mg_dl": 1.8})
-    assert _dose_alerts(data) == {}
+    assert dose_alerts(data) == {}
 
 
 def test_every_adjusted_dose_names_an_existing_safety_rule() -> None:
@@ -301,7 +297,7 @@ def _carbo_case(order: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_carboplatin_750_mg_at_crcl_45_is_above_the_calvert_auc_6_dose() -> None:
-    alert = _dose_alerts(_carbo_case({"drug": "carboplatin", "dose_mg": 750}))["carboplatin"]
+    alert = dose_alerts(_carbo_case({"drug": "carboplatin", "dose_mg": 750}))["carboplatin"]
     assert alert.code == "dose_above_calvert"
     assert "419 mg" in alert.clinician and "AUC 10.7" in alert.clinician
     assert "calvert-1989" in alert.sources
@@ -309,15 +305,15 @@ def test_carboplatin_750_mg_at_crcl_45_is_above_the_calvert_auc_6_dose() -> None
 
 def test_carboplatin_checked_against_the_orders_target_auc() -> None:
     # AUC 2 (gemcitabine-carboplatin days 1 and 8): 2 x (44.9 + 25) = 140 mg; 420 mg is far above it
-    alert = _dose_alerts(_carbo_case({"drug": "carboplatin", "dose_mg": 420, "target_auc": 2}))["carboplatin"]
+    alert = dose_alerts(_carbo_case({"drug": "carboplatin", "dose_mg": 420, "target_auc": 2}))["carboplatin"]
     assert "140 mg" in alert.clinician
-    assert _dose_alerts(_carbo_case({"drug": "carboplatin", "dose_mg": 140, "target_auc": 2})) == {}
+    assert dose_alerts(_carbo_case({"drug": "carboplatin", "dose_mg": 140, "target_auc": 2})) == {}
 
 
 def test_carboplatin_without_a_crcl_is_not_passed_silently() -> None:
     data = _carbo_case({"drug": "carboplatin", "dose_mg": 750})
     del data["labs"]
-    assert _dose_alerts(data)["carboplatin"].code == "dose_not_checked"
+    assert dose_alerts(data)["carboplatin"].code == "dose_not_checked"
 
 
 def test_target_auc_is_only_for_carboplatin() -> None:

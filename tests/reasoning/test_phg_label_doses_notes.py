@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from _helpers import dose_alerts
 
 from mbcnav.case import parse_case
 from mbcnav.reasoning.assess import assess
@@ -29,11 +30,6 @@ def _case(orders: list[dict[str, Any]], tumor: dict[str, Any], **extra: Any) -> 
     return data
 
 
-def _dose_alerts(data: dict[str, Any]) -> dict[str, Any]:
-    result = assess(parse_case(data))
-    return {a.drug: a for a in result.safety_alerts if a.code.startswith("dose_")}
-
-
 # --- label doses (gemcitabine label 2.2; Ellence label; Phesgo label 2.3) ---------------------------------
 
 
@@ -51,23 +47,23 @@ def _dose_alerts(data: dict[str, Any]) -> dict[str, Any]:
 def test_standard_orders_with_a_label_dose_get_no_dose_row(
     order: dict[str, Any], tumor: dict[str, Any]
 ) -> None:
-    alerts = _dose_alerts(_case([order], tumor))
+    alerts = dose_alerts(_case([order], tumor))
     assert alerts == {}, [a.clinician for a in alerts.values()]
 
 
 def test_gemcitabine_above_the_1250_label_dose_is_flagged_per_the_gemcitabine_label() -> None:
-    alert = _dose_alerts(_case([{"drug": "gemcitabine", "dose_mg_m2": 1500}], TNBC))["gemcitabine"]
+    alert = dose_alerts(_case([{"drug": "gemcitabine", "dose_mg_m2": 1500}], TNBC))["gemcitabine"]
     assert alert.code == "dose_above_label"
     assert "1250 mg/m2" in alert.clinician and "fda-label-gemcitabine" in alert.sources
 
 
 def test_epirubicin_above_the_120_label_dose_is_flagged_per_the_ellence_label() -> None:
-    alert = _dose_alerts(_case([{"drug": "epirubicin", "dose_mg_m2": 150}], TNBC))["epirubicin"]
+    alert = dose_alerts(_case([{"drug": "epirubicin", "dose_mg_m2": 150}], TNBC))["epirubicin"]
     assert alert.code == "dose_above_label" and "120 mg/m2" in alert.clinician
 
 
 def test_phesgo_above_the_1200_mg_loading_dose_is_flagged_per_the_phesgo_label() -> None:
-    alert = _dose_alerts(_case([{"drug": "Phesgo", "dose_mg": 2400}], HER2_POS))[
+    alert = dose_alerts(_case([{"drug": "Phesgo", "dose_mg": 2400}], HER2_POS))[
         "pertuzumab-trastuzumab-hyaluronidase"
     ]
     assert alert.code == "dose_above_label" and alert.severity == "contraindication"
