@@ -14,7 +14,7 @@ from mbcnav.case import parse_case
 from mbcnav.errors import MbcnavError
 from mbcnav.reasoning.triage import TriageResult, triage, triage_case
 
-#: the longest text triage takes from the web and the API (their own limit)
+#: the longest symptom text the web form and the API take (both read this limit)
 MAX_TEXT_CHARS = 5000
 
 

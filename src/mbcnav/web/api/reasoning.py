@@ -16,6 +16,7 @@ from mbcnav.interop.fhir_export import assessment_to_fhir
 from mbcnav.reasoning.assess import assess
 from mbcnav.reasoning.calculators import CALCULATORS, CalculationResult, Calculator
 from mbcnav.reasoning.triage import TriageResult, triage
+from mbcnav.reasoning.words_first import MAX_TEXT_CHARS
 from mbcnav.web.api.examples import ASSESS_EXAMPLES, BATCH_EXAMPLES, TRIAGE_EXAMPLES
 from mbcnav.web.api.jsonbody import StrictJSONRoute
 from mbcnav.web.problems import Problem, field_problems
@@ -28,7 +29,7 @@ MAX_BATCH_CASES = 1000
 
 class TriageRequest(BaseModel):
     model_config = {"extra": "forbid"}
-    text: str = Field(min_length=1, max_length=5000, description="Symptoms in everyday words")
+    text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS, description="Symptoms in everyday words")
     labs: Labs | None = None
 
 

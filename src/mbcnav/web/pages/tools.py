@@ -13,7 +13,7 @@ from mbcnav.case import Labs
 from mbcnav.errors import CalculatorInputError, MbcnavError
 from mbcnav.reasoning.calculators import CALCULATORS
 from mbcnav.reasoning.triage import triage
-from mbcnav.reasoning.words_first import words_triage
+from mbcnav.reasoning.words_first import MAX_TEXT_CHARS, words_triage
 from mbcnav.search import MAX_QUESTION_CHARS, ask
 from mbcnav.web.forms import (
     csv_values,
@@ -88,8 +88,8 @@ def _symptoms_check(request: Request, values: dict[str, str]) -> HTMLResponse:
     text = values.get("text", "").strip()
     if not text:
         errors["text"] = "type at least a few words about how you feel"
-    elif len(text) > 5000:
-        errors["text"] = "please keep it under 5000 characters"
+    elif len(text) > MAX_TEXT_CHARS:
+        errors["text"] = f"please keep it under {MAX_TEXT_CHARS} characters"
     labs = None
     typed, notes = read_temperatures({k: v for k, v in values.items() if k.startswith("labs.")})
     lab_values = numeric(typed, _triage_fields())
