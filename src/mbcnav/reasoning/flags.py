@@ -413,20 +413,9 @@ def note_facts(
     for i, line in more:
         extra.setdefault(i, []).append(line)
     for i, note in enumerate(notes):
-        if _biopsy_recorded(note):
-            flags.add("biopsy_noted")
-            used.append(f"notes[{i}]: a biopsy is recorded, so no new biopsy is listed as missing")
-        if _oligometastatic(note):
-            flags.add("oligometastatic_noted")
-            named = (
-                "is called oligometastatic"
-                if _OLIGO.search(note)
-                else "is a single metastasis (oligometastatic)"
-            )
-            used.append(
-                f"notes[{i}]: the disease {named}, so treatment aimed at the few "
-                "metastases is listed for discussion"
-            )
+        for flag, why in _note_flag_reasons(note):
+            flags.add(flag)
+            used.append(f"notes[{i}]: {why}")
         text = current[i] if current is not None else note
         read = _triage_read(text, recorded_sites) if text.strip() else ""
         if read:
@@ -438,12 +427,26 @@ def note_facts(
 def note_flags(notes: tuple[str, ...]) -> frozenset[str]:
     """The flags of note_facts alone: case_flags needs no account of the notes, so it does not triage
     each note again (assess triages them once for notes_used)."""
-    out = set()
-    if any(_biopsy_recorded(n) for n in notes):
-        out.add("biopsy_noted")
-    if any(_oligometastatic(n) for n in notes):
-        out.add("oligometastatic_noted")
-    return frozenset(out)
+    return frozenset(flag for note in notes for flag, _ in _note_flag_reasons(note))
+
+
+def _note_flag_reasons(note: str) -> list[tuple[str, str]]:
+    """The flags one note raises, each with the line notes_used shows for it: note_facts and note_flags
+    both read notes through this, so a new note flag is added in one place."""
+    found: list[tuple[str, str]] = []
+    if _biopsy_recorded(note):
+        found.append(("biopsy_noted", "a biopsy is recorded, so no new biopsy is listed as missing"))
+    if _oligometastatic(note):
+        named = (
+            "is called oligometastatic" if _OLIGO.search(note) else "is a single metastasis (oligometastatic)"
+        )
+        found.append(
+            (
+                "oligometastatic_noted",
+                f"the disease {named}, so treatment aimed at the few metastases is listed for discussion",
+            )
+        )
+    return found
 
 
 def _oligometastatic(note: str) -> bool:
