@@ -450,3 +450,24 @@ def test_redoc_loads_nothing_from_a_cdn(browser_client: TestClient) -> None:
     assert script and script.group(1).startswith("/")
     js = browser_client.get(script.group(1))
     assert js.status_code == 200 and b"cdn.redoc.ly" not in js.content and b"https://cdn" not in js.content
+
+
+def test_symptom_form_states_and_enforces_the_triage_engines_length_limit(browser_client: TestClient) -> None:
+    """The page's limit is the engine's: a form that let through more than the server takes would
+    answer a long message with a refusal; one that allowed less would cut it short."""
+    from mbcnav.reasoning.words_first import MAX_TEXT_CHARS
+
+    page = browser_client.get("/symptoms").text
+    assert f'maxlength="{MAX_TEXT_CHARS}"' in page
+    assert f"Up to {MAX_TEXT_CHARS} characters." in page
+    refused = browser_client.post("/symptoms", data={"text": "my back hurts " * (MAX_TEXT_CHARS // 10)})
+    assert refused.status_code == 422
+    assert f"please keep it under {MAX_TEXT_CHARS} characters" in refused.text
+
+
+def test_home_question_box_does_not_cut_a_pasted_question_the_ask_page_would_take(
+    browser_client: TestClient,
+) -> None:
+    home = browser_client.get("/").text
+    box = re.search(r'<input id="home-q"[^>]*>', home)
+    assert box is not None and "maxlength" not in box.group(0)

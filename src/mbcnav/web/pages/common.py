@@ -21,6 +21,7 @@ from mbcnav import __version__
 from mbcnav.calculation_labels import calculation_label
 from mbcnav.knowledge.loader import load_knowledge_base
 from mbcnav.knowledge.schema import Source
+from mbcnav.reasoning.words_first import MAX_TEXT_CHARS
 
 TEMPLATE_DIR = Path(__file__).parent.parent / "templates"
 AUDIENCES = ("public", "clinician")
@@ -100,7 +101,13 @@ templates.env.filters["label"] = label
 templates.env.filters["calc_label"] = calculation_label
 templates.env.filters["order_alerts"] = order_alerts
 templates.env.globals.update(
-    source_of=source_of, nav=NAV, version=__version__, kind_labels=KIND_LABELS, audiences=AUDIENCES
+    source_of=source_of,
+    nav=NAV,
+    version=__version__,
+    kind_labels=KIND_LABELS,
+    audiences=AUDIENCES,
+    # the symptom form's length limit is the triage engine's own, so the page and the server agree
+    max_text_chars=MAX_TEXT_CHARS,
 )
 
 
