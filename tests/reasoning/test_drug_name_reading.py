@@ -254,3 +254,11 @@ def test_unknown_names_stop_the_cli_with_every_place_named() -> None:
     out = CliRunner().invoke(app, ["assess", "-"], input=json.dumps(data))
     assert out.exit_code == 2
     assert "current_meds.0" in out.output and "current_meds.2" in out.output
+
+
+def test_the_rich_report_shows_unit_hints_like_the_web_page() -> None:
+    """A bilirubin of 17 looks like µmol/L: the CLI text says so, as the page and the PDF do."""
+    data = _case(labs={"bilirubin_mg_dl": 17})
+    out = CliRunner().invoke(app, ["assess", "-"], input=json.dumps(data), env={"COLUMNS": "200"})
+    assert out.exit_code == 0, out.output
+    assert "Check the unit of labs.bilirubin_mg_dl:" in out.output and "1.0 mg/dL" in out.output

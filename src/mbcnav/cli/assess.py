@@ -114,6 +114,10 @@ def render(assessment: Assessment, audience: Audience) -> None:
         f"[bold]{title}[/]  urgency: [{_URGENCY_STYLE[urgency]}]{urgency}[/]"
         f"  stage: {assessment.stage or '?'}"
     )
+    # A number that looks like another unit changes red flags and doses: shown before the results
+    # that read it (the web page and the PDF show the same hints beside the case as entered).
+    for hint in assessment.unit_hints:
+        console.print(f"[bold yellow]Check the unit of {hint.field}:[/] {hint.message}")
     subtype = assessment.subtype
     extras = [
         name
