@@ -46,7 +46,8 @@ def _sentences(text: str) -> list[str]:
 TRIALS: dict[str, tuple[str, set[tuple[str, str]], set[str], str]] = {
     # Swain NEJM 2015 final prespecified OS (57.1 mo is the 2020 end-of-study analysis, quoted alone).
     "CLEOPATRA": (r"CLEOPATRA", {("56.5", "40.8")}, {"0.68"}, "cleopatra"),
-    # Hortobagyi NEJM 2022 (final OS); PFS from the 2016 primary report.
+    # Hortobagyi NEJM 2022 (final OS); PFS 25.3 vs 16.0 from the updated analysis, Hortobagyi Ann Oncol 2018
+    # (monaleesa-2-pfs-2018; test_primary_reports checks that items quoting it cite it).
     "MONALEESA-2": (r"MONALEESA-2", {("63.9", "51.4"), ("25.3", "16.0")}, {"0.76", "0.57"}, "monaleesa-2"),
     "MONALEESA-3": (r"MONALEESA-3", {("20.5", "12.8")}, {"0.593", "0.72"}, "monaleesa-3"),
     "MONALEESA-7": (r"MONALEESA-7|MONALEESA-2, -7", {("23.8", "13.0")}, {"0.55", "0.71"}, "monaleesa-7"),

@@ -191,3 +191,18 @@ def test_subtype_memo_key_holds_every_field_that_changes_the_subtype() -> None:
         for field, values in others.items():
             for value in values:
                 assert classify(Tumor(**base, **{field: value})) == expected, (base, field, value)
+
+
+def test_er_negative_pr_positive_meaning_is_cited_to_studies_not_to_asco_cap() -> None:
+    """KB review 3 (M5): ASCO/CAP 2020 sets the >= 1% thresholds; that ER-/PR+ results are rarely
+    reproducible (Hefti, Breast Cancer Res 2013) and behave like TNBC (PMC4652828, 2015) comes from
+    studies."""
+    for her2 in ("0", "3+"):
+        r = classify(_t(er_percent=0, pr_percent=20, her2_ihc=her2))
+        assert "hefti-2013-er-neg-pr-pos" in r.sources and "asco-cap-er-pr-2020" in r.sources
+        assert "studies suggest" in r.clinician
+        assert "ASCO/CAP 2020 notes" not in r.clinician
+    r = classify(_t(er_percent=0, pr_percent=20, her2_ihc="0"))
+    assert "li-2015-er-neg-pr-pos" in r.sources and "Studies suggest" in r.public
+    # ER-positive tumours do not pick up the ER-/PR+ studies
+    assert "hefti-2013-er-neg-pr-pos" not in classify(_t(er_percent=90, pr_percent=20, her2_ihc="0")).sources

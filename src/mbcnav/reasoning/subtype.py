@@ -209,7 +209,7 @@ def classify(tumor: Tumor) -> SubtypeResult:
     if er_low:
         add("er_low")
     if pr_only:
-        add("pr_only")
+        add("pr_only", tuple(r["sources"]["pr_only"]))
     if her2_low:
         add("her2_low", tuple(r["sources"]["her2_low"]))
     if her2_ultralow:
