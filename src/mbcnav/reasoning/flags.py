@@ -95,7 +95,12 @@ FLAG_VOCABULARY: frozenset[str] = frozenset(
         # three or more earlier lines for metastatic disease (e.g. sacituzumab's HR+ label: endocrine-based
         # therapy and at least two more systemic therapies in the metastatic setting)
         "line4plus",
+        # two or more chemotherapy regimens for metastatic disease (drugs given together count once)
         "prior_met_chemo_2plus",
+        # the case's stated line disagrees with its prior_treatment (see line_reading): it names more earlier
+        # lines than the record lists, or fewer than the metastatic regimens that stopped working
+        "line_stated_above_record",
+        "line_stated_below_record",
         # sites
         "bone_only",
         "visceral",
@@ -494,23 +499,58 @@ _SITE_FLAGS = {s: f"site:{s}" for s in _SITES}
 _SUSPECTED_FLAGS = {s: f"suspected:{s}" for s in _SITES}
 
 
-def infer_line(case: Any) -> int:
-    """Line of therapy: the case's own value, else 1 + the number of metastatic progressions.
+def _regimen_count(priors: Iterable[Any]) -> int:
+    """How many regimens these entries make: drugs given together usually share a duration and an
+    outcome, so entries with the same ``months``, progression and stop reason count once; without a
+    duration, one each."""
+    together: set[tuple[float, Any, Any]] = set()
+    alone = 0
+    for prior in priors:
+        if prior.months is None:
+            alone += 1
+        else:
+            together.add((prior.months, prior.progressed, prior.stopped_for))
+    return len(together) + alone
 
-    Drugs given together usually share a duration, so progressed metastatic entries with the same
-    ``months`` count as one line; entries without a duration count one each.
+
+def line_reading(case: Any) -> tuple[int, str | None]:
+    """The line of therapy the rules use, and how the case's stated ``line`` disagrees with its record.
+
+    The record's line is 1 + the metastatic regimens that stopped working. A stated line below it is
+    overridden (the drugs the cancer grew on are facts; ``below``). A stated line above every metastatic
+    regimen the record could hold (any outcome, or setting not given) is kept while the record holds some
+    metastatic treatment (earlier entries may be missing), but with none at all the options would rest on
+    progressions the record does not contain, so the record's first line is used (``above`` either way).
     """
-    if case.line:
-        return case.line
-    seen: set[float] = set()
-    extra = 0
-    for prior in case.prior_treatment:
-        if prior.setting == "metastatic" and prior.progressed:
-            if prior.months is None:
-                extra += 1
-            else:
-                seen.add(prior.months)
-    return 1 + len(seen) + extra
+    progressed = [p for p in case.prior_treatment if p.setting == "metastatic" and p.progressed]
+    derived = 1 + _regimen_count(progressed)
+    stated = case.line
+    if not stated:
+        return derived, None
+    if stated < derived:
+        return derived, "below"
+    possible = [p for p in case.prior_treatment if p.setting in ("metastatic", None)]
+    if stated - 1 > _regimen_count(possible):
+        return (stated if possible else derived), "above"
+    return stated, None
+
+
+def infer_line(case: Any) -> int:
+    """Line of therapy: the stated line unless the prior treatments contradict it (see line_reading)."""
+    return line_reading(case)[0]
+
+
+def met_chemo_regimens(case: Any) -> int:
+    """Chemotherapy regimens given for metastatic disease: paclitaxel + carboplatin together is one (the
+    eribulin label and EMBRACE count regimens, not drugs)."""
+    chemo = drug_groups().flag_strings
+    return _regimen_count(
+        p
+        for p in case.prior_treatment
+        if p.setting == "metastatic"
+        and p.drug in chemo
+        and "prior_met:chemotherapy" in chemo[p.drug]["prior_met"]
+    )
 
 
 def red_flag_codes(triage_result: Any) -> tuple[str, ...]:
@@ -773,7 +813,9 @@ def case_flags(case: Any, subtype_result: Any, triage_result: Any) -> frozenset[
         if in_first_trimester(patient):
             add("pregnant_first_trimester")
 
-    line = infer_line(case)
+    line, conflict = line_reading(case)
+    if conflict is not None:
+        add(f"line_stated_{conflict}_record")
     add("line1" if line <= 1 else "line2plus")
     if line >= 3:
         add("line3plus")
@@ -843,7 +885,7 @@ def case_flags(case: Any, subtype_result: Any, triage_result: Any) -> frozenset[
                 and prior.drug in strings
             ):
                 flags.update(strings[prior.drug]["early_progressed_met"])
-        if met_chemo >= 2:
+        if met_chemo >= 2 and met_chemo_regimens(case) >= 2:
             add("prior_met_chemo_2plus")
         # per drug, category and group: responding only while no metastatic member of it failed
         flags.update(responding - failed)

@@ -70,10 +70,16 @@ def _prognosis(
 
 
 def _group(case: Case) -> frozenset[str]:
-    """What decides whether a trial's median describes this person: line, PD-L1, performance status."""
+    """What decides whether a trial's median describes this person: line, PD-L1, performance status.
+
+    A first-line trial's median is quoted only when neither the record nor the stated line says later:
+    the options may fall back to first line when a stated later line has no treatment on record
+    (flags.line_reading), but a median from first-line trials would then describe the wrong group.
+    """
     cps = case.tumor.pdl1_cps
     fit = not poor_performance_status(case.patient)
-    return _GROUPS[(infer_line(case) <= 1, cps is not None and cps >= 10, fit)]
+    first_line = max(infer_line(case), case.line or 1) <= 1
+    return _GROUPS[(first_line, cps is not None and cps >= 10, fit)]
 
 
 #: the eight groups, built once: the memo key below hashes one of these shared sets per case
