@@ -150,6 +150,8 @@ FLAG_VOCABULARY: frozenset[str] = frozenset(
         "biopsy_noted",
         # a note calls the disease oligometastatic (therapy.yaml: local ablative therapy may be discussed)
         "oligometastatic_noted",
+        # a note describes oligoprogression (notes.yaml oligoprogression; therapy.yaml oligoprogression_local)
+        "oligoprogression_noted",
     }
 )
 _PREFIXES_FREE = ("site:", "suspected:", "rf:", "comorb:")
@@ -441,7 +443,15 @@ def _note_flag_reasons(note: str) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     if _biopsy_recorded(note):
         found.append(("biopsy_noted", "a biopsy is recorded, so no new biopsy is listed as missing"))
-    if _oligometastatic(note):
+    if _oligoprogression(note):
+        found.append(
+            (
+                "oligoprogression_noted",
+                "one or a few lesions grow while the rest is stable (oligoprogression), so local treatment "
+                "of the growing lesion with the current treatment continued is listed for discussion",
+            )
+        )
+    elif _oligometastatic(note):
         named = (
             "is called oligometastatic" if _OLIGO.search(note) else "is a single metastasis (oligometastatic)"
         )
@@ -458,6 +468,20 @@ def _oligometastatic(note: str) -> bool:
     """A note that names the disease oligometastatic or describes one metastasis, and does not deny it
     ("not oligometastatic", "not a solitary metastasis")."""
     return bool(_OLIGO.search(note) or _OLIGO_DESCRIBED.search(note)) and not _OLIGO_NOT.search(note)
+
+
+@functools.cache
+def _oligoprogression_patterns() -> dict[str, re.Pattern[str]]:
+    return {k: re.compile(v, re.IGNORECASE) for k, v in rules_file("notes.yaml")["oligoprogression"].items()}
+
+
+def _oligoprogression(note: str) -> bool:
+    """A note that names oligoprogression, or tells of one lesion growing with the rest stable: a different
+    question from newly oligometastatic disease (notes.yaml section 5), so it is read first."""
+    p = _oligoprogression_patterns()
+    if p["negated"].search(note):
+        return False
+    return bool(p["named"].search(note) or (p["growing"].search(note) and p["rest_stable"].search(note)))
 
 
 def _biopsy_recorded(note: str) -> bool:

@@ -36,6 +36,7 @@ def _prognosis(
     age: int | None,
     kps: int | None,
     group: frozenset[str] = frozenset(),
+    leptomeningeal: bool = False,
 ) -> Prognosis:
     r = rules()
     public: list[str] = []
@@ -47,15 +48,19 @@ def _prognosis(
         clinician.append(block["clinician"])
         sources.extend(block.get("sources", ()))
 
-    add(r["overall"])
-    if subtype in r["subtypes"]:
+    if leptomeningeal:
+        # survival measured in months: the all-MBC and subtype medians would mislead (rules/prognosis.yaml)
+        add(r["leptomeningeal"])
+    else:
+        add(r["overall"])
+    if not leptomeningeal and subtype in r["subtypes"]:
         block = r["subtypes"][subtype]
         # a trial median only for the group the trial enrolled; otherwise the registry figure
         if set(block.get("trial_requires", ())) <= group:
             add(block)
         elif subtype in r["population"]:
             add(r["population"][subtype])
-    if er_low:
+    if er_low and not leptomeningeal:
         add(r["er_low"])
     if gpa is not None and subtype in r["subtypes"] and age is not None and kps is not None:
         result = CALCULATORS["breast_gpa_2012"].compute({"kps": kps, "age": age, "subtype": subtype})
@@ -96,15 +101,16 @@ _GROUPS = {
 def prognosis(case: Case, subtype_result: SubtypeResult, calculations: dict[str, Any]) -> Prognosis:
     """Population figures for this subtype (and Breast-GPA when brain metastases are present)."""
     group = _group(case)
+    lmd = "leptomeninges" in case.metastatic_sites
     gpa = calculations.get("breast_gpa")
     if not isinstance(gpa, float | int):
         # Without a GPA the text reads neither age nor KPS: leaving them out of the memo key lets every
         # age share one entry (with them in it, the bounded memo thrashed).
-        return _prognosis(subtype_result.subtype, subtype_result.er_low, None, None, None, group)
+        return _prognosis(subtype_result.subtype, subtype_result.er_low, None, None, None, group, lmd)
     kps = case.patient.kps
     if kps is None and case.patient.ecog is not None:
         # the GPA was scored from ECOG where the KPS range scores the same; use the range's lower end
         from mbcnav.reasoning.calculators import rules as calc_rules
 
         kps = int(calc_rules()["ecog_kps"]["ecog_to_kps"][case.patient.ecog][0])
-    return _prognosis(subtype_result.subtype, subtype_result.er_low, gpa, case.patient.age, kps, group)
+    return _prognosis(subtype_result.subtype, subtype_result.er_low, gpa, case.patient.age, kps, group, lmd)

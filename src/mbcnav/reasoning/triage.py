@@ -274,6 +274,8 @@ class _Lexicon:
     #: signs that make a borderline temperature on chemotherapy an emergency (triage.yaml
     #: `sepsis_companions`: two ambers are a red in UKONS terms)
     sepsis_companions: frozenset[str] = frozenset()
+    #: symptoms that, with leptomeningeal disease recorded, point at it (triage.yaml `leptomeningeal_signs`)
+    leptomeningeal_signs: frozenset[str] = frozenset()
     #: triage.yaml `term_questions`: words that ask what a term means, and the concepts that name a
     #: condition (a term) rather than describe a symptom
     question_pattern: re.Pattern[str] | None = None
@@ -553,6 +555,7 @@ def lexicon() -> _Lexicon:
         # concepts of an absent knowledge base are skipped: triage works without it
         routine_support={c: v for c, v in (flags.get("routine_support") or {}).items() if c in concepts},
         sepsis_companions=frozenset(c for c in lex.get("sepsis_companions", ()) if c in concepts),
+        leptomeningeal_signs=frozenset(c for c in lex.get("leptomeningeal_signs", ()) if c in concepts),
         question_pattern=_question_pattern(lex.get("term_questions", {}).get("cues", ())),
         term_concepts=frozenset(lex.get("term_questions", {}).get("concepts", ())),
     )
@@ -1561,6 +1564,30 @@ def _apply_fever(labs: Labs, present: dict[str, str], flags: _Flags, on_myelosup
         flags.add("febrile_neutropenia", "urgent", f"{fever_what}; neutrophil count not known")
 
 
+#: concepts that make jaundice hepatic failure (encephalopathy, or bleeding as a sign of coagulopathy)
+_LIVER_FAILURE_SIGNS = ("confusion", "drowsiness", "sleepy", "bleeding_bruising")
+
+
+def _jaundice_within_visceral_crisis(labs: Labs, found: _Found, flags: _Flags) -> None:
+    """Yellow eyes reported with liver metastases and a recorded bilirubin that explains them: the liver
+    visceral crisis already asks for a same-day review. liver_failure's own definition (jaundice with
+    encephalopathy or coagulopathy, EASL 2017) is not met without confusion, bleeding, an INR >= 1.5 or a
+    bilirubin >= 3x ULN, so the urgent "possible liver failure" read from the word alone is not shown."""
+    lab = lexicon().lab_values
+    bili = labs.bilirubin_mg_dl
+    if flags.urgency.get("liver_failure") != "urgent" or bili is None:
+        return
+    if bili >= lab["liver_failure_bilirubin_x_uln"] * lab["bilirubin_uln_mg_dl"]:
+        return
+    if labs.inr is not None and labs.inr >= lab["liver_failure_inr"]:
+        return
+    if any(c in found.present for c in _LIVER_FAILURE_SIGNS):
+        return
+    flags.drop("liver_failure")
+    flags.variant.pop("liver_failure", None)
+    flags.add("visceral_crisis", "urgent", "jaundice reported, without confusion, bleeding or a raised INR")
+
+
 def _apply_case(case: Case, found: _Found, flags: _Flags) -> None:
     lex = lexicon()
     lab = lex.lab_values
@@ -1580,6 +1607,7 @@ def _apply_case(case: Case, found: _Found, flags: _Flags) -> None:
             f"liver metastases with bilirubin {labs.bilirubin_mg_dl:g} mg/dL (> 1.5x ULN)",
             _lab_sources("visceral_crisis_bilirubin_x_uln"),
         )
+        _jaundice_within_visceral_crisis(labs, found, flags)
     if "lung" in sites or "pleura" in sites:
         if labs.spo2_percent is not None and labs.spo2_percent < lab["spo2_emergency_percent"]:
             flags.add("visceral_crisis", "emergency", f"lung metastases with SpO2 {labs.spo2_percent:g}%")
@@ -1588,8 +1616,17 @@ def _apply_case(case: Case, found: _Found, flags: _Flags) -> None:
     # Brain or leptomeningeal disease makes headache with vomiting or new neurology more pressing.
     if "brain" in sites and "headache" in present:
         flags.add("raised_icp", "urgent", "headache with known brain metastases")
-    if "leptomeninges" in sites and ("headache" in present or "cranial_nerve" in present):
-        flags.add("leptomeningeal_disease", "urgent", "new symptoms with known leptomeningeal disease")
+    if "leptomeninges" in sites:
+        # recorded leptomeningeal disease is a red flag in itself (EANO-ESMO: MRI and CSF, then a plan with
+        # neuro-oncology); its symptoms, nerve-root signs included, are named with it. A cord compression
+        # raised from the same words stays its own flag.
+        signs = sorted(lex.concepts[c]["label"] for c in lex.leptomeningeal_signs if c in present)
+        why = (
+            f"{', '.join(signs)} with known leptomeningeal disease"
+            if signs
+            else "leptomeningeal disease recorded among the metastatic sites"
+        )
+        flags.add("leptomeningeal_disease", "urgent", why)
     # Impending fracture by Mirels.
     if case.bone_lesions:
         for lesion in case.bone_lesions:
