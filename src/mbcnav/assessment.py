@@ -134,12 +134,14 @@ class DoseLimit(_Out):
 
     value: float = Field(gt=0, description="The dose per administration, in `unit`.")
     unit: Literal["mg", "mg/m2", "mg/kg"] = Field(description="UCUM unit of `value`.")
-    kind: Literal["label", "partner", "cap", "adjusted", "calvert"] = Field(
+    kind: Literal["label", "partner", "cap", "adjusted", "calvert", "ceiling"] = Field(
         description=(
             "What the dose is: `label` the highest label dose; `partner` the label dose with a partner drug "
             "of this case (lapatinib with capecitabine); `cap` a flat ceiling in mg on a per-kg or per-m2 "
             "dose (datopotamab deruxtecan 540 mg); `adjusted` a lower dose for a kidney, liver, gene or "
-            "interaction band (see `rule`); `calvert` the carboplatin dose by the Calvert formula."
+            "interaction band (see `rule`); `calvert` the carboplatin dose by the Calvert formula; "
+            "`ceiling` a dose above any breast cancer regimen for a drug without a breast cancer label "
+            "dose (cisplatin 100 mg/m2): a bound, not a dose to re-order at."
         )
     )
     never_exceed: bool = Field(

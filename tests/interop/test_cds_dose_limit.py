@@ -104,3 +104,34 @@ def test_the_fhir_export_carries_the_dose_limit_as_a_ucum_quantity_on_the_detect
         if ext["url"] == DOSE_LIMIT_EXTENSION
     ]
     assert found == [{"value": 40.0, "unit": "mg", "system": "http://unitsofmeasure.org", "code": "mg"}]
+
+
+def _order_sign_cards(orders: list[tuple[dict[str, Any], dict[str, Any]]], creatinine: float) -> list[Any]:
+    # 78 y, 60 kg, creatinine 1.6 -> CrCl 31 (the pharmacist's order-sign call, /work/scratch-pharm5)
+    case = parse_case(
+        {
+            "patient": {"age": 78, "sex": "F", "height_cm": 160, "weight_kg": 60, "ecog": 1},
+            "tumor": {"er_percent": 0, "pr_percent": 0, "her2_ihc": "0"},
+            "labs": {"creatinine_mg_dl": creatinine},
+            "proposed_treatment": [row for _, row in orders],
+        }
+    )
+    return cards_for(assess(case), hook="order-sign", hook_instance="h", settings=SETTINGS, orders=orders)
+
+
+def test_carboplatin_at_four_times_the_calvert_dose_is_a_critical_card_that_re_orders_at_calvert() -> None:
+    """Fifth pharmacist sweep H1: 1500 mg at CrCl 31 (AUC ~27 for a target of 6) was a warning card."""
+    row = {"drug": "carboplatin", "dose_mg": 1500, "target_auc": 6}
+    cards = _order_sign_cards([(_draft("carboplatin", 1500), row)], 1.6)
+    (card,) = [c for c in cards if "Calvert" in c["summary"]]
+    assert card["indicator"] == "critical"
+    (suggestion,) = card["suggestions"]
+    assert suggestion["label"].startswith("Change the carboplatin dose to ")
+
+
+def test_a_dose_not_checked_card_never_offers_to_re_order_at_an_adjusted_dose() -> None:
+    """Fifth pharmacist sweep L3: there is no adjusted dose when the dose could not be checked."""
+    row = {"drug": "cyclophosphamide", "dose_mg_m2": 600}
+    cards = _order_sign_cards([(_draft("cyclophosphamide", 600, "mg/m2"), row)], 0.8)
+    labels = [s["label"] for c in cards for s in c.get("suggestions", ())]
+    assert labels and not [label for label in labels if "adjusted dose" in label]

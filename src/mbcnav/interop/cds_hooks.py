@@ -1101,7 +1101,8 @@ def stated_dose(alert: SafetyAlert) -> tuple[float, str] | None:
     (``SafetyAlert.dose_limit``), or None when the alert states none (a renal band's rule text, an
     interaction): only then may a suggestion re-order."""
     limit = alert.dose_limit
-    if limit is None or not alert.drug:
+    # a ceiling (cisplatin 100 mg/m2) bounds a dose no breast cancer regimen reaches: no dose to re-order at
+    if limit is None or not alert.drug or limit.kind == "ceiling":
         return None
     return limit.value, limit.unit
 
@@ -1194,9 +1195,13 @@ def _suggestion(
     elif dose is not None:
         kind, label = "dose", f"Change the {target} dose to {dose[0]:g} {dose[1]} (replaces this order)"
         delete["description"] = f"Remove the draft {target} order at the dose on the card."
+    elif target == alert.drug and alert.code == "dose_not_checked":
+        # no adjusted dose exists: the dose could not be checked at all
+        kind = "change"
+        label = f"Check the {target} dose: remove this order and re-order once the dose is confirmed"
     elif target == alert.drug:
         kind = "change"
-        label = f"Change the {target} dose: remove this order and re-order at the adjusted dose"
+        label = f"Change the {target} dose: remove this order and re-order at the dose the card calls for"
         delete["description"] = f"Remove the draft {target} order (dose rule on the card)."
     else:
         kind, label = "partner", f"Remove this {target} order (it starts the combination on the card)"

@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 from mbcnav.assessment import DoseLimit, SafetyAlert
@@ -62,6 +63,33 @@ class LabelDose:
     partners: tuple[PartnerDose, ...] = ()
     #: the label says never to exceed this dose (sacituzumab govitecan 10 mg/kg): no rounding margin
     never_exceed: bool = False
+    #: the gross overdose check starts no lower than this (label unit): megestrol's 800 mg suspension dose
+    gross_from: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Ceiling:
+    """A dose above any breast cancer regimen for a drug with no breast cancer label dose (cisplatin 100 mg/m2
+    a cycle): above it the order is a contraindication; at or below it the dose stays "not checked"."""
+
+    drug: str
+    unit: str
+    limit: float
+    label: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Product:
+    """A co-medication that is a drug of this table at another indication's dose (Reclast: zoledronic acid
+    5 mg a year for osteoporosis), with its own label's kidney limit."""
+
+    name: str
+    drug: str
+    mg: float
+    label: str
+    renal_below_crcl: float | None
+    sources: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +141,8 @@ class DoseTable:
     #: an order below this fraction of the label dose is named as a likely slip
     below_fraction: float = 0.2
     order_limit_sources: tuple[str, ...] = ()
+    ceilings: dict[str, Ceiling] = dataclass_field(default_factory=dict)
+    products: dict[str, Product] = dataclass_field(default_factory=dict)
 
 
 def _unit_of(raw: dict[str, Any], where: str) -> tuple[str, float]:
@@ -195,6 +225,26 @@ def dose_table() -> DoseTable:
             None if cap is None else float(cap),
             _partner_doses(drug, raw.get("with") or [], known),
             bool(raw.get("never_exceed", False)),
+            None if raw.get("gross_from") is None else float(raw["gross_from"]),
+        )
+    ceilings: dict[str, Ceiling] = {}
+    for drug, raw in (data.get("ceilings") or {}).items():
+        if drug not in known or drug in labels:
+            raise ValueError(f"doses.yaml: ceiling for {drug!r}: unknown drug, or one with a label dose")
+        unit, limit = _unit_of(raw, f"{drug} ceiling")
+        ceilings[drug] = Ceiling(drug, unit, limit, raw["label"], tuple(raw["sources"]))
+    products: dict[str, Product] = {}
+    for name, raw in (data.get("products") or {}).items():
+        if raw["drug"] not in labels:
+            raise ValueError(f"doses.yaml: product {name!r} names {raw['drug']!r}, which has no label dose")
+        below = raw.get("renal_below_crcl")
+        products[name] = Product(
+            name,
+            raw["drug"],
+            float(raw["mg"]),
+            raw["label"],
+            None if below is None else float(below),
+            tuple(raw["sources"]),
         )
     adjusted: dict[str, list[AdjustedDose]] = {}
     for entry in data["adjusted"]:
@@ -252,6 +302,8 @@ def dose_table() -> DoseTable:
         gross_factor=float(data["gross_overdose_factor"]),
         below_fraction=float(data["below_label_fraction"]),
         order_limit_sources=tuple(data["order_limit_sources"]),
+        ceilings=ceilings,
+        products=products,
     )
 
 
@@ -313,6 +365,7 @@ def _alert(
     rationale: str,
     dose_limit: DoseLimit | None = None,
     gross: dict[str, str] | None = None,
+    severity: str = "warning",
 ) -> SafetyAlert:
     """``gross`` (the ratio and the label dose) makes the alert a contraindication for the order."""
     texts = dose_table().texts
@@ -325,7 +378,7 @@ def _alert(
     return SafetyAlert.model_construct(
         code=text["code"],
         drug=drug,
-        severity="warning" if gross is None else "contraindication",
+        severity=severity if gross is None else "contraindication",
         public=public,
         clinician=clinician,
         sources=tuple(dict.fromkeys(sources)),
@@ -402,7 +455,9 @@ def carboplatin_dose_text(order: Any, case: Any, calculations: Mapping[str, Any]
     if dose is None:
         return f"AUC {order.target_auc:g} (mg dose not worked out: no CrCl)"
     basis = "GFR taken as 0 on dialysis" if dose.gfr is None else f"CrCl {dose.gfr:g}"
-    return f"AUC {dose.auc:g} = {dose.mg:.0f} mg (Calvert, {basis})"
+    # the AUC ordered, not the highest target it is held to: the row shows what was ordered
+    mg = order.target_auc * ((dose.gfr or 0.0) + dose_table().calvert_nonrenal)
+    return f"AUC {order.target_auc:g} = {mg:.0f} mg (Calvert, {basis})"
 
 
 def _carboplatin(
@@ -412,6 +467,7 @@ def _carboplatin(
     ordered = _order_text(order)
     if order.dose_mg is None:
         if order.target_auc is not None and order.target_auc > table.max_auc:
+            gross = _calvert_gross(order.target_auc / table.max_auc, f"AUC {table.max_auc:g}", table)
             return _alert(
                 "above_label",
                 drug,
@@ -421,8 +477,10 @@ def _carboplatin(
                     "label": table.max_auc_note,
                     "extra": "",
                 },
-                table.calvert_sources,
+                (*table.calvert_sources, *(table.order_limit_sources if gross else ())),
                 f"{drug} (proposed order): target AUC {order.target_auc:g} above {table.max_auc:g}",
+                None,
+                gross,
             )
         if _ordered(order):
             return _not_checked(
@@ -443,8 +501,12 @@ def _carboplatin(
     target = order.target_auc
     if order.dose_mg <= dose.mg * (1 + table.margin) and (target is None or target <= table.max_auc):
         return None
-    # the dose as the texts state it (whole mg), so a re-order at this value matches the card
-    limit = _limit(float(f"{dose.mg:.0f}"), "mg", "calvert")
+    # the dose as the texts state it (whole mg), so a re-order at this value matches the card. An order at
+    # gross_overdose_factor x the Calvert dose or more (AUC 14 for a target of 5) is a contraindication for
+    # the order, as for every drug with a label dose (carboplatin has none: its limit is computed here)
+    gross = _calvert_gross(order.dose_mg / dose.mg, f"{dose.mg:.0f} mg (Calvert, AUC {dose.auc:g})", table)
+    limit = _limit(float(f"{dose.mg:.0f}"), "mg", "calvert", never_exceed=gross is not None)
+    extra_sources = table.order_limit_sources if gross else ()
     if dose.gfr is None:
         implied = order.dose_mg / table.calvert_nonrenal
         return _alert(
@@ -456,9 +518,10 @@ def _carboplatin(
                 "limit": f"{dose.mg:.0f} mg",
                 "why": dose.why,
             },
-            (*table.calvert_sources, *table.dialysis_sources, *table.margin_sources),
+            (*table.calvert_sources, *table.dialysis_sources, *table.margin_sources, *extra_sources),
             f"{drug} (proposed order): {order.dose_mg:g} mg vs Calvert {dose.mg:.0f} mg on dialysis (GFR 0)",
             limit,
+            gross,
         )
     crcl = dose.crcl
     assert crcl is not None
@@ -474,10 +537,18 @@ def _carboplatin(
             "limit": f"{dose.mg:.0f} mg",
             "why": dose.why,
         },
-        (*table.calvert_sources, *table.margin_sources),
+        (*table.calvert_sources, *table.margin_sources, *extra_sources),
         f"{drug} (proposed order): {order.dose_mg:g} mg vs Calvert {dose.mg:.0f} mg at CrCl {crcl:g}",
         limit,
+        gross,
     )
+
+
+def _calvert_gross(ratio: float, dose: str, table: DoseTable) -> dict[str, str] | None:
+    """The gross-overdose texts for a carboplatin order at ``ratio`` x its Calvert dose (or AUC cap)."""
+    if ratio < table.gross_factor - 1e-9:
+        return None
+    return {"ratio": _fixed(ratio), "label_dose": dose}
 
 
 def _band_inputs(
@@ -507,8 +578,16 @@ def _check_order(
     if not _ordered(order):
         return None
     ordered = _order_text(order)
+    product = table.products.get(drug)
+    if product is not None:
+        return _product_dose(order, product, table)
     label = table.labels.get(drug)
     if label is None:
+        ceiling = table.ceilings.get(drug)
+        if ceiling is not None:
+            above = _above_ceiling(order, ceiling, calculations.get("bsa_mosteller_m2"), case, table)
+            if above is not None:
+                return above
         return _not_checked(
             drug, ordered, "no label dose for this drug in the order check (rules/doses.yaml)"
         )
@@ -594,8 +673,18 @@ def _check_order(
             _never_exceed(dose_limit) if gross else dose_limit,
             gross,
         )
-    # a cap or partner dose is more specific than the plain label dose: name it when it is exceeded
-    limit, unit, _, how, _, note, strict, extra_sources, dose_limit = over[-1]
+    # the lowest limit exceeded, in mg where the case allows (Dato-DXd: 6 mg/kg x weight below the 540 mg
+    # cap names the per-kg dose); at a tie or without a conversion, a cap or partner dose is more specific
+    # than the plain label dose
+    sizes = {"mg": 1.0, "mg_m2": bsa, "mg_kg": weight}
+    lowest = min(
+        range(len(over)),
+        key=lambda i: (
+            over[i][0] * size if (size := sizes[over[i][1]]) else float("inf"),
+            -i,
+        ),
+    )
+    limit, unit, _, how, _, note, strict, extra_sources, dose_limit = over[lowest]
     if strict:
         margin += "; a maximum the label says never to exceed, so no rounding margin applies"
     return _alert(
@@ -614,6 +703,83 @@ def _check_order(
     )
 
 
+def _above_ceiling(
+    order: Any, ceiling: Ceiling, bsa: float | None, case: Any, table: DoseTable
+) -> SafetyAlert | None:
+    """A contraindication for an order above the drug's plausibility ceiling, else None (the dose stays
+    "not checked": no breast cancer label dose to hold a standard order to)."""
+    read = _in_unit(order, ceiling.unit, bsa, case.patient.weight_kg)
+    if read is None or read[0] <= ceiling.limit + 1e-9:
+        return None
+    return _alert(
+        "above_ceiling",
+        order.drug,
+        {"ordered": read[1], "limit": _amount(ceiling.limit, ceiling.unit), "label": ceiling.label},
+        (*ceiling.sources, *table.order_limit_sources),
+        f"{order.drug} (proposed order): {read[1]} above the ceiling {_amount(ceiling.limit, ceiling.unit)}",
+        _limit(ceiling.limit, ceiling.unit, "ceiling", never_exceed=True),
+        None,
+        "contraindication",
+    )
+
+
+def _product_dose(order: Any, product: Product, table: DoseTable) -> SafetyAlert | None:
+    """An order for a product of another indication (Reclast 5 mg): its dose is named as that indication's,
+    never passed as "not checked"; at gross_overdose_factor x the product's own dose, a gross overdose."""
+    if order.dose_mg is None and not _ordered(order):
+        return None
+    label = table.labels[product.drug]
+    ordered = _order_text(order)
+    values = {
+        "ordered": ordered,
+        "product": product.label,
+        "drug_name": product.drug,
+        "limit": _amount(label.limit, label.unit),
+        "label": label.label,
+    }
+    ratio = (order.dose_mg or 0.0) / product.mg
+    gross = None
+    if ratio >= table.gross_factor - 1e-9:
+        gross = {"ratio": _fixed(ratio), "label_dose": f"{product.mg:g} mg ({product.name})"}
+    return _alert(
+        "other_indication",
+        order.drug,
+        values,
+        (*product.sources, *label.sources, *(table.order_limit_sources if gross else ())),
+        f"{order.drug} (proposed order): {ordered}, the {product.drug} product for another indication",
+        _limit(product.mg, "mg", "label", never_exceed=True) if gross else None,
+        gross,
+    )
+
+
+def _product_renal(
+    order: Any, case: Any, calculations: Mapping[str, Any], table: DoseTable
+) -> SafetyAlert | None:
+    """The product label's own kidney contraindication (Reclast: CrCl < 35 mL/min, stricter than Zometa's
+    30), on the product's order: the safety rules name the drug (zoledronic acid), not its products."""
+    product = table.products.get(order.drug)
+    if product is None or product.renal_below_crcl is None:
+        return None
+    crcl = calculations.get("crcl_ml_min")
+    if case.patient.on_dialysis:
+        why = "on dialysis"
+    elif crcl is not None and crcl < product.renal_below_crcl:
+        why = f"Cockcroft-Gault CrCl {crcl:.0f} mL/min"
+    else:
+        return None
+    text = table.texts["product_renal"]
+    return SafetyAlert.model_construct(
+        code=text["safety_code"],
+        drug=order.drug,
+        severity="contraindication",
+        public=text["public"].format(drug=order.drug),
+        clinician=text["clinician"].format(drug=order.drug, why=why, below=product.renal_below_crcl),
+        sources=(*product.sources, "cockcroft-gault-1976"),
+        rationale=f"{order.drug} (proposed order): {why}, below the label's {product.renal_below_crcl:g}",
+        dose_limit=None,
+    )
+
+
 def _never_exceed(limit: DoseLimit) -> DoseLimit:
     return limit.model_copy(update={"never_exceed": True})
 
@@ -629,7 +795,10 @@ def _gross(
     if label.cap_mg is not None and (mg := _in_unit(order, "mg", bsa, weight)) is not None:
         ratios.append(mg[0] / label.cap_mg)
     ratio = max(ratios, default=0.0)
-    if ratio < table.gross_factor - 1e-9:
+    factor = table.gross_factor
+    if label.gross_from is not None:
+        factor = max(factor, label.gross_from / label.limit)
+    if ratio < factor - 1e-9:
         return None
     cap = f" (at most {label.cap_mg:g} mg)" if label.cap_mg is not None else ""
     return {"ratio": _fixed(ratio), "label_dose": _amount(label.limit, label.unit) + cap}
@@ -716,4 +885,7 @@ def order_alerts(
         alert = _check_order(order, case, calculations, fired_set, table, frozenset(red_flags))
         if alert is not None:
             out.append(alert)
+        renal = _product_renal(order, case, calculations, table)
+        if renal is not None:
+            out.append(renal)
     return out
