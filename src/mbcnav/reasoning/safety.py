@@ -148,6 +148,9 @@ class MedicineRule(_AlertRule):
 
     classes: frozenset[str]
     when: Condition
+    #: fires only when at least this many different medicines of the person (current_meds, current
+    #: treatment, orders) hold one of ``classes`` (two anticoagulants at once), and then once, on the first
+    min_count: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -426,6 +429,7 @@ def _medicine_rules(
             code=raw["code"],
             classes=frozenset(raw["classes"]),
             when=_condition(raw.get("when"), where),
+            min_count=int(raw.get("min_count", 1)),
             **_alert_text(raw),
         )
         unknown = sorted(rule.classes - known)
@@ -1237,8 +1241,17 @@ def _check(
             _current_medicine_alerts(case.current_meds, found, layout, partner_items)
         for alert, order, tiebreak in found.alerts():
             emit(alert, order, tiebreak)
+    counted: set[int] = set()
     for medicine in dict.fromkeys(reached):
         for medicine_rule in medicine_rules[medicine]:
+            members: tuple[str, ...] = ()
+            if medicine_rule.min_count > 1:
+                if medicine_rule.index in counted:
+                    continue
+                counted.add(medicine_rule.index)
+                members = _class_members(case, medicine_rule.classes, rules.classes)
+                if len(members) < medicine_rule.min_count:
+                    continue
             if medicine_rule.when.holds(facts):
                 emit(
                     _alert(
@@ -1249,7 +1262,9 @@ def _check(
                         medicine_rule.public,
                         medicine_rule.clinician,
                         medicine_rule.sources,
-                        f"{medicine} (current medicine): case facts match rule {medicine_rule.code}",
+                        f"{medicine} (current medicine): case facts match rule {medicine_rule.code}"
+                        + (f" ({', '.join(members)})" if members else ""),
+                        partners=tuple(m for m in members if m != medicine),
                     ),
                     len(layout.drugs) + case.current_meds.index(medicine),
                     4000 + medicine_rule.index,
@@ -1455,6 +1470,18 @@ def _interaction_alert(
     rationale = f"{drug} ({where}) with " + _joined([f"{p} ({w})" for p, w in partners])
     names = tuple(p for p, _ in partners)
     return _alert(key, item.code, drug, item.severity, public, clinician, item.sources, rationale, names)
+
+
+def _class_members(
+    case: Any, classes: frozenset[str], class_of: dict[str, frozenset[str]]
+) -> tuple[str, ...]:
+    """The person's different medicines (current_meds, current treatment, orders) in one of ``classes``."""
+    names = [
+        *case.current_meds,
+        *(t.drug for t in case.current_treatment),
+        *(p.drug for p in case.proposed_treatment),
+    ]
+    return tuple(m for m in dict.fromkeys(names) if class_of.get(m, frozenset()) & classes)
 
 
 def _current_medicine_alerts(
