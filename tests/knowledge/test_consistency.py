@@ -67,8 +67,14 @@ TRIALS: dict[str, tuple[str, set[tuple[str, str]], set[str], str]] = {
     "DESTINY-Breast09": (r"DESTINY-Breast09", {("40.7", "26.9"), ("12.1", "1.0")}, {"0.56"},
                          "destiny-breast09"),
     # Murthy NEJM 2020: 1-year PFS, median PFS, 2-year OS.
-    "HER2CLIMB": (r"HER2CLIMB", {("33.1", "12.3"), ("7.8", "5.6"), ("44.9", "26.6")},
+    "HER2CLIMB": (r"HER2CLIMB(?!-)", {("33.1", "12.3"), ("7.8", "5.6"), ("44.9", "26.6")},
                   {"0.54", "0.66", "0.48"}, "her2climb"),
+    # Fourth oncologist review (2026-11-26), evidence not yet approved: HER2CLIMB-05 (Dieras JCO 2025, PFS)
+    # and SERENA-6 (Bidard NEJM 2025, PFS; final PFS2 ASCO 2026); E2108 (Khan JCO 2022: 3-year OS, median OS,
+    # 3-year locoregional progression).
+    "HER2CLIMB-05": (r"HER2CLIMB-05", {("24.9", "16.3")}, {"0.64", "0.641"}, "her2climb-05"),
+    "SERENA-6": (r"SERENA-6", {("16.0", "9.2"), ("25.7", "19.1")}, {"0.44", "0.63"}, "serena-6"),
+    "E2108": (r"E2108", {("68.4", "67.9"), ("54.9", "53.1"), ("16.3", "39.8")}, {"1.11"}, "e2108"),
     # Bardia NEJM 2021, brain-metastasis-negative population.
     "ASCENT": (r"ASCENT(?!-)", {("5.6", "1.7"), ("12.1", "6.7")}, {"0.41", "0.48"}, "ascent"),
     "TROPiCS-02": (r"TROPiCS-02", {("5.5", "4.0"), ("14.4", "11.2")}, {"0.66", "0.79"}, "tropics-02"),

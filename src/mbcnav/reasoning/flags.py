@@ -72,6 +72,13 @@ FLAG_VOCABULARY: frozenset[str] = frozenset(
         "pr_only",
         "tnbc_like",
         "endocrine_eligible",
+        # notes.yaml case_flags: the breast primary still in place (or its removal asked about), a bleeding or
+        # fungating breast tumour, spread to the stomach/bowel wall or peritoneum
+        "primary_in_place_noted",
+        "primary_wound_noted",
+        "gi_peritoneal_noted",
+        # histology ILC (workup.yaml: FDG-PET is less sensitive, and the GI/peritoneal pattern)
+        "lobular",
         "her2_ihc_missing",
         "her2_2plus_no_ish",
         "er_missing",
@@ -461,7 +468,25 @@ def _note_flag_reasons(note: str) -> list[tuple[str, str]]:
                 f"the disease {named}, so treatment aimed at the few metastases is listed for discussion",
             )
         )
+    for flag, negated, patterns, line in _note_case_flags():
+        text = negated.sub(" ", note.lower())
+        if patterns.search(text):
+            found.append((flag, line))
     return found
+
+
+@functools.cache
+def _note_case_flags() -> tuple[tuple[str, re.Pattern[str], re.Pattern[str], str], ...]:
+    """notes.yaml ``case_flags``: (flag, denials and past operations to remove, patterns, notes_used line)."""
+    out = []
+    for raw in rules_file("notes.yaml").get("case_flags", ()):
+        flag = raw["flag"]
+        if flag not in FLAG_VOCABULARY:
+            raise ValueError(f"notes.yaml case_flags: unknown flag {flag!r}")
+        negated = re.compile("|".join(f"(?:{p})" for p in raw.get("negated", ())) or r"(?!x)x")
+        patterns = re.compile("|".join(f"(?:{p})" for p in raw["patterns"]))
+        out.append((flag, negated, patterns, str(raw["line"])))
+    return tuple(out)
 
 
 def _oligometastatic(note: str) -> bool:
@@ -927,6 +952,8 @@ def case_flags(case: Any, subtype_result: Any, triage_result: Any) -> frozenset[
 
     for comorbidity in case.comorbidities:
         add(f"comorb:{comorbidity}")
+    if case.tumor.histology == "ILC":
+        add("lobular")
 
     labs = case.labs
     if labs.lvef_percent is None:
