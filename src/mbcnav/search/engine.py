@@ -309,6 +309,12 @@ def _map_extras() -> dict[str, Any]:
         "comparison_words": frozenset(normalise(str(w)) for w in data.get("comparison_words") or ()),
         "generic_stems": frozenset(stem(normalise(str(w))) for w in data.get("generic_words") or ()),
         "generic_after": frozenset(stem(normalise(str(w))) for w in data.get("generic_after_generic") or ()),
+        "sequence_words": frozenset(normalise(str(w)) for w in data.get("sequence_words") or ()),
+        "line_words": {int(n): tuple(normalise(str(p)) for p in phrases)
+                       for n, phrases in (data.get("line_words") or {}).items()},
+        "line_regimens": tuple((int(r["line"]), tuple(normalise(str(w)) for w in r["subtype"]),
+                                tuple(str(i) for i in r["regimens"]))
+                               for r in data.get("line_regimens") or ()),
     }
 
 
@@ -389,6 +395,67 @@ def _regimens_of(drugs: list[int], question: str, index: SearchIndex) -> list[in
     found = [(len(doc["drugs"]) - len(generics & set(doc["drugs"])), n) for n, doc in enumerate(index.docs)
              if doc["kind"] == "regimen" and len(generics & set(doc.get("drugs", ()))) >= 2]
     return [n for _, n in sorted(found)]
+
+
+def _treatment_generics(text: str, index: SearchIndex) -> set[str]:
+    """The drugs a piece of a question names: its drug items' generics and its regimens' drugs ("THP")."""
+    parsed = parse(text, index)
+    docs = set(named_drugs(parsed, index))
+    for g in parsed.groups:
+        name = index.synonyms.names[g]
+        docs.add(index.names.get(name_key(name)))
+        # a regimen's letters stand for its drugs: "THP" is the group "docetaxel trastuzumab pertuzumab"
+        if len(name.split()) > 1:
+            docs.update(named_drugs(parse(name, index), index))
+    docs.add(index.names.get(name_key(text)))
+    generics: set[str] = set()
+    for d in docs - {None}:
+        doc = index.docs[d]  # type: ignore[index]
+        if doc["kind"] == "drug" and doc.get("generic"):
+            generics.add(doc["generic"])
+        elif doc["kind"] == "regimen":
+            generics.update(doc.get("drugs", ()))
+    return generics
+
+
+def _sequence_split(question: str, index: SearchIndex) -> tuple[str, set[str]] | None:
+    """"X after Y", both treatments: (X, the drugs of Y), else None.
+
+    Y is the line before, not the subject: "T-DXd after THP" asks about T-DXd, yet "THP" is the rarer,
+    heavier word and once put the THP item first. Only when X names a treatment too: in "sick after
+    capecitabine" the drug is the subject.
+    """
+    ws = words(question)
+    at = next((n for n, w in enumerate(ws) if w in _map_extras()["sequence_words"]), None)
+    if at is None or not 0 < at < len(ws) - 1:
+        return None
+    head, prior = " ".join(ws[:at]), " ".join(ws[at + 1:])
+    before = _treatment_generics(prior, index)
+    if not before or not _treatment_generics(head, index):
+        return None
+    return head, before
+
+
+def _regimens_after(drugs: list[int], before: set[str], index: SearchIndex) -> list[int]:
+    """Regimens with a named drug, those that reuse none of the earlier line's other drugs first, then
+    the fewest drugs: after THP, T-DXd alone (DB-03), not T-DXd + pertuzumab (DB-09, first line)."""
+    generics = {index.docs[d].get("generic") for d in drugs} - {None}
+    found = [(bool((set(doc.get("drugs", ())) - generics) & before), len(doc.get("drugs", ())), n)
+             for n, doc in enumerate(index.docs)
+             if doc["kind"] == "regimen" and generics & set(doc.get("drugs", ()))]
+    return [n for *_, n in sorted(found)]
+
+
+def _line_regimens(question: str, index: SearchIndex) -> list[int]:
+    """The regimens for a line of therapy and subtype the question names ("1L HER2+ standard")."""
+    extras = _map_extras()
+    text = f" {normalise(question)} "
+    lines = {n for n, phrases in extras["line_words"].items() if any(f" {p} " in text for p in phrases)}
+    found: list[int] = []
+    for line, subtype, regimens in extras["line_regimens"]:
+        if line in lines and any(f" {w} " in text for w in subtype):
+            found.extend(index.by_id[r] for r in regimens if r in index.by_id and index.by_id[r] not in found)
+    return found
 
 
 # --- triage ------------------------------------------------------------------------------------------
@@ -531,7 +598,8 @@ def ask(
         audience = "clinician" if isinstance(question, str) and reads_as_clinician(question) else "public"
     question = _validate(question, audience, k)
     index = get_index() if index is None else index
-    parsed = parse(question, index)
+    sequence = _sequence_split(question, index)
+    parsed = parse(sequence[0] if sequence else question, index)
     scored = score_all(parsed, index, audience)
     scores = scored.total
     order = [int(i) for i in np.argsort(-scores, kind="stable") if scores[i] > 0]
@@ -557,6 +625,10 @@ def ask(
     # well-scored whatever their match share. A leading FAQ that covers more of the question stays
     # first: it answers a question directly ("does turmeric cure cancer" is the supplements FAQ's).
     regimens = [] if elsewhere is not None else _regimens_of(drugs, question, index)
+    if elsewhere is None and sequence is not None:
+        regimens = _regimens_after(drugs, sequence[1], index) or regimens
+    if elsewhere is None and not regimens:
+        regimens = _line_regimens(question, index)
     candidates = [i for i in order[: max(3 * k, 15)] if scores[i] >= RELATIVE_CUTOFF * best]
     asked = [i for i in _intent_items(parsed, index, candidates) if i not in regimens[:1]][:1]
     if asked:
@@ -570,11 +642,12 @@ def ask(
     no_good_match = (
         elsewhere is not None
         or not fitting
-        or (not drugs
+        or (not drugs and not (regimens and fitting[0] == regimens[0])
             and (parsed.coverage < MIN_COVERAGE or not names_the_subject(fitting[0], parsed, index)))
     )
     # A question that is just an item's name ("pertuzumab", "what is herceptin") asks for that item.
-    named = index.names.get(name_key(" ".join(parsed.words)))
+    # ("T-DXd after THP" asks for T-DXd's next-line regimen, not the drug's own page)
+    named = None if sequence else index.names.get(name_key(" ".join(parsed.words)))
     if named is not None and elsewhere is None:
         fitting = [named, *(i for i in fitting if i != named)]
         no_good_match = False
@@ -602,7 +675,9 @@ def ask(
         audience_from_question=from_question,
         no_good_match=no_good_match,
         corrections=parsed.corrections,
-        also_searched=[index.synonyms.names[g] for g in parsed.groups],
+        # all the question's words were read, the earlier line's too ("THP" in "T-DXd after THP")
+        also_searched=[index.synonyms.names[g]
+                       for g in (parse(question, index).groups if sequence else parsed.groups)],
         scope_note=elsewhere.note if elsewhere is not None else None,
     )
     if red_flags and is_topic_question(question):
