@@ -332,4 +332,6 @@ def test_low_mood_without_self_harm_is_routine_but_says_tell_the_team_soon(text:
 def test_not_on_chemo_is_not_read_as_on_chemo() -> None:
     result = triage("cough with green phlegm for 3 days, temp 37.4, not on chemo at the moment")
     assert "febrile_neutropenia" not in _codes(result.text)
-    assert "on chemotherapy or a drug that lowers blood counts" in result.negated
+    # read as negated, so not matched; the "not present" list names symptoms only (voice review item 2)
+    assert "on chemotherapy or a drug that lowers blood counts" not in result.matched
+    assert "on chemotherapy or a drug that lowers blood counts" not in result.negated

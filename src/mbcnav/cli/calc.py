@@ -213,7 +213,12 @@ def register(app: typer.Typer) -> None:
             for site in result.suspected_sites:
                 console.print(f"  • {site.site.replace('_', ' ')}: {site.why}")
         if result.negated:
-            console.print(f"[dim]Read as 'not present': {', '.join(result.negated)}[/]")
+            label = (
+                "We understood that you do not have"
+                if audience is Audience.public
+                else "Read as 'not present'"
+            )
+            console.print(f"[dim]{label}: {escape(', '.join(result.negated))}[/]")
         for note in unused_text_labs(text):
             console.print(f"[dim]Note: {escape(note)}[/]")
 

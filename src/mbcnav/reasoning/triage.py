@@ -280,6 +280,9 @@ class _Lexicon:
     #: condition (a term) rather than describe a symptom
     question_pattern: re.Pattern[str] | None = None
     term_concepts: frozenset[str] = frozenset()
+    #: concepts naming a medicine, treatment or cause (triage.yaml `not_symptoms`, `drug_names`): never
+    #: listed as a symptom read as absent
+    not_symptoms: frozenset[str] = frozenset()
 
 
 def _read(name: str) -> dict[str, Any]:
@@ -458,6 +461,11 @@ def lexicon() -> _Lexicon:
     for cid in {c for r in rules for g in (*r.when, *r.unless) for c in g}:
         if cid not in concepts:
             raise ValueError(f"red_flags.yaml uses unknown concept '{cid}'")
+    not_symptoms = frozenset(lex.get("not_symptoms", ())) | frozenset(lex.get("drug_names") or ())
+    if not not_symptoms <= concepts.keys():
+        raise ValueError(
+            f"triage.yaml not_symptoms names unknown concepts: {sorted(not_symptoms - concepts.keys())}"
+        )
     index: dict[str, list[tuple[int, int]]] = {}
     for p_idx, phrase in enumerate(phrases):
         for s_idx, slot in enumerate(phrase.slots):
@@ -558,6 +566,7 @@ def lexicon() -> _Lexicon:
         leptomeningeal_signs=frozenset(c for c in lex.get("leptomeningeal_signs", ()) if c in concepts),
         question_pattern=_question_pattern(lex.get("term_questions", {}).get("cues", ())),
         term_concepts=frozenset(lex.get("term_questions", {}).get("concepts", ())),
+        not_symptoms=not_symptoms,
     )
 
 
@@ -1847,7 +1856,9 @@ def _result_cached(
     red.sort(key=lambda f: (URGENCY_ORDER[f.urgency], lex.code_order.get(f.code, 999)))
     urgency: Urgency = red[0].urgency if red else "routine"
     matched = tuple(lex.concepts[c]["label"] for c in present)
-    negated = tuple(lex.concepts[c]["label"] for c in negated_concepts if c not in present)
+    negated = tuple(
+        lex.concepts[c]["label"] for c in negated_concepts if c not in present and c not in lex.not_symptoms
+    )
     rationale = "; ".join(f"{f.code}: {f.rationale}" for f in red) or (
         "no red-flag pattern recognised" + (f" (read as negated: {', '.join(negated)})" if negated else "")
     )
