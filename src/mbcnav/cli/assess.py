@@ -26,6 +26,7 @@ from mbcnav.cli.fhir_out import write as write_bundles
 from mbcnav.errors import CaseValidationError, MbcnavError
 from mbcnav.jsondoc import without_bom
 from mbcnav.reasoning.orders import concerns
+from mbcnav.reasoning.safety import flag_labels
 
 
 class CaseInputError(MbcnavError):
@@ -151,7 +152,7 @@ def render(assessment: Assessment, audience: Audience) -> None:
         table.add_column("evidence")
         table.add_column("safety")
         for option in assessment.therapy_options:
-            safety = ("[bold red]NOT ADVISED: [/]" if option.flagged else "") + ", ".join(option.flags)
+            safety = _option_safety(option.flags, option.flagged, voice)
             text = option.regimen + "\n" + (option.clinician if voice == "clinician" else option.public)
             table.add_row(str(option.rank), text, ", ".join(option.evidence), safety)
         console.print(table)
@@ -186,6 +187,18 @@ def render(assessment: Assessment, audience: Audience) -> None:
 
 _RESULT_STYLE = {"contraindicated": "bold red", "warning": "yellow", "no alert": "green"}
 _RESULT_PUBLIC = {"contraindicated": "do not start", "warning": "take care", "no alert": "no alert found"}
+
+
+def _option_safety(flags: tuple[str, ...], flagged: bool, voice: str) -> str:
+    """The safety cell of an option: codes for the care team; plain words (safety.yaml flag_labels) for the
+    public, where a fully worded flag needs no "NOT ADVISED" code prefix."""
+    if voice == "clinician":
+        return ("[bold red]NOT ADVISED: [/]" if flagged else "") + ", ".join(flags)
+    labels = flag_labels()
+    words = ", ".join(dict.fromkeys(labels.get(code, code) for code in flags))
+    if flagged and any(code not in labels for code in flags):
+        return "[bold red]NOT ADVISED: [/]" + words
+    return f"[bold red]{words}[/]" if flagged else words
 
 
 def _render_orders(assessment: Assessment, voice: str) -> None:

@@ -14,7 +14,8 @@ from typing import Any
 
 from mbcnav.assessment import Prognosis
 from mbcnav.case import Case
-from mbcnav.reasoning.calculators import CALCULATORS
+from mbcnav.reasoning.calculators import _NOT_EXTRACRANIAL, CALCULATORS
+from mbcnav.reasoning.calculators import rules as calc_rules
 from mbcnav.reasoning.flags import infer_line, poor_performance_status
 from mbcnav.reasoning.subtype import SubtypeResult
 from mbcnav.yamlfile import load_yaml
@@ -37,6 +38,7 @@ def _prognosis(
     kps: int | None,
     group: frozenset[str] = frozenset(),
     leptomeningeal: bool = False,
+    gpa2020: tuple[int, bool] | None = None,
 ) -> Prognosis:
     r = rules()
     public: list[str] = []
@@ -63,15 +65,57 @@ def _prognosis(
     if er_low and not leptomeningeal:
         add(r["er_low"])
     if gpa is not None and subtype in r["subtypes"] and age is not None and kps is not None:
-        result = CALCULATORS["breast_gpa_2012"].compute({"kps": kps, "age": age, "subtype": subtype})
-        public.append(r["brain"]["public"].format(gpa_public=result.public))
-        clinician.append(r["brain"]["clinician"].format(gpa_clinician=result.clinician))
-        sources.extend(result.sources)
+        _brain(r["brain"], subtype, age, kps, gpa2020, public, clinician, sources)
     public.append(r["framing"]["public"])
     clinician.append(r["framing"]["clinician"])
     return Prognosis(
         public=" ".join(public), clinician=" ".join(clinician), sources=tuple(dict.fromkeys(sources))
     )
+
+
+def _gpa_sentence(template: str, name: str, result: Any) -> str:
+    cohort = calc_rules()[name]["cohort"]
+    months = result.values["median_survival_months"]
+    return template.format(cohort=cohort, value=f"{result.value:g}", median=f"{months:g}")
+
+
+def _brain(
+    block: dict[str, Any],
+    subtype: str,
+    age: int,
+    kps: int,
+    gpa2020: tuple[int, bool] | None,
+    public: list[str],
+    clinician: list[str],
+    sources: list[str],
+) -> None:
+    """Both Breast-GPA cohorts with their dates, the newer first once its medians are verified: the 2012
+    figure alone (patients treated 1993-2010) reads grimmer than today's care, and the closing caution
+    is the framing text's, so the GPA sentences carry none of their own."""
+    old = CALCULATORS["breast_gpa_2012"].compute({"kps": kps, "age": age, "subtype": subtype})
+    said = [_gpa_sentence(block["gpa_public"], "breast_gpa_2012", old)]
+    told = [old.clinician]
+    sources.extend(old.sources)
+    if gpa2020 is not None:
+        count, extracranial = gpa2020
+        new = CALCULATORS["breast_gpa_2020"].compute(
+            {
+                "kps": kps,
+                "age": age,
+                "subtype": subtype,
+                "brain_mets_count": count,
+                "extracranial_mets": extracranial,
+            }
+        )
+        told.append(new.clinician)
+        if "bands" in calc_rules()["breast_gpa_2020"].get("unverified", ()):
+            said.append(block["newer_unverified"]["public"])
+            sources.extend(block["newer_unverified"]["sources"])
+        else:
+            said.insert(0, _gpa_sentence(block["gpa_public"], "breast_gpa_2020", new))
+        sources.extend(new.sources)
+    public.append(block["public"].format(gpa_public=" ".join(said)))
+    clinician.append(block["clinician"].format(gpa_clinician=" ".join(told)))
 
 
 def _group(case: Case) -> frozenset[str]:
@@ -110,7 +154,12 @@ def prognosis(case: Case, subtype_result: SubtypeResult, calculations: dict[str,
     kps = case.patient.kps
     if kps is None and case.patient.ecog is not None:
         # the GPA was scored from ECOG where the KPS range scores the same; use the range's lower end
-        from mbcnav.reasoning.calculators import rules as calc_rules
-
         kps = int(calc_rules()["ecog_kps"]["ecog_to_kps"][case.patient.ecog][0])
-    return _prognosis(subtype_result.subtype, subtype_result.er_low, gpa, case.patient.age, kps, group, lmd)
+    gpa2020 = None
+    if isinstance(calculations.get("breast_gpa_2020"), float | int) and case.brain_mets_count:
+        # the same reading of extracranial disease as the calculations step (sites other than the brain)
+        extracranial = any(site not in _NOT_EXTRACRANIAL for site in case.metastatic_sites)
+        gpa2020 = (case.brain_mets_count, extracranial)
+    return _prognosis(
+        subtype_result.subtype, subtype_result.er_low, gpa, case.patient.age, kps, group, lmd, gpa2020
+    )

@@ -126,6 +126,9 @@ class Rule(_AlertRule):
     order: bool
     when: Condition
     tests: tuple[tuple[str, Callable[[float, float], bool], float], ...]
+    #: a catch-all rule (``fallback: true``): its public text speaks only when no other rule of its code
+    #: does for the drug, so a drug's own dose band is not followed by a vaguer, contradicting one
+    fallback: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,6 +271,13 @@ def _placeholders(text: str) -> set[str]:
 
 
 @functools.cache
+def flag_labels() -> dict[str, str]:
+    """Plain words for the safety codes an option is flagged with (public voice): a patient reading
+    "pregnancy_specialist_care" beside a treatment learns nothing; "Only with a pregnancy care team" does."""
+    return {code: row["public"] for code, row in (rules_file("safety.yaml").get("flag_labels") or {}).items()}
+
+
+@functools.cache
 def safety_rules() -> SafetyRules:
     """Rules, interactions and co-medication classes, validated and indexed once per process."""
     data = rules_file("safety.yaml")
@@ -298,6 +308,7 @@ def safety_rules() -> SafetyRules:
             order="order" in context,
             when=_condition(raw.get("when"), where),
             tests=tuple(tests),
+            fallback=bool(raw.get("fallback")),
             **_alert_text(raw),
         )
         for drug in rule.drugs:
@@ -699,16 +710,17 @@ def _merged_public(first: str, other: str) -> str:
     return " ".join([first, *extra])
 
 
-def _merged(first: SafetyAlert, other: SafetyAlert) -> SafetyAlert:
+def _merged(first: SafetyAlert, other: SafetyAlert, public: str | None = None) -> SafetyAlert:
     """One alert for two rules of the same code and severity on one drug: both texts, values and sources.
 
-    Sentences the public text already has are not repeated (the rules of one code share their advice).
+    Sentences the public text already has are not repeated (the rules of one code share their advice);
+    ``public`` replaces the joined public text (a drug's own band over a fallback rule's words).
     """
     return _new_alert(
         code=first.code,
         drug=first.drug,
         severity=first.severity,
-        public=_merged_public(first.public, other.public),
+        public=_merged_public(first.public, other.public) if public is None else public,
         clinician=f"{first.clinician} {other.clinician}",
         sources=tuple(dict.fromkeys([*first.sources, *other.sources])),
         rationale="; ".join(dict.fromkeys([first.rationale, other.rationale])),
@@ -1195,6 +1207,7 @@ def _check(
     # 3000, 4000+).
     ranked: list[tuple[int, int, int, SafetyAlert]] = []
     at: dict[tuple[str, str], int] = {}
+    fallback_only: set[tuple[str, str]] = set()  # (code, drug) whose public text is a fallback rule's
     values: _Values | None = None  # one lazy reader per case, shared by the alerts built below
     for severity, order, tiebreak, alert, rule, drug, where, shown in slots:
         if alert is None:
@@ -1209,9 +1222,17 @@ def _check(
         if first is None:
             at[key] = len(ranked)
             ranked.append((severity, order, tiebreak, alert))
+            if rule.fallback:
+                fallback_only.add(key)
         else:
             kept = ranked[first]
-            ranked[first] = (kept[0], kept[1], kept[2], _merged(kept[3], alert))
+            public = None
+            if rule.fallback:
+                public = kept[3].public  # the drug's own band already speaks
+            elif key in fallback_only:
+                public = alert.public  # a band of the drug's own replaces the fallback's words
+                fallback_only.discard(key)
+            ranked[first] = (kept[0], kept[1], kept[2], _merged(kept[3], alert, public))
     out: dict[tuple[str, str], tuple[int, int, SafetyAlert]] = {}
     order_of = layout.order_of
 

@@ -51,6 +51,10 @@ class Addition:
     when: Condition
     drugs: tuple[str, ...]
     label: str
+    #: the plain sentence (and its sources) the public text gains with this addition; empty when the
+    #: regimen's own public text already names the added drug (``named: true``)
+    public: str = ""
+    sources: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +88,33 @@ def _continue_flags(drug: str) -> tuple[str, str]:
     return f"responding_met:{drug}", f"current:{drug}"
 
 
+@functools.cache
+def _added_drugs() -> dict[str, dict[str, Any]]:
+    """therapy.yaml's added_drugs: what a patient is told about a drug an ``add`` entry brings in."""
+    data = load_yaml((RULES_DIR / "therapy.yaml").read_text(encoding="utf-8"))
+    return dict(data.get("added_drugs") or {})
+
+
+def _load_addition(raw: dict[str, Any], where: str) -> Addition:
+    """An added drug (the shot a hormone pill needs) must reach the public text too, not only the label."""
+    public: list[str] = []
+    sources: list[str] = []
+    if not raw.get("named"):
+        for drug in raw["drugs"]:
+            said = _added_drugs().get(drug)
+            if said is None:
+                raise ValueError(f"{where}: add brings in {drug!r} with no added_drugs text (or named: true)")
+            public.append(said["public"])
+            sources.extend(s for s in said.get("sources", ()) if s not in sources)
+    return Addition(
+        compile_condition(raw["if"], where),
+        tuple(raw["drugs"]),
+        raw["label"],
+        " ".join(public),
+        tuple(sources),
+    )
+
+
 def _load_regimen(index: int, raw: dict[str, Any]) -> Regimen:
     where = f"therapy.yaml: regimen #{index + 1} ({raw.get('id', '?')})"
     missing = [k for k in _REQUIRED if k not in raw]
@@ -103,9 +134,7 @@ def _load_regimen(index: int, raw: dict[str, Any]) -> Regimen:
         Adjust(compile_condition(a["if"], where), int(a["priority"]), a.get("why", ""))
         for a in raw.get("adjust", ())
     )
-    add = tuple(
-        Addition(compile_condition(a["if"], where), tuple(a["drugs"]), a["label"]) for a in raw.get("add", ())
-    )
+    add = tuple(_load_addition(a, where) for a in raw.get("add", ()))
     for addition in add:
         if any(d not in known for d in addition.drugs):
             raise ValueError(f"{where}: unknown drug in add {addition.drugs}")
@@ -186,10 +215,15 @@ def build_option(
         drugs = [d for d in drugs if d not in dropped]
         label = f"{label} — with {_either(kept)}, not {_either(gone)} (the cancer grew on it)"
         alternatives = tuple(kept) if len(kept) > 1 else ()
+    public = reg.public
+    sources = list(reg.sources)
     for i, addition in enumerate(reg.add):
         if add_mask & (1 << i):
             drugs.extend(d for d in addition.drugs if d not in drugs)
             label = f"{label} + {addition.label}"
+            if addition.public:
+                public = f"{public} {addition.public}"
+                sources.extend(s for s in addition.sources if s not in sources)
     rationale = reg.rationale
     if adjust_index >= 0 and reg.adjust[adjust_index].why:
         rationale = f"{rationale} {reg.adjust[adjust_index].why}"
@@ -199,8 +233,8 @@ def build_option(
         drugs=tuple(drugs),
         rationale=rationale,
         evidence=reg.evidence,
-        sources=reg.sources,
-        public=reg.public,
+        sources=tuple(sources),
+        public=public,
         clinician=reg.clinician,
         category=reg.category,
         flags=flags,
