@@ -110,6 +110,9 @@ class WorkupItem(_Out):
 class TherapyOption(_Out):
     rank: int = Field(ge=1)
     regimen: str
+    #: mbcnav extension: the option's short name in plain words for the public voice (the regimen is
+    #: the clinician's wording); empty only for options built outside the therapy rules
+    public_name: str = ""
     drugs: tuple[str, ...]
     rationale: str
     evidence: tuple[str, ...] = ()

@@ -8,7 +8,9 @@ are resolved to generic names here, so the reasoning core only ever sees canonic
 
 from __future__ import annotations
 
+import difflib
 import functools
+import re
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -795,6 +797,75 @@ def _format_loc(loc: tuple[Any, ...]) -> str:
     return ".".join(str(part) for part in loc)
 
 
+#: unit endings of field names, said in words for the plain field name in a message
+_UNIT_WORDS = (
+    ("_mg_dl", " (mg/dL)"), ("_g_dl", " (g/dL)"), ("_per_ul", " (per µL)"), ("_u_l", " (U/L)"),
+    ("_ml_min", " (mL/min)"), ("_percent", " (%)"), ("_kg", " (kg)"), ("_cm", " (cm)"), ("_ms", " (ms)"),
+    ("_c", " (°C)"), ("_mg", " (mg)"),
+)
+#: an example whole number to type, where the field's range makes the usual one wrong
+_WHOLE_NUMBER_EXAMPLE = {"age": "62", "ecog": "1", "line": "2"}
+_TYPE_PROBLEMS = {"int_parsing", "int_type", "int_from_float", "float_parsing", "float_type", "bool_parsing",
+                  "bool_type", "literal_error"}
+
+
+def _field_words(loc: tuple[Any, ...]) -> str:
+    """The field in words a reader types by: metastatic_sites.0 -> "metastatic site 1",
+    labs.calcium_mg_dl -> "calcium (mg/dL)"; the dotted path stays beside the message."""
+    names = [part for part in loc if isinstance(part, str)]
+    if not names:
+        return "this value"
+    name = names[-1]
+    unit = ""
+    for ending, words in _UNIT_WORDS:
+        if name.endswith(ending):
+            name, unit = name.removesuffix(ending), words
+            break
+    words = name.replace("_", " ") + unit
+    if isinstance(loc[-1], int):
+        return f"{words.removesuffix('s')} {loc[-1] + 1}"
+    return words
+
+
+def _given(value: Any) -> str:
+    text = repr(value) if isinstance(value, str) else _json_text(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _json_text(value: Any) -> str:
+    """A JSON value as it was typed (true, null, 3), for quoting it back."""
+    return "true" if value is True else "false" if value is False else "null" if value is None else str(value)
+
+
+def _plain_problem(err: Any) -> str:
+    """One validation problem in plain words that name the field and say what to type.
+
+    Every message a user sees comes through here (CLI, web API and pages), so pydantic's own wording
+    ("Input should be a valid integer") is replaced in one place; the field path stays beside it.
+    Range messages keep their wording: they already give the limit, and the web forms reword them.
+    """
+    kind, loc, value = err["type"], err["loc"], err.get("input")
+    if kind == "extra_forbidden":
+        return "unknown field (not part of the Case format)"
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    if kind not in _TYPE_PROBLEMS:
+        return msg
+    field = _field_words(loc)
+    if kind.startswith("int"):
+        example = _WHOLE_NUMBER_EXAMPLE.get(str(loc[-1]), "3")
+        return f"{field} must be a whole number in digits, such as {example} (you gave {_given(value)})"
+    if kind.startswith("float"):
+        return f"{field} must be a number in digits, such as 1.5 (you gave {_given(value)})"
+    if kind.startswith("bool"):
+        return f"{field} must be true or false, without quotes (you gave {_given(value)})"
+    accepted = re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", "")))
+    if not accepted:
+        return msg
+    near = difflib.get_close_matches(str(value).strip().lower(), accepted, n=1, cutoff=0.6)
+    hint = f" Did you mean '{near[0]}'?" if near else ""
+    return f"{field}: {_given(value)} is not a value we know.{hint} Type one of: {', '.join(accepted)}"
+
+
 def parse_case(data: Any) -> Case:
     """Validate one case from parsed JSON; every problem names its field. Raises CaseValidationError."""
     if not isinstance(data, dict):
@@ -805,9 +876,5 @@ def parse_case(data: Any) -> Case:
     except ValidationError as exc:
         problems: list[tuple[str, str]] = []
         for err in exc.errors(include_url=False):
-            loc = _format_loc(err["loc"])
-            msg = err["msg"].removeprefix("Value error, ")
-            if err["type"] == "extra_forbidden":
-                msg = "unknown field (not part of the Case format)"
-            problems.append((loc, msg))
+            problems.append((_format_loc(err["loc"]), _plain_problem(err)))
         raise CaseValidationError(problems) from None

@@ -129,7 +129,7 @@ def test_cli_order_row_shows_the_partner_alert_it_counts(tmp_path: Path) -> None
     path = tmp_path / "case.json"
     path.write_text(json.dumps(TAMOXIFEN_AND_AI))
     runner = CliRunner()
-    for audience, expected in (("clinician", "tamoxifen_with_ai"), ("public", "do not start")):
+    for audience, expected in (("clinician", "tamoxifen_with_ai"), ("public", "Your team should not")):
         result = runner.invoke(app, ["assess", str(path), "--audience", audience], env={"COLUMNS": "200"})
         assert result.exit_code == 0, result.output
         title = "Order check" if audience == "clinician" else "Check of the planned treatment"

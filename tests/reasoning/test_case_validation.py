@@ -73,20 +73,50 @@ def test_plausible_values_pass_the_traps() -> None:
     assert (labs.anc_per_ul, labs.platelets_per_ul, labs.temp_c) == (2, 2000, 38.3)
     # Traps judge numbers as given; text is left to the field's own validation, which refuses it.
     text = _problems({"labs": {"anc_per_ul": "1.5"}})
-    assert text == [("labs.anc_per_ul", "Input should be a valid number")]
+    assert text == [
+        ("labs.anc_per_ul", "anc (per µL) must be a number in digits, such as 1.5 (you gave '1.5')")
+    ]
 
 
 @pytest.mark.parametrize(
     ("case", "where", "message"),
     [
-        ({"patient": {"age": True}}, "patient.age", "Input should be a valid integer"),
-        ({"patient": {"age": "60"}}, "patient.age", "Input should be a valid integer"),
-        ({"patient": {"ecog": 1.5}}, "patient.ecog", "Input should be a valid integer"),
-        ({"tumor": {"er_percent": "90"}}, "tumor.er_percent", "Input should be a valid number"),
-        ({"labs": {"creatinine_mg_dl": False}}, "labs.creatinine_mg_dl", "Input should be a valid number"),
-        ({"patient": {"pregnant": "yes"}}, "patient.pregnant", "Input should be a valid boolean"),
-        ({"patient": {"pregnant": 1}}, "patient.pregnant", "Input should be a valid boolean"),
-        ({"line": "2"}, "line", "Input should be a valid integer"),
+        (
+            {"patient": {"age": True}},
+            "patient.age",
+            "age must be a whole number in digits, such as 62 (you gave true)",
+        ),
+        (
+            {"patient": {"age": "60"}},
+            "patient.age",
+            "age must be a whole number in digits, such as 62 (you gave '60')",
+        ),
+        (
+            {"patient": {"ecog": 1.5}},
+            "patient.ecog",
+            "ecog must be a whole number in digits, such as 1 (you gave 1.5)",
+        ),
+        (
+            {"tumor": {"er_percent": "90"}},
+            "tumor.er_percent",
+            "er (%) must be a number in digits, such as 1.5 (you gave '90')",
+        ),
+        (
+            {"labs": {"creatinine_mg_dl": False}},
+            "labs.creatinine_mg_dl",
+            "creatinine (mg/dL) must be a number in digits, such as 1.5 (you gave false)",
+        ),
+        (
+            {"patient": {"pregnant": "yes"}},
+            "patient.pregnant",
+            "pregnant must be true or false, without quotes (you gave 'yes')",
+        ),
+        (
+            {"patient": {"pregnant": 1}},
+            "patient.pregnant",
+            "pregnant must be true or false, without quotes (you gave 1)",
+        ),
+        ({"line": "2"}, "line", "line must be a whole number in digits, such as 2 (you gave '2')"),
     ],
 )
 def test_a_wrong_json_type_is_an_error_not_a_silent_conversion(case: dict, where: str, message: str) -> None:

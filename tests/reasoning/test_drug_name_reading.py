@@ -231,7 +231,7 @@ def test_the_assessment_gathers_the_order_check_per_proposed_order() -> None:
 @pytest.mark.parametrize(
     ("audience", "title", "result"),
     [("clinician", "Order check (proposed treatment)", "contraindicated"),
-     ("public", "Check of the planned treatment", "do not start")],
+     ("public", "Check of the planned treatment", "should not start this now")],
 )
 def test_the_rich_report_shows_the_order_check(audience: str, title: str, result: str) -> None:
     out = CliRunner().invoke(app, ["assess", str(R02), "--audience", audience], env={"COLUMNS": "200"})

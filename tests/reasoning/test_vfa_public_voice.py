@@ -228,7 +228,7 @@ def test_public_cli_says_not_during_pregnancy_instead_of_codes() -> None:
         app, ["assess", "-", "--audience", "public"], input=json.dumps(_PREGNANT), env={"COLUMNS": "220"}
     )
     assert out.exit_code == 0, out.output
-    options = out.output.split("Treatment options")[1].split("Safety alerts")[0]
+    options = out.output.split("Treatments your team may discuss")[1].split("Medicine safety")[0]
     assert "Not now, during pregnancy" in options, options
     assert "pregnancy_specialist_care" not in options and "NOT ADVISED: pregnancy" not in options, options
     clinician = CliRunner().invoke(

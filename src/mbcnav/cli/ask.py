@@ -16,6 +16,10 @@ if TYPE_CHECKING:
     from mbcnav.search import AskResult
 
 
+#: a plain next step when nothing matched (the web Ask page's words)
+_NO_MATCH_NEXT_STEP = "mbcnav has no page that answers this well. Please ask your care team."
+
+
 def _voice(public: str, clinician: str, audience: Audience) -> str:
     return public if audience is Audience.public else clinician
 
@@ -44,18 +48,26 @@ def render(result: AskResult, audience: Audience) -> None:
         console.print(f"[dim]Read {fixed}.[/]")
     if result.scope_note:
         console.print(f"[yellow]{result.scope_note}[/]")
+    clinician = audience is Audience.clinician
     if result.no_good_match:
         console.print(f"[yellow]No good match in the knowledge base for:[/] {result.question}")
-        if result.suggestions:
+        if result.suggestions and clinician:
             console.print("Topics you could start from (mbcnav learn ID):")
             for s in result.suggestions:
                 console.print(f"  • {s.title} [dim]({s.id})[/]")
+        elif not clinician:  # ids and commands are for clinicians and tools; a patient gets titles
+            console.print(_NO_MATCH_NEXT_STEP + (" You could read:" if result.suggestions else ""))
+            for s in result.suggestions:
+                console.print(f"  • {s.title}")
     for n, answer in enumerate(result.answers, 1):
         body = _voice(answer.public, answer.clinician, audience)
         if answer.action:
             body += f"\n\n**What to do:** {answer.action}"
-        meta = f"{answer.kind}, {answer.id}, score {answer.score:.1f}"
-        title = f"[bold]{n}. {answer.title}[/]  [dim]({meta})[/]"
+        if clinician:
+            meta = f"{answer.kind}, {answer.id}, score {answer.score:.1f}"
+            title = f"[bold]{n}. {answer.title}[/]  [dim]({meta})[/]"
+        else:
+            title = f"[bold]{n}. {answer.title}[/]"
         subtitle = f"sources: {', '.join(answer.sources)}"
         console.print(Panel(Markdown(body), title=title, subtitle=subtitle, subtitle_align="left",
                             expand=False))

@@ -146,30 +146,12 @@ def render(assessment: Assessment, audience: Audience) -> None:
                 table.add_row(urgency, item.public)
         console.print(table)
     if assessment.therapy_options:
-        table = Table(title="Treatment options (ranked for this case)")
-        table.add_column("#", justify="right")
-        table.add_column("regimen")
-        table.add_column("evidence")
-        table.add_column("safety")
-        for option in assessment.therapy_options:
-            safety = _option_safety(option.flags, option.flagged, voice)
-            text = option.regimen + "\n" + (option.clinician if voice == "clinician" else option.public)
-            table.add_row(str(option.rank), text, ", ".join(option.evidence), safety)
-        console.print(table)
+        _render_options(assessment, voice)
     if assessment.safety_alerts:
-        table = Table(title="Safety alerts")
-        table.add_column("severity")
-        table.add_column("drug")
-        table.add_column("alert")
-        for alert in assessment.safety_alerts:
-            style = "bold red" if alert.severity == "contraindication" else "yellow"
-            table.add_row(
-                f"[{style}]{alert.severity}[/]", alert.drug or "", f"{alert.code}: {getattr(alert, voice)}"
-            )
-        console.print(table)
+        _render_alerts(assessment, voice)
     if assessment.proposed_orders:
         _render_orders(assessment, voice)
-    if assessment.calculations:
+    if assessment.calculations and voice == "clinician":  # raw keys (kps_estimated) are for the care team
         console.print(
             "[bold]Calculations:[/] " + ", ".join(f"{k} = {v}" for k, v in assessment.calculations.items())
         )
@@ -186,19 +168,65 @@ def render(assessment: Assessment, audience: Audience) -> None:
 
 
 _RESULT_STYLE = {"contraindicated": "bold red", "warning": "yellow", "no alert": "green"}
-_RESULT_PUBLIC = {"contraindicated": "do not start", "warning": "take care", "no alert": "no alert found"}
+#: the public voice says who decides: the team, not the tool (the web page's wording)
+_NOT_NOW = "Your team should not start this now"
+_ASK_FIRST = "Ask your team about this first"
+_RESULT_PUBLIC = {"contraindicated": _NOT_NOW, "warning": _ASK_FIRST, "no alert": "no alert found"}
+_SEVERITY_PUBLIC = {"contraindication": _NOT_NOW, "warning": _ASK_FIRST}
+
+
+def _render_options(assessment: Assessment, voice: str) -> None:
+    """Clinicians get the regimen, its trials and alert codes; the public its plain name and no codes,
+    under a heading that leaves the choice with the care team."""
+    if voice == "clinician":
+        table = Table(title="Treatment options (ranked for this case)")
+        table.add_column("#", justify="right")
+        table.add_column("regimen")
+        table.add_column("evidence")
+        table.add_column("safety")
+        for option in assessment.therapy_options:
+            safety = _option_safety(option.flags, option.flagged, voice)
+            table.add_row(
+                str(option.rank), f"{option.regimen}\n{option.clinician}", ", ".join(option.evidence), safety
+            )
+        console.print(table)
+        return
+    table = Table(title="Treatments your team may discuss (most studied first)")
+    table.add_column("#", justify="right")
+    table.add_column("treatment")
+    table.add_column("safety")
+    for option in assessment.therapy_options:
+        safety = _option_safety(option.flags, option.flagged, voice)
+        table.add_row(str(option.rank), f"{option.public_name or option.regimen}\n{option.public}", safety)
+    console.print(table)
+
+
+def _render_alerts(assessment: Assessment, voice: str) -> None:
+    clinician = voice == "clinician"
+    table = Table(title="Safety alerts" if clinician else "Medicine safety (checks, not a plan)")
+    table.add_column("severity" if clinician else "what it means")
+    table.add_column("drug" if clinician else "medicine")
+    table.add_column("alert" if clinician else "why")
+    for alert in assessment.safety_alerts:
+        style = "bold red" if alert.severity == "contraindication" else "yellow"
+        severity = alert.severity if clinician else _SEVERITY_PUBLIC[alert.severity]
+        text = f"{alert.code}: {alert.clinician}" if clinician else alert.public
+        table.add_row(f"[{style}]{severity}[/]", alert.drug or "", text)
+    console.print(table)
 
 
 def _option_safety(flags: tuple[str, ...], flagged: bool, voice: str) -> str:
-    """The safety cell of an option: codes for the care team; plain words (safety.yaml flag_labels) for the
-    public, where a fully worded flag needs no "NOT ADVISED" code prefix."""
+    """The safety cell of an option: codes for the care team; for the public, plain words (safety.yaml
+    flag_labels) where a flag has them, otherwise a pointer to the medicine-safety table, never a code."""
     if voice == "clinician":
         return ("[bold red]NOT ADVISED: [/]" if flagged else "") + ", ".join(flags)
     labels = flag_labels()
-    words = ", ".join(dict.fromkeys(labels.get(code, code) for code in flags))
-    if flagged and any(code not in labels for code in flags):
-        return "[bold red]NOT ADVISED: [/]" + words
-    return f"[bold red]{words}[/]" if flagged else words
+    words = ", ".join(dict.fromkeys(labels[code] for code in flags if code in labels))
+    if words:  # a worded flag (e.g. pregnancy) says itself what it means
+        return f"[bold red]{words}[/]" if flagged else words
+    if flagged:
+        return f"[bold red]{_NOT_NOW}[/] (see Medicine safety)"
+    return "See Medicine safety" if flags else ""
 
 
 def _render_orders(assessment: Assessment, voice: str) -> None:

@@ -1787,6 +1787,7 @@ def split_alternatives(
     usable_part = option.model_copy(
         update={
             "regimen": f"{option.regimen} — with {_either(usable)}, not {_either(unusable)}",
+            "public_name": f"{option.public_name} — with {_either(usable)}, not {_either(unusable)}",
             "drugs": tuple(d for d in option.drugs if d in keep),
             "alternatives": tuple(usable) if len(usable) > 1 else (),
         }
@@ -1794,6 +1795,7 @@ def split_alternatives(
     blocked_part = option.model_copy(
         update={
             "regimen": f"{option.regimen} — with {_either(unusable)}",
+            "public_name": f"{option.public_name} — with {_either(unusable)}",
             "drugs": tuple(d for d in option.drugs if d in drop),
             "alternatives": tuple(unusable) if len(unusable) > 1 else (),
         }

@@ -27,6 +27,7 @@ from mbcnav.yamlfile import load_yaml
 _REQUIRED = (
     "id",
     "regimen",
+    "public_name",
     "drugs",
     "category",
     "priority",
@@ -51,6 +52,8 @@ class Addition:
     when: Condition
     drugs: tuple[str, ...]
     label: str
+    #: the addition's part of the plain public name ("a shot to turn off the ovaries (goserelin)")
+    public_label: str
     #: the plain sentence (and its sources) the public text gains with this addition; empty when the
     #: regimen's own public text already names the added drug (``named: true``)
     public: str = ""
@@ -62,6 +65,8 @@ class Regimen:
     index: int
     id: str
     regimen: str
+    #: the short plain name the public voice shows instead of the clinician's regimen wording
+    public_name: str
     drugs: tuple[str, ...]
     category: str
     when: Condition
@@ -110,6 +115,7 @@ def _load_addition(raw: dict[str, Any], where: str) -> Addition:
         compile_condition(raw["if"], where),
         tuple(raw["drugs"]),
         raw["label"],
+        raw["public_label"],
         " ".join(public),
         tuple(sources),
     )
@@ -153,6 +159,7 @@ def _load_regimen(index: int, raw: dict[str, Any]) -> Regimen:
         index=index,
         id=raw["id"],
         regimen=raw["regimen"],
+        public_name=raw["public_name"],
         drugs=drugs,
         category=raw["category"],
         when=when,
@@ -203,17 +210,20 @@ def build_option(
         return option
     drugs = list(reg.drugs)
     label = reg.regimen
+    public_name = reg.public_name
     alternatives = reg.alternatives
     if reg.continue_responding:
         # drop_mask marks the candidate drugs this case is not responding on (or not taking now)
         drugs = [d for i, d in enumerate(drugs) if not drop_mask & (1 << i)]
         label = label.replace("{drugs}", " + ".join(drugs))
+        public_name = public_name.replace("{drugs}", " + ".join(drugs))
     elif drop_mask:
         kept = [g for i, g in enumerate(alternatives) if not drop_mask & (1 << i)]
         gone = [g for i, g in enumerate(alternatives) if drop_mask & (1 << i)]
         dropped = {d for g in gone for d in g}
         drugs = [d for d in drugs if d not in dropped]
         label = f"{label} — with {_either(kept)}, not {_either(gone)} (the cancer grew on it)"
+        public_name = f"{public_name} — with {_either(kept)}, not {_either(gone)} (the cancer grew on it)"
         alternatives = tuple(kept) if len(kept) > 1 else ()
     public = reg.public
     sources = list(reg.sources)
@@ -224,12 +234,14 @@ def build_option(
             if addition.public:
                 public = f"{public} {addition.public}"
                 sources.extend(s for s in addition.sources if s not in sources)
+            public_name = f"{public_name}, and {addition.public_label}"
     rationale = reg.rationale
     if adjust_index >= 0 and reg.adjust[adjust_index].why:
         rationale = f"{rationale} {reg.adjust[adjust_index].why}"
     option = _new_option(
         rank=rank,
         regimen=label,
+        public_name=public_name,
         drugs=tuple(drugs),
         rationale=rationale,
         evidence=reg.evidence,
