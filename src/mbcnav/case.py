@@ -539,6 +539,41 @@ _NO_LABS = Labs()
 _NO_PHARMACOGENOMICS = Pharmacogenomics()
 
 
+#: Per-case limits on free text. The reasoning core reads every character of the notes and symptoms
+#: (about 3.6 µs a character), so a 2 MB body cost 20-50 s of CPU (security review defect 5). A real
+#: case never comes near: 50 notes or 50,000 characters is some 25 typed pages of reports and letters
+#: (the web form and CDS Hooks send far less), and 50 symptoms or 10,000 characters is a long list in
+#: everyday words. Enforced here, so the API, web form, CLI and FHIR import refuse the same case.
+MAX_NOTES = 50
+MAX_NOTES_TOTAL_CHARS = 50_000
+MAX_SYMPTOMS = 50
+MAX_SYMPTOMS_TOTAL_CHARS = 10_000
+
+
+def _check_text_totals(case: Case) -> None:
+    """Refuse notes or symptoms longer in all than their limit, naming the field and the limit."""
+    problems = [
+        ((name,), f"{name} are {total:,} characters in all; the limit is {limit:,} per case")
+        for name, values, limit in (
+            ("notes", case.notes, MAX_NOTES_TOTAL_CHARS),
+            ("symptoms", case.symptoms, MAX_SYMPTOMS_TOTAL_CHARS),
+        )
+        if (total := sum(map(len, values))) > limit
+    ]
+    if problems:
+        _raise_limit(problems)
+
+
+def _raise_limit(problems: list[tuple[tuple[str | int, ...], str]]) -> None:
+    details = [
+        InitErrorDetails(
+            type=PydanticCustomError("too_long", "{message}", {"message": message}), loc=loc, input=None
+        )
+        for loc, message in problems
+    ]
+    raise ValidationError.from_exception_data("Case", details)
+
+
 class Case(_Strict):
     id: str | None = Field(None, max_length=200)
     patient: Patient = Field(default_factory=lambda: _NO_PATIENT)
@@ -555,7 +590,12 @@ class Case(_Strict):
     brain_mets_symptomatic: YesNo | None = Field(
         None, description="Do the brain metastases cause symptoms (headache, weakness, seizures...)?"
     )
-    symptoms: tuple[Annotated[str, Field(max_length=2000)], ...] = ()
+    symptoms: tuple[Annotated[str, Field(max_length=2000)], ...] = Field(
+        (),
+        max_length=MAX_SYMPTOMS,
+        description=f"Symptoms in everyday words, one per entry: at most {MAX_SYMPTOMS} entries of up to "
+        f"2,000 characters, {MAX_SYMPTOMS_TOTAL_CHARS:,} characters in all",
+    )
     labs: Labs = Field(default_factory=lambda: _NO_LABS)
     prior_treatment: tuple[PriorTreatment, ...] = ()
     cumulative_doxorubicin_mg_m2: Number | None = Field(None, ge=0, le=3000)
@@ -569,13 +609,20 @@ class Case(_Strict):
     allergies: tuple[Allergy, ...] = ()
     comorbidities: tuple[Comorbidity, ...] = ()
     bone_lesions: tuple[BoneLesion, ...] = ()
-    notes: tuple[Annotated[str, Field(max_length=20000)], ...] = ()
+    notes: tuple[Annotated[str, Field(max_length=20000)], ...] = Field(
+        (),
+        max_length=MAX_NOTES,
+        description=f"Free-text clinical notes (imaging reports, letters): at most {MAX_NOTES} notes of up "
+        f"to 20,000 characters, {MAX_NOTES_TOTAL_CHARS:,} characters in all",
+    )
 
     #: how names written with a salt, release form, strength ... were read: (field, reading, dose used)
     _name_readings: tuple[tuple[str, NameReading, bool], ...] = PrivateAttr(default=())
 
     @model_validator(mode="after")
     def _consistent(self) -> Case:
+        if self.notes or self.symptoms:
+            _check_text_totals(self)
         sites = self.metastatic_sites
         if len(sites) > 1 and len(set(sites)) < len(sites):
             # Repeated sites count once. Done here rather than in a field validator of its own, which
@@ -847,6 +894,9 @@ def _plain_problem(err: Any) -> str:
     kind, loc, value = err["type"], err["loc"], err.get("input")
     if kind == "extra_forbidden":
         return "unknown field (not part of the Case format)"
+    if kind == "too_long" and len(loc) == 1 and "actual_length" in (err.get("ctx") or {}):
+        ctx = err["ctx"]  # a list field with too many entries (notes, symptoms)
+        return f"at most {ctx['max_length']} entries per case, not {ctx['actual_length']}"
     msg = str(err["msg"]).removeprefix("Value error, ")
     if kind not in _TYPE_PROBLEMS:
         return msg

@@ -1238,9 +1238,10 @@ def _assess(case: Case) -> Assessment:
 
 
 class FeedbackSink(Protocol):
-    """Where card feedback goes: the web app's store (a database table), or process memory."""
+    """Where card feedback goes: the web app's store (a database table), or process memory. The items
+    of one POST are added together, all or none (a refused POST stores nothing)."""
 
-    def add_feedback(self, service: str, item: dict[str, Any], client: str | None) -> None: ...
+    def add_feedback_items(self, service: str, items: list[dict[str, Any]], client: str | None) -> None: ...
 
 
 class SavedCase(Protocol):
@@ -1263,6 +1264,10 @@ class MemoryFeedback:
 
     def add_feedback(self, service: str, item: dict[str, Any], client: str | None) -> None:
         self.items.append({"service": service, **item, **({"client": client} if client else {})})
+
+    def add_feedback_items(self, service: str, items: list[dict[str, Any]], client: str | None) -> None:
+        for item in items:
+            self.add_feedback(service, item, client)
 
 
 _MEMORY_FEEDBACK = MemoryFeedback()
@@ -1436,14 +1441,24 @@ def build_cds_router(
         items = body.get("feedback") if isinstance(body, dict) else None
         if not isinstance(items, list) or not items:
             return problem(400, "Bad Request", "'feedback' must be a non-empty list")
+        if len(items) > MAX_FEEDBACK_ITEMS:
+            return problem(
+                413,
+                "Content Too Large",
+                f"feedback: at most {MAX_FEEDBACK_ITEMS} items per POST ({len(items)} sent; a CDS Client "
+                "sends one item per card action); nothing was stored",
+            )
         for n, item in enumerate(items):
             wrong = _feedback_problem(item)
             if wrong:
                 return problem(400, "Bad Request", f"feedback[{n}].{wrong}")
         # all items are checked before any is stored: feedback with one wrong item changes nothing
+        offers: dict[str, cds_overrides.CardOffer | None] = {}
         for n, item in enumerate(items):
             try:
-                offer = await _card_offer(registry, service_id, item["card"])
+                if item["card"] not in offers:  # items about one card look it up once
+                    offers[item["card"]] = await _card_offer(registry, service_id, item["card"])
+                offer = offers[item["card"]]
             except _RegistryDown:
                 return problem(
                     503,
@@ -1460,9 +1475,10 @@ def build_cds_router(
             wrong = cds_overrides.offer_problem(item, offer)
             if wrong:
                 return problem(422, "Unprocessable Content", f"feedback[{n}].{wrong}")
+        # one write for the whole POST (all or nothing); the store is synchronous (SQLAlchemy), so the
+        # write runs off the event loop
+        await run_in_threadpool(sink.add_feedback_items, service_id, items, client.iss if client else None)
         for item in items:
-            # the store is synchronous (SQLAlchemy): keep its write off the event loop
-            await run_in_threadpool(sink.add_feedback, service_id, item, client.iss if client else None)
             reason = (item.get("overrideReason") or {}).get("reason")
             log.info(
                 "CDS feedback %s: card %s %s%s",
@@ -1474,6 +1490,13 @@ def build_cds_router(
         return Response(status_code=200)
 
     return router
+
+
+#: the most feedback items one POST may carry: the spec's client sends one item per card action, so a
+#: POST of hundreds is not feedback (9,500 items held the server for minutes, security review defect 2)
+MAX_FEEDBACK_ITEMS = 100
+#: the longest override comment kept: a clinician's reason in words, not a document
+MAX_USER_COMMENT_CHARS = 2_000
 
 
 def _is_instant(value: Any) -> bool:
@@ -1515,6 +1538,8 @@ def _feedback_problem(item: Any) -> str | None:
             return "overrideReason must be an object whose reason is a Coding"
         if not isinstance(reason.get("userComment", ""), str):
             return "overrideReason.userComment must be text"
+        if len(reason.get("userComment", "")) > MAX_USER_COMMENT_CHARS:
+            return f"overrideReason.userComment: at most {MAX_USER_COMMENT_CHARS:,} characters"
         if "reason" not in reason and "userComment" not in reason:
             return "overrideReason must carry a reason (a Coding the card offered) or a userComment"
         coding = reason.get("reason")

@@ -26,6 +26,7 @@ from sqlalchemy import (
     Text,
     create_engine,
     delete,
+    event,
     insert,
     select,
 )
@@ -75,6 +76,27 @@ CARD_OFFER_RETENTION = dt.timedelta(days=90)
 ID_PATTERN = r"^[A-Za-z0-9_-]{16,32}$"
 
 
+#: how long an SQLite write waits for another's lock before giving up (sqlite3's own default is 5 s)
+SQLITE_BUSY_TIMEOUT_S = 15
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """WAL lets readers go on while one writer writes (pages stay up during a long feedback write); the
+    busy timeout is set again as a pragma so every connection has it, whatever the driver's default."""
+    cursor = dbapi_connection.cursor()
+    try:
+        if not _is_memory(dbapi_connection):
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
+    finally:
+        cursor.close()
+
+
+def _is_memory(dbapi_connection: Any) -> bool:
+    rows = dbapi_connection.execute("PRAGMA database_list").fetchall()
+    return not any(row[2] for row in rows if row[1] == "main")
+
+
 @dataclass(frozen=True)
 class SavedAssessment:
     id: str
@@ -89,7 +111,19 @@ class AssessmentStore:
             from pathlib import Path
 
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        self.engine: Engine = create_engine(url, future=True, pool_pre_ping=not url.startswith("sqlite"))
+        sqlite = url.startswith("sqlite")
+        self.engine: Engine = create_engine(
+            url,
+            future=True,
+            pool_pre_ping=not sqlite,
+            # an error's message must not carry the case or feedback being written: it is health data,
+            # and SQLAlchemy would otherwise print the statement's parameters into the log
+            hide_parameters=True,
+            # wait for another writer's lock instead of failing at once with "database is locked"
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S} if sqlite else {},
+        )
+        if sqlite:
+            event.listen(self.engine, "connect", _sqlite_pragmas)
         metadata.create_all(self.engine)
 
     def ping(self) -> bool:
@@ -136,18 +170,26 @@ class AssessmentStore:
 
     def add_feedback(self, service: str, item: dict[str, Any], client: str | None) -> None:
         """Store one validated feedback item (card id, outcome, outcomeTimestamp, and the rest as sent)."""
+        self.add_feedback_items(service, [item], client)
+
+    def add_feedback_items(self, service: str, items: list[dict[str, Any]], client: str | None) -> None:
+        """Store the validated items of one feedback POST in one transaction: all of them or none (the
+        README: a refused POST stores nothing), and one commit instead of one per item."""
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        rows = [
+            {
+                "received_at": now,
+                "service": service,
+                "card": str(item["card"])[:200],
+                "outcome": str(item["outcome"]),
+                "outcome_timestamp": str(item["outcomeTimestamp"])[:40],
+                "client": client,
+                "item_json": orjson.dumps(item).decode(),
+            }
+            for item in items
+        ]
         with self.engine.begin() as conn:
-            conn.execute(
-                insert(cds_feedback).values(
-                    received_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
-                    service=service,
-                    card=str(item["card"])[:200],
-                    outcome=str(item["outcome"]),
-                    outcome_timestamp=str(item["outcomeTimestamp"])[:40],
-                    client=client,
-                    item_json=orjson.dumps(item).decode(),
-                )
-            )
+            conn.execute(insert(cds_feedback), rows)
 
     def feedback(self, service: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
         """The latest feedback items, newest first, each as sent plus ``service`` and ``client``."""

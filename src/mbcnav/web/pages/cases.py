@@ -421,10 +421,9 @@ def case_pdf(request: Request, saved_id: str) -> Response:
 
     saved = _saved(request, saved_id)
     permalink = str(request.url_for("case_result", saved_id=saved.id))
-    cache = request.app.state.pdf_cache
-    pdf = cache.get((saved.id, permalink))
-    if pdf is None:
-        pdf = assessment_pdf(saved, permalink=permalink)
-        cache.put((saved.id, permalink), pdf)
+    # a plain (sync) route: FastAPI runs it in its threadpool, so a render never blocks the event loop
+    pdf = request.app.state.pdf_cache.get_or_render(
+        (saved.id, permalink), lambda: assessment_pdf(saved, permalink=permalink)
+    )
     headers = {"content-disposition": f'attachment; filename="mbcnav-report-{saved.id}.pdf"'}
     return Response(pdf, media_type="application/pdf", headers=headers)
