@@ -71,6 +71,27 @@ def _drug(value: str) -> str:
         raise ValueError(exc.message) from None
 
 
+#: C0 controls but tab, line feed and carriage return (NUL first), DEL, C1 controls, and the bidi
+#: embeddings, overrides and isolates (U+202A-202E, U+2066-2069: "Trojan Source", CVE-2021-42574)
+_HIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _plain_text(value: str) -> str:
+    """Refuse characters that are invisible or reorder what is shown: a NUL reached the page and PDF,
+    and U+202E showed "evil" as "live". Refused rather than stripped, so nothing is changed silently;
+    the left-to-right and right-to-left marks (U+200E/200F) that Hebrew or Arabic text needs stay."""
+    found = _HIDDEN_CHARS.search(value)
+    if found is not None:
+        raise ValueError(
+            f"contains the invisible control character U+{ord(found[0]):04X}; remove it (it can hide or "
+            "reorder what is shown)"
+        )
+    return value
+
+
+#: free text of a Case (id, symptoms, notes): no control or direction-override characters
+PlainText = AfterValidator(_plain_text)
+
 DrugName = Annotated[str, Field(min_length=1, max_length=120)]
 #: one entry of current_meds: resolved on its own, so every unknown name is reported at its place
 #: (current_meds.3), all at once
@@ -575,7 +596,7 @@ def _raise_limit(problems: list[tuple[tuple[str | int, ...], str]]) -> None:
 
 
 class Case(_Strict):
-    id: str | None = Field(None, max_length=200)
+    id: Annotated[str, PlainText] | None = Field(None, max_length=200)
     patient: Patient = Field(default_factory=lambda: _NO_PATIENT)
     tumor: Tumor = Field(default_factory=lambda: _NO_TUMOR)
     metastatic_sites: tuple[SiteCode, ...] = ()
@@ -590,7 +611,7 @@ class Case(_Strict):
     brain_mets_symptomatic: YesNo | None = Field(
         None, description="Do the brain metastases cause symptoms (headache, weakness, seizures...)?"
     )
-    symptoms: tuple[Annotated[str, Field(max_length=2000)], ...] = Field(
+    symptoms: tuple[Annotated[str, Field(max_length=2000), PlainText], ...] = Field(
         (),
         max_length=MAX_SYMPTOMS,
         description=f"Symptoms in everyday words, one per entry: at most {MAX_SYMPTOMS} entries of up to "
@@ -609,7 +630,7 @@ class Case(_Strict):
     allergies: tuple[Allergy, ...] = ()
     comorbidities: tuple[Comorbidity, ...] = ()
     bone_lesions: tuple[BoneLesion, ...] = ()
-    notes: tuple[Annotated[str, Field(max_length=20000)], ...] = Field(
+    notes: tuple[Annotated[str, Field(max_length=20000), PlainText], ...] = Field(
         (),
         max_length=MAX_NOTES,
         description=f"Free-text clinical notes (imaging reports, letters): at most {MAX_NOTES} notes of up "

@@ -563,7 +563,11 @@ def test_a_paged_prefetch_is_completed_from_fhir_server(fhir_server: FhirServer)
     assert resp.status_code == 412 and "further pages" in resp.json()["detail"]
 
 
-def test_wrong_token_means_no_record_and_a_412(fhir_server: FhirServer) -> None:
+def test_wrong_token_means_no_record_and_a_412(
+    fhir_server: FhirServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The client is told only that the fetch failed (the status would help a port scan); the log says 401."""
+    caplog.set_level(logging.INFO)
     body = hook_request(
         "patient-view",
         fhirServer=fhir_server.base,
@@ -571,7 +575,8 @@ def test_wrong_token_means_no_record_and_a_412(fhir_server: FhirServer) -> None:
     )
     resp = call("POST", "/cds-services/mbcnav-patient-view", json=body)
     assert resp.status_code == 412
-    assert "HTTP 401" in resp.json()["detail"]
+    assert "could not fetch the record from fhirServer" in resp.json()["detail"]
+    assert "HTTP 401" not in resp.json()["detail"] and "HTTP 401" in caplog.text
 
 
 # ------------------------------------------------------------------ end to end with the reasoning core
@@ -928,7 +933,7 @@ def test_record_text_in_a_card_cannot_make_a_link_or_html() -> None:
     assert card is not None
     detail = card["detail"]
     assert not re.search(r"(?<!\\)\]\(", detail) and not re.search(r"(?<!\\)<img", detail)
-    assert "o3\\](https://evil.example/p)\\[x" in detail and "\\<img" in detail
+    assert "o3\\](https\\://evil.example/p)\\[x" in detail and "\\<img" in detail  # bare link broken too
 
 
 def test_a_clean_import_adds_no_record_card() -> None:

@@ -168,7 +168,9 @@ def test_latest_lab_wins_whatever_the_bundle_order_and_its_date_is_kept() -> Non
     src = r.provenance["labs.creatinine_mg_dl"]
     assert src.date == "2024-03-02T08:30:00Z" and src.resource == "Observation/cr-mar"
     conflicts = notes_of(r, "conflict")
-    assert len(conflicts) == 2 and all("latest value wins" in n for n in conflicts)
+    # one note per field naming each value replaced (security review item 11: not one note per value)
+    (conflict,) = conflicts
+    assert "latest value wins" in conflict and "cr-feb" in conflict and "cr-jan" in conflict
 
 
 def test_same_date_different_values_is_a_conflict_note() -> None:

@@ -11,17 +11,34 @@ puts both (plus where each value came from) in one document instead.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from mbcnav.cli.common import err_console, print_json
 from mbcnav.errors import MbcnavError
 from mbcnav.interop.fhir import FhirValidationError, ImportNote, case_from_fhir_path
 
 _LEVEL_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
+
+
+#: characters a terminal does not show as themselves: controls (NUL, escape sequences, line breaks),
+#: bidi marks, embeddings, overrides and isolates, zero-width and other invisible format characters
+_UNSHOWN = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb"
+    "\U000e0000-\U000e007f]"
+)
+
+
+def as_shown(text: str) -> Text:
+    """Record text as the terminal should show it: each invisible or reordering character written as its
+    escape (``\\u202e``, ``\\x00``), so "\\u202enefixomat" cannot pass for "tamoxifen", and as plain text,
+    never as Rich markup (a resource id like ``[bold]`` stays as written)."""
+    return Text(_UNSHOWN.sub(lambda m: m[0].encode("unicode_escape").decode("ascii"), text))
 
 
 def print_import_notes(notes: list[ImportNote], *, verbose: bool = False) -> None:
@@ -34,7 +51,11 @@ def print_import_notes(notes: list[ImportNote], *, verbose: bool = False) -> Non
             table.add_column(column, overflow="fold")
         for n in shown:
             table.add_row(
-                f"[{_LEVEL_STYLE[n.level]}]{n.level}[/]", n.kind, n.resource or "", n.element or "", n.message
+                Text(n.level, style=_LEVEL_STYLE[n.level]),
+                n.kind,
+                as_shown(n.resource or ""),
+                as_shown(n.element or ""),
+                as_shown(n.message),
             )
         err_console.print(table)
     if hidden:

@@ -29,7 +29,11 @@ that long stays so, and a 412 would never show its red flags. ``fhirServer`` mus
 on loopback) and ``fhirAuthorization`` must carry every field 2.0 requires. Every Patient in the data must be
 ``context.patientId``: a prefetch holding another patient is a 400, a fhirServer answering with
 another patient a 422, never that patient's cards. Card details escape link and HTML markdown, since
-they quote the record and the user's words.
+they quote the record and the user's words; record text (ids, import notes, draft labels) goes through
+``md_text``, which also escapes emphasis, headings, line breaks and bare links. Each GET to fhirServer
+ends at the call's fetch deadline (``fetch_budget_s``, however slowly the bytes come) and its answer is
+streamed under ``fetch_max_bytes`` (``MBCNAV_CDS_FETCH_MAX_BYTES``); a failed fetch tells the client only
+``FETCH_FAILED`` (the reason, never the token, goes to the log), so the service cannot scan ports.
 A record the fast FHIR import cannot read (one malformed element: an impossible date, a wrong JSON type)
 is imported again in strict mode, which leaves out each resource that does not validate
 (``import_readable_part``): a 422 would hide every red flag the rest of the record shows. The cards are
@@ -245,10 +249,16 @@ class CdsSettings:
     fetch_max_pages: int = field(
         default_factory=lambda: int(os.environ.get("MBCNAV_CDS_FETCH_MAX_PAGES", "100"))
     )
-    #: seconds all fhirServer fetches of one hook call may take together; pages not read by then are
-    #: reported like pages over ``fetch_max_pages``
+    #: seconds all fhirServer fetches of one hook call may take together: a deadline on each GET as a
+    #: whole (connect, headers and body), not per chunk, so a server that trickles its answer cannot hold
+    #: the call; pages not read by then are reported like pages over ``fetch_max_pages``
     fetch_budget_s: float = field(
         default_factory=lambda: float(os.environ.get("MBCNAV_CDS_FETCH_BUDGET", "20"))
+    )
+    #: bytes one fhirServer answer (one page) may have at most, counted as it streams in, so a huge or
+    #: endless answer is cut off instead of held in memory
+    fetch_max_bytes: int = field(
+        default_factory=lambda: int(os.environ.get("MBCNAV_CDS_FETCH_MAX_BYTES", str(16 * 1024 * 1024)))
     )
     #: info cards (workup gaps, therapy options) at most, so the EHR is not flooded
     max_info_cards: int = sum(reserved for _, reserved in INFO_CARD_SHARES)
@@ -269,6 +279,8 @@ class CdsSettings:
             raise ValueError(f"fetch_max_pages is {self.fetch_max_pages}; at least 1 page must be read")
         if not self.fetch_budget_s > 0:
             raise ValueError(f"fetch_budget_s is {self.fetch_budget_s}; the fetch budget must be above 0")
+        if self.fetch_max_bytes < 1:
+            raise ValueError(f"fetch_max_bytes is {self.fetch_max_bytes}; it must be at least 1")
         unknown = [kind for kind, _ in self.info_card_shares if kind not in _INFO_KINDS]
         if unknown:
             raise ValueError(
@@ -382,6 +394,34 @@ class Fetched:
     not_read: dict[str, str]
 
 
+#: what the CDS Client is told when a fhirServer fetch fails, whatever the reason: a reason ("HTTP 404",
+#: "not JSON", "ConnectError") would tell an open port from a closed one and make the hook a port
+#: scanner; the reason goes to the log
+FETCH_FAILED = "could not fetch the record from fhirServer"
+
+
+class _FetchRefused(Exception):
+    """A fhirServer answer not taken (status, size): the reason is for the log only."""
+
+
+async def _get_capped(client: httpx.AsyncClient, url: str, max_bytes: int) -> bytes:
+    """The body of a 200 answer, streamed and cut off past ``max_bytes`` (never read in full first)."""
+    async with client.stream("GET", url) as resp:
+        if resp.status_code != 200:
+            raise _FetchRefused(f"HTTP {resp.status_code}")
+        declared = resp.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > max_bytes:
+            raise _FetchRefused(f"answer of {declared} bytes is over the cap of {max_bytes} bytes")
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in resp.aiter_bytes():
+            size += len(chunk)
+            if size > max_bytes:
+                raise _FetchRefused(f"answer over the cap of {max_bytes} bytes")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
 async def fetch_missing(
     missing: dict[str, str], fhir_server: str, token: str | None, settings: CdsSettings
 ) -> Fetched:
@@ -391,6 +431,9 @@ async def fetch_missing(
     bounded by ``settings.fetch_max_pages`` per search and ``settings.fetch_budget_s`` for the whole
     call; a search cut off by either (or by a foreign ``next`` link) is in ``not_read``, since its first
     pages alone may hold old labs that would pass for the latest and miss the alert the rest holds.
+    The budget is a deadline on each GET as a whole (httpx's timeouts count per chunk, which a server
+    sending a byte a second never trips), and each answer is streamed under ``fetch_max_bytes``. A first
+    page not had is a problem (a 412 saying only :data:`FETCH_FAILED`; the reason is logged).
     """
     headers = {"Accept": "application/fhir+json, application/json"}
     if token:
@@ -401,6 +444,10 @@ async def fetch_missing(
     not_read: dict[str, str] = {}
     timeout = httpx.Timeout(settings.fetch_timeout_s, connect=min(3.0, settings.fetch_timeout_s))
     deadline = time.monotonic() + settings.fetch_budget_s
+    ran_out = (
+        f"the time for fetching ({settings.fetch_budget_s:g} s) ran out after {{pages}} page{{s}}; "
+        "the rest was not read"
+    )
     async with httpx.AsyncClient(timeout=timeout, headers=headers, follow_redirects=False) as client:
 
         async def one(key: str, query: str) -> None:
@@ -416,30 +463,36 @@ async def fetch_missing(
                     not_read[key] = f"more than {pages} pages (the most read per search); the rest not read"
                     break
                 if pages and time.monotonic() >= deadline:
-                    not_read[key] = (
-                        f"the time for fetching ({settings.fetch_budget_s:g} s) ran out after {pages} "
-                        f"page{'s' if pages > 1 else ''}; the rest was not read"
-                    )
+                    not_read[key] = ran_out.format(pages=pages, s="s" if pages > 1 else "")
                     break
                 pages += 1
+                reason = ""
                 try:
-                    resp = await client.get(url)
+                    async with asyncio.timeout_at(_loop_time(deadline)):
+                        content = await _get_capped(client, url, settings.fetch_max_bytes)
+                except TimeoutError:
+                    reason = f"past the fetch deadline ({settings.fetch_budget_s:g} s, time ran out)"
+                    if pages > 1:  # what was read still gives its cards, with the warning card
+                        log.warning("FHIR fetch %s %s: %s", key, _safe_url(url), reason)
+                        not_read[key] = ran_out.format(pages=pages - 1, s="s" if pages > 2 else "")
+                        break
                 except httpx.HTTPError as exc:
-                    log.warning("FHIR fetch failed: %s %s (%s)", key, _safe_url(url), type(exc).__name__)
-                    problems.append(f"{key}: {type(exc).__name__}")
+                    reason = type(exc).__name__
+                except _FetchRefused as exc:
+                    reason = str(exc)
+                else:
+                    try:
+                        data = orjson.loads(content)
+                    except orjson.JSONDecodeError:
+                        reason = "not JSON"
+                    else:
+                        if not isinstance(data, dict):
+                            reason = "not a FHIR resource"
+                if reason:
+                    log.warning("FHIR fetch failed: %s %s (%s)", key, _safe_url(url), reason)
+                    problems.append(f"{key}: {FETCH_FAILED}")
                     return
-                log.info("FHIR fetch %s %s -> %s", key, _safe_url(url), resp.status_code)
-                if resp.status_code != 200:
-                    problems.append(f"{key}: HTTP {resp.status_code}")
-                    return
-                try:
-                    data = orjson.loads(resp.content)
-                except orjson.JSONDecodeError:
-                    problems.append(f"{key}: not JSON")
-                    return
-                if not isinstance(data, dict):
-                    problems.append(f"{key}: not a FHIR resource")
-                    return
+                log.info("FHIR fetch %s %s -> 200", key, _safe_url(url))
                 if data.get("resourceType") != "Bundle":
                     results[key] = data
                     return
@@ -461,6 +514,11 @@ async def fetch_missing(
     if not_read:
         log.warning("FHIR fetch: searches read only in part: %s", ", ".join(sorted(not_read)))
     return Fetched(results, problems, not_read)
+
+
+def _loop_time(monotonic_deadline: float) -> float:
+    """A ``time.monotonic()`` deadline on the running event loop's clock (``asyncio.timeout_at``)."""
+    return asyncio.get_running_loop().time() + (monotonic_deadline - time.monotonic())
 
 
 def _next_link(bundle: dict[str, Any]) -> str | None:
@@ -737,6 +795,30 @@ def _md_safe(text: str) -> str:
     return text.translate(_MD_UNSAFE)
 
 
+class Md(str):
+    """Card detail markdown already made safe piece by piece (:func:`md_text` on record text,
+    :func:`_md_safe` on mbcnav's own): ``_card`` does not escape it again."""
+
+
+#: every character that starts markdown or HTML inside a line (links, images, emphasis, code, tables,
+#: strikethrough, entities, e-mail autolinks); parentheses and hyphens are harmless without them
+_MD_SPECIALS = str.maketrans({c: "\\" + c for c in "\\`*_[]<>#!|~&@"})
+#: a list item or ordered-list number at the start of a piece would open a block inside the line
+_MD_BLOCK_START = re.compile(r"^([-+])|^(\d+)([.)])")
+#: GFM turns "www." and "scheme://" into links without brackets
+_MD_AUTOLINK = re.compile(r"(?i)\b(www)\.|(:)(?=//)")
+
+
+def md_text(value: object) -> str:
+    """Text from the record (or a user) placed in a card detail, as inert markdown: line breaks become
+    spaces (no headings, lists or paragraphs of its own), every markdown special is backslash-escaped,
+    and bare ``https://`` / ``www.`` links are broken, so a FHIR id like ``x)\\n\\n## No safety concerns``
+    reads as the text it is. The one helper every record-derived piece of a detail goes through."""
+    text = " ".join(str(value).split()).translate(_MD_SPECIALS)
+    text = _MD_BLOCK_START.sub(lambda m: f"\\{m[1]}" if m[1] else f"{m[2]}\\{m[3]}", text)
+    return _MD_AUTOLINK.sub(lambda m: f"{m[1]}\\." if m[1] else "\\:", text)
+
+
 def _card(
     hook_instance: str,
     code: str,
@@ -748,7 +830,7 @@ def _card(
     return {
         "uuid": str(uuid.uuid5(_NS, f"{hook_instance}|{code}")),
         "summary": _summary(summary),
-        "detail": _md_safe(detail),
+        "detail": detail if isinstance(detail, Md) else _md_safe(detail),
         "indicator": indicator,
         "source": _source(sources),
     }
@@ -888,7 +970,8 @@ def import_warnings_card(notes: Sequence[Any], hook_instance: str) -> dict[str, 
     if not warnings:
         return None
     lines = [
-        f"- {n.resource or 'record'}{'.' + n.element if n.element else ''}: {n.message}"
+        f"- {md_text(n.resource or 'record')}{'.' + md_text(n.element) if n.element else ''}: "
+        + md_text(n.message)
         for n in warnings[:_NOTES_LISTED]
     ]
     if len(warnings) > _NOTES_LISTED:
@@ -899,8 +982,10 @@ def import_warnings_card(notes: Sequence[Any], hook_instance: str) -> dict[str, 
         "import:warnings",
         f"Record check: {count} item{'s' if count > 1 else ''} in the chart could not be read cleanly; "
         "review before acting",
-        "The advice on the other cards was built from the chart as imported. These items were "
-        "conflicting, dropped or assumed:\n\n" + "\n".join(lines),
+        Md(
+            "The advice on the other cards was built from the chart as imported. These items were "
+            "conflicting, dropped or assumed:\n\n" + "\n".join(lines)
+        ),
         "warning",
         (),
     )
@@ -929,10 +1014,10 @@ def partial_record_card(left_out: Sequence[Any], hook_instance: str) -> dict[str
         return None
     lines = []
     for ref, named in list(elements.items())[:_LEFT_OUT_LISTED]:
-        shown = ", ".join(named[:_ELEMENTS_LISTED])
+        shown = ", ".join(md_text(e) for e in named[:_ELEMENTS_LISTED])
         if len(named) > _ELEMENTS_LISTED:
             shown += f" and {len(named) - _ELEMENTS_LISTED} more"
-        lines.append(f"- {ref}" + (f" (element: {shown})" if shown else ""))
+        lines.append(f"- {md_text(ref)}" + (f" (element: {shown})" if shown else ""))
     if len(elements) > _LEFT_OUT_LISTED:
         lines.append(f"- and {len(elements) - _LEFT_OUT_LISTED} more resources")
     count = len(elements)
@@ -943,12 +1028,14 @@ def partial_record_card(left_out: Sequence[Any], hook_instance: str) -> dict[str
         "import:left_out",
         f"Part of this record could not be read ({count} resource{'s' if many else ''} left out): a "
         "missing alert is not evidence of safety",
-        f"**Part of this record could not be read.** {these} in the chart did not validate as FHIR R4, "
-        f"so mbcnav left {them} out and built the other cards from the rest of the record:\n\n"
-        + "\n".join(lines)
-        + f"\n\n{its} data were not checked: no red flag, safety alert, dose check or therapy option on "
-        "these cards used them, so the absence of an alert is not evidence of safety. Review these data "
-        "in the chart before acting on the cards, and have the record corrected.",
+        Md(
+            f"**Part of this record could not be read.** {these} in the chart did not validate as FHIR R4, "
+            f"so mbcnav left {them} out and built the other cards from the rest of the record:\n\n"
+            + "\n".join(lines)
+            + f"\n\n{its} data were not checked: no red flag, safety alert, dose check or therapy option "
+            "on these cards used them, so the absence of an alert is not evidence of safety. Review these "
+            "data in the chart before acting on the cards, and have the record corrected."
+        ),
         "warning",
         (),
     )
@@ -1056,13 +1143,14 @@ def cards_for(
         about = [(res, row) for res, row in own if target != alert.drug or _above(alert, row)] or own
         option = _about_an_option(alert, hook, taken)
         drug = f" ({alert.drug}{', as a therapy option' if option else ''})" if alert.drug else ""
-        detail = alert.clinician + (f"\n\nWhy: {alert.rationale}" if alert.rationale else "")
-        if len(own) > 1:  # which of the drafts of this drug the card is about
-            detail += (
-                "\n\nDraft order"
+        detail: str = alert.clinician + (f"\n\nWhy: {alert.rationale}" if alert.rationale else "")
+        if len(own) > 1:  # which of the drafts of this drug the card is about (ids from the record)
+            detail = Md(
+                _md_safe(detail)
+                + "\n\nDraft order"
                 + ("s" if len(about) > 1 else "")
                 + ": "
-                + ", ".join(_draft_label(res, row) for res, row in about)
+                + ", ".join(md_text(_draft_label(res, row)) for res, row in about)
             )
         card = _card(
             hook_instance,

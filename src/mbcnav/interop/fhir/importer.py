@@ -60,6 +60,7 @@ HANDLERS: dict[str, Callable[[ImportState, dict[str, Any], str], None]] = {
 def run(st: ImportState, resources: Resources) -> None:
     """Map every resource into ``st``: the one Patient first, then the rest in input order."""
     patients = [(w, r, u) for w, r, u in resources if r["resourceType"] == "Patient"]
+    patient_server: str | None = None
     if len(patients) > 1:
         ids = ", ".join(ref_of(r, w) for w, r, _ in patients)
         raise FhirMappingError(
@@ -77,6 +78,7 @@ def run(st: ImportState, resources: Resources) -> None:
             st.patient_keys.add(st.patient_id)
         if full_url:
             st.patient_keys.add(str(full_url))
+            patient_server = _server_of(str(full_url))
         _guarded(map_patient, st, patient, ref)
     else:
         st.note("info", "no Patient resource: age and sex are unknown")
@@ -87,6 +89,9 @@ def run(st: ImportState, resources: Resources) -> None:
     unused: dict[str, list[str]] = {}
     #: without a Patient resource: each distinct subject reference and the first resource naming it
     named: dict[str, str] = {}
+    #: absolute subject references on a server the record does not name for its Patient, read as this
+    #: patient: reference -> [first resource naming it, how many do]
+    elsewhere: dict[str, list[Any]] = {}
     # the hot loop: the reference text and the subject check are inline, not function calls
     for where, res, _ in resources:
         rtype = res["resourceType"]
@@ -110,15 +115,27 @@ def run(st: ImportState, resources: Resources) -> None:
                     ours = subjects.get(target)
                     if ours is None:
                         ours = subjects[target] = _names_patient(target, keys)
+                        server = _server_of(target)
+                        if ours and server is not None and server != patient_server:
+                            if patient_server is not None:  # provably another server's patient
+                                ours = subjects[target] = False
+                            else:
+                                elsewhere[target] = [ref, 0]
                     if not ours:
+                        other = _server_of(target)
                         st.note(
                             "dropped",
-                            f"refers to another patient ({target}); not used",
+                            f"refers to a patient on another server ({target}) than this record's Patient "
+                            f"({patient_server}Patient/{st.patient_id}); not used"
+                            if other is not None and patient_server is not None and other != patient_server
+                            else f"refers to another patient ({target}); not used",
                             ref,
                             "subject",
                             "warning",
                         )
                         continue
+                    if elsewhere and target in elsewhere:
+                        elsewhere[target][1] += 1
         _guarded(handler, st, res, ref)
     if len(named) > 1:
         listed = ", ".join(f"{target} (first in {where})" for target, where in list(named.items())[:5])
@@ -128,6 +145,25 @@ def run(st: ImportState, resources: Resources) -> None:
         )
     for rtype, refs in unused.items():
         _note_unused(st, rtype, refs)
+    for target, (first, count) in elsewhere.items():
+        others = f" and {count - 1} other resource{'s' if count > 2 else ''}" if count > 1 else ""
+        st.note(
+            "needs_review",
+            f"the subject is a patient on another server ({target}); read as this record's Patient "
+            f"because the id matches and the record names no server for its Patient (used by {first}"
+            f"{others}): check that it is the same person",
+            first,
+            "subject",
+            "warning",
+        )
+
+
+def _server_of(url: str) -> str | None:
+    """The server base of an absolute Patient reference ("https://ehr/fhir/" for
+    "https://ehr/fhir/Patient/p1/_history/2"), else None (relative, urn:uuid, no Patient/ part)."""
+    if not url.startswith(("https://", "http://")) or "Patient/" not in url:
+        return None
+    return url.split("/_history/", 1)[0].rsplit("Patient/", 1)[0]
 
 
 #: how many references a note on unused resources names before it gives only the count

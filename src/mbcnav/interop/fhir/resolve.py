@@ -95,13 +95,20 @@ def _latest(st: ImportState, path: str, cands: list[Candidate]) -> Candidate | N
         return _same_day(st, path, top)
     chosen = ordered[-1]
     others = [c for c in ordered[:-1] if c.value != chosen.value]
-    for other in others:
+    if others:
+        # one note per field, naming the latest few values replaced: a long lab history (20,000
+        # creatinines) made one note per value, 17 MB of notes for one field
         when = f" on {chosen.date}" if chosen.date else " (no date)"
-        was = f" on {other.date}" if other.date else " (no date)"
+        named = others[: -_REPLACED_NAMED - 1 : -1]
+        replaced = ", ".join(
+            f"{o.original!s}{f' on {o.date}' if o.date else ' (no date)'} ({o.resource})" for o in named
+        )
+        more = len(others) - len(named)
+        if more:
+            replaced += f" and {more} earlier value{'s' if more > 1 else ''}"
         st.note(
             "conflict",
-            f"{path}: {chosen.original!s}{when} ({chosen.resource}) replaces "
-            f"{other.original!s}{was} ({other.resource}); latest value wins",
+            f"{path}: {chosen.original!s}{when} ({chosen.resource}) replaces {replaced}; latest value wins",
             chosen.resource,
             chosen.element,
             "warning",
@@ -117,13 +124,19 @@ def _latest(st: ImportState, path: str, cands: list[Candidate]) -> Candidate | N
     return chosen
 
 
+#: how many replaced values a conflict note names (the latest first) before it gives their count
+_REPLACED_NAMED = 3
+
+
 def _hashable(value: Any) -> Any:
     return value if isinstance(value, str | int | float | bool) or value is None else repr(value)
 
 
 def _same_day(st: ImportState, path: str, top: list[Candidate]) -> Candidate | None:
     """Different values of one field on the same date: the safer one by the field's rule, else none."""
-    listed = ", ".join(f"{c.original!s} ({c.resource})" for c in top)
+    listed = ", ".join(f"{c.original!s} ({c.resource})" for c in top[:_REPLACED_NAMED])
+    if len(top) > _REPLACED_NAMED:
+        listed += f" and {len(top) - _REPLACED_NAMED} more"
     when = f"the same date ({top[0].date})" if top[0].date else "no date"
     rule = C.tables().same_day_rules.get(path)
     if rule in {"higher", "lower"}:
