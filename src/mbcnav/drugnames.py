@@ -262,13 +262,39 @@ def _as_written(name: str, word: str) -> str:
 def _suggestions(key: str) -> list[str]:
     """Near names to offer back. When the name starts with a known product ("Tylenol ..."), only
     names of that same medicine are offered: a near spelling with other active ingredients
-    ("Excedrin Extra Strength", which holds aspirin) is a different drug, not a typo."""
+    ("Excedrin Extra Strength", which holds aspirin) is a different drug, not a typo. A food, herb or
+    supplement word is never offered a medicine that only looks alike (drug_name_forms.yaml,
+    suggestions): a wrong medicine offered as a match is worse than no suggestion."""
     index = name_index()
-    close = difflib.get_close_matches(key, list(index), n=4, cutoff=0.75)
+    rules = _suggestion_rules()
+    if difflib.get_close_matches(key, rules["food_words"], n=1, cutoff=rules["cutoff"]):
+        return []
+    close = difflib.get_close_matches(key, list(index), n=4, cutoff=rules["cutoff"])
     lead = _leading_product(key)
     if lead is not None:
         close = [c for c in close if index[c] == lead]
+    non_medicines = rules["non_medicines"]
+    if close and index[close[0]] in non_medicines:
+        close = [c for c in close if index[c] in non_medicines]
+    if len(key) < rules["short_name_length"]:
+        close = [
+            c for c in close
+            if index[c] in non_medicines
+            or difflib.SequenceMatcher(None, key, c).ratio() >= rules["short_name_cutoff"]
+        ]
     return list(dict.fromkeys(index[c] if c == index[c] else f"{c} ({index[c]})" for c in close))
+
+
+@functools.cache
+def _suggestion_rules() -> dict[str, Any]:
+    data: dict[str, Any] = load_yaml(NAME_FORMS_FILE.read_text(encoding="utf-8"))["suggestions"]
+    return {
+        "cutoff": float(data["cutoff"]),
+        "short_name_length": int(data["short_name_length"]),
+        "short_name_cutoff": float(data["short_name_cutoff"]),
+        "non_medicines": frozenset(data["non_medicines"]),
+        "food_words": [normalise(w) for w in data["food_words"]],
+    }
 
 
 def _leading_product(key: str) -> str | None:

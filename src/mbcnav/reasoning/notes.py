@@ -78,6 +78,9 @@ class _Rules:
     lung_grade_1: re.Pattern[str]
     #: (fact for a pneumonitis history, fact for a grade 1 pneumonitis)
     lung_facts: tuple[str, str]
+    dental_procedures: re.Pattern[str]
+    dental_negated: re.Pattern[str]
+    dental_fact: str
 
 
 @functools.cache
@@ -125,6 +128,9 @@ def _rules() -> _Rules:
         lung_uncertain=re.compile(lung["uncertain"]),
         lung_grade_1=re.compile(lung["grade_1"]),
         lung_facts=(str(lung["fact"]), str(lung["fact_grade_1"])),
+        dental_procedures=_any(data["dental"]["procedures"]),
+        dental_negated=re.compile(data["dental"]["negated"]),
+        dental_fact=str(data["dental"]["fact"]),
     )
 
 
@@ -145,6 +151,8 @@ class NoteRead:
     allergies: tuple[tuple[str, str, str], ...] = ()
     #: (grade 1?, the words it was read from): a pneumonitis or ILD the note reports, past or present
     lung: tuple[tuple[bool, str], ...] = ()
+    #: the words an invasive dental procedure (planned or under way) was read from
+    dental: tuple[str, ...] = ()
 
 
 def _evidence(text: str) -> str:
@@ -295,6 +303,21 @@ def _lung_in_part(rules: _Rules, part: str) -> bool | None:
     return bool(rules.lung_grade_1.search(low))
 
 
+def _dental_in(rules: _Rules, current: str) -> tuple[str, ...]:
+    """The sentences of a note's current parts that tell of an invasive dental procedure (notes.yaml, dental).
+
+    Why only current parts: a healed extraction years ago is not the ONJ trigger a planned one is."""
+    found: list[str] = []
+    for sentence in _sentences(current):
+        for part in rules.part_breaks.split(sentence):
+            low = part.lower()
+            cue = rules.dental_procedures.search(low)
+            if cue is not None and not rules.dental_negated.search(low[: cue.end()]):
+                found.append(_evidence(sentence))
+                break
+    return tuple(found)
+
+
 @functools.lru_cache(maxsize=4096)
 def read_note(note: str) -> NoteRead:
     """The time split, DPYD result, allergies and lung history of one note (cached: cases repeat notes)."""
@@ -321,7 +344,9 @@ def read_note(note: str) -> NoteRead:
         if any(g is not None for g in found_lung):
             grade_1 = any(found_lung) or bool(rules.lung_grade_1.search(sentence.lower()))
             lung.append((grade_1, _evidence(sentence)))
-    return NoteRead(current, past, tuple(dpyd), tuple(unread), tuple(allergies), tuple(lung))
+    return NoteRead(
+        current, past, tuple(dpyd), tuple(unread), tuple(allergies), tuple(lung), _dental_in(rules, current)
+    )
 
 
 # --- the case --------------------------------------------------------------------------------------------
@@ -427,6 +452,10 @@ def read_notes(case: Case) -> NotesReading:
         updates["allergies"] = (*case.allergies, *added)
 
     _lung_facts(case, reads, rules, used, facts)
+    for i, read in enumerate(reads):
+        for evidence in read.dental:
+            facts.add(rules.dental_fact)
+            used.append((i, texts["dental_read"].format(i=i, evidence=evidence)))
 
     applied = case.model_copy(update=updates) if updates else case
     current_notes = tuple(read.current for read in reads)

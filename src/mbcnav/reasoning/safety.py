@@ -96,6 +96,8 @@ _PLAIN_FACTS = frozenset(
         "hba1c_missing",
         # from the subtype (``subtype_facts``): ER < 1% and PR < 1%; ER 1-10%
         "hr_negative", "er_low",
+        # from the notes (reasoning/notes.py, notes.yaml dental): an invasive dental procedure planned
+        "dental_procedure_noted",
     }
 )
 #: calculation keys the rules read as numeric fields (the CrCl variants)
