@@ -208,10 +208,18 @@ def register(app: typer.Typer) -> None:
                 expand=False,
             )
         )
-        if result.suspected_sites:
-            console.print("[bold]Places the cancer may be causing this:[/]")
+        # With no red flag the symptom is more often from treatment (numb fingers and toes: chemotherapy
+        # nerve damage), so the public voice names no cancer site; the routine advice already says to tell
+        # the team at the next visit. The clinician voice keeps the sites, marked as no red flag.
+        if result.suspected_sites and (result.red_flags or audience is Audience.clinician):
+            heading = (
+                "Places the cancer may be causing this:"
+                if result.red_flags
+                else "Sites these symptoms can point to (no red flag raised):"
+            )
+            console.print(f"[bold]{heading}[/]")
             for site in result.suspected_sites:
-                console.print(f"  • {site.site.replace('_', ' ')}: {site.why}")
+                console.print(f"  • {site.site.replace('_', ' ')}: {escape(site.why)}")
         if result.negated:
             label = (
                 "We understood that you do not have"

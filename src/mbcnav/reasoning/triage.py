@@ -1701,6 +1701,31 @@ def _apply_case(case: Case, found: _Found, flags: _Flags) -> None:
         )
 
 
+_LABEL_FILLERS = frozenset({"a", "an", "and", "or", "the", "of", "in", "on", "to", "my", "your"})
+
+
+def _label_words(label: str) -> frozenset[str]:
+    return frozenset(w for w in _TOKEN.findall(label.lower()) if w not in _LABEL_FILLERS)
+
+
+def _merge_labels(labels: list[str]) -> list[str]:
+    """One label per symptom: two labels that share most of their words ("back or neck pain" and "new
+    or worse back or neck pain") are one symptom said twice, which reads as noise (voice review item 10,
+    grade 14.7), so the shorter, plainer one stays in the first one's place."""
+    kept: list[str] = []
+    for label in labels:
+        words = _label_words(label)
+        for n, other in enumerate(kept):
+            others = _label_words(other)
+            if words and others and 3 * len(words & others) >= 2 * min(len(words), len(others)):
+                if len(label) < len(other):
+                    kept[n] = label
+                break
+        else:
+            kept.append(label)
+    return kept
+
+
 @functools.lru_cache(maxsize=4096)
 def _sites(concepts: tuple[str, ...]) -> tuple[SuspectedSite, ...]:
     lex = lexicon()
@@ -1711,7 +1736,8 @@ def _sites(concepts: tuple[str, ...]) -> tuple[SuspectedSite, ...]:
             if label not in whys.setdefault(site, []):
                 whys[site].append(label)
     return tuple(
-        SuspectedSite(site=site, why="; ".join(why), sources=lex.site_sources) for site, why in whys.items()
+        SuspectedSite(site=site, why="; ".join(_merge_labels(why)), sources=lex.site_sources)
+        for site, why in whys.items()
     )
 
 

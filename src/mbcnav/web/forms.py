@@ -228,6 +228,27 @@ def read_temperatures(values: dict[str, str]) -> tuple[dict[str, str], list[str]
     return out, notes
 
 
+def bare_fahrenheit(values: dict[str, Any]) -> dict[str, tuple[float, float]]:
+    """A bare 95-110 in a °C temperature field, as {field: (°F, °C)}. The field stays refused (no
+    guessing what was meant), but no body is at 95-110 °C, so the °F reading is used for the warning
+    alone: a fever typed in °F must never hide behind a unit error (voice review item 13)."""
+    out: dict[str, tuple[float, float]] = {}
+    for key, raw in values.items():
+        if not key.endswith("temp_c"):
+            continue
+        number = as_number(raw) if isinstance(raw, str) else raw
+        if isinstance(number, (int, float)) and not isinstance(number, bool) and 95 <= number <= 110:
+            out[key] = (float(number), round((number - 32) * 5 / 9, 1))
+    return out
+
+
+def fahrenheit_note(fahrenheit: float, celsius: float) -> str:
+    return (
+        f"{fahrenheit:g} °F is {celsius:.1f} °C. The warning above reads your temperature as °F. "
+        "Fix the box to check the rest."
+    )
+
+
 def numeric(values: dict[str, str], fields: list[FormField]) -> dict[str, Any]:
     """Form text as the JSON types the Case wants (it refuses "60" where a number belongs): numbers
     become numbers (a whole number typed as 60.0 in a count field becomes 60), yes/no becomes true/false."""

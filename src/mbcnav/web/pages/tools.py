@@ -12,11 +12,13 @@ from starlette.concurrency import run_in_threadpool
 from mbcnav.case import Labs
 from mbcnav.errors import CalculatorInputError, MbcnavError
 from mbcnav.reasoning.calculators import CALCULATORS
-from mbcnav.reasoning.triage import triage
+from mbcnav.reasoning.triage import TriageResult, triage
 from mbcnav.reasoning.words_first import MAX_TEXT_CHARS, words_triage
 from mbcnav.search import MAX_QUESTION_CHARS, ask
 from mbcnav.web.forms import (
+    bare_fahrenheit,
     csv_values,
+    fahrenheit_note,
     form_to_data,
     human_label,
     model_fields,
@@ -109,11 +111,15 @@ def _symptoms_check(request: Request, values: dict[str, str]) -> HTMLResponse:
                         errors[f"labs.{name}"] = msg or part
     result = None
     words = None
+    fahrenheit = ""
     if not errors:
         result = triage(text, labs)
     elif "text" not in errors:
         # A refused lab must not hide what the words alone show: their red flags come first.
         words = words_triage(text)
+        fever = _fahrenheit_triage(text, lab_data or {}, errors)
+        if fever is not None:
+            words, fahrenheit = fever
     shown = result or words
     return render(
         request,
@@ -122,6 +128,7 @@ def _symptoms_check(request: Request, values: dict[str, str]) -> HTMLResponse:
         alert=shown.urgency if shown else None,
         title="Symptom checker",
         words=words,
+        fahrenheit=fahrenheit,
         notes=notes,
         fields=_triage_fields(),
         labels=_SYMPTOM_LABELS,
@@ -129,6 +136,22 @@ def _symptoms_check(request: Request, values: dict[str, str]) -> HTMLResponse:
         errors={name: plain_message(message) for name, message in errors.items()},
         result=result,
     )
+
+
+def _fahrenheit_triage(
+    text: str, lab_data: dict[str, Any], errors: dict[str, str]
+) -> tuple[TriageResult, str] | None:
+    """The words with a bare °F temperature read as °F, when that is the only refused field and the
+    reading raises a red flag: the field error stays, and the fever warning shows above it."""
+    f = bare_fahrenheit({"temp_c": lab_data.get("temp_c")}).get("temp_c")
+    if f is None or set(errors) != {"labs.temp_c"}:
+        return None
+    try:
+        labs = Labs.model_validate({**lab_data, "temp_c": f[1]})
+    except ValidationError:
+        return None
+    result = triage(text, labs)
+    return (result, fahrenheit_note(*f)) if result.red_flags else None
 
 
 @router.get("/calculators", response_class=HTMLResponse)
