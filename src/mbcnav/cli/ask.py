@@ -86,7 +86,8 @@ def register(app: typer.Typer) -> None:
             "--audience",
             "-a",
             help="public (plain words) or clinician; if not given, the question's wording decides "
-            "(clinicians' shorthand such as 'ESR1m 2L options' gets the clinician voice).",
+            "(clinicians' shorthand such as 'ESR1m 2L options' gets the clinician voice; a question "
+            "about oneself, 'my ANC is 800, is that bad', the public voice).",
         ),
         k: int = typer.Option(5, "-k", help=f"How many answers, at most (1-{MAX_K})."),
     ) -> None:

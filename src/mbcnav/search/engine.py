@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import importlib
 import importlib.util
+import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,8 +54,12 @@ GENERIC_WEIGHT = 0.1
 # tuned on tests/qa/questions.yaml and the off-topic questions in tests/qa).
 MIN_COVERAGE = 0.5
 MIN_MATCH = 0.45
+# ... or, when it names a medicine, this much of the rest of the question (the aspect asked about).
+ASPECT_MATCH = 1.0
 # Answers far below the best one are noise, not alternatives.
 RELATIVE_CUTOFF = 0.25
+# ... and those found only through an everyday word ("hot") when below this share of the best.
+EVERYDAY_CUTOFF = 0.5
 # Spelling: only words this long are corrected, by at most this many edits (short words have too
 # many near neighbours to guess safely).
 MIN_CORRECTABLE = 5
@@ -72,6 +77,8 @@ class ParsedQuestion:
     groups: list[int] = field(default_factory=list)
     #: share of the asker's tokens the knowledge base knows (directly or through the synonym map)
     coverage: float = 0.0
+    #: whether a known word of the subject is asked, not only everyday or generic words
+    has_subject: bool = True
 
 
 def _is_real_word(word: str) -> bool:
@@ -100,30 +107,76 @@ def _correct(word: str, index: SearchIndex) -> str:
     return best[0]
 
 
+_PHRASE_PAIRS: dict[str, dict[tuple[str, int], frozenset[str]]] = {}
+
+
+def _phrase_pairs(index: SearchIndex) -> dict[tuple[str, int], frozenset[str]]:
+    """(word, side) -> the words that stand next to it in a synonym phrase: ("chemo", 1) -> {"brain", ...}
+    (the word after "chemo"), ("brain", -1) -> {"chemo", ...}. Stems, as the phrases are."""
+    if index.key not in _PHRASE_PAIRS:
+        pairs: dict[tuple[str, int], set[str]] = {}
+        for key in index.synonyms.phrases:
+            for a, b in itertools.pairwise(key):
+                pairs.setdefault((a, 1), set()).add(b)
+                pairs.setdefault((b, -1), set()).add(a)
+        _PHRASE_PAIRS[index.key] = {k: frozenset(v) for k, v in pairs.items()}
+    return _PHRASE_PAIRS[index.key]
+
+
+def _mend_in_phrase(raw: list[str], fixed: list[str], index: SearchIndex) -> list[str]:
+    """A real word the knowledge base never uses, one edit from the word a synonym phrase has next to its
+    neighbour, is that word: "chemo brian" is chemo brain. The spelling fixer leaves real words alone
+    ("brian" is a name), so only a known phrase around it can tell the typo."""
+    pairs = _phrase_pairs(index)
+    out = list(fixed)
+    for i, w in enumerate(fixed):
+        if (raw[i] != w or len(w) < 4 or not w.isalpha() or w in STOPWORDS or w in index.vocab
+                or stem(w) in index.stem_vocab):
+            continue
+        for j, side in ((i - 1, 1), (i + 1, -1)):
+            if not 0 <= j < len(fixed):
+                continue
+            wanted = pairs.get((stem(fixed[j]), side), frozenset())
+            near = [b for b in wanted if len(b) >= 4 and DamerauLevenshtein.distance(stem(w), b) <= 1]
+            if len(near) == 1:
+                found = process.extract(w, index.vocab_words, scorer=DamerauLevenshtein.distance,
+                                        score_cutoff=2, limit=8)
+                spelled = [m[0] for m in found if stem(m[0]) == near[0]]
+                if spelled:
+                    out[i] = spelled[0]
+                    break
+    return out
+
+
 def parse(question: str, index: SearchIndex) -> ParsedQuestion:
     """Correct, expand and tokenise a question against the index."""
     raw = words(question)
-    fixed = [_correct(w, index) for w in raw]
+    fixed = _mend_in_phrase(raw, [_correct(w, index) for w in raw], index)
     corrections = {a: b for a, b in zip(raw, fixed, strict=True) if a != b}
 
     # Phrase matching over the stemmed words, fillers ("the", "my", "mum") skipped.
     seq = [(i, stem(w)) for i, w in enumerate(fixed) if w not in FILLERS]
     groups: list[int] = []
     covering: dict[int, list[int]] = {}
+    in_phrase: set[int] = set()
     for start, end, gids in match_phrases([s for _, s in seq], index.synonyms):
         groups.extend(g for g in gids if g not in groups)
         for j in range(start, end):
             covering.setdefault(seq[j][0], []).extend(gids)
+            if end - start > 1:
+                in_phrase.add(seq[j][0])
 
     tokens: list[str] = []
     token_groups: list[list[int]] = []
     credit: list[float] = []
+    phrased: list[bool] = []
     for i, w in enumerate(fixed):
         if not keep_for_ranking(w):
             continue
         token = stem(w)
         tokens.append(token)
         token_groups.append(covering.get(i, []))
+        phrased.append(i in in_phrase)
         # A guessed spelling is weaker evidence that the question is about this subject:
         # "bread" is one letter from "break".
         credit.append((0.5 if raw[i] != w else 1.0) if token in index.stem_vocab or i in covering else 0.0)
@@ -132,7 +185,17 @@ def parse(question: str, index: SearchIndex) -> ParsedQuestion:
     specific = [c for c, g in zip(credit, _generic_tokens(tokens), strict=True) if not g]
     counted = specific or credit
     coverage = sum(counted) / len(counted) if counted else (1.0 if groups else 0.0)
-    return ParsedQuestion(fixed, corrections, tokens, token_groups, groups, coverage)
+    everyday = _map_extras()["everyday_stems"]
+    generic = _generic_tokens(tokens)
+    # An everyday word the synonym map reads ("growing": progression) is the subject when nothing else
+    # could be: "is it growing", but not "how to grow tomatoes", whose unknown word is the subject.
+    unknown = any(c == 0 and not gen and not t[:1].isdigit()
+                  for t, c, gen in zip(tokens, credit, generic, strict=True))
+    has_subject = not tokens or any(
+        c > 0 and not gen and (t not in everyday or p or (bool(g) and not unknown))
+        for t, c, gen, p, g in zip(tokens, credit, generic, phrased, token_groups, strict=True)
+    ) or (all(generic) and any(credit))
+    return ParsedQuestion(fixed, corrections, tokens, token_groups, groups, coverage, has_subject)
 
 
 @dataclass
@@ -177,6 +240,21 @@ def score_all(parsed: ParsedQuestion, index: SearchIndex, audience: str) -> Scor
     return Scored(total, per_token, per_group)
 
 
+def aspect_fraction(doc: int, parsed: ParsedQuestion, scored: Scored, index: SearchIndex) -> float:
+    """``match_fraction`` over the words that do not name a medicine, when the question names one and
+    says something else too: "oxycontin constipation" asks about constipation on oxycodone, and the
+    constipation item answers that whether or not it names the brand (the drug's own item is placed by
+    ``named_drugs``). 0 when nothing else is asked."""
+    keep = [n for n, gids in enumerate(parsed.token_groups) if not any(index.synonyms.exact[g] for g in gids)]
+    if not keep or len(keep) == len(parsed.tokens):
+        return 0.0
+    aspect = ParsedQuestion(parsed.words, parsed.corrections, [parsed.tokens[n] for n in keep],
+                            [parsed.token_groups[n] for n in keep],
+                            [g for g in parsed.groups if not index.synonyms.exact[g]])
+    part = Scored(scored.total, [scored.per_token[n] for n in keep], scored.per_group)
+    return match_fraction(doc, aspect, part)
+
+
 def match_fraction(doc: int, parsed: ParsedQuestion, scored: Scored) -> float:
     """Share of the question this item covers.
 
@@ -200,6 +278,31 @@ def match_fraction(doc: int, parsed: ParsedQuestion, scored: Scored) -> float:
     if not sum(weights):
         return 0.0
     return sum(w for w, h in zip(weights, hits, strict=True) if h) / sum(weights)
+
+
+def only_everyday_hits(doc: int, parsed: ParsedQuestion, scored: Scored, index: SearchIndex,
+                       audience: str) -> bool:
+    """Whether the item matches the question only through everyday or generic words ("hot" in "hot
+    flushes" finds the wound-infection page's "hot skin"): a passing word, not what was asked. A synonym
+    group counts only through its phrase or its other words (the group "hot flashes" scores that page
+    through "hot" alone)."""
+    extras = _map_extras()
+    plain = extras["everyday_stems"] | extras["generic_stems"]
+    generic = _generic_tokens(parsed.tokens)
+    hit = False
+    for t, s, gen in zip(parsed.tokens, scored.per_token, generic, strict=True):
+        if s[doc] > 0:
+            if not gen and t not in plain:
+                return False
+            hit = True
+    for g in parsed.groups:
+        if scored.per_group[g][doc] <= 0:
+            continue
+        hit = True
+        telling = [concept_token(g), *(t for p in index.synonyms.tokens[g] for t in p if t not in plain)]
+        if index.weighted(telling, audience)[doc] > 0:
+            return False
+    return hit
 
 
 def names_the_subject(doc: int, parsed: ParsedQuestion, index: SearchIndex) -> bool:
@@ -306,8 +409,12 @@ def _map_extras() -> dict[str, Any]:
         "register_patterns": tuple(re.compile(str(p)) for p in register.get("patterns") or ()),
         "person_words": frozenset(normalise(str(w)) for w in register.get("person_words") or ()),
         "person_patterns": tuple(re.compile(str(p)) for p in register.get("person_patterns") or ()),
+        "self_words": frozenset(normalise(str(w)) for w in register.get("self_words") or ()),
+        "self_patterns": tuple(re.compile(str(p)) for p in register.get("self_patterns") or ()),
+        "third_party": frozenset(normalise(str(w)) for w in register.get("third_party") or ()),
         "comparison_words": frozenset(normalise(str(w)) for w in data.get("comparison_words") or ()),
         "generic_stems": frozenset(stem(normalise(str(w))) for w in data.get("generic_words") or ()),
+        "everyday_stems": frozenset(stem(normalise(str(w))) for w in data.get("everyday_words") or ()),
         "generic_after": frozenset(stem(normalise(str(w))) for w in data.get("generic_after_generic") or ()),
         "sequence_words": frozenset(normalise(str(w)) for w in data.get("sequence_words") or ()),
         "line_words": {int(n): tuple(normalise(str(p)) for p in phrases)
@@ -342,6 +449,20 @@ def reads_as_clinician(question: str) -> bool:
     text = normalise(question)
     return (any(w in extras["register_words"] for w in text.split())
             or any(p.search(text) for p in extras["register_patterns"]))
+
+
+def asks_for_themselves(question: str) -> bool:
+    """Whether a patient asks about themselves ("my QTc is 480, can I take kisqali", "ANC 800, is that
+    bad"): then the question's clinical words do not choose the clinician voice. Its thresholds ("hold
+    until <= 480 ms") read by a patient as a verdict on their own result are unsafe; the public text
+    sends them to their team. A clinician's "pt"/"patient" keeps the shorthand's clinician voice."""
+    extras = _map_extras()
+    text = normalise(question)
+    found = text.split()
+    if any(w in extras["third_party"] for w in found):
+        return False
+    return (any(w in extras["self_words"] for w in found)
+            or any(p.search(text) for p in extras["self_patterns"]))
 
 
 def describes_a_person(question: str) -> bool:
@@ -595,7 +716,8 @@ def ask(
     # clinician text); the caller's choice always wins.
     from_question = audience is None
     if audience is None:
-        audience = "clinician" if isinstance(question, str) and reads_as_clinician(question) else "public"
+        audience = ("clinician" if isinstance(question, str) and reads_as_clinician(question)
+                    and not asks_for_themselves(question) else "public")
     question = _validate(question, audience, k)
     index = get_index() if index is None else index
     sequence = _sequence_split(question, index)
@@ -617,8 +739,12 @@ def ask(
     # in "anti sickness tablets not working" is not the subject); the first must also be named by it.
     # A named medicine's own item is the subject itself, so it needs neither.
     drugs = [] if elsewhere is not None else named_drugs(parsed, index)
-    fitting = [i for i in order[: max(3 * k, 15)]
-               if scores[i] >= RELATIVE_CUTOFF * best and match_fraction(i, parsed, scored) >= MIN_MATCH]
+    fitting = [i for n, i in enumerate(order[: max(3 * k, 15)])
+               if scores[i] >= RELATIVE_CUTOFF * best
+               and (match_fraction(i, parsed, scored) >= MIN_MATCH
+                    or (bool(drugs) and aspect_fraction(i, parsed, scored, index) >= ASPECT_MATCH))
+               and not (n and scores[i] < EVERYDAY_CUTOFF * best
+                        and only_everyday_hits(i, parsed, scored, index, audience))]
     fitting = _with_named_drugs(fitting, drugs, parsed, scored, index)
     # What the question asks goes before what it is about (a site, a stage, a drug's own page): the
     # regimen of two named drugs first, then the items whose name says the ask, from among the
@@ -643,7 +769,8 @@ def ask(
         elsewhere is not None
         or not fitting
         or (not drugs and not (regimens and fitting[0] == regimens[0])
-            and (parsed.coverage < MIN_COVERAGE or not names_the_subject(fitting[0], parsed, index)))
+            and (parsed.coverage < MIN_COVERAGE or not parsed.has_subject
+                 or not names_the_subject(fitting[0], parsed, index)))
     )
     # A question that is just an item's name ("pertuzumab", "what is herceptin") asks for that item.
     # ("T-DXd after THP" asks for T-DXd's next-line regimen, not the drug's own page)

@@ -41,6 +41,7 @@ STOPWORDS: frozenset[str] = FILLERS | frozenset(
     ok okay yes ya u ur pls plz like well still now after before over out up down off again
     here only own same other another every each both few nor no let lets want wanted need
     cant dont wont doesnt isnt arent didnt havent hasnt shouldnt couldnt wouldnt ive id ill
+    lol lmao omg haha hahaha tbh idk btw xx xxx real
     """.split()  # noqa: SIM905
 )
 
