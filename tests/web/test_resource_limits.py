@@ -130,3 +130,27 @@ def test_an_api_case_over_the_notes_limit_is_a_problem_naming_the_field(client: 
     assert resp.status_code == 422
     assert resp.headers["content-type"].startswith("application/problem+json")
     assert "notes" in resp.text and str(MAX_NOTES) in resp.text
+
+
+def test_notes_print_as_a_numbered_list_not_table_rows() -> None:
+    """Pages of text inside PDF table cells made WeasyPrint take 44-115 s for a case at the notes
+    limit (session 9); the same text as list items renders in about 2 s."""
+    from mbcnav.web.case_view import case_as_entered
+    from mbcnav.web.pages.common import templates
+
+    case = {
+        "patient": {"age": 60, "sex": "F"},
+        "tumor": {"er_percent": 90, "her2_ihc": "0"},
+        "metastatic_sites": ["bone"],
+        "notes": ["bone scan: lesions in the spine", "CT: liver clear"],
+    }
+    entered = case_as_entered(case)
+    notes = next(s for s in entered if s.title == "Clinical notes")
+    assert notes.free_text
+    html = templates.env.get_template("_assessment_entered.html").render(
+        entered=entered, readings=(), a={"unit_hints": ()}, pdf=True
+    )
+    listed = html.split("<h3>Clinical notes</h3>")[1].split("<h3>")[0]
+    items = "<li>bone scan: lesions in the spine</li><li>CT: liver clear</li>"
+    assert f'<ol class="entered-text">{items}</ol>' in listed
+    assert "<table" not in listed

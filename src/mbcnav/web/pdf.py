@@ -68,7 +68,7 @@ def _shortened(entered: list[EnteredSection]) -> list[EnteredSection]:
             keep = min(len(value), REPORT_NOTE_CHARS, left)
             rows.append((label, value if keep == len(value) else value[:keep] + SHORTENED))
             left -= keep
-        out.append(EnteredSection(section.title, rows))
+        out.append(EnteredSection(section.title, rows, free_text=section.free_text))
     return out
 
 
