@@ -91,6 +91,9 @@ _PLAIN_FACTS = frozenset(
     {
         "pregnant", "first_trimester", "breastfeeding", "dialysis", "poor_performance_status",
         "crcl_incomplete", "late_pregnancy", "age_65_plus", "lvef_50_54", "gnrh_agonist_given",
+        # weight below fact_thresholds.low_weight_below_kg: with age_65_plus, the low-muscle-mass group in
+        # which a very low creatinine makes Cockcroft-Gault overstate clearance (safety.yaml)
+        "weight_under_50_kg",
         # no HbA1c recorded: a rule cannot test a missing value, and known diabetes without one must
         # still ask for it before a glucose-raising drug (safety.yaml, glucose rules)
         "hba1c_missing",
@@ -531,7 +534,7 @@ def _fact_thresholds() -> dict[str, Any]:
 
 
 def _threshold_facts(case: Any) -> tuple[str, ...]:
-    """Facts read from one number (late pregnancy, age, borderline LVEF): the limits live in
+    """Facts read from one number (late pregnancy, age, low weight, borderline LVEF): the limits live in
     safety.yaml fact_thresholds so that the rules' `when` can name them like any comorbidity.
     A tuple in a fixed order, so it can key the facts memo as it is."""
     limits = _fact_thresholds()
@@ -542,6 +545,8 @@ def _threshold_facts(case: Any) -> tuple[str, ...]:
         out.append("late_pregnancy")
     if patient.age is not None and patient.age >= limits["older_age_from_years"]:
         out.append("age_65_plus")
+    if patient.weight_kg is not None and patient.weight_kg < limits["low_weight_below_kg"]:
+        out.append("weight_under_50_kg")
     lvef = case.labs.lvef_percent
     low, high = limits["lvef_borderline_percent"]
     if lvef is not None and low <= lvef < high:
@@ -987,7 +992,8 @@ def _relevant_facts(case: Any) -> frozenset[str]:
         patient.menopausal,
         gnrh_agonist_given(case) if treated else False,
         poor_performance_status(patient),
-        # age and LVEF only as the facts they give (age_65_plus, lvef_50_54), not as raw numbers
+        # age, weight and LVEF only as the facts they give (age_65_plus, weight_under_50_kg, lvef_50_54),
+        # not as raw numbers
         _threshold_facts(case),
         pgx.dpyd,
         pgx.ugt1a1,
