@@ -39,7 +39,7 @@ from mbcnav.search.models import (
     Suggestion,
 )
 from mbcnav.search.scope import load_scope, out_of_scope
-from mbcnav.search.text import FILLERS, STOPWORDS, keep_for_ranking, normalise, stem, words
+from mbcnav.search.text import FILLERS, STOPWORDS, keep_for_ranking, normalise, phrase_key, stem, words
 from mbcnav.yamlfile import load_yaml
 
 # Words added by the synonym map count less than the asker's own words: they widen, not steer.
@@ -64,6 +64,17 @@ EVERYDAY_CUTOFF = 0.5
 # many near neighbours to guess safely).
 MIN_CORRECTABLE = 5
 LONG_WORD = 8
+# A long message with a story before its question ("diagnosed 8 years ago, on tamoxifen ..., what does
+# that mean"): the background's words count this much of the asked part's, and the medicines it names in
+# passing are not the subject. Only with at least this many background words that rank (no stopwords): a
+# short story ("my mum has cancer in her bones, is she going to die") is part of the question.
+BACKGROUND_WEIGHT = 0.5
+# ... and a medicine named there is history ("been on letrozole and ribociclib"), weighing this much.
+PASSING_DRUG_WEIGHT = 0.25
+# A word of a `phrase_only` phrase ("blood" in "blood thinner") counts this much on its own; its synonym
+# group (anticoagulant) carries the meaning.
+PHRASE_WORD_WEIGHT = 0.25
+MIN_BACKGROUND_WORDS = 12
 
 
 @dataclass
@@ -79,6 +90,61 @@ class ParsedQuestion:
     coverage: float = 0.0
     #: whether a known word of the subject is asked, not only everyday or generic words
     has_subject: bool = True
+    #: per token, how much it counts: less in the background story of a long message
+    weights: list[float] = field(default_factory=list)
+    #: per synonym group, how much it counts (the most of the words it covers)
+    group_weights: dict[int, float] = field(default_factory=dict)
+
+
+def question_focus(question: str) -> list[bool] | None:
+    """Per word of the question, whether it is in the asked part of a long message, or None when the
+    whole message is the question.
+
+    People write the story first and ask last ("my mum ... was on tamoxifen ... now it is in her liver,
+    what does that mean and how long does she have"): the story's words, drug names and all, outweighed
+    the ask. The asked part is the last clause (between commas or stops) that starts with a question
+    word of the synonym map's `question_cues`, or ends with a question mark (clauses are split at
+    punctuation and "and"), with the cue clauses just before it ("what does that mean and how long does
+    she have"). A question that points back ("what does *that* mean") asks about the clause before it too.
+    """
+    extras = _map_extras()
+    cues, back = extras["question_cues"], extras["pointing_back"]
+    parts = [p for p in re.finditer(r"[^,.;:!?\n]+[,.;:!?\n]*", question)]
+    clauses: list[tuple[list[str], bool]] = []
+    for m in parts:
+        ws = words(m.group())
+        start = 0
+        for n, w in enumerate([*ws, "and"]):
+            if w == "and":
+                if n > start:
+                    clauses.append((ws[start:n], n == len(ws) and "?" in m.group()))
+                start = n + 1
+    if sum(len(ws) for ws, _ in clauses) + words(question).count("and") != len(words(question)):
+        return None
+
+    def is_ask(n: int) -> bool:
+        return clauses[n][1] or any(w in cues for w in clauses[n][0][:2])
+
+    asked = next((n for n in range(len(clauses) - 1, -1, -1) if is_ask(n)), None)
+    if not asked:
+        return None
+    first = asked
+    while first > 0 and is_ask(first - 1):
+        first -= 1
+    if first > 0 and any(w in back for w in clauses[first][0][:4]):
+        first -= 1
+    if first == 0:
+        return None
+    # "and" itself is no clause word: it takes the side of the clause after it
+    focus: list[bool] = []
+    for n, (ws, _) in enumerate(clauses):
+        focus.extend([first <= n <= asked] * len(ws))
+        while len(focus) < len(words(question)) and words(question)[len(focus)] == "and":
+            focus.append(first <= n + 1 <= asked)
+    if len(focus) != len(words(question)):
+        return None
+    story = [w for w, f in zip(words(question), focus, strict=True) if not f and keep_for_ranking(w)]
+    return None if len(story) < MIN_BACKGROUND_WORDS else focus
 
 
 def _is_real_word(word: str) -> bool:
@@ -148,9 +214,13 @@ def _mend_in_phrase(raw: list[str], fixed: list[str], index: SearchIndex) -> lis
     return out
 
 
-def parse(question: str, index: SearchIndex) -> ParsedQuestion:
-    """Correct, expand and tokenise a question against the index."""
+def parse(question: str, index: SearchIndex, focus: list[bool] | None = None) -> ParsedQuestion:
+    """Correct, expand and tokenise a question against the index; with ``focus`` (``question_focus``),
+    the words outside the asked part weigh ``BACKGROUND_WEIGHT``."""
     raw = words(question)
+    if focus is None or len(focus) != len(raw):
+        focus = [True] * len(raw)
+    word_weight = [1.0 if f else BACKGROUND_WEIGHT for f in focus]
     fixed = _mend_in_phrase(raw, [_correct(w, index) for w in raw], index)
     corrections = {a: b for a, b in zip(raw, fixed, strict=True) if a != b}
 
@@ -159,22 +229,36 @@ def parse(question: str, index: SearchIndex) -> ParsedQuestion:
     groups: list[int] = []
     covering: dict[int, list[int]] = {}
     in_phrase: set[int] = set()
+    # words that mean only their phrase's thing ("blood" in "blood thinner": the medicine, not blood)
+    through_phrase: set[int] = set()
+    phrase_only = _map_extras()["phrase_only"]
     for start, end, gids in match_phrases([s for _, s in seq], index.synonyms):
         groups.extend(g for g in gids if g not in groups)
         for j in range(start, end):
             covering.setdefault(seq[j][0], []).extend(gids)
             if end - start > 1:
                 in_phrase.add(seq[j][0])
+            if tuple(s for _, s in seq[start:end]) in phrase_only:
+                through_phrase.add(seq[j][0])
 
+    for i, gids in covering.items():
+        if word_weight[i] < 1.0 and any(index.synonyms.exact[g] for g in gids):
+            word_weight[i] = PASSING_DRUG_WEIGHT
+    group_weights: dict[int, float] = {}
+    for i, gids in covering.items():
+        for g in gids:
+            group_weights[g] = max(group_weights.get(g, 0.0), word_weight[i])
     tokens: list[str] = []
     token_groups: list[list[int]] = []
     credit: list[float] = []
     phrased: list[bool] = []
+    weights: list[float] = []
     for i, w in enumerate(fixed):
         if not keep_for_ranking(w):
             continue
         token = stem(w)
         tokens.append(token)
+        weights.append(word_weight[i] * (PHRASE_WORD_WEIGHT if i in through_phrase else 1.0))
         token_groups.append(covering.get(i, []))
         phrased.append(i in in_phrase)
         # A guessed spelling is weaker evidence that the question is about this subject:
@@ -195,7 +279,8 @@ def parse(question: str, index: SearchIndex) -> ParsedQuestion:
         c > 0 and not gen and (t not in everyday or p or (bool(g) and not unknown))
         for t, c, gen, p, g in zip(tokens, credit, generic, phrased, token_groups, strict=True)
     ) or (all(generic) and any(credit))
-    return ParsedQuestion(fixed, corrections, tokens, token_groups, groups, coverage, has_subject)
+    return ParsedQuestion(fixed, corrections, tokens, token_groups, groups, coverage, has_subject,
+                          weights, group_weights)
 
 
 @dataclass
@@ -211,8 +296,9 @@ def score_all(parsed: ParsedQuestion, index: SearchIndex, audience: str) -> Scor
     """BM25 per own token (BM25 is a sum over query tokens, so splitting it changes no ranking),
     plus each matched synonym group's precomputed best-phrase score."""
     generic = _generic(parsed)
-    per_token = [index.weighted([t], audience) * (GENERIC_WEIGHT if g else 1.0)
-                 for t, g in zip(parsed.tokens, generic, strict=True)]
+    weights = parsed.weights or [1.0] * len(parsed.tokens)
+    per_token = [index.weighted([t], audience) * (GENERIC_WEIGHT if g else 1.0) * w
+                 for t, g, w in zip(parsed.tokens, generic, weights, strict=True)]
     # a group standing only for generic words ("secondary breast cancer" -> metastatic breast cancer)
     # weighs as little as they do
     pairs = list(zip(parsed.token_groups, generic, strict=True))
@@ -222,7 +308,8 @@ def score_all(parsed: ParsedQuestion, index: SearchIndex, audience: str) -> Scor
     for s in per_token:
         total += s
     matrix = index.group_scores[audience]
-    per_group = {g: matrix[g] * (GENERIC_WEIGHT if g in generic_groups else 1.0) for g in parsed.groups}
+    per_group = {g: matrix[g] * (GENERIC_WEIGHT if g in generic_groups else 1.0)
+                 * parsed.group_weights.get(g, 1.0) for g in parsed.groups}
     # A group that stands in for a word the knowledge base never uses ("turmeric" -> supplements) is
     # the only trace of that word, so it counts as the asker's own word, not as a widening.
     stands_in = {g for s, gids in zip(per_token, parsed.token_groups, strict=True) if not s.any()
@@ -235,7 +322,8 @@ def score_all(parsed: ParsedQuestion, index: SearchIndex, audience: str) -> Scor
         # when the question names a drug: the drug is the subject and the concept only the aspect
         # ("ibrance side effects" is about palbociclib, not about side effects in general).
         if not names_drug:
-            weight = CONCEPT_WEIGHT * (GENERIC_WEIGHT if g in generic_groups else 1.0)
+            weight = (CONCEPT_WEIGHT * (GENERIC_WEIGHT if g in generic_groups else 1.0)
+                      * parsed.group_weights.get(g, 1.0))
             total += weight * index.weighted([concept_token(g)], audience)
     return Scored(total, per_token, per_group)
 
@@ -253,6 +341,20 @@ def aspect_fraction(doc: int, parsed: ParsedQuestion, scored: Scored, index: Sea
                             [g for g in parsed.groups if not index.synonyms.exact[g]])
     part = Scored(scored.total, [scored.per_token[n] for n in keep], scored.per_group)
     return match_fraction(doc, aspect, part)
+
+
+def asked_fraction(doc: int, parsed: ParsedQuestion, scored: Scored) -> float:
+    """``match_fraction``, or in a long message the share of its asked part if higher: an item that
+    answers "how long does she have" covers little of the story before it, and need not."""
+    full = match_fraction(doc, parsed, scored)
+    keep = [n for n, w in enumerate(parsed.weights) if w == 1.0]
+    if not parsed.weights or len(keep) == len(parsed.tokens) or not keep:
+        return full
+    groups = [g for g in parsed.groups if parsed.group_weights.get(g, 1.0) == 1.0]
+    asked = ParsedQuestion(parsed.words, parsed.corrections, [parsed.tokens[n] for n in keep],
+                           [[g for g in parsed.token_groups[n] if g in groups] for n in keep], groups)
+    part = Scored(scored.total, [scored.per_token[n] for n in keep], scored.per_group)
+    return max(full, match_fraction(doc, asked, part))
 
 
 def match_fraction(doc: int, parsed: ParsedQuestion, scored: Scored) -> float:
@@ -416,6 +518,9 @@ def _map_extras() -> dict[str, Any]:
         "generic_stems": frozenset(stem(normalise(str(w))) for w in data.get("generic_words") or ()),
         "everyday_stems": frozenset(stem(normalise(str(w))) for w in data.get("everyday_words") or ()),
         "generic_after": frozenset(stem(normalise(str(w))) for w in data.get("generic_after_generic") or ()),
+        "question_cues": frozenset(normalise(str(w)) for w in data.get("question_cues") or ()),
+        "phrase_only": frozenset(phrase_key(words(str(p))) for p in data.get("phrase_only") or ()),
+        "pointing_back": frozenset(normalise(str(w)) for w in data.get("pointing_back") or ()),
         "sequence_words": frozenset(normalise(str(w)) for w in data.get("sequence_words") or ()),
         "line_words": {int(n): tuple(normalise(str(p)) for p in phrases)
                        for n, phrases in (data.get("line_words") or {}).items()},
@@ -721,7 +826,8 @@ def ask(
     question = _validate(question, audience, k)
     index = get_index() if index is None else index
     sequence = _sequence_split(question, index)
-    parsed = parse(sequence[0] if sequence else question, index)
+    focus = None if sequence else question_focus(question)
+    parsed = parse(sequence[0] if sequence else question, index, focus)
     scored = score_all(parsed, index, audience)
     scores = scored.total
     order = [int(i) for i in np.argsort(-scores, kind="stable") if scores[i] > 0]
@@ -739,9 +845,13 @@ def ask(
     # in "anti sickness tablets not working" is not the subject); the first must also be named by it.
     # A named medicine's own item is the subject itself, so it needs neither.
     drugs = [] if elsewhere is not None else named_drugs(parsed, index)
+    if focus is not None:
+        # medicines named in the story ("been on letrozole and ribociclib") are not what is asked
+        asked_words = " ".join(w for w, f in zip(parsed.words, focus, strict=True) if f)
+        drugs = [d for d in drugs if d in named_drugs(parse(asked_words, index), index)]
     fitting = [i for n, i in enumerate(order[: max(3 * k, 15)])
                if scores[i] >= RELATIVE_CUTOFF * best
-               and (match_fraction(i, parsed, scored) >= MIN_MATCH
+               and (asked_fraction(i, parsed, scored) >= MIN_MATCH
                     or (bool(drugs) and aspect_fraction(i, parsed, scored, index) >= ASPECT_MATCH))
                and not (n and scores[i] < EVERYDAY_CUTOFF * best
                         and only_everyday_hits(i, parsed, scored, index, audience))]

@@ -302,10 +302,15 @@ def _group_scores(index: SearchIndex, audience: str) -> np.ndarray:
     out = np.zeros((len(index.synonyms.tokens), n_docs), dtype=np.float32)
     for g, phrases in enumerate(index.synonyms.tokens):
         for phrase in phrases:
+            # A phrase meets an item only through all its words: "blood thinner" is not the "blood"
+            # of the coughing-blood page (a partial match is left to the asker's own words).
             score = np.zeros(n_docs, dtype=np.float32)
+            has_all = np.ones(n_docs, dtype=bool)
             for token in phrase:
-                score += token_scores(token)
-            np.maximum(out[g], score, out=out[g])
+                found = token_scores(token)
+                score += found
+                has_all &= found > 0
+            np.maximum(out[g], np.where(has_all, score, 0.0), out=out[g])
     return out
 
 
