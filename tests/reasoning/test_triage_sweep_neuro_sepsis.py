@@ -113,7 +113,10 @@ def test_thermometer_reading_counts_as_a_temperature_idsa_2010() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("I have a heavy cold and feel rough, my temperature is 37.6, I'm on Ibrance", "urgent"),
+        # feeling rough with 37.5-37.9 C on treatment is suspected neutropenic sepsis (NICE CG151; UKONS v3
+        # two ambers make a red: sweep 16), so no longer only urgent
+        ("I have a heavy cold and feel rough, my temperature is 37.6, I'm on Ibrance", "emergency"),
+        ("I have a heavy cold, my temperature is 37.6, I'm on Ibrance", "urgent"),
         ("temp 37.5 on paclitaxel", "urgent"),
         ("temperature 35.6 on docetaxel", "urgent"),
         ("temperature 35.6 on docetaxel and I feel terrible", "emergency"),

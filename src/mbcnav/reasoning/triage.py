@@ -1112,6 +1112,37 @@ def _drop_relative_diagnosis(low: str, keep: list[str], present: re.Pattern[str]
             keep[a:b] = " " * (b - a)
 
 
+@functools.cache
+def _self_compare_patterns() -> tuple[re.Pattern[str], re.Pattern[str]] | None:
+    """triage.yaml `not_the_patient.self_compare`, compiled: (a relative's span, the writer's comparison)."""
+    spec = _read("triage.yaml").get("not_the_patient") or {}
+    if not spec.get("relatives") or not spec.get("self_compare"):
+        return None
+
+    def words(key: str) -> str:
+        return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(spec[key], key=len, reverse=True))
+
+    span = re.compile(
+        rf"\b(?:{words('owners')})\s+(?:{words('relatives')})\b.*?(?=\b(?:{words('first_person')})\b|$)"
+    )
+    return span, re.compile("|".join(spec["self_compare"]))
+
+
+def _drop_relative_compared(low: str, keep: list[str]) -> None:
+    """Blank, in `keep`, a relative's event when the writer sets it against themselves ("... and I'm
+    scared the same will happen to me"): then the writer is the patient, not the relative."""
+    patterns = _self_compare_patterns()
+    if patterns is None:
+        return
+    span, compare = patterns
+    if not compare.search(low):
+        return
+    for part in _SENTENCE_PART.finditer(low):
+        for m in span.finditer(part.group()):
+            a, b = part.start() + m.start(), part.start() + m.end()
+            keep[a:b] = " " * (b - a)
+
+
 def _drop_not_patient(text: str) -> str:
     """The text without what it says about someone else or the distant past (triage.yaml
     `not_the_patient`): "my cat collapsed" or "my son had a seizure years ago" must not call 911,
@@ -1133,6 +1164,7 @@ def _drop_not_patient(text: str) -> str:
             a, b = part.start() + m.start(), part.start() + m.end()
             keep[a:b] = " " * (b - a)
     _drop_relative_diagnosis(_APOSTROPHES.sub(lambda m: " ", low), keep, present)
+    _drop_relative_compared(_APOSTROPHES.sub(lambda m: " ", low), keep)
     return "".join(keep)
 
 
