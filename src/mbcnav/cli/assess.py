@@ -26,7 +26,7 @@ from mbcnav.cli.fhir_out import write as write_bundles
 from mbcnav.errors import CaseValidationError, MbcnavError
 from mbcnav.jsondoc import without_bom
 from mbcnav.reasoning.orders import concerns
-from mbcnav.reasoning.safety import flag_labels
+from mbcnav.reasoning.safety import public_alert_rows, public_option_note
 
 
 class CaseInputError(MbcnavError):
@@ -160,8 +160,9 @@ def render(assessment: Assessment, audience: Audience) -> None:
             "[bold]Prognosis (group averages, not a personal prediction):[/] "
             f"{getattr(assessment.prognosis, voice)}"
         )
-    for note in assessment.notes_used:
-        console.print(f"[dim]note used: {note}[/]")
+    if voice == "clinician":  # field paths and trial names; the web page keeps them for the care team too
+        for note in assessment.notes_used:
+            console.print(f"[dim]note used: {note}[/]")
     for reading in assessment.name_readings:
         console.print(f"[dim]{reading.field}: {getattr(reading, voice)}[/]")
     console.print(f"[italic]{assessment.disclaimer}[/]")
@@ -207,11 +208,15 @@ def _render_alerts(assessment: Assessment, voice: str) -> None:
     table.add_column("severity" if clinician else "what it means")
     table.add_column("drug" if clinician else "medicine")
     table.add_column("alert" if clinician else "why")
-    for alert in assessment.safety_alerts:
-        style = "bold red" if alert.severity == "contraindication" else "yellow"
-        severity = alert.severity if clinician else _SEVERITY_PUBLIC[alert.severity]
-        text = f"{alert.code}: {alert.clinician}" if clinician else alert.public
-        table.add_row(f"[{style}]{severity}[/]", alert.drug or "", text)
+    if clinician:
+        for alert in assessment.safety_alerts:
+            style = "bold red" if alert.severity == "contraindication" else "yellow"
+            text = f"{alert.code}: {alert.clinician}"
+            table.add_row(f"[{style}]{alert.severity}[/]", alert.drug or "", text)
+    else:  # one line per plain text, naming each drug (the web page and the PDF merge the same way)
+        for row in public_alert_rows(assessment.safety_alerts):
+            style = "bold red" if row.severity == "contraindication" else "yellow"
+            table.add_row(f"[{style}]{_SEVERITY_PUBLIC[row.severity]}[/]", ", ".join(row.drugs), row.public)
     console.print(table)
 
 
@@ -220,13 +225,8 @@ def _option_safety(flags: tuple[str, ...], flagged: bool, voice: str) -> str:
     flag_labels) where a flag has them, otherwise a pointer to the medicine-safety table, never a code."""
     if voice == "clinician":
         return ("[bold red]NOT ADVISED: [/]" if flagged else "") + ", ".join(flags)
-    labels = flag_labels()
-    words = ", ".join(dict.fromkeys(labels[code] for code in flags if code in labels))
-    if words:  # a worded flag (e.g. pregnancy) says itself what it means
-        return f"[bold red]{words}[/]" if flagged else words
-    if flagged:
-        return f"[bold red]{_NOT_NOW}[/] (see Medicine safety)"
-    return "See Medicine safety" if flags else ""
+    note = public_option_note(flags, flagged)  # the same rule and words as the web page and the PDF
+    return f"[bold red]{note}[/]" if note and flagged else note
 
 
 def _render_orders(assessment: Assessment, voice: str) -> None:

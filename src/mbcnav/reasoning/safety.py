@@ -282,6 +282,49 @@ def flag_labels() -> dict[str, str]:
     return {code: row["public"] for code, row in (rules_file("safety.yaml").get("flag_labels") or {}).items()}
 
 
+#: the public words beside an option that has a safety flag: the CLI, the web page and the PDF say the same
+PUBLIC_NOT_NOW = "Your team should not start this now"
+PUBLIC_SEE_SAFETY = "See Medicine safety"
+
+
+def public_option_note(flags: Sequence[str], flagged: bool) -> str:
+    """One rule for every shell: an option is marked when it has flags. A worded flag (flag_labels, e.g.
+    pregnancy) says itself what it means; otherwise a flagged option is not to be started now, and any other
+    flag points to the medicine-safety list. Never a code."""
+    labels = flag_labels()
+    words = ", ".join(dict.fromkeys(labels[code] for code in flags if code in labels))
+    if words:
+        return words
+    if flagged:
+        return f"{PUBLIC_NOT_NOW} (see Medicine safety)"
+    return PUBLIC_SEE_SAFETY if flags else ""
+
+
+@dataclass(frozen=True, slots=True)
+class PublicAlertRow:
+    """One line of the public medicine-safety list: identical plain texts are said once, naming each drug."""
+
+    severity: str
+    drugs: tuple[str, ...]
+    public: str
+    code: str
+
+
+def public_alert_rows(alerts: Iterable[Any]) -> list[PublicAlertRow]:
+    """The public list merges alerts whose plain text and severity are the same (the ONJ warning for
+    denosumab and for zoledronic acid reads word for word alike); the clinician list keeps one per drug.
+    Takes alert models or the dicts of a saved assessment, in the assessment's order."""
+    rows: dict[tuple[str, str], list[Any]] = {}
+    for alert in alerts:
+        get = alert.get if isinstance(alert, dict) else lambda name, a=alert: getattr(a, name, None)
+        key = (str(get("severity")), str(get("public")))
+        row = rows.setdefault(key, [(), str(get("code"))])
+        drug = get("drug")
+        if drug and drug not in row[0]:
+            row[0] = (*row[0], drug)
+    return [PublicAlertRow(sev, drugs, public, code) for (sev, public), (drugs, code) in rows.items()]
+
+
 @functools.cache
 def safety_rules() -> SafetyRules:
     """Rules, interactions and co-medication classes, validated and indexed once per process."""

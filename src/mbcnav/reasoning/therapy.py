@@ -282,6 +282,12 @@ def rebuild(option: TherapyOption, rank: int, flags: tuple[str, ...], flagged: b
 _SUBTYPE_GATES = ("tnbc_like", "her2_positive", "endocrine_eligible", "hr_positive")
 
 
+#: categories whose option is left out when every drug of it is already the current treatment (a person
+#: on denosumab is not offered Xgeva as new). Only bone agents: an anticancer regimen that is current
+#: is either continued on purpose (HP maintenance, continue_responding) or shown with its own reasons.
+_NOT_NEW_WHEN_CURRENT = frozenset({"bone"})
+
+
 def _referenced(reg: Regimen) -> frozenset[str]:
     out = set(reg.when.referenced())
     for adj in reg.adjust:
@@ -293,6 +299,8 @@ def _referenced(reg: Regimen) -> frozenset[str]:
     if reg.continue_responding:
         for drug in reg.drugs:
             out.update(_continue_flags(drug))
+    elif reg.category in _NOT_NEW_WHEN_CURRENT:
+        out.update(f"current:{drug}" for drug in reg.drugs)
     return frozenset(out)
 
 
@@ -315,6 +323,8 @@ def _evaluate(regs: tuple[Regimen, ...]) -> Callable[[frozenset[str]], tuple[_Ch
         for reg in regs:
             if not reg.always and not reg.when.holds(flags):
                 continue
+            if reg.category in _NOT_NEW_WHEN_CURRENT and all(f"current:{d}" in flags for d in reg.drugs):
+                continue  # already the current bone agent: not offered as a new option
             drop_mask = 0
             if reg.continue_responding:
                 for i, drug in enumerate(reg.drugs):

@@ -1811,7 +1811,8 @@ def _red_flag(
         urgency=urgency,
         public=public,
         clinician=clinician,
-        sources=tuple(dict.fromkeys([*spec["sources"], *extra_sources])),
+        # sources_<urgency>: a source only the text of that level cites (red_flags.yaml)
+        sources=tuple(dict.fromkeys([*spec["sources"], *spec.get(f"sources_{urgency}", ()), *extra_sources])),
         rationale=rationale,
         title=spec["title"],
     )

@@ -21,6 +21,7 @@ from mbcnav import __version__
 from mbcnav.calculation_labels import calculation_label
 from mbcnav.knowledge.loader import load_knowledge_base
 from mbcnav.knowledge.schema import Source
+from mbcnav.reasoning.safety import public_alert_rows, public_option_note
 from mbcnav.reasoning.words_first import MAX_TEXT_CHARS
 
 TEMPLATE_DIR = Path(__file__).parent.parent / "templates"
@@ -72,8 +73,19 @@ def source_of(source_id: str) -> Source | None:
     return load_knowledge_base().sources.get(source_id)
 
 
+#: codes whose words are acronyms or names: "adc".capitalize() would print "Adc"
+_LABELS = {
+    "adc": "ADC (antibody-drug conjugate)",
+    "her2": "HER2",
+    "endocrine_cdk46": "Endocrine + CDK4/6 inhibitor",
+    "cdk46": "CDK4/6 inhibitor",
+    "pi3k_akt_mtor": "PI3K/AKT/mTOR",
+    "parp": "PARP inhibitor",
+}
+
+
 def label(name: str) -> str:
-    return name.replace("_", " ").strip().capitalize()
+    return _LABELS.get(name) or name.replace("_", " ").strip().capitalize()
 
 
 def order_alerts(alerts: Any, order: Any) -> list[Any]:
@@ -100,6 +112,10 @@ templates.env.filters["rich"] = rich_text
 templates.env.filters["label"] = label
 templates.env.filters["calc_label"] = calculation_label
 templates.env.filters["order_alerts"] = order_alerts
+templates.env.filters["public_alert_rows"] = public_alert_rows
+templates.env.filters["option_note"] = lambda option: public_option_note(
+    _field(option, "flags") or (), bool(_field(option, "flagged"))
+)
 templates.env.globals.update(
     source_of=source_of,
     nav=NAV,
