@@ -73,29 +73,38 @@ def _drug(value: str) -> str:
 
 #: C0 controls but tab, line feed and carriage return (NUL first), DEL, C1 controls, and the bidi
 #: embeddings, overrides and isolates (U+202A-202E, U+2066-2069: "Trojan Source", CVE-2021-42574)
-_HIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+HIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def _plain_text(value: str) -> str:
     """Refuse characters that are invisible or reorder what is shown: a NUL reached the page and PDF,
     and U+202E showed "evil" as "live". Refused rather than stripped, so nothing is changed silently;
     the left-to-right and right-to-left marks (U+200E/200F) that Hebrew or Arabic text needs stay."""
-    found = _HIDDEN_CHARS.search(value)
-    if found is not None:
-        raise ValueError(
-            f"contains the invisible control character U+{ord(found[0]):04X}; remove it (it can hide or "
-            "reorder what is shown)"
-        )
+    message = hidden_char_problem(value)
+    if message is not None:
+        raise ValueError(message)
     return value
 
 
-#: free text of a Case (id, symptoms, notes): no control or direction-override characters
+def hidden_char_problem(value: str) -> str | None:
+    """The refusal message for text with a hidden character, or None; one wording for every input."""
+    found = HIDDEN_CHARS.search(value)
+    if found is None:
+        return None
+    return (
+        f"contains the invisible control character U+{ord(found[0]):04X}; remove it (it can hide or "
+        "reorder what is shown)"
+    )
+
+
+#: every free text of a Case (id, symptoms, notes, drug names, reactions, toxicities, conditions) and of
+#: the triage and ask inputs: no control or direction-override characters
 PlainText = AfterValidator(_plain_text)
 
-DrugName = Annotated[str, Field(min_length=1, max_length=120)]
+DrugName = Annotated[str, Field(min_length=1, max_length=120), PlainText]
 #: one entry of current_meds: resolved on its own, so every unknown name is reported at its place
 #: (current_meds.3), all at once
-MedName = Annotated[str, Field(min_length=1, max_length=120), AfterValidator(_drug)]
+MedName = Annotated[str, Field(min_length=1, max_length=120), PlainText, AfterValidator(_drug)]
 
 
 @functools.cache
@@ -129,7 +138,7 @@ def _comorbidity(value: str) -> str:
     return name
 
 
-Comorbidity = Annotated[str, Field(min_length=1, max_length=120), AfterValidator(_comorbidity)]
+Comorbidity = Annotated[str, Field(min_length=1, max_length=120), PlainText, AfterValidator(_comorbidity)]
 
 _DOSE_FIELDS = ("dose_mg", "dose_mg_m2", "dose_mg_kg")
 
@@ -453,7 +462,7 @@ _IN_RANGE_TRAPS = tuple(trap for trap in _UNIT_TRAPS if trap[0] in ("anc_per_ul"
 
 
 class StoppedFor(_Strict):
-    toxicity: str = Field(min_length=1, max_length=120)
+    toxicity: Annotated[str, PlainText] = Field(min_length=1, max_length=120)
     grade: Count | None = Field(None, ge=1, le=5, description="CTCAE grade 1-5")
 
 
@@ -533,7 +542,7 @@ class ProposedTreatment(_Strict):
 
 class Allergy(_Strict):
     drug: DrugName
-    reaction: str | None = Field(None, max_length=200)
+    reaction: Annotated[str, PlainText] | None = Field(None, max_length=200)
     grade: Count | None = Field(None, ge=1, le=5)
 
     _resolve = field_validator("drug")(_drug)

@@ -20,6 +20,7 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
+from mbcnav.case import hidden_char_problem
 from mbcnav.search.index import (
     SYNONYMS_FILE,
     WEIGHTS,
@@ -718,6 +719,9 @@ _LEVEL = {"routine": 0, "urgent": 1, "emergency": 2}
 def _validate(question: str, audience: str, k: int) -> str:
     if not isinstance(question, str) or not question.strip():
         raise AskInputError("the question is empty; type what you want to know", field="question")
+    hidden = hidden_char_problem(question)
+    if hidden is not None:
+        raise AskInputError(f"the question {hidden}", field="question")
     if len(question) > MAX_QUESTION_CHARS:
         raise AskInputError(f"the question is longer than {MAX_QUESTION_CHARS} characters "
                             f"({len(question)}); please shorten it", field="question")

@@ -16,6 +16,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from mbcnav.reasoning.words_first import fahrenheit_reading
+
 # Units are fixed by the field name (case-format.md); the suffix says which.
 UNIT_SUFFIXES: tuple[tuple[str, str], ...] = (
     ("_mg_dl", "mg/dL"),
@@ -236,9 +238,9 @@ def bare_fahrenheit(values: dict[str, Any]) -> dict[str, tuple[float, float]]:
     for key, raw in values.items():
         if not key.endswith("temp_c"):
             continue
-        number = as_number(raw) if isinstance(raw, str) else raw
-        if isinstance(number, (int, float)) and not isinstance(number, bool) and 95 <= number <= 110:
-            out[key] = (float(number), round((number - 32) * 5 / 9, 1))
+        reading = fahrenheit_reading(as_number(raw) if isinstance(raw, str) else raw)
+        if reading is not None:
+            out[key] = reading
     return out
 
 

@@ -183,6 +183,18 @@ def install(app: FastAPI) -> None:
         )
 
 
+def case_problem(exc: CaseValidationError, data: Any, *, instance: str) -> JSONResponse:
+    """A refused case as problem details (parse_case's plain messages, each at its field), with the red
+    flags of its valid parts as additive members when they show one."""
+    response = problem(422, str(exc), errors=field_problems(exc.problems), instance=instance)
+    words = _words_red_flags("/api/v1/assess", data)
+    if words is None:
+        return response
+    body = orjson.loads(response.body)
+    body.update(words)
+    return JSONResponse(body, status_code=422, media_type=PROBLEM_JSON)
+
+
 def _words_red_flags(path: str, body: Any) -> dict[str, Any] | None:
     """The refused input's words triaged alone, as additive problem members, when they show a red
     flag: a wrong-unit temperature must not hide the cord compression the text describes."""
@@ -190,7 +202,7 @@ def _words_red_flags(path: str, body: Any) -> dict[str, Any] | None:
 
     if path == "/api/v1/triage":
         result = words_triage(body.get("text")) if isinstance(body, dict) else None
-    elif path == "/api/v1/assess":
+    elif path in ("/api/v1/assess", "/api/v1/assess/fhir"):
         result = case_words_triage(body)
     else:
         return None
@@ -231,6 +243,15 @@ def document_problems(app: FastAPI) -> None:
         problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
         components.update(problem_schema.pop("$defs", {}))
         components["Problem"] = problem_schema
+        if "#/components/schemas/Case" in str(schema.get("paths")) and "Case" not in components:
+            # the case operations read their body with parse_case (plain messages), so FastAPI does
+            # not add the Case schema their request bodies name
+            from mbcnav.case import Case
+
+            case_schema = Case.model_json_schema(ref_template="#/components/schemas/{model}")
+            for name, sub in case_schema.pop("$defs", {}).items():
+                components.setdefault(name, sub)
+            components["Case"] = case_schema
         ref = {"$ref": "#/components/schemas/Problem"}
         for path, operations in schema.get("paths", {}).items():
             for operation in operations.values():

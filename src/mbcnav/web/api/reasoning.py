@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from mbcnav.assessment import Assessment
-from mbcnav.case import Case, Labs, parse_case
+from mbcnav.case import Case, Labs, PlainText, parse_case
 from mbcnav.errors import CaseValidationError, MbcnavError
 from mbcnav.interop.fhir_export import assessment_to_fhir
 from mbcnav.reasoning.assess import assess
@@ -19,7 +19,7 @@ from mbcnav.reasoning.triage import TriageResult, triage
 from mbcnav.reasoning.words_first import MAX_TEXT_CHARS
 from mbcnav.web.api.examples import ASSESS_EXAMPLES, BATCH_EXAMPLES, TRIAGE_EXAMPLES
 from mbcnav.web.api.jsonbody import StrictJSONRoute
-from mbcnav.web.problems import Problem, field_problems
+from mbcnav.web.problems import Problem, case_problem, field_problems
 
 router = APIRouter(prefix="/api/v1", tags=["reasoning"], route_class=StrictJSONRoute)
 
@@ -29,7 +29,9 @@ MAX_BATCH_CASES = 1000
 
 class TriageRequest(BaseModel):
     model_config = {"extra": "forbid"}
-    text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS, description="Symptoms in everyday words")
+    text: Annotated[str, PlainText] = Field(
+        min_length=1, max_length=MAX_TEXT_CHARS, description="Symptoms in everyday words"
+    )
     labs: Labs | None = None
 
 
@@ -40,9 +42,34 @@ def triage_endpoint(body: Annotated[TriageRequest, Body(openapi_examples=TRIAGE_
     return triage(body.text, body.labs)
 
 
-@router.post("/assess", response_model=Assessment, summary="Assess one case")
-def assess_endpoint(case: Annotated[Case, Body(openapi_examples=ASSESS_EXAMPLES)]) -> Assessment:
-    return assess(case)
+#: the request body of the single-case operations, documented as the Case schema: the body is read as
+#: any JSON and validated by parse_case, so its problems have the plain wording of batch, CLI and forms
+#: (FastAPI's own body validation would answer in pydantic's: "Input should be a valid integer")
+_CASE_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {"$ref": "#/components/schemas/Case"},
+                "examples": ASSESS_EXAMPLES,
+            }
+        },
+    }
+}
+
+
+def _case_or_problem(data: Any, path: str) -> Case | JSONResponse:
+    """The case, or its problem details with the red flags of its valid parts (never hidden)."""
+    try:
+        return parse_case(data)
+    except CaseValidationError as exc:
+        return case_problem(exc, data, instance=path)
+
+
+@router.post("/assess", response_model=Assessment, summary="Assess one case", openapi_extra=_CASE_BODY)
+def assess_endpoint(case: Any = Body(...)) -> Assessment | JSONResponse:
+    parsed = _case_or_problem(case, f"{router.prefix}/assess")
+    return parsed if isinstance(parsed, JSONResponse) else assess(parsed)
 
 
 class FhirJSONResponse(JSONResponse):
@@ -71,6 +98,7 @@ _BUNDLE_EXAMPLE = {
         "flag and safety alert, an Observation per calculation (BSA, CrCl, corrected calcium) and a "
         "RiskAssessment for the Breast GPA. Clinician text, mbcnav's own code system."
     ),
+    openapi_extra=_CASE_BODY,
     responses={
         200: {
             "description": "FHIR R4 Bundle (type collection)",
@@ -83,8 +111,11 @@ _BUNDLE_EXAMPLE = {
         }
     },
 )
-def assess_fhir_endpoint(case: Annotated[Case, Body(openapi_examples=ASSESS_EXAMPLES)]) -> FhirJSONResponse:
-    return FhirJSONResponse(assessment_to_fhir(assess(case)))
+def assess_fhir_endpoint(case: Any = Body(...)) -> JSONResponse:
+    parsed = _case_or_problem(case, f"{router.prefix}/assess/fhir")
+    if isinstance(parsed, JSONResponse):
+        return parsed
+    return FhirJSONResponse(assessment_to_fhir(assess(parsed)))
 
 
 class BatchError(BaseModel):

@@ -16,10 +16,10 @@ from starlette.datastructures import UploadFile
 
 from mbcnav import jsondoc
 from mbcnav.case import Case, parse_case
-from mbcnav.errors import CaseValidationError, MbcnavError
+from mbcnav.errors import CaseValidationError
 from mbcnav.reasoning.assess import assess
-from mbcnav.reasoning.triage import TriageResult, triage_case
-from mbcnav.reasoning.words_first import case_words_triage
+from mbcnav.reasoning.triage import TriageResult
+from mbcnav.reasoning.words_first import case_words_reading
 from mbcnav.web.api.examples import HR_POSITIVE_CASE
 from mbcnav.web.case_view import LEGENDS, case_as_entered
 from mbcnav.web.forms import (
@@ -29,7 +29,6 @@ from mbcnav.web.forms import (
     _is_model,
     _strip_annotated,
     _unwrap,
-    bare_fahrenheit,
     fahrenheit_note,
     field_for,
     form_to_data,
@@ -207,24 +206,6 @@ def _labels(sections: list[FormSection]) -> dict[str, str]:
     return labels | {"case_file": "Case JSON file"}
 
 
-def _fahrenheit_words(
-    data: Any, errors: dict[str, str], general: list[str]
-) -> tuple[TriageResult, str] | None:
-    """The case with a bare °F temperature read as °F, when that is its only problem and the reading
-    raises a red flag: the field stays refused (nothing is saved), but the fever warning shows."""
-    labs = data.get("labs") if isinstance(data, dict) else None
-    if not isinstance(labs, dict) or set(errors) != {"labs.temp_c"} or general:
-        return None
-    f = bare_fahrenheit({"temp_c": labs.get("temp_c")}).get("temp_c")
-    if f is None:
-        return None
-    try:
-        result = triage_case(parse_case({**data, "labs": {**labs, "temp_c": f[1]}}))
-    except MbcnavError:
-        return None
-    return (result, fahrenheit_note(*f)) if result.red_flags else None
-
-
 def _form_page(
     request: Request,
     values: FormValues,
@@ -383,8 +364,11 @@ def _case_submit(request: Request, values: FormValues, raw: bytes | None) -> Res
             values = FormValues(_flatten(data)) if isinstance(data, dict) else values
             names = _field_names(case_sections(values)) | {"case_file"}
         errors, general = errors_by_field(exc.problems, names, row_index)
-        # A refused field must not hide what the symptoms alone show: their red flags come first.
-        words, fahrenheit = _fahrenheit_words(data, errors, general) or (case_words_triage(data), "")
+        # A refused field must not hide what the valid parts show (a bare °F temperature read as °F):
+        # their red flags come first.
+        reading = case_words_reading(data)
+        words = reading[0] if reading else None
+        fahrenheit = fahrenheit_note(*reading[1]) if reading and reading[1] else ""
         return _form_page(request, values, errors, general, status=422, words=words, fahrenheit=fahrenheit)
     assessment = assess(case)
     store = request.app.state.store

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from mbcnav.case import Labs
+from mbcnav.case import Labs, hidden_char_problem
 from mbcnav.errors import CalculatorInputError, MbcnavError
 from mbcnav.reasoning.calculators import CALCULATORS
 from mbcnav.reasoning.triage import TriageResult, triage
@@ -88,10 +88,13 @@ async def symptoms_check(request: Request) -> HTMLResponse:
 def _symptoms_check(request: Request, values: dict[str, str]) -> HTMLResponse:
     errors: dict[str, str] = {}
     text = values.get("text", "").strip()
+    hidden: str | None = None
     if not text:
         errors["text"] = "type at least a few words about how you feel"
     elif len(text) > MAX_TEXT_CHARS:
         errors["text"] = f"please keep it under {MAX_TEXT_CHARS} characters"
+    elif (hidden := hidden_char_problem(text)) is not None:
+        errors["text"] = f"the text {hidden}"
     labs = None
     typed, notes = read_temperatures({k: v for k, v in values.items() if k.startswith("labs.")})
     lab_values = numeric(typed, _triage_fields())
@@ -114,7 +117,7 @@ def _symptoms_check(request: Request, values: dict[str, str]) -> HTMLResponse:
     fahrenheit = ""
     if not errors:
         result = triage(text, labs)
-    elif "text" not in errors:
+    elif "text" not in errors or hidden is not None:
         # A refused lab must not hide what the words alone show: their red flags come first.
         words = words_triage(text)
         fever = _fahrenheit_triage(text, lab_data or {}, errors)
