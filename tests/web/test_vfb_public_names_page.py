@@ -4,9 +4,9 @@ words (the option's public_name), while the care team's detail keeps the regimen
 from __future__ import annotations
 
 import io
-import json
 import re
 
+from _public_page import public_result
 from fastapi.testclient import TestClient
 
 TNBC_PDL1 = {
@@ -22,14 +22,7 @@ CLINICAL = "pembrolizumab + chemotherapy (nab-paclitaxel, paclitaxel or gemcitab
 def test_result_page_and_pdf_show_plain_treatment_names(browser_client: TestClient) -> None:
     from pypdf import PdfReader
 
-    files = {"case_file": ("case.json", json.dumps(TNBC_PDL1).encode(), "application/json")}
-    response = browser_client.post("/cases", files=files, follow_redirects=False)
-    assert response.status_code == 303, response.text[:2000]
-    location = str(response.headers["location"])
-    browser_client.get("/audience", params={"audience": "public", "next": "/"})
-    page = browser_client.get(location).text
-    summary = page[page.index('id="public-title"'):]
-    summary = summary[: summary.index("</section>")]
+    location, page, summary = public_result(browser_client, TNBC_PDL1)
     assert PLAIN in summary and CLINICAL not in summary
     assert CLINICAL in page  # the care team's detail is unchanged
     pdf = browser_client.get(f"{location}/report.pdf").content

@@ -3,8 +3,7 @@ marks every option that has a safety flag the way the CLI does, and labels the A
 
 from __future__ import annotations
 
-import json
-
+from _public_page import public_result
 from fastapi.testclient import TestClient
 
 ONJ = "Your notes say you will have a tooth pulled"
@@ -24,14 +23,7 @@ CASE_A = {
 
 
 def test_page_merges_safety_texts_marks_flagged_options_and_labels_adc(browser_client: TestClient) -> None:
-    files = {"case_file": ("case.json", json.dumps(CASE_A).encode(), "application/json")}
-    response = browser_client.post("/cases", files=files, follow_redirects=False)
-    assert response.status_code == 303, response.text[:2000]
-    location = str(response.headers["location"])
-    browser_client.get("/audience", params={"audience": "public", "next": "/"})
-    page = browser_client.get(location).text
-    summary = page[page.index('id="public-title"'):]
-    summary = summary[: summary.index("</section>")]
+    _, page, summary = public_result(browser_client, CASE_A)
     assert summary.count(ONJ) == 1 and "denosumab, zoledronic acid" in summary
     chemo = summary[summary.index("Xeloda"):]
     assert chemo[: chemo.index("</li>")].endswith("<em>(See Medicine safety)</em>")
