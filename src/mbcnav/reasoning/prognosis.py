@@ -79,6 +79,19 @@ def _gpa_sentence(template: str, name: str, result: Any) -> str:
     return template.format(cohort=cohort, value=f"{result.value:g}", median=f"{months:g}")
 
 
+@functools.lru_cache(maxsize=8192)
+def _gpa(
+    name: str, kps: int, age: int, subtype: str, count: int | None = None, extracranial: bool | None = None
+) -> Any:
+    """A Breast-GPA result, memoised on its few inputs: the prognosis memo above misses for almost every
+    cold brain-metastasis case (its key holds the whole group), while these inputs repeat (about 1,500
+    combinations for 2012); the calculators are pure, so a shared result is the same result."""
+    inputs: dict[str, Any] = {"kps": kps, "age": age, "subtype": subtype}
+    if count is not None:
+        inputs |= {"brain_mets_count": count, "extracranial_mets": extracranial}
+    return CALCULATORS[name].compute(inputs)
+
+
 def _brain(
     block: dict[str, Any],
     subtype: str,
@@ -92,21 +105,13 @@ def _brain(
     """Both Breast-GPA cohorts with their dates, the newer first once its medians are verified: the 2012
     figure alone (patients treated 1993-2010) reads grimmer than today's care, and the closing caution
     is the framing text's, so the GPA sentences carry none of their own."""
-    old = CALCULATORS["breast_gpa_2012"].compute({"kps": kps, "age": age, "subtype": subtype})
+    old = _gpa("breast_gpa_2012", kps, age, subtype)
     said = [_gpa_sentence(block["gpa_public"], "breast_gpa_2012", old)]
     told = [old.clinician]
     sources.extend(old.sources)
     if gpa2020 is not None:
         count, extracranial = gpa2020
-        new = CALCULATORS["breast_gpa_2020"].compute(
-            {
-                "kps": kps,
-                "age": age,
-                "subtype": subtype,
-                "brain_mets_count": count,
-                "extracranial_mets": extracranial,
-            }
-        )
+        new = _gpa("breast_gpa_2020", kps, age, subtype, count, extracranial)
         told.append(new.clinician)
         if "bands" in calc_rules()["breast_gpa_2020"].get("unverified", ()):
             said.append(block["newer_unverified"]["public"])
