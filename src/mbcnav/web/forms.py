@@ -16,8 +16,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from mbcnav.reasoning.words_first import fahrenheit_reading
-
 # Units are fixed by the field name (case-format.md); the suffix says which.
 UNIT_SUFFIXES: tuple[tuple[str, str], ...] = (
     ("_mg_dl", "mg/dL"),
@@ -228,20 +226,6 @@ def read_temperatures(values: dict[str, str]) -> tuple[dict[str, str], list[str]
             number = celsius
         out[key] = f"{number:g}"
     return out, notes
-
-
-def bare_fahrenheit(values: dict[str, Any]) -> dict[str, tuple[float, float]]:
-    """A bare 95-110 in a °C temperature field, as {field: (°F, °C)}. The field stays refused (no
-    guessing what was meant), but no body is at 95-110 °C, so the °F reading is used for the warning
-    alone: a fever typed in °F must never hide behind a unit error (voice review item 13)."""
-    out: dict[str, tuple[float, float]] = {}
-    for key, raw in values.items():
-        if not key.endswith("temp_c"):
-            continue
-        reading = fahrenheit_reading(as_number(raw) if isinstance(raw, str) else raw)
-        if reading is not None:
-            out[key] = reading
-    return out
 
 
 def fahrenheit_note(fahrenheit: float, celsius: float) -> str:

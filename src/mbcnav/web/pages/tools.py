@@ -13,10 +13,9 @@ from mbcnav.case import Labs, hidden_char_problem
 from mbcnav.errors import CalculatorInputError, MbcnavError
 from mbcnav.reasoning.calculators import CALCULATORS
 from mbcnav.reasoning.triage import TriageResult, triage
-from mbcnav.reasoning.words_first import MAX_TEXT_CHARS, words_triage
+from mbcnav.reasoning.words_first import MAX_TEXT_CHARS, fahrenheit_reading, words_triage
 from mbcnav.search import MAX_QUESTION_CHARS, ask
 from mbcnav.web.forms import (
-    bare_fahrenheit,
     csv_values,
     fahrenheit_note,
     form_to_data,
@@ -146,7 +145,7 @@ def _fahrenheit_triage(
 ) -> tuple[TriageResult, str] | None:
     """The words with a bare °F temperature read as °F, when that is the only refused field and the
     reading raises a red flag: the field error stays, and the fever warning shows above it."""
-    f = bare_fahrenheit({"temp_c": lab_data.get("temp_c")}).get("temp_c")
+    f = fahrenheit_reading(lab_data.get("temp_c"))  # the form's numbers are already numbers (numeric)
     if f is None or set(errors) != {"labs.temp_c"}:
         return None
     try:
