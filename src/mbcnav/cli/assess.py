@@ -26,7 +26,7 @@ from mbcnav.cli.fhir_out import write as write_bundles
 from mbcnav.errors import CaseValidationError, MbcnavError
 from mbcnav.jsondoc import without_bom
 from mbcnav.reasoning.orders import concerns
-from mbcnav.reasoning.safety import public_alert_rows, public_option_note
+from mbcnav.reasoning.safety import PUBLIC_NOT_NOW, public_alert_rows, public_option_note
 
 
 class CaseInputError(MbcnavError):
@@ -170,7 +170,7 @@ def render(assessment: Assessment, audience: Audience) -> None:
 
 _RESULT_STYLE = {"contraindicated": "bold red", "warning": "yellow", "no alert": "green"}
 #: the public voice says who decides: the team, not the tool (the web page's wording)
-_NOT_NOW = "Your team should not start this now"
+_NOT_NOW = PUBLIC_NOT_NOW
 _ASK_FIRST = "Ask your team about this first"
 _RESULT_PUBLIC = {"contraindicated": _NOT_NOW, "warning": _ASK_FIRST, "no alert": "no alert found"}
 _SEVERITY_PUBLIC = {"contraindication": _NOT_NOW, "warning": _ASK_FIRST}
