@@ -21,8 +21,14 @@ from typing import Any
 
 from mbcnav.assessment import TherapyOption
 from mbcnav.reasoning.construct import constructor
-from mbcnav.reasoning.flags import RULES_DIR, ChunkMemo, Condition, compile_condition, drug_groups, flags_for
-from mbcnav.yamlfile import load_yaml
+from mbcnav.reasoning.flags import (
+    ChunkMemo,
+    Condition,
+    compile_condition,
+    drug_groups,
+    flags_for,
+    rules_file,
+)
 
 _REQUIRED = (
     "id",
@@ -96,8 +102,7 @@ def _continue_flags(drug: str) -> tuple[str, str]:
 @functools.cache
 def _added_drugs() -> dict[str, dict[str, Any]]:
     """therapy.yaml's added_drugs: what a patient is told about a drug an ``add`` entry brings in."""
-    data = load_yaml((RULES_DIR / "therapy.yaml").read_text(encoding="utf-8"))
-    return dict(data.get("added_drugs") or {})
+    return dict(rules_file("therapy.yaml").get("added_drugs") or {})
 
 
 def _load_addition(raw: dict[str, Any], where: str) -> Addition:
@@ -181,7 +186,7 @@ def _load_regimen(index: int, raw: dict[str, Any]) -> Regimen:
 @functools.cache
 def regimens() -> tuple[Regimen, ...]:
     """All regimens, validated once per process (unknown flags or drugs are load errors)."""
-    data = load_yaml((RULES_DIR / "therapy.yaml").read_text(encoding="utf-8"))
+    data = rules_file("therapy.yaml")  # parsed once: _added_drugs reads the same file
     loaded = tuple(_load_regimen(i, raw) for i, raw in enumerate(data["regimens"]))
     ids = [r.id for r in loaded]
     if len(ids) != len(set(ids)):
