@@ -90,6 +90,9 @@ class Product:
     label: str
     renal_below_crcl: float | None
     sources: tuple[str, ...]
+    #: an order for the drug itself at exactly this dose is named as this product's dose (denosumab 60 mg =
+    #: Prolia): half the Xgeva dose is neither above the label nor a slip, so it would pass unremarked
+    generic_dose: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +248,7 @@ def dose_table() -> DoseTable:
             raw["label"],
             None if below is None else float(below),
             tuple(raw["sources"]),
+            bool(raw.get("generic_dose", False)),
         )
     adjusted: dict[str, list[AdjustedDose]] = {}
     for entry in data["adjusted"]:
@@ -581,6 +585,9 @@ def _check_order(
     product = table.products.get(drug)
     if product is not None:
         return _product_dose(order, product, table)
+    same_dose = _generic_at_product_dose(order, table)
+    if same_dose is not None:
+        return _product_dose(order, same_dose, table, "other_indication_dose")
     label = table.labels.get(drug)
     if label is None:
         ceiling = table.ceilings.get(drug)
@@ -723,9 +730,22 @@ def _above_ceiling(
     )
 
 
-def _product_dose(order: Any, product: Product, table: DoseTable) -> SafetyAlert | None:
+def _generic_at_product_dose(order: Any, table: DoseTable) -> Product | None:
+    """The product (``generic_dose``) whose dose a generic order gives exactly, in mg only, else None."""
+    if order.dose_mg is None or order.dose_mg_m2 is not None or order.dose_mg_kg is not None:
+        return None
+    for product in table.products.values():
+        if product.generic_dose and product.drug == order.drug and abs(order.dose_mg - product.mg) < 1e-9:
+            return product
+    return None
+
+
+def _product_dose(
+    order: Any, product: Product, table: DoseTable, text: str = "other_indication"
+) -> SafetyAlert | None:
     """An order for a product of another indication (Reclast 5 mg): its dose is named as that indication's,
-    never passed as "not checked"; at gross_overdose_factor x the product's own dose, a gross overdose."""
+    never passed as "not checked"; at gross_overdose_factor x the product's own dose, a gross overdose.
+    ``text`` other_indication_dose words it for a generic order at the product's dose (denosumab 60 mg)."""
     if order.dose_mg is None and not _ordered(order):
         return None
     label = table.labels[product.drug]
@@ -742,7 +762,7 @@ def _product_dose(order: Any, product: Product, table: DoseTable) -> SafetyAlert
     if ratio >= table.gross_factor - 1e-9:
         gross = {"ratio": _fixed(ratio), "label_dose": f"{product.mg:g} mg ({product.name})"}
     return _alert(
-        "other_indication",
+        text,
         order.drug,
         values,
         (*product.sources, *label.sources, *(table.order_limit_sources if gross else ())),

@@ -134,6 +134,9 @@ class Rule(_AlertRule):
     #: a catch-all rule (``fallback: true``): its public text speaks only when no other rule of its code
     #: does for the drug, so a drug's own dose band is not followed by a vaguer, contradicting one
     fallback: bool = False
+    #: (drug, note) pairs for the texts' ``{drug_note}``: one rule over many drugs (the low-creatinine
+    #: caveat) says per drug what the value drives, instead of one line repeated under every drug
+    drug_notes: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,6 +273,24 @@ def _alert_text(raw: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+#: fields a rule text may show besides its tested values: the drug the alert is on, and its ``drug_notes``
+#: entry (both part of the alert memo's key, so no case shows another's)
+_PER_DRUG_FIELDS = frozenset({"drug", "drug_note"})
+
+
+def _drug_notes(raw: dict[str, Any], shown: set[str], where: str) -> tuple[tuple[str, str], ...]:
+    """A rule's ``drug_notes`` (drug -> clause), checked: a text showing ``{drug_note}`` needs one for
+    every drug the rule names, and notes without that placeholder would never be read."""
+    notes = raw.get("drug_notes") or {}
+    if "drug_note" in shown:
+        missing = sorted(set(_drugs(raw["drugs"], where)) - set(notes))
+        if missing:
+            raise ValueError(f"{where}: drug_notes has no entry for {missing}")
+    elif notes:
+        raise ValueError(f"{where}: drug_notes given but no text shows {{drug_note}}")
+    return tuple((str(drug), str(note)) for drug, note in notes.items())
+
+
 def _placeholders(text: str) -> set[str]:
     """The fields a rule text formats ("CrCl {crcl_ml_min:.0f}" -> {"crcl_ml_min"})."""
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
@@ -339,7 +360,8 @@ def safety_rules() -> SafetyRules:
                 raise ValueError(f"{where}: unknown numeric field {field!r}")
         tests = list(parse_tests(raw.get("tests")))
         shown = _placeholders(raw["public"]) | _placeholders(raw["clinician"])
-        untested = sorted(shown - {field for field, _, _ in tests})
+        drug_notes = _drug_notes(raw, shown, where)
+        untested = sorted(shown - {field for field, _, _ in tests} - _PER_DRUG_FIELDS)
         if untested:
             # Alerts are memoised on the tested values; a text showing another value would show the
             # first case's value to every later case that shares the tested ones.
@@ -357,6 +379,7 @@ def safety_rules() -> SafetyRules:
             when=_condition(raw.get("when"), where),
             tests=tuple(tests),
             fallback=bool(raw.get("fallback")),
+            drug_notes=drug_notes,
             **_alert_text(raw),
         )
         for drug in rule.drugs:
@@ -790,8 +813,13 @@ def _rule_alert(
         cached = _ALERT_CACHE.get(key)
         if cached is not None:
             return cached
-    clinician = rule.clinician.format_map(values) if "{" in rule.clinician else rule.clinician
-    public = rule.public.format_map(values) if "{" in rule.public else rule.public
+    fields: Any = values
+    if rule.drug_notes or "{drug}" in rule.clinician or "{drug}" in rule.public:
+        fields = {f: values[f] for f, _, _ in rule.tests}
+        fields["drug"] = drug
+        fields["drug_note"] = dict(rule.drug_notes).get(drug, "")
+    clinician = rule.clinician.format_map(fields) if "{" in rule.clinician else rule.clinician
+    public = rule.public.format_map(fields) if "{" in rule.public else rule.public
     if rule.tests:
         trigger = ", ".join(
             f"{f} = {values[f]:g}" + _WEIGHT_BASIS.get(f, "") for f in dict.fromkeys(t[0] for t in rule.tests)
