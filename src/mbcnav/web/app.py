@@ -23,6 +23,7 @@ from mbcnav.web.config import Settings
 from mbcnav.web.middleware import BodySizeLimit, CrossSiteGuard, HeadAsGet, SecurityHeaders, trusted_origins
 from mbcnav.web.pages import analytics as analytics_pages
 from mbcnav.web.pages import cases as case_pages
+from mbcnav.web.pages import fhir as fhir_pages
 from mbcnav.web.pages import home as home_pages
 from mbcnav.web.pages import learn as learn_pages
 from mbcnav.web.pages import tools as tool_pages
@@ -160,12 +161,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _add_offline_docs(app)
     _add_favicon(app)
     _add_health(app)
-    for pages in (home_pages, learn_pages, tool_pages, case_pages, analytics_pages):
+    for pages in (home_pages, learn_pages, tool_pages, fhir_pages, case_pages, analytics_pages):
         app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # Each add wraps the ones before: security headers wrap every answer; a cross-site post is refused
     # before the size limit or anything else reads its body.
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        pages={fhir_pages.FHIR_PATH: fhir_pages.too_large_page},
+    )
     app.add_middleware(CrossSiteGuard, trusted=trusted_origins(settings.base_url, settings.trusted_origins))
     app.add_middleware(HeadAsGet)
     app.add_middleware(SecurityHeaders)

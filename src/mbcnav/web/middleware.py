@@ -7,11 +7,12 @@ too-large body (413) or a cross-site post (403) is refused before the app parses
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from urllib.parse import urlsplit
 
 import orjson
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CSP = (
@@ -91,10 +92,19 @@ class HeadAsGet:
         await self.app({**scope, "method": "GET"}, receive, send_headers_only)
 
 
+#: builds the page a too-large post to one page path gets instead of problem+json: (scope, limit)
+PageRefusal = Callable[[Scope, int], Response]
+
+
 class BodySizeLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    """Refuse a request body above ``max_bytes`` with 413 before the app parses it. ``pages``: page
+    paths whose too-large post gets that page with a message (a person uploading a file reads a page,
+    not JSON); every other path gets problem+json."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, pages: Mapping[str, PageRefusal] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.pages = dict(pages or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -140,6 +150,10 @@ class BodySizeLimit:
             await self._refuse(scope, send)
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
+        page = self.pages.get(scope.get("path", ""))
+        if page is not None:
+            await page(scope, self.max_bytes)(scope, _replay([]), send)
+            return
         body = orjson.dumps(
             {
                 "type": "about:blank",

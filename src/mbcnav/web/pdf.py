@@ -10,13 +10,17 @@ instead of an untitled run of text.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 from mbcnav.web.case_view import LEGENDS, EnteredSection, case_as_entered
 from mbcnav.web.pages.common import templates
+from mbcnav.web.pages.fhir import sorted_notes
 from mbcnav.web.store import SavedAssessment
 
 
@@ -82,6 +86,7 @@ def report_html(saved: SavedAssessment, permalink: str) -> str:
         permalink=permalink,
         date=saved.created_at.strftime("%Y-%m-%d"),
         pdf=True,
+        import_notes=None if saved.import_notes is None else sorted_notes(saved.import_notes),
     )
 
 
@@ -100,21 +105,46 @@ def assessment_pdf(saved: SavedAssessment, permalink: str) -> bytes:
 
 #: how many bytes of PDFs the cache keeps (a 14-page report is about 100 KB, so several hundred)
 PDF_CACHE_BYTES = 64 * 1024 * 1024
+#: how long a request waits for its report before it gets 503 (a report renders in about 2 s, sweep 6;
+#: the notes caps above keep the largest case well under this). The render itself goes on and is cached.
+PDF_WAIT_SECONDS = 30.0
+#: reports rendered at the same time: each render is seconds of one core's work, so more at once only
+#: slows all of them (the machine the app is sized for has 2 cores)
+PDF_WORKERS = 2
+
+
+class PdfTimeout(Exception):
+    """The report was not ready within the wait: the render goes on, and asking again later gets it."""
+
+    def __init__(self, waited: float) -> None:
+        super().__init__(f"the PDF report was not ready within {waited:g} s")
+        self.waited = waited
 
 
 class PdfCache:
     """Rendered reports, least recently used out first. A saved assessment never changes, so its PDF
     can be kept: rendering takes about 2 s of CPU (sweep 6), a cached copy none. In memory, not on disk,
     so a new release (new template) renders afresh; keyed by the permalink too, since the PDF prints it.
+
+    Renders run on a small pool of their own (``workers``) and a request waits at most ``wait_s`` for
+    its report (:class:`PdfTimeout` after that). WeasyPrint has no way to stop a render, and a thread
+    cannot be killed, so the wait is bounded, not the work: the render finishes in the background and
+    its PDF is cached for the next request, which therefore never starts a second render of the same
+    report. A render that fails is not cached; the next request tries again.
     """
 
-    def __init__(self, max_bytes: int = PDF_CACHE_BYTES) -> None:
+    def __init__(
+        self, max_bytes: int = PDF_CACHE_BYTES, wait_s: float = PDF_WAIT_SECONDS, workers: int = PDF_WORKERS
+    ) -> None:
         self.max_bytes = max_bytes
+        self.wait_s = wait_s
         self._items: OrderedDict[tuple[str, str], bytes] = OrderedDict()
         self._size = 0
-        self._lock = threading.Lock()
-        #: one lock per report being rendered (get_or_render)
-        self._rendering: dict[tuple[str, str], threading.Lock] = {}
+        # reentrant: a done-callback runs at once, in the thread adding it, when its render already ended
+        self._lock = threading.RLock()
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mbcnav-pdf")
+        #: the render of each report being made (get_or_render)
+        self._rendering: dict[tuple[str, str], Future[bytes]] = {}
 
     def get(self, key: tuple[str, str]) -> bytes | None:
         with self._lock:
@@ -125,25 +155,31 @@ class PdfCache:
 
     def get_or_render(self, key: tuple[str, str], render: Callable[[], bytes]) -> bytes:
         """The cached PDF, or one rendered now; one render per key at a time: a second request for the
-        same report waits for the first and gets its result (a render costs seconds of CPU, and
-        repeating a GET must not start another)."""
-        pdf = self.get(key)
-        if pdf is not None:
-            return pdf
+        same report waits for the first render and gets its result (a render costs seconds of CPU, and
+        repeating a GET must not start another). Raises PdfTimeout after ``wait_s``."""
         with self._lock:
-            key_lock = self._rendering.setdefault(key, threading.Lock())
-        try:
-            with key_lock:
-                pdf = self.get(key)
-                if pdf is None:
-                    pdf = render()
-                    self.put(key, pdf)
+            pdf = self.get(key)
+            if pdf is not None:
                 return pdf
-        finally:
-            with self._lock:
-                # the last waiter out drops the lock (a locked or waited-on lock stays for the others)
-                if not key_lock.locked() and self._rendering.get(key) is key_lock:
-                    del self._rendering[key]
+            future = self._rendering.get(key)
+            # a failed render whose done-callback has not run yet must not answer this request too
+            if future is None or (future.done() and (future.cancelled() or future.exception() is not None)):
+                future = self._executor.submit(render)
+                self._rendering[key] = future
+                future.add_done_callback(functools.partial(self._rendered, key))
+        try:
+            return future.result(timeout=self.wait_s)
+        except FutureTimeout:
+            raise PdfTimeout(self.wait_s) from None
+
+    def _rendered(self, key: tuple[str, str], future: Future[bytes]) -> None:
+        """Cache a finished render, then forget it (in that order, under the lock: a request in between
+        finds the PDF or the render, never neither)."""
+        with self._lock:
+            if not future.cancelled() and future.exception() is None:
+                self.put(key, future.result())
+            if self._rendering.get(key) is future:
+                del self._rendering[key]
 
     def put(self, key: tuple[str, str], pdf: bytes) -> None:
         if len(pdf) > self.max_bytes:

@@ -166,7 +166,10 @@ def install(app: FastAPI) -> None:
         if wants_html(request):
             from mbcnav.web.pages.common import error_page  # late: pages import this module
 
-            return error_page(request, exc.status_code, str(exc.detail))
+            page = error_page(request, exc.status_code, str(exc.detail))
+            if exc.headers:  # Retry-After on a 503, Allow on a 405: pages say it as the API does
+                page.headers.update(exc.headers)
+            return page
         # a body problem (api/jsonbody.py) names the input at fault, as a validation error does
         errors = getattr(exc, "errors", None)
         response = problem(exc.status_code, str(exc.detail), errors=errors, instance=request.url.path)

@@ -42,6 +42,17 @@ assessments = Table(
     Column("assessment_json", Text, nullable=False),
 )
 
+#: the import notes of an assessment read from a FHIR record (web page /cases/new/fhir): what the importer
+#: left out, converted or chose between, so its permalink shows them as the person saw them. A table of
+#: its own (not a column of ``assessments``): ``create_all`` adds a missing table to an existing
+#: database, never a missing column.
+fhir_imports = Table(
+    "fhir_imports",
+    metadata,
+    Column("assessment_id", String(32), primary_key=True),
+    Column("notes_json", Text, nullable=False),
+)
+
 #: one row per feedback item a CDS Client sent (CDS Hooks 2.0 feedback: card, outcome, timestamps,
 #: override reason, accepted suggestions); the item is also kept whole as sent
 cds_feedback = Table(
@@ -103,6 +114,9 @@ class SavedAssessment:
     created_at: dt.datetime
     case: dict[str, Any]
     assessment: dict[str, Any]
+    #: FHIR import notes (ImportNote.to_json() each) when the case was read from a FHIR record (maybe
+    #: none); None for a case from the form, a case file or a CDS Hooks call
+    import_notes: tuple[dict[str, Any], ...] | None = None
 
 
 class AssessmentStore:
@@ -135,12 +149,20 @@ class AssessmentStore:
             return False
         return True
 
-    def save(self, case: dict[str, Any], assessment: dict[str, Any]) -> SavedAssessment:
+    def save(
+        self,
+        case: dict[str, Any],
+        assessment: dict[str, Any],
+        import_notes: list[dict[str, Any]] | None = None,
+    ) -> SavedAssessment:
+        """Store one assessment; ``import_notes`` (a case read from FHIR, even with no notes) go in the
+        same transaction, so a saved import never lacks its notes."""
         saved = SavedAssessment(
             id=secrets.token_urlsafe(16)[:22],
             created_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
             case=case,
             assessment=assessment,
+            import_notes=None if import_notes is None else tuple(import_notes),
         )
         with self.engine.begin() as conn:
             conn.execute(
@@ -151,11 +173,24 @@ class AssessmentStore:
                     assessment_json=orjson.dumps(assessment).decode(),
                 )
             )
+            if import_notes is not None:
+                conn.execute(
+                    insert(fhir_imports).values(
+                        assessment_id=saved.id, notes_json=orjson.dumps(import_notes).decode()
+                    )
+                )
         return saved
 
     def get(self, saved_id: str) -> SavedAssessment | None:
         with self.engine.connect() as conn:
-            row = conn.execute(select(assessments).where(assessments.c.id == saved_id)).first()
+            query = (
+                select(assessments, fhir_imports.c.notes_json)
+                .select_from(
+                    assessments.outerjoin(fhir_imports, fhir_imports.c.assessment_id == assessments.c.id)
+                )
+                .where(assessments.c.id == saved_id)
+            )
+            row = conn.execute(query).first()
         if row is None:
             return None
         created = row.created_at
@@ -166,6 +201,7 @@ class AssessmentStore:
             created_at=created,
             case=orjson.loads(row.case_json),
             assessment=orjson.loads(row.assessment_json),
+            import_notes=None if row.notes_json is None else tuple(orjson.loads(row.notes_json)),
         )
 
     def add_feedback(self, service: str, item: dict[str, Any], client: str | None) -> None:

@@ -41,11 +41,14 @@ from mbcnav.web.forms import (
     split_problems,
 )
 from mbcnav.web.pages.common import render
+from mbcnav.web.pages.fhir import sorted_notes
 from mbcnav.web.pdf import source_ids
 from mbcnav.web.store import ID_PATTERN
 
 router = APIRouter(include_in_schema=False)
 
+#: seconds a client is told to wait before asking again for a PDF that was not ready (503 Retry-After)
+PDF_RETRY_AFTER_S = 30
 #: how many blank rows each list of objects shows (a no-JS button adds more)
 DEFAULT_ROWS = {
     "prior_treatment": 3,
@@ -401,6 +404,7 @@ def case_result(request: Request, saved_id: str) -> HTMLResponse:
         entered=case_as_entered(saved.case),
         source_ids=source_ids(saved.assessment),
         permalink=str(request.url_for("case_result", saved_id=saved.id)),
+        import_notes=None if saved.import_notes is None else sorted_notes(saved.import_notes),
     )
 
 
@@ -424,13 +428,22 @@ def case_json(request: Request, saved_id: str) -> Response:
 
 @router.get("/cases/{saved_id}/report.pdf")
 def case_pdf(request: Request, saved_id: str) -> Response:
-    from mbcnav.web.pdf import assessment_pdf
+    from mbcnav.web.pdf import PdfTimeout, assessment_pdf
 
     saved = _saved(request, saved_id)
     permalink = str(request.url_for("case_result", saved_id=saved.id))
-    # a plain (sync) route: FastAPI runs it in its threadpool, so a render never blocks the event loop
-    pdf = request.app.state.pdf_cache.get_or_render(
-        (saved.id, permalink), lambda: assessment_pdf(saved, permalink=permalink)
-    )
+    # a plain (sync) route: FastAPI runs it in its threadpool, so a render never blocks the event loop;
+    # the wait for the render is bounded (PdfCache), the render goes on and is cached for the next try
+    try:
+        pdf = request.app.state.pdf_cache.get_or_render(
+            (saved.id, permalink), lambda: assessment_pdf(saved, permalink=permalink)
+        )
+    except PdfTimeout as exc:
+        raise HTTPException(
+            503,
+            f"The PDF report is still being made ({exc}). Nothing is wrong with the assessment. Try the "
+            f"download again in a minute; the result page at {permalink} has everything the PDF has.",
+            headers={"Retry-After": str(PDF_RETRY_AFTER_S)},
+        ) from None
     headers = {"content-disposition": f'attachment; filename="mbcnav-report-{saved.id}.pdf"'}
     return Response(pdf, media_type="application/pdf", headers=headers)

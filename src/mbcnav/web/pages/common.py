@@ -168,6 +168,7 @@ def error_page(request: Request, status: int, detail: str) -> HTMLResponse:
         403: "This form came from another website",
         404: "Page not found",
         405: "This page does not take that kind of request",
+        503: "Not ready yet",
     }
     return render(
         request,
