@@ -118,7 +118,8 @@ def test_no_phrasing_is_claimed_by_two_items(symptoms):
         ("can't talk for breath", "respiratory_distress", "emergency"),
         ("my port site is red", "line_infection", "urgent"),
         ("mouth sores so bad I can't eat", "severe_mucositis", "urgent"),
-        ("vomited 6 times today", "severe_vomiting", "urgent"),
+        # UKONS v3 red (6+ vomits in 24 h): call the 24-hour line now, an emergency since sweep 17
+        ("vomited 6 times today", "severe_vomiting", "emergency"),
     ],
 )
 def test_brief_phrasings_map_to_the_expected_red_flag(symptoms, phrase, red_flag, level):

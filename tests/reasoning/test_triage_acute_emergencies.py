@@ -56,8 +56,14 @@ from mbcnav.reasoning.triage import triage, triage_case
         # item 7: toxicities
         ("Verzenio runs again - 7 watery stools since breakfast", "severe_diarrhea_dehydration", "urgent"),
         ("diarrhoea 9 times today", "severe_diarrhea_dehydration", "urgent"),
-        ("vomited 8 times since this morning, cant keep anything down at all", "severe_vomiting", "urgent"),
-        ("vomiting all day and can't keep anything down", "severe_vomiting", "urgent"),
+        # 6+ vomits in 24 h or no fluids kept down: UKONS v3 red, call the 24-hour line now (an emergency
+        # since the seventeenth sweep, tests/reasoning/test_s10_triage_sweep17.py)
+        (
+            "vomited 8 times since this morning, cant keep anything down at all",
+            "severe_vomiting",
+            "emergency",
+        ),
+        ("vomiting all day and can't keep anything down", "severe_vomiting", "emergency"),
         # nothing by mouth, not even water, for a day: oral intake impossible (WHO / CTCAE v5 grade 4), an
         # emergency since the eighth sweep (tests/reasoning/test_triage_sweep8.py)
         (

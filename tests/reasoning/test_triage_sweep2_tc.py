@@ -12,7 +12,8 @@ def codes(text: str) -> list[str]:
 @pytest.mark.parametrize(
     ("text", "urgency", "code"),
     [
-        ("been chucking up all day and can't keep anything down", "urgent", "severe_vomiting"),
+        # UKONS v3 red (no fluids kept down): an emergency since sweep 17 (test_s10_triage_sweep17.py)
+        ("been chucking up all day and can't keep anything down", "emergency", "severe_vomiting"),
         ("got the trots and feel woozy when I get up", "emergency", "severe_diarrhea_dehydration"),
         ("on the loo every half hour since lunch", "urgent", "severe_diarrhea_dehydration"),
         ("my belly is tight as a drum and I can't zip my jeans", "urgent", "ascites"),

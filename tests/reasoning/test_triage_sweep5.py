@@ -43,7 +43,18 @@ def test_vomiting_with_no_fluids_kept_down_and_dizziness_is_an_emergency_ukons(t
         "cant keep anything down today",
     ],
 )
-def test_vomiting_without_dizziness_stays_same_day(text: str) -> None:
+def test_vomiting_without_dizziness_is_ukons_red(text: str) -> None:
+    """Changed in sweep 17 (was: stays same-day): 6+ vomits in 24 h or no fluids kept down is UKONS v3 red,
+    call the 24-hour line now (St George's AOS chart; tests/reasoning/test_s10_triage_sweep17.py)."""
+    result = triage(text)
+    assert result.urgency == "emergency", text
+    assert "severe_vomiting" in _codes(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["vomited 4 times today, keeping sips of water down", "been sick 3 times today"]
+)
+def test_vomiting_with_fluids_kept_down_stays_same_day(text: str) -> None:
     result = triage(text)
     assert result.urgency == "urgent", text
     assert "severe_vomiting" in _codes(text)

@@ -145,6 +145,9 @@ class _TextLab:
     not_after: tuple[str, ...]
     #: a "NN%" this many characters after the word counts as well (0: only the joined number)
     percent_reach: int = 0
+    #: a later reading in a run after the first ("temp 37.9 and then 38.0"), matched at the end of one
+    #: (triage.yaml `series_joiners`); None for fields read once
+    series: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -157,6 +160,9 @@ class _Rule:
     unless: tuple[frozenset[str], ...] = ()
     #: the text variant of the code this rule asks for (red_flags.yaml `public_<urgency>_<variant>`)
     variant: str = ""
+    #: the variant is a fallback (red_flags.yaml `variant_fallback`): used only when no other rule raised
+    #: the code at the same level, whose own text is more specific ("vomited 8 times and dizzy")
+    fallback: bool = False
 
 
 _KB_STOP = frozenset(
@@ -431,6 +437,7 @@ def lexicon() -> _Lexicon:
             tuple(frozenset(group) for group in r["when"]),
             tuple(frozenset(group) for group in r.get("unless", ())),
             str(r.get("variant", "")),
+            bool(r.get("variant_fallback", False)),
         )
         for r in flags["rules"]
     ]
@@ -457,6 +464,21 @@ def lexicon() -> _Lexicon:
             phrases.append(_Phrase(cid, slots, len(slots) + 3))
         if item.red_flag and item.red_flag in flags["codes"] and item.level != "routine":
             unless_groups = tuple(frozenset(g) for g in (flags.get("kb_unless") or {}).get(cid, ()))
+            needs = (flags.get("kb_needs") or {}).get(cid)
+            if needs:
+                # the item's level only with one of its `with` signs; `otherwise` without (red_flags.yaml)
+                with_groups = tuple(frozenset({cid, *g}) for g in needs["with"])
+                rules.append(_Rule(item.red_flag, item.level, with_groups, unless_groups))
+                rules.append(
+                    _Rule(
+                        item.red_flag,
+                        needs["otherwise"],
+                        (frozenset({cid}),),
+                        unless_groups,
+                        needs["variant"],
+                    )
+                )
+                continue
             rules.append(_Rule(item.red_flag, item.level, (frozenset({cid}),), unless_groups))
     for cid in {c for r in rules for g in (*r.when, *r.unless) for c in g}:
         if cid not in concepts:
@@ -672,6 +694,7 @@ def _compile_text_labs(
             pick=field_spec["pick"],
             not_after=tuple(str(n) for n in field_spec.get("not_after", ())),
             percent_reach=int(field_spec.get("percent_reach", 0)),
+            series=_series_pattern(field_spec),
         )
     alternatives = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
     joiners = "|".join(re.escape(j) for j in spec["joiners"])
@@ -681,6 +704,22 @@ def _compile_text_labs(
         + _LAB_UNIT
     )
     return words, specs, pattern, frozenset(keep), frozenset(alone)
+
+
+def _series_pattern(field_spec: dict[str, Any]) -> re.Pattern[str] | None:
+    """triage.yaml `series_joiners`: the next reading of a run ("37.9 and then 38.0", "37.2, 38.1 now"),
+    to be matched right where the previous reading ends; a number followed by a `series_not_before` word
+    is a time, a dose or a count, not a reading."""
+    joiners = field_spec.get("series_joiners")
+    if not joiners:
+        return None
+    words = "|".join(re.escape(w) for w in sorted(joiners, key=len, reverse=True))
+    not_before = "|".join(re.escape(w) for w in field_spec.get("series_not_before", ()))
+    sep = rf"(?:\s*(?:,|;|->|→|=)\s*|\s*\b(?:{words})\b\s*)"
+    tail = rf"(?!\s*(?:{not_before})\b)" if not_before else ""
+    return re.compile(
+        rf"{sep}{{1,{int(field_spec.get('series_words', 4))}}}" + _LAB_NUMBER + _LAB_UNIT + tail
+    )
 
 
 def _by_initial(words: Iterable[str]) -> dict[str, tuple[str, ...]]:
@@ -991,7 +1030,16 @@ def _read_labs(text: str) -> tuple[str, _TextLabValues]:
         key = _CORRECTED_CALCIUM if corrected else name
         values[key] = _pick(spec, values.get(key), value)
         keep = m.group("word") in lex.lab_keep_words
-        cut.append((m.start("join") if keep else m.start(), m.end()))
+        end = m.end()
+        while spec.series is not None:
+            # "temp 37.9 and then 38.0 an hour apart": the later readings count too (pick: the highest)
+            nxt = spec.series.match(low, end)
+            later = _lab_value(name, nxt.group("num"), nxt.group("unit")) if nxt else None
+            if nxt is None or later is None:
+                break
+            values[key] = _pick(spec, values.get(key), later)
+            end = nxt.end()
+        cut.append((m.start("join") if keep else m.start(), end))
     for name, spec in lex.lab_specs.items():
         if spec.percent_reach and name not in values:
             _read_percent(low, name, spec, values, cut)
@@ -1071,6 +1119,35 @@ def _not_patient_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Patter
     # `past_patterns` are regular expressions ("in 2019"), the other lists plain words
     past = "|".join([words("past"), *spec.get("past_patterns", ())])
     return other, re.compile(rf"\b(?:{past})\b"), re.compile(rf"\b(?:{words('present')})\b")
+
+
+@functools.cache
+def _past_fever_patterns() -> tuple[re.Pattern[str], ...] | None:
+    """triage.yaml `not_the_patient.fever_past`, compiled: (temperature words, distant, recent, resolved)."""
+    spec = (_read("triage.yaml").get("not_the_patient") or {}).get("fever_past")
+    if not spec:
+        return None
+    return tuple(re.compile("|".join(spec[key])) for key in ("words", "distant", "recent", "resolved"))
+
+
+def _drop_past_fever(
+    low: str, keep: list[str], present: re.Pattern[str], not_present: re.Pattern[str] | None
+) -> None:
+    """Blank, in `keep`, a temperature the text puts in the past and says nothing of now (`fever_past`):
+    "38.5 back in March when I had covid, long gone" is no fever today, so it must not call for
+    antibiotics within the hour; "since March", "again today" or a fever of days ago keep their reading."""
+    patterns = _past_fever_patterns()
+    if patterns is None:
+        return
+    words, distant, recent, resolved = patterns
+    over = bool(resolved.search(low))
+    for part in _SENTENCE_PART.finditer(low):
+        chunk = part.group()
+        if not words.search(chunk) or not (distant.search(chunk) or (over and recent.search(chunk))):
+            continue
+        plain = resolved.sub(" ", not_present.sub(" ", chunk) if not_present else chunk)
+        if not present.search(plain):
+            keep[part.start() : part.end()] = " " * (part.end() - part.start())
 
 
 @functools.cache
@@ -1163,6 +1240,7 @@ def _drop_not_patient(text: str) -> str:
         for m in other.finditer(chunk):
             a, b = part.start() + m.start(), part.start() + m.end()
             keep[a:b] = " " * (b - a)
+    _drop_past_fever(low, keep, present, not_present)
     _drop_relative_diagnosis(_APOSTROPHES.sub(lambda m: " ", low), keep, present)
     _drop_relative_compared(_APOSTROPHES.sub(lambda m: " ", low), keep)
     return "".join(keep)
@@ -1374,11 +1452,32 @@ def _apply_hemoglobin(hb: float | None, present: dict[str, str], flags: _Flags) 
 
 def _apply_word_rules(found: _Found, flags: _Flags) -> None:
     if found.present:
-        for code, urgency, why, sources, variant in _word_rule_hits(tuple(found.present.items())):
+        hits = _word_rule_hits(tuple(found.present.items()))
+        fallbacks = _fallback_variants()
+        for code, urgency, why, sources, variant in hits:
             flags.add(code, urgency, why, sources)
+            if (code, urgency, variant) in fallbacks:
+                continue
             if variant and flags.urgency.get(code) == urgency:
                 flags.variant[code] = variant
+        chosen: set[str] = set()
+        for code, urgency, _, _, variant in hits:
+            # a fallback text (the first) only when no other rule raised its code at that level
+            if code in chosen or (code, urgency, variant) not in fallbacks:
+                continue
+            if flags.urgency.get(code) != urgency:
+                continue
+            if not any(c == code and u == urgency and (c, u, v) not in fallbacks for c, u, _, _, v in hits):
+                flags.variant[code] = variant
+                chosen.add(code)
         _context_variants(found, flags)
+
+
+@functools.cache
+def _fallback_variants() -> frozenset[tuple[str, str, str]]:
+    """(code, urgency, variant) of the rules whose variant is a fallback (red_flags.yaml
+    `variant_fallback`)."""
+    return frozenset((r.code, r.urgency, r.variant) for r in lexicon().rules if r.fallback and r.variant)
 
 
 def _context_variants(found: _Found, flags: _Flags) -> None:
