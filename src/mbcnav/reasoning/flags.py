@@ -104,6 +104,10 @@ FLAG_VOCABULARY: frozenset[str] = frozenset(
         "line4plus",
         # two or more chemotherapy regimens for metastatic disease (drugs given together count once)
         "prior_met_chemo_2plus",
+        # no endocrine therapy and no CDK4/6 inhibitor for metastatic disease on record (prior metastatic or
+        # current): at a later line (chemotherapy first, e.g. for a visceral crisis) an aromatase inhibitor +
+        # CDK4/6 inhibitor is still the initial endocrine-based therapy its labels name
+        "endocrine_naive_met",
         # the case's stated line disagrees with its prior_treatment (see line_reading): it names more earlier
         # lines than the record lists, or fewer than the metastatic regimens that stopped working
         "line_stated_above_record",
@@ -545,6 +549,11 @@ _SUBTYPE_FLAGS = {
     "unknown": ("subtype_unknown",),
 }
 _SITE_FLAGS = {s: f"site:{s}" for s in _SITES}
+#: endocrine therapy or a CDK4/6 inhibitor given for metastatic disease or taken now: any of these ends
+#: ``endocrine_naive_met`` (the AI + CDK4/6 inhibitor labels' "initial endocrine-based therapy")
+_ENDOCRINE_MET = frozenset(
+    {"prior_met:antiestrogen", "prior_met:cdk46", "current:antiestrogen", "current:cdk46"}
+)
 _SUSPECTED_FLAGS = {s: f"suspected:{s}" for s in _SITES}
 
 
@@ -949,6 +958,8 @@ def case_flags(case: Any, subtype_result: Any, triage_result: Any) -> frozenset[
             per = strings.get(order.drug)
             if per is not None:
                 flags.update(per["proposed"])
+    if "endocrine_eligible" in flags and _ENDOCRINE_MET.isdisjoint(flags):
+        add("endocrine_naive_met")
 
     for comorbidity in case.comorbidities:
         add(f"comorb:{comorbidity}")

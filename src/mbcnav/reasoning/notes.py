@@ -81,6 +81,12 @@ class _Rules:
     dental_procedures: re.Pattern[str]
     dental_negated: re.Pattern[str]
     dental_fact: str
+    #: (tumor field, pattern naming the gene) for the mutations a note may report (notes.yaml, mutations)
+    mutation_genes: tuple[tuple[str, re.Pattern[str]], ...]
+    mutation_not_a_result: re.Pattern[str]
+    mutation_uncertain: re.Pattern[str]
+    mutation_negative: re.Pattern[str]
+    mutation_positive: re.Pattern[str]
 
 
 @functools.cache
@@ -131,6 +137,11 @@ def _rules() -> _Rules:
         dental_procedures=_any(data["dental"]["procedures"]),
         dental_negated=re.compile(data["dental"]["negated"]),
         dental_fact=str(data["dental"]["fact"]),
+        mutation_genes=tuple((gene, re.compile(p)) for gene, p in data["mutations"]["genes"].items()),
+        mutation_not_a_result=re.compile(data["mutations"]["not_a_result"]),
+        mutation_uncertain=re.compile(data["mutations"]["uncertain"]),
+        mutation_negative=re.compile(data["mutations"]["negative"]),
+        mutation_positive=re.compile(data["mutations"]["positive"]),
     )
 
 
@@ -153,6 +164,10 @@ class NoteRead:
     lung: tuple[tuple[bool, str], ...] = ()
     #: the words an invasive dental procedure (planned or under way) was read from
     dental: tuple[str, ...] = ()
+    #: (tumor field, "mutant" or "wildtype", the words it was read from): an ESR1 or PIK3CA result
+    mutations: tuple[tuple[str, str, str], ...] = ()
+    #: (tumor field, the words): a result mentioned that could not be read (uncertain significance, mixed)
+    mutations_unread: tuple[tuple[str, str], ...] = ()
 
 
 def _evidence(text: str) -> str:
@@ -318,6 +333,33 @@ def _dental_in(rules: _Rules, current: str) -> tuple[str, ...]:
     return tuple(found)
 
 
+def _mutations_in(
+    rules: _Rules, sentence: str
+) -> tuple[list[tuple[str, str, str]], list[tuple[str, str]]]:
+    """The ESR1 / PIK3CA results of one sentence (notes.yaml, mutations): (gene, value, words), and the genes
+    mentioned with a result that could not be read.
+
+    Why part by part: one ctDNA report lists several genes ("PIK3CA H1047R detected, ESR1 not detected"), and
+    each result belongs to the gene in its own part."""
+    read: list[tuple[str, str, str]] = []
+    unread: list[tuple[str, str]] = []
+    for part in rules.part_breaks.split(sentence):
+        low = part.lower()
+        genes = [gene for gene, pattern in rules.mutation_genes if pattern.search(low)]
+        if not genes or rules.mutation_not_a_result.search(low):
+            continue
+        negative = bool(rules.mutation_negative.search(low))
+        positive = bool(rules.mutation_positive.search(rules.mutation_negative.sub(" ", low)))
+        if rules.mutation_uncertain.search(low) or (negative and positive):
+            unread.extend((gene, _evidence(part)) for gene in genes)
+            continue
+        if negative:
+            read.extend((gene, "wildtype", _evidence(part)) for gene in genes)
+        elif positive:
+            read.extend((gene, "mutant", _evidence(part)) for gene in genes)
+    return read, unread
+
+
 @functools.lru_cache(maxsize=4096)
 def read_note(note: str) -> NoteRead:
     """The time split, DPYD result, allergies and lung history of one note (cached: cases repeat notes)."""
@@ -327,7 +369,12 @@ def read_note(note: str) -> NoteRead:
     unread: list[str] = []
     allergies: list[tuple[str, str, str]] = []
     lung: list[tuple[bool, str]] = []
+    mutations: list[tuple[str, str, str]] = []
+    mutations_unread: list[tuple[str, str]] = []
     for sentence in _sentences(note):
+        found_mutations, not_read_mutations = _mutations_in(rules, sentence)
+        mutations.extend(found_mutations)
+        mutations_unread.extend(not_read_mutations)
         value, not_read = _dpyd(rules, sentence)
         if value is not None:
             dpyd.append((value, _evidence(sentence)))
@@ -345,7 +392,15 @@ def read_note(note: str) -> NoteRead:
             grade_1 = any(found_lung) or bool(rules.lung_grade_1.search(sentence.lower()))
             lung.append((grade_1, _evidence(sentence)))
     return NoteRead(
-        current, past, tuple(dpyd), tuple(unread), tuple(allergies), tuple(lung), _dental_in(rules, current)
+        current,
+        past,
+        tuple(dpyd),
+        tuple(unread),
+        tuple(allergies),
+        tuple(lung),
+        _dental_in(rules, current),
+        tuple(mutations),
+        tuple(mutations_unread),
     )
 
 
@@ -374,6 +429,52 @@ def _lung_facts(
             facts.add(grade_1_fact if grade_1 else history)
             key = "lung_read_grade_1" if grade_1 else "lung_read"
             used.append((i, texts[key].format(i=i, evidence=evidence)))
+
+
+#: what a tumor field holds when no deciding result is recorded: a note's result may fill it
+_NO_RESULT = (None, "unknown")
+
+
+def _mutation_updates(
+    case: Case, reads: list[NoteRead], texts: dict[str, str], used: list[tuple[int, str]]
+) -> dict[str, str]:
+    """ESR1 / PIK3CA results read from notes → the tumor fields they fill, each named in notes_used.
+
+    Why "unknown" is filled too: it means no deciding result (case-format.md), not a result a note could
+    contradict. A recorded mutant or wildtype is never replaced; a note that differs is named. When the notes
+    differ, mutant is used: an ESR1 mutation arises under treatment, so an earlier negative does not undo
+    it."""
+    by_gene: dict[str, list[tuple[int, str, str]]] = {}
+    for i, read in enumerate(reads):
+        for gene, value, evidence in read.mutations:
+            by_gene.setdefault(gene, []).append((i, value, evidence))
+        for gene, evidence in read.mutations_unread:
+            line = texts["mutation_unread"].format(i=i, label=gene.upper(), gene=gene, evidence=evidence)
+            used.append((i, line))
+    out: dict[str, str] = {}
+    for gene, found in by_gene.items():
+        recorded = getattr(case.tumor, gene)
+        chosen = "mutant" if any(value == "mutant" for _, value, _ in found) else "wildtype"
+        for i, value, evidence in found:
+            fields = {
+                "i": i,
+                "label": gene.upper(),
+                "gene": gene,
+                "value": value,
+                "evidence": evidence,
+                "recorded": recorded,
+            }
+            if recorded in _NO_RESULT:
+                key = "mutation_read" if value == chosen else "mutation_mixed"
+                fields["value"] = chosen
+            elif value == recorded:
+                key = "mutation_same"
+            else:
+                key = "mutation_conflict"
+            used.append((i, texts[key].format(**fields)))
+        if recorded in _NO_RESULT:
+            out[gene] = chosen
+    return out
 
 
 @dataclass(frozen=True)
@@ -452,6 +553,9 @@ def read_notes(case: Case) -> NotesReading:
         updates["allergies"] = (*case.allergies, *added)
 
     _lung_facts(case, reads, rules, used, facts)
+    tumor_updates = _mutation_updates(case, reads, texts, used)
+    if tumor_updates:
+        updates["tumor"] = case.tumor.model_copy(update=tumor_updates)
     for i, read in enumerate(reads):
         for evidence in read.dental:
             facts.add(rules.dental_fact)
