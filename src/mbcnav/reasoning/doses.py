@@ -93,6 +93,10 @@ class Product:
     #: an order for the drug itself at exactly this dose is named as this product's dose (denosumab 60 mg =
     #: Prolia): half the Xgeva dose is neither above the label nor a slip, so it would pass unremarked
     generic_dose: bool = False
+    #: the product label's boxed hypocalcemia warning below this CrCl and on dialysis (Prolia: eGFR < 30), a
+    #: warning on the product's order: the safety rules name the drug (denosumab), whose Xgeva rule never
+    #: reaches an order for the product
+    hypocalcemia_below_crcl: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +142,7 @@ class DoseTable:
     dialysis_sources: tuple[str, ...]
     margin: float
     margin_sources: tuple[str, ...]
-    texts: dict[str, dict[str, str]]
+    texts: dict[str, dict[str, Any]]
     #: an order at least this multiple of the label dose is a contraindication for the order
     gross_factor: float = 2.0
     #: an order below this fraction of the label dose is named as a likely slip
@@ -241,6 +245,7 @@ def dose_table() -> DoseTable:
         if raw["drug"] not in labels:
             raise ValueError(f"doses.yaml: product {name!r} names {raw['drug']!r}, which has no label dose")
         below = raw.get("renal_below_crcl")
+        calcium_below = raw.get("hypocalcemia_below_crcl")
         products[name] = Product(
             name,
             raw["drug"],
@@ -249,6 +254,7 @@ def dose_table() -> DoseTable:
             None if below is None else float(below),
             tuple(raw["sources"]),
             bool(raw.get("generic_dose", False)),
+            None if calcium_below is None else float(calcium_below),
         )
     adjusted: dict[str, list[AdjustedDose]] = {}
     for entry in data["adjusted"]:
@@ -772,6 +778,38 @@ def _product_dose(
     )
 
 
+def _product_hypocalcemia(
+    order: Any, case: Any, calculations: Mapping[str, Any], table: DoseTable
+) -> SafetyAlert | None:
+    """The product label's boxed warning of severe hypocalcemia in advanced kidney disease (Prolia: eGFR < 30
+    or dialysis), on the product's order: a warning, as the label does not contraindicate it, but one that
+    asks for a CKD-MBD work-up and weekly calcium, which the Xgeva rule on the drug never says."""
+    product = table.products.get(order.drug)
+    if product is None or product.hypocalcemia_below_crcl is None:
+        return None
+    crcl = calculations.get("crcl_ml_min")
+    if case.patient.on_dialysis:
+        why = "on dialysis"
+    elif crcl is not None and crcl < product.hypocalcemia_below_crcl:
+        why = f"Cockcroft-Gault CrCl {crcl:.0f} mL/min"
+    else:
+        return None
+    text = table.texts["product_hypocalcemia"]
+    return SafetyAlert.model_construct(
+        code=text["safety_code"],
+        drug=order.drug,
+        severity="warning",
+        public=text["public"].format(drug=order.drug),
+        clinician=text["clinician"].format(drug=order.drug, why=why),
+        sources=(*product.sources, *text.get("sources", ()), "cockcroft-gault-1976"),
+        rationale=(
+            f"{order.drug} (proposed order): {why}, below the boxed warning's "
+            f"{product.hypocalcemia_below_crcl:g}"
+        ),
+        dose_limit=None,
+    )
+
+
 def _product_renal(
     order: Any, case: Any, calculations: Mapping[str, Any], table: DoseTable
 ) -> SafetyAlert | None:
@@ -908,4 +946,7 @@ def order_alerts(
         renal = _product_renal(order, case, calculations, table)
         if renal is not None:
             out.append(renal)
+        calcium = _product_hypocalcemia(order, case, calculations, table)
+        if calcium is not None:
+            out.append(calcium)
     return out

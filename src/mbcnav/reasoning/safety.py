@@ -19,7 +19,7 @@ from __future__ import annotations
 import functools
 import operator
 import string
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -162,6 +162,10 @@ class MedicineRule(_AlertRule):
     #: fires only when at least this many different medicines of the person (current_meds, current
     #: treatment, orders) hold one of ``classes`` (two anticoagulants at once), and then once, on the first
     min_count: int = 1
+    #: numeric tests (field, comparison, threshold), all of which must hold, as a drug rule's ``tests``
+    #: (Prolia taken today with CrCl < 30): a missing value never fires the rule. The texts show no value,
+    #: so one alert serves every case.
+    tests: tuple[tuple[str, Callable[[float, float], bool], float], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -506,12 +510,18 @@ def _medicine_rules(
         where = f"safety.yaml: medicine rule #{i + 1} ({raw.get('code', '?')})"
         if raw["severity"] not in _SEVERITY_ORDER:
             raise ValueError(f"{where}: severity must be warning or contraindication")
+        for field in raw.get("tests") or {}:
+            if field not in _LAB_FIELDS and field not in _DERIVED:
+                raise ValueError(f"{where}: unknown numeric field {field!r}")
+        if _placeholders(raw["public"]) | _placeholders(raw["clinician"]):
+            raise ValueError(f"{where}: a medicine rule's texts show no values (its alert is shared)")
         rule = MedicineRule(
             index=i,
             code=raw["code"],
             classes=frozenset(raw["classes"]),
             when=_condition(raw.get("when"), where),
             min_count=int(raw.get("min_count", 1)),
+            tests=parse_tests(raw.get("tests")),
             **_alert_text(raw),
         )
         unknown = sorted(rule.classes - known)
@@ -1352,6 +1362,11 @@ def _check(
                 members = _class_members(case, medicine_rule.classes, rules.classes)
                 if len(members) < medicine_rule.min_count:
                     continue
+            if medicine_rule.tests:
+                if values is None:
+                    values = _Values(case, calculations)
+                if not _tests_hold(medicine_rule.tests, values):
+                    continue
             if medicine_rule.when.holds(facts):
                 emit(
                     _alert(
@@ -1582,6 +1597,17 @@ def _class_members(
         *(p.drug for p in case.proposed_treatment),
     ]
     return tuple(m for m in dict.fromkeys(names) if class_of.get(m, frozenset()) & classes)
+
+
+def _tests_hold(
+    tests: Sequence[tuple[str, Callable[[float, float], bool], float]], values: Mapping[str, Any]
+) -> bool:
+    """Every numeric test holds on the case's values; a value the case does not give fails its test."""
+    for field, compare, threshold in tests:
+        value = values[field]
+        if value is None or not compare(value, threshold):
+            return False
+    return True
 
 
 def _current_medicine_alerts(
