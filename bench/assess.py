@@ -198,7 +198,8 @@ def _stages(parsed: list[Any]) -> list[tuple[str, float]]:
     sets = step("therapy options", option_set, [(f,) for f in flags])
     alerts = step("safety.check", safety.check_set, list(zip(parsed, sets, calcs, strict=True)))
     step("safety.apply", safety.apply_set, list(zip(sets, alerts, strict=True)))
-    step("prognosis", prognosis, list(zip(parsed, subtypes, calcs, strict=True)))
+    # with the flags, as assess() passes them (the line reading is not worked out again)
+    step("prognosis", prognosis, list(zip(parsed, subtypes, calcs, flags, strict=True)))
     step("stage", staging.stage, [(c,) for c in parsed])
     return out
 

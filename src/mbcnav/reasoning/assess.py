@@ -131,7 +131,7 @@ def assess(case: Case) -> Assessment:
         therapy_options=tuple(ranked),
         safety_alerts=tuple(alerts),
         calculations=calculations,
-        prognosis=prognosis(case, subtype_result, calculations),
+        prognosis=prognosis(case, subtype_result, calculations, flags),
         disclaimer=DISCLAIMER,
         subtype_explanation={"public": subtype_result.public, "clinician": subtype_result.clinician},
         notes_used=notes_used,

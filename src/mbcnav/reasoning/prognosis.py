@@ -123,16 +123,24 @@ def _brain(
     clinician.append(block["clinician"].format(gpa_clinician=" ".join(told)))
 
 
-def _group(case: Case) -> frozenset[str]:
+def _group(case: Case, flags: frozenset[str] | None = None) -> frozenset[str]:
     """What decides whether a trial's median describes this person: line, PD-L1, performance status.
 
     A first-line trial's median is quoted only when neither the record nor the stated line says later:
     the options may fall back to first line when a stated later line has no treatment on record
     (flags.line_reading), but a median from first-line trials would then describe the wrong group.
+
+    ``flags``: the case's flags (flags.case_flags), when the caller has them. They hold the same
+    line reading, so it is not worked out a second time (~5 µs a case): ``line1`` is the record's
+    line <= 1, and ``line_stated_above_record`` is the one case where the stated line (>= 2 then) is
+    later than the line the flags use.
     """
     cps = case.tumor.pdl1_cps
     fit = not poor_performance_status(case.patient)
-    first_line = max(infer_line(case), case.line or 1) <= 1
+    if flags is not None:
+        first_line = "line1" in flags and "line_stated_above_record" not in flags
+    else:
+        first_line = max(infer_line(case), case.line or 1) <= 1
     return _GROUPS[(first_line, cps is not None and cps >= 10, fit)]
 
 
@@ -147,9 +155,17 @@ _GROUPS = {
 }
 
 
-def prognosis(case: Case, subtype_result: SubtypeResult, calculations: dict[str, Any]) -> Prognosis:
-    """Population figures for this subtype (and Breast-GPA when brain metastases are present)."""
-    group = _group(case)
+def prognosis(
+    case: Case,
+    subtype_result: SubtypeResult,
+    calculations: dict[str, Any],
+    flags: frozenset[str] | None = None,
+) -> Prognosis:
+    """Population figures for this subtype (and Breast-GPA when brain metastases are present).
+
+    ``flags``: the case's flags from flags.case_flags, if already computed (assess() passes them).
+    """
+    group = _group(case, flags)
     lmd = "leptomeninges" in case.metastatic_sites
     gpa = calculations.get("breast_gpa")
     if not isinstance(gpa, float | int):

@@ -723,6 +723,26 @@ def _field_getter(field: str) -> Callable[[Any, dict[str, Any]], float | None]:
             return value / (uln if uln is not None else limit)
 
         return ratio
+    # The two combined fields the rules test have readers of their own (fast path): reading them through
+    # a fresh _Values (below) built a dict per case and field, 1.9 -> 0.5 µs (corrected calcium) and
+    # 4.8 -> 2.2 µs (transaminases) a read. Same logic as _Values._compute for these keys.
+    if field == "corrected_calcium_mg_dl":
+
+        def corrected_calcium(case: Any, calculations: dict[str, Any]) -> float | None:
+            value = calculations.get("corrected_calcium_mg_dl")
+            if value is None and case.labs.albumin_g_dl is None:
+                value = case.labs.calcium_mg_dl
+            return value
+
+        return corrected_calcium
+    if field == "transaminase_x_uln":
+        alt, ast = _field_getter("alt_x_uln"), _field_getter("ast_x_uln")
+
+        def transaminase(case: Any, calculations: dict[str, Any]) -> float | None:
+            vals = [v for v in (alt(case, calculations), ast(case, calculations)) if v is not None]
+            return max(vals) if vals else None
+
+        return transaminase
     # the rest are rare or combine several inputs: read them through _Values itself
     return lambda case, calculations: _Values(case, calculations)[field]
 

@@ -282,6 +282,8 @@ class _Lexicon:
     sepsis_companions: frozenset[str] = frozenset()
     #: symptoms that, with leptomeningeal disease recorded, point at it (triage.yaml `leptomeningeal_signs`)
     leptomeningeal_signs: frozenset[str] = frozenset()
+    #: signs that make reported jaundice hepatic failure (triage.yaml `liver_failure_signs`)
+    liver_failure_signs: frozenset[str] = frozenset()
     #: triage.yaml `term_questions`: words that ask what a term means, and the concepts that name a
     #: condition (a term) rather than describe a symptom
     question_pattern: re.Pattern[str] | None = None
@@ -586,6 +588,7 @@ def lexicon() -> _Lexicon:
         routine_support={c: v for c, v in (flags.get("routine_support") or {}).items() if c in concepts},
         sepsis_companions=frozenset(c for c in lex.get("sepsis_companions", ()) if c in concepts),
         leptomeningeal_signs=frozenset(c for c in lex.get("leptomeningeal_signs", ()) if c in concepts),
+        liver_failure_signs=frozenset(c for c in lex.get("liver_failure_signs", ()) if c in concepts),
         question_pattern=_question_pattern(lex.get("term_questions", {}).get("cues", ())),
         term_concepts=frozenset(lex.get("term_questions", {}).get("concepts", ())),
         not_symptoms=not_symptoms,
@@ -1704,10 +1707,6 @@ def _apply_fever(labs: Labs, present: dict[str, str], flags: _Flags, on_myelosup
         flags.add("febrile_neutropenia", "urgent", f"{fever_what}; neutrophil count not known")
 
 
-#: concepts that make jaundice hepatic failure (encephalopathy, or bleeding as a sign of coagulopathy)
-_LIVER_FAILURE_SIGNS = ("confusion", "drowsiness", "sleepy", "bleeding_bruising")
-
-
 def _jaundice_within_visceral_crisis(labs: Labs, found: _Found, flags: _Flags) -> None:
     """Yellow eyes reported with liver metastases and a recorded bilirubin that explains them: the liver
     visceral crisis already asks for a same-day review. liver_failure's own definition (jaundice with
@@ -1721,7 +1720,7 @@ def _jaundice_within_visceral_crisis(labs: Labs, found: _Found, flags: _Flags) -
         return
     if labs.inr is not None and labs.inr >= lab["liver_failure_inr"]:
         return
-    if any(c in found.present for c in _LIVER_FAILURE_SIGNS):
+    if any(c in found.present for c in lexicon().liver_failure_signs):
         return
     flags.drop("liver_failure")
     flags.variant.pop("liver_failure", None)
