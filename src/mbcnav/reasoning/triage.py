@@ -332,7 +332,9 @@ def _real_words(listed: Iterable[str], items: Iterable[Any]) -> frozenset[str]:
         pass
     for item in items:
         for text in (item.title, item.public, item.clinician):
-            words.update(_TOKEN.findall(_APOSTROPHES.sub("", text.lower())))
+            # not the one- and two-letter abbreviations of citations ("Br J Cancer"): as a stem they made a
+            # misspelling real ("brest" = br + est); everyday short words are in the easy-word list above
+            words.update(w for w in _TOKEN.findall(_APOSTROPHES.sub("", text.lower())) if len(w) > 2)
     return frozenset(w for w in words if w.isalpha())
 
 
@@ -1909,8 +1911,18 @@ def _red_flag(
         urgency=urgency,
         public=public,
         clinician=clinician,
-        # sources_<urgency>: a source only the text of that level cites (red_flags.yaml)
-        sources=tuple(dict.fromkeys([*spec["sources"], *spec.get(f"sources_{urgency}", ()), *extra_sources])),
+        # sources_<urgency> / sources_<variant>: a source only the text of that level or variant cites
+        # (red_flags.yaml)
+        sources=tuple(
+            dict.fromkeys(
+                [
+                    *spec["sources"],
+                    *spec.get(f"sources_{urgency}", ()),
+                    *(spec.get(f"sources_{variant}", ()) if variant else ()),
+                    *extra_sources,
+                ]
+            )
+        ),
         rationale=rationale,
         title=spec["title"],
     )
@@ -1951,6 +1963,15 @@ def _advice(
             f"{clinician_advice} First: {spec['title'].lower()} - {first_clinician or spec['clinician']}"
         )
     return Advice(public=public_advice, clinician=clinician_advice)
+
+
+def _wrapper(urgency: str, first_public: str) -> str | None:
+    """The advice text that wraps the flags: "urgent_now" (red_flags.yaml advice) when the first flag of an
+    urgent result already says to call now, so the wrapper does not add a slower "call today"."""
+    now = lexicon().advice.get("urgent_now")
+    if urgency == "urgent" and now and any(words in first_public for words in now["when_flag_says"]):
+        return "urgent_now"
+    return None
 
 
 def _if_signs_public(code: str, level: str) -> str:
@@ -2031,8 +2052,13 @@ def _result_cached(
             red[0].code if red else None,
             red[0].public if red else None,
             red[0].clinician if red else None,
-            # nothing recognised at all (not even a negated symptom): say so, not "no warning signs"
-            None if red or present or negated_concepts or labs_read or not text.strip() else "routine_unread",
+            # nothing recognised at all (not even a negated symptom): say so, not "no warning signs"; a first
+            # flag that says to call now gets a wrapper that does not then say "call today"
+            _wrapper(urgency, red[0].public)
+            if red
+            else None
+            if present or negated_concepts or labs_read or not text.strip()
+            else "routine_unread",
             # a pointer with `with` concepts goes only with them all ("red pee" with an anthracycline named)
             ()
             if red
