@@ -65,6 +65,9 @@ class LabelDose:
     never_exceed: bool = False
     #: the gross overdose check starts no lower than this (label unit): megestrol's 800 mg suspension dose
     gross_from: float | None = None
+    #: the label's other dose figures in its unit (trastuzumab 6, 4 and 2 mg/kg besides the 8 mg/kg loading
+    #: dose): an order giving one of them in another unit ("6 mg") is a unit slip, as the highest figure is
+    figures: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +236,7 @@ def dose_table() -> DoseTable:
             _partner_doses(drug, raw.get("with") or [], known),
             bool(raw.get("never_exceed", False)),
             None if raw.get("gross_from") is None else float(raw["gross_from"]),
+            tuple(float(f) for f in raw.get("figures") or ()),
         )
     ceilings: dict[str, Ceiling] = {}
     for drug, raw in (data.get("ceilings") or {}).items():
@@ -383,8 +387,12 @@ def _alert(
     public = text["public"].format(drug=drug)
     clinician = text["clinician"].format(drug=drug, **values)
     if gross is not None:
-        public = texts["gross"]["public"].format(drug=drug)
-        clinician += texts["gross"]["clinician"].format(**gross)
+        wording = texts["gross"]
+        # about 1000x: name the g-for-mg slip (doses.yaml gross.thousandfold_*), the likeliest cause
+        near_1000 = abs(float(gross["ratio"]) / 1000 - 1) <= wording["thousandfold_tolerance"]
+        kind_of = "thousandfold_" if near_1000 else ""
+        public = wording[f"{kind_of}public"].format(drug=drug)
+        clinician += wording[f"{kind_of}clinician"].format(**gross)
     return SafetyAlert.model_construct(
         code=text["code"],
         drug=drug,
@@ -864,9 +872,9 @@ def _gross(
 
 def _unit_slip(order: Any, label: LabelDose) -> tuple[str, float] | None:
     """The (unit, value) of an order whose number is the label's dose figure in another unit: trastuzumab
-    "8 mg" where the label gives 8 mg/kg."""
+    "8 mg" where the label gives 8 mg/kg, or "6 mg" where it gives 6 mg/kg every 3 weeks (``figures``)."""
     for unit, value in _ordered(order):
-        if unit != label.unit and abs(value - label.limit) < 1e-9:
+        if unit != label.unit and any(abs(value - f) < 1e-9 for f in (label.limit, *label.figures)):
             return unit, value
     return None
 
@@ -880,14 +888,16 @@ def _unit_suspect(
     table: DoseTable,
 ) -> SafetyAlert:
     size = {"mg_m2": bsa, "mg_kg": weight}.get(label.unit)
+    # the label figure the order's number matches (the loading dose, or a maintenance dose in ``figures``)
+    figure = slip[1]
     if label.unit == "mg":
-        intended = f"the label dose is {label.limit:g} mg."
+        intended = f"the label dose is {figure:g} mg."
     elif size:
         basis = f"BSA {size:g} m2" if label.unit == "mg_m2" else f"{size:g} kg"
-        intended = f"{_amount(label.limit, label.unit)} at {basis} is {label.limit * size:.0f} mg."
+        intended = f"{_amount(figure, label.unit)} at {basis} is {figure * size:.0f} mg."
     else:
         intended = f"the case lacks the {_missing_for(label.unit)} to work out that dose in mg."
-    limit = _amount(label.limit, label.unit)
+    limit = _amount(figure, label.unit)
     return _alert(
         "unit_suspect",
         order.drug,

@@ -81,6 +81,11 @@ class _Rules:
     dental_procedures: re.Pattern[str]
     dental_negated: re.Pattern[str]
     dental_fact: str
+    #: pegfilgrastim named with a timing on or before the chemotherapy day (notes.yaml, gcsf_timing)
+    gcsf_timing: re.Pattern[str]
+    gcsf_negated: re.Pattern[str]
+    gcsf_on_body: re.Pattern[str]
+    gcsf_fact: str
     #: (tumor field, pattern naming the gene) for the mutations a note may report (notes.yaml, mutations)
     mutation_genes: tuple[tuple[str, re.Pattern[str]], ...]
     mutation_not_a_result: re.Pattern[str]
@@ -93,6 +98,7 @@ class _Rules:
 def _rules() -> _Rules:
     data: dict[str, Any] = load_yaml(_RULES_FILE.read_text(encoding="utf-8"))
     time, dpyd, allergy, lung = data["time"], data["dpyd"], data["allergy"], data["lung"]
+    gcsf = data["gcsf_timing"]
     phenotypes = dpyd["phenotypes"]
     unknown = set(phenotypes) - set(_CAUTION)
     if unknown:
@@ -137,6 +143,10 @@ def _rules() -> _Rules:
         dental_procedures=_any(data["dental"]["procedures"]),
         dental_negated=re.compile(data["dental"]["negated"]),
         dental_fact=str(data["dental"]["fact"]),
+        gcsf_timing=_any([p.replace("{drug}", gcsf["drug"]) for p in gcsf["patterns"]]),
+        gcsf_negated=re.compile(gcsf["negated"]),
+        gcsf_on_body=re.compile(gcsf["on_body"]),
+        gcsf_fact=str(gcsf["fact"]),
         mutation_genes=tuple((gene, re.compile(p)) for gene, p in data["mutations"]["genes"].items()),
         mutation_not_a_result=re.compile(data["mutations"]["not_a_result"]),
         mutation_uncertain=re.compile(data["mutations"]["uncertain"]),
@@ -168,6 +178,8 @@ class NoteRead:
     mutations: tuple[tuple[str, str, str], ...] = ()
     #: (tumor field, the words): a result mentioned that could not be read (uncertain significance, mixed)
     mutations_unread: tuple[tuple[str, str], ...] = ()
+    #: the sentences that time pegfilgrastim on or before the chemotherapy day
+    gcsf_timing: tuple[str, ...] = ()
 
 
 def _evidence(text: str) -> str:
@@ -333,6 +345,24 @@ def _dental_in(rules: _Rules, current: str) -> tuple[str, ...]:
     return tuple(found)
 
 
+def _gcsf_timing_in(rules: _Rules, current: str) -> tuple[str, ...]:
+    """The sentences of a note's current parts that time pegfilgrastim on or before the chemotherapy day
+    (notes.yaml, gcsf_timing).
+
+    Why whole sentences, not parts: the timing often follows the drug after a comma ("pegfilgrastim 6 mg, same
+    day as docetaxel"); the patterns themselves keep the cue within one clause-length span of the drug."""
+    found: list[str] = []
+    for sentence in _sentences(current):
+        low = sentence.lower()
+        if rules.gcsf_on_body.search(low):
+            continue
+        for match in rules.gcsf_timing.finditer(low):
+            if not rules.gcsf_negated.search(match.group(0)):
+                found.append(_evidence(sentence))
+                break
+    return tuple(found)
+
+
 def _mutations_in(
     rules: _Rules, sentence: str
 ) -> tuple[list[tuple[str, str, str]], list[tuple[str, str]]]:
@@ -401,6 +431,7 @@ def read_note(note: str) -> NoteRead:
         _dental_in(rules, current),
         tuple(mutations),
         tuple(mutations_unread),
+        _gcsf_timing_in(rules, current),
     )
 
 
@@ -560,6 +591,9 @@ def read_notes(case: Case) -> NotesReading:
         for evidence in read.dental:
             facts.add(rules.dental_fact)
             used.append((i, texts["dental_read"].format(i=i, evidence=evidence)))
+        for evidence in read.gcsf_timing:
+            facts.add(rules.gcsf_fact)
+            used.append((i, texts["gcsf_timing_read"].format(i=i, evidence=evidence)))
 
     applied = case.model_copy(update=updates) if updates else case
     current_notes = tuple(read.current for read in reads)

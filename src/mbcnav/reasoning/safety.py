@@ -101,6 +101,8 @@ _PLAIN_FACTS = frozenset(
         "hr_negative", "er_low",
         # from the notes (reasoning/notes.py, notes.yaml dental): an invasive dental procedure planned
         "dental_procedure_noted",
+        # from the notes (notes.yaml gcsf_timing): pegfilgrastim planned on or before the chemotherapy day
+        "pegfilgrastim_timing_noted",
     }
 )
 #: calculation keys the rules read as numeric fields (the CrCl variants)
