@@ -292,6 +292,11 @@ class Labs(_Strict):
     anc_per_ul: Number | None = Field(None, ge=0, le=150000, description="Neutrophils, cells/µL")
     temp_c: Number | None = Field(None, ge=25, le=45, description="Body temperature, °C")
     lvef_percent: Number | None = Field(None, ge=5, le=90, description="LV ejection fraction, %")
+    # the pre-treatment value the HER2-therapy labels measure a fall from (Herceptin 2.2: hold for a fall
+    # >= 16 points): without it those holds can only be stated as conditions
+    lvef_baseline_percent: Number | None = Field(
+        None, ge=5, le=90, description="Baseline (pre-treatment) LV ejection fraction, %"
+    )
     qtcf_ms: Number | None = Field(None, ge=250, le=750, description="QTc (Fridericia), ms")
     glucose_mg_dl: Number | None = Field(None, ge=10, le=2500, description="Glucose, mg/dL")
     hba1c_percent: Number | None = Field(None, ge=3, le=20, description="HbA1c, %")
@@ -419,6 +424,7 @@ _UNIT_TRAPS: tuple[tuple[str, Any, str], ...] = (
         "looks like ×10⁹/L; give cells/µL (210 ×10⁹/L = 210000/µL)",
     ),
     ("lvef_percent", lambda v: 0 < v < 1, "looks like a fraction; give a percent (0.55 = 55)"),
+    ("lvef_baseline_percent", lambda v: 0 < v < 1, "looks like a fraction; give a percent (0.55 = 55)"),
     ("qtcf_ms", lambda v: 0 < v < 1, "looks like seconds; give milliseconds (0.45 s = 450 ms)"),
     # UK and EU reports give HbA1c in mmol/mol (IFCC): 20-200 there is 4-20% (NGSP)
     ("hba1c_percent", lambda v: 20 < v <= 200, _hba1c_ifcc),
@@ -526,6 +532,13 @@ class ProposedTreatment(_Strict):
         gt=0,
         le=10,
         description="Carboplatin only: the target AUC (mg/mL x min) the dose was worked out for (Calvert)",
+    )
+    # how the order is given, as written or as a SNOMED CT route code: checked against the label routes
+    # (rules/routes.yaml), so an intrathecal vinca alkaloid or an IV fulvestrant is never passed silently
+    route: Annotated[str, PlainText] | None = Field(
+        None,
+        max_length=100,
+        description="Route of administration: words (IV, oral, SC, IM, intrathecal) or a SNOMED CT code",
     )
 
     _resolve = field_validator("drug")(_drug)

@@ -142,6 +142,7 @@ from mbcnav.interop.fhir import (
 from mbcnav.interop.fhir.notes import ImportNote
 from mbcnav.interop.fhir.reading import patient_part, ref_of
 from mbcnav.reasoning.orders import concerns
+from mbcnav.reasoning.routes import read_route
 from mbcnav.yamlfile import load_yaml
 
 log = logging.getLogger("mbcnav.cds")
@@ -751,8 +752,44 @@ def proposed_from_orders(context: dict[str, Any], hook: str) -> list[tuple[dict[
             dose = dose_of(res)
         except MbcnavError as exc:  # e.g. a dose that is not a number: the client's request is at fault
             raise _BadRequest(400, "Bad Request", f"context.draftOrders: {exc}") from None
-        out.append((res, {"drug": drug, **dose}))
+        row: dict[str, Any] = {"drug": drug, **dose}
+        route = route_of(res)
+        if route:
+            row["route"] = route
+        out.append((res, row))
     return out
+
+
+_SNOMED = "http://snomed.info/sct"
+
+
+def route_of(res: Mapping[str, Any]) -> str | None:
+    """The route of a draft's first dosage that names one: a route name when its SNOMED CT code or words
+    can be read, else the words (or code) as sent, so the check can say it could not read them.
+
+    Why not drop an unreadable route: an intrathecal vinca order must never pass as "no route given".
+    """
+    dosages = res.get("dosageInstruction")
+    for dosage in dosages if isinstance(dosages, list) else ():
+        route = dosage.get("route") if isinstance(dosage, dict) else None
+        if not isinstance(route, dict):
+            continue
+        raw = route.get("coding")
+        codings = [c for c in raw if isinstance(c, dict)] if isinstance(raw, list) else []
+        sent = [c["code"] for c in codings if c.get("system") == _SNOMED and isinstance(c.get("code"), str)]
+        if isinstance(route.get("text"), str):
+            sent.append(route["text"])
+        sent.extend(c["display"] for c in codings if isinstance(c.get("display"), str))
+        other = (c for c in codings if c.get("system") != _SNOMED)
+        sent.extend(c["code"] for c in other if isinstance(c.get("code"), str))
+        sent = [w.strip()[:100] for w in sent if w.strip()]
+        for word in sent:
+            name = read_route(word)
+            if name:
+                return name
+        if sent:
+            return sent[0]
+    return None
 
 
 # ----------------------------------------------------------------------------------------- cards
@@ -1260,6 +1297,10 @@ def _redosed(draft: dict[str, Any], value: float, unit: str) -> dict[str, Any]:
     return order
 
 
+#: the order route alerts (reasoning/routes.py): their suggestion is about the route
+_ROUTE_CODES = frozenset({"route_not_allowed", "route_not_checked"})
+
+
 def _suggestion(
     alert: SafetyAlert,
     target: str,
@@ -1283,6 +1324,11 @@ def _suggestion(
     elif dose is not None:
         kind, label = "dose", f"Change the {target} dose to {dose[0]:g} {dose[1]} (replaces this order)"
         delete["description"] = f"Remove the draft {target} order at the dose on the card."
+    elif target == alert.drug and alert.code in _ROUTE_CODES:
+        # a route card (routes.yaml): the route is what to change, not the dose
+        kind = "route"
+        label = f"Check the {target} route: remove this order and re-order by the route the card names"
+        delete["description"] = f"Remove the draft {target} order (route on the card)."
     elif target == alert.drug and alert.code == "dose_not_checked":
         # no adjusted dose exists: the dose could not be checked at all
         kind = "change"

@@ -323,12 +323,16 @@ def dose_table() -> DoseTable:
 
 @functools.cache
 def _order_codes() -> frozenset[str]:
-    return frozenset(t["code"] for t in dose_table().texts.values() if "code" in t)
+    # the route alerts (routes.yaml) are about the order too: a fatal route is fixed by the route, not by
+    # another drug, so they never demote the options that use the drug either
+    dose_codes = frozenset(t["code"] for t in dose_table().texts.values() if "code" in t)
+    return dose_codes | frozenset(rules_file("routes.yaml")["texts"])
 
 
 def order_only(alert: SafetyAlert) -> bool:
-    """True for an order dose alert: even as a contraindication (a gross overdose) it is about the order's
-    dose, not the drug, so it never flags or demotes the options that use the drug nor names alternatives."""
+    """True for an order dose or route alert: even as a contraindication (a gross overdose, a fatal route) it
+    is about the order's dose or route, not the drug, so it never flags or demotes the options that use the
+    drug nor names alternatives."""
     return alert.code in _order_codes()
 
 

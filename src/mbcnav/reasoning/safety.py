@@ -25,7 +25,7 @@ from typing import Any
 
 from mbcnav.assessment import SafetyAlert, TherapyOption
 from mbcnav.case import SITE_CODES, Case
-from mbcnav.reasoning import doses
+from mbcnav.reasoning import doses, routes
 from mbcnav.reasoning.construct import constructor
 from mbcnav.reasoning.flags import (
     Condition,
@@ -48,6 +48,8 @@ _LAB_FIELDS = frozenset(
         "anc_per_ul",
         "temp_c",
         "lvef_percent",
+        # the pre-treatment LVEF: the HER2-therapy labels hold by the fall from it
+        "lvef_baseline_percent",
         "qtcf_ms",
         "glucose_mg_dl",
         "hba1c_percent",
@@ -80,6 +82,8 @@ _DERIVED = frozenset(
         "ast_x_uln",
         "alp_x_uln",
         "transaminase_x_uln",
+        # baseline LVEF minus today's, in points (present only with both): the label holds read it
+        "lvef_fall_points",
     }
 )
 _FACT_PREFIXES = (
@@ -91,6 +95,9 @@ _PLAIN_FACTS = frozenset(
     {
         "pregnant", "first_trimester", "breastfeeding", "dialysis", "poor_performance_status",
         "crcl_incomplete", "late_pregnancy", "age_65_plus", "lvef_50_54", "gnrh_agonist_given",
+        # a baseline LVEF is recorded: the rules that can only state the labels' fall-from-baseline holds
+        # as conditions give way to the ones that apply them (safety.yaml heart section)
+        "lvef_baseline_known",
         # weight below fact_thresholds.low_weight_below_kg: with age_65_plus, the low-muscle-mass group in
         # which a very low creatinine makes Cockcroft-Gault overstate clearance (safety.yaml)
         "weight_under_50_kg",
@@ -629,6 +636,8 @@ def _threshold_facts(case: Any) -> tuple[str, ...]:
     low, high = limits["lvef_borderline_percent"]
     if lvef is not None and low <= lvef < high:
         out.append("lvef_50_54")
+    if case.labs.lvef_baseline_percent is not None:
+        out.append("lvef_baseline_known")
     return tuple(out)
 
 
@@ -687,6 +696,10 @@ class _Values(dict):  # type: ignore[type-arg]
         if key == "transaminase_x_uln":
             vals = [v for v in (self["alt_x_uln"], self["ast_x_uln"]) if v is not None]
             return max(vals) if vals else None
+        if key == "lvef_fall_points":
+            if labs.lvef_percent is None or labs.lvef_baseline_percent is None:
+                return None
+            return labs.lvef_baseline_percent - labs.lvef_percent
         return None
 
 
@@ -757,6 +770,7 @@ _DERIVED_FROM: dict[str, tuple[str, ...]] = {
     "alp_x_uln": ("alp_u_l",),
     "transaminase_x_uln": ("alt_u_l", "ast_u_l"),
     "corrected_calcium_mg_dl": ("calcium_mg_dl",),
+    "lvef_fall_points": ("lvef_percent", "lvef_baseline_percent"),
 }
 _ALERT_CACHE: dict[tuple[Any, ...], SafetyAlert] = {}
 _new_alert = constructor(SafetyAlert)
@@ -1417,6 +1431,9 @@ def _check(
         raised_flags = frozenset(f for f in facts if f.startswith("red_flag:"))
         for dose_alert in doses.order_alerts(case, calculations, fired, raised_flags):
             emit(dose_alert, order_of[dose_alert.drug or ""], 6000)
+        # the route each order is given by, against its label's routes (routes.yaml)
+        for route_alert in routes.order_route_alerts(case):
+            emit(route_alert, order_of[route_alert.drug or ""], 6500)
     if case.allergies or case.prior_treatment:
         in_play_map = {**start, **current}
         if case.allergies:

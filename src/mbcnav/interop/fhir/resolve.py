@@ -66,6 +66,7 @@ def resolve(st: ImportState) -> tuple[dict[str, Any], dict[str, FieldSource]]:
             FieldSource, (chosen.value, chosen.date, chosen.resource, chosen.element, chosen.original)
         )
         chosen_of[path] = chosen
+    _lvef_baseline(st, data, provenance)
     _statuses(st, status, data, provenance)
     _performance_conflict(st, data)
     _stage_conflicts(st)
@@ -122,6 +123,41 @@ def _latest(st: ImportState, path: str, cands: list[Candidate]) -> Candidate | N
             chosen.element,
         )
     return chosen
+
+
+def _lvef_baseline(st: ImportState, data: dict[str, Any], provenance: dict[str, FieldSource]) -> None:
+    """The earliest dated LVEF, when the record has one dated before today's (latest) value, as
+    ``labs.lvef_baseline_percent``, with a note.
+
+    Why: the HER2-therapy labels hold by the fall from the pre-treatment LVEF (Herceptin: >= 16 points), and
+    FHIR has no element that says "baseline"; the earliest measurement is the best the record offers, so the
+    note asks the reader to check that it predates the HER2 therapy. Several values on that earliest date:
+    the higher one (the larger fall, the safer reading for the holds), said in the note.
+    """
+    chosen = st.chosen.get("labs.lvef_percent") if st.chosen else None
+    cands = [c for c in st.values.get("labs.lvef_percent", ()) if c.date]
+    if chosen is None or not chosen.date or len(cands) < 2:
+        return
+    first = min(date_key(c.date) for c in cands)
+    if first >= date_key(chosen.date):
+        return
+    earliest = [c for c in cands if date_key(c.date) == first]
+    base = max(earliest, key=lambda c: c.value)
+    data.setdefault("labs", {})["lvef_baseline_percent"] = base.value
+    provenance["labs.lvef_baseline_percent"] = new_tuple(
+        FieldSource, (base.value, base.date, base.resource, base.element, base.original)
+    )
+    several = (
+        f" (the higher of {len(earliest)} values that day)" if len({c.value for c in earliest}) > 1 else ""
+    )
+    st.note(
+        "assumption",
+        f"labs.lvef_baseline_percent: the earliest LVEF in the record, {base.original!s} on {base.date} "
+        f"({base.resource}){several}, is taken as the pre-treatment baseline; today's value is the latest, "
+        f"{chosen.original!s} on {chosen.date} (review: the baseline should predate the HER2 therapy)",
+        base.resource,
+        base.element,
+    )
 
 
 #: how many replaced values a conflict note names (the latest first) before it gives their count
