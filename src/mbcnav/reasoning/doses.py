@@ -790,6 +790,17 @@ def _product_dose(
     )
 
 
+def _kidney_reason(case: Any, calculations: Mapping[str, Any], below_crcl: float) -> str | None:
+    """Why a product's kidney limit applies (dialysis, or Cockcroft-Gault CrCl under ``below_crcl``), in the
+    words the alert's rationale quotes; None when it does not apply or CrCl is unknown."""
+    crcl = calculations.get("crcl_ml_min")
+    if case.patient.on_dialysis:
+        return "on dialysis"
+    if crcl is not None and crcl < below_crcl:
+        return f"Cockcroft-Gault CrCl {crcl:.0f} mL/min"
+    return None
+
+
 def _product_hypocalcemia(
     order: Any, case: Any, calculations: Mapping[str, Any], table: DoseTable
 ) -> SafetyAlert | None:
@@ -799,12 +810,8 @@ def _product_hypocalcemia(
     product = table.products.get(order.drug)
     if product is None or product.hypocalcemia_below_crcl is None:
         return None
-    crcl = calculations.get("crcl_ml_min")
-    if case.patient.on_dialysis:
-        why = "on dialysis"
-    elif crcl is not None and crcl < product.hypocalcemia_below_crcl:
-        why = f"Cockcroft-Gault CrCl {crcl:.0f} mL/min"
-    else:
+    why = _kidney_reason(case, calculations, product.hypocalcemia_below_crcl)
+    if why is None:
         return None
     text = table.texts["product_hypocalcemia"]
     return SafetyAlert.model_construct(
@@ -830,12 +837,8 @@ def _product_renal(
     product = table.products.get(order.drug)
     if product is None or product.renal_below_crcl is None:
         return None
-    crcl = calculations.get("crcl_ml_min")
-    if case.patient.on_dialysis:
-        why = "on dialysis"
-    elif crcl is not None and crcl < product.renal_below_crcl:
-        why = f"Cockcroft-Gault CrCl {crcl:.0f} mL/min"
-    else:
+    why = _kidney_reason(case, calculations, product.renal_below_crcl)
+    if why is None:
         return None
     text = table.texts["product_renal"]
     return SafetyAlert.model_construct(
