@@ -80,6 +80,10 @@ RED_FLAG_CODES: tuple[str, ...] = (
     "neutropenia",
     # food sticking on swallowing, getting worse (CTCAE v5 dysphagia; NICE NG12: urgent endoscopy; extension)
     "dysphagia",
+    # tfd (sweep 18, extensions): no urine for hours or clot retention (KDIGO 2012 AKI; NICE NG51), and signs
+    # of infection without a fever on a drug that lowers the white cells (not febrile neutropenia)
+    "urinary_retention_aki",
+    "infection_on_treatment",
 )
 
 

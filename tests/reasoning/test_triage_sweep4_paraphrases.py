@@ -246,10 +246,10 @@ def test_backache_that_changed_or_with_signs_is_not_routine(text: str, urgency: 
         ("seeing double since yesterday", "focal_neurologic_deficit", "urgent"),
         ("my eyesight has gone blurry over the last few days", "focal_neurologic_deficit", "urgent"),
         # infection signs on a drug that lowers white cells
-        ("throat is really sore, I'm on ribociclib", "febrile_neutropenia", "urgent"),
-        ("stinging when I wee, on chemo", "febrile_neutropenia", "urgent"),
-        ("on Ibrance and I've got a chest infection", "febrile_neutropenia", "urgent"),
-        ("sore throat and on kisqali", "febrile_neutropenia", "urgent"),
+        ("throat is really sore, I'm on ribociclib", "infection_on_treatment", "urgent"),
+        ("stinging when I wee, on chemo", "infection_on_treatment", "urgent"),
+        ("on Ibrance and I've got a chest infection", "infection_on_treatment", "urgent"),
+        ("sore throat and on kisqali", "infection_on_treatment", "urgent"),
         # SVC with breathing trouble
         ("my face has puffed up and I'm struggling to breathe", "svc_syndrome", "emergency"),
         ("swollen face and neck and cant get my breath", "svc_syndrome", "emergency"),

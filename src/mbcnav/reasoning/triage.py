@@ -291,6 +291,9 @@ class _Lexicon:
     #: concepts naming a medicine, treatment or cause (triage.yaml `not_symptoms`, `drug_names`): never
     #: listed as a symptom read as absent
     not_symptoms: frozenset[str] = frozenset()
+    #: triage.yaml `warning_words`: read and not acted on, a routine result names them (advice
+    #: `routine_noticed`) instead of saying it found no warning signs
+    warning_words: tuple[str, ...] = ()
 
 
 def _read(name: str) -> dict[str, Any]:
@@ -594,7 +597,17 @@ def lexicon() -> _Lexicon:
         question_pattern=_question_pattern(lex.get("term_questions", {}).get("cues", ())),
         term_concepts=frozenset(lex.get("term_questions", {}).get("concepts", ())),
         not_symptoms=not_symptoms,
+        warning_words=_warning_words(lex.get("warning_words", ()), concepts),
     )
+
+
+def _warning_words(listed: Iterable[str], concepts: dict[str, dict[str, Any]]) -> tuple[str, ...]:
+    """triage.yaml `warning_words`, checked against the concepts (a typo must not silently drop one)."""
+    words = tuple(listed)
+    unknown = [c for c in words if c not in concepts]
+    if unknown:
+        raise ValueError(f"triage.yaml warning_words names unknown concepts: {unknown}")
+    return words
 
 
 def _question_pattern(cues: Iterable[str]) -> re.Pattern[str] | None:
@@ -656,7 +669,8 @@ def _compile_unit_near(spec: dict[str, Any]) -> dict[str, _UnitNear]:
         if not units:
             continue
         for unit in units.values():  # a unit units.yaml does not take for this field fails here
-            convert_value(f"labs.{name}", 1.0, unit)
+            if unit != "bare":  # "bare": no unit written, the field's `bare` rules read the number
+                convert_value(f"labs.{name}", 1.0, unit)
         alternatives = "|".join(
             re.escape(u).replace("/", r"\s*/\s*") for u in sorted(units, key=len, reverse=True)
         )
@@ -1065,7 +1079,7 @@ def _read_labs(text: str) -> tuple[str, _TextLabValues]:
             if any(a <= m.start() < b for a, b in cut):
                 continue
             unit = units[re.sub(r"\s+", "", m.group("unit"))]
-            value = _lab_value(name, m.group("num"), unit)
+            value = _lab_value(name, m.group("num"), None if unit == "bare" else unit)
             if value is not None:
                 values[name] = _pick(spec, values.get(name), value)
                 cut.append(m.span())
@@ -1705,6 +1719,11 @@ def _apply_fever(labs: Labs, present: dict[str, str], flags: _Flags, on_myelosup
             "CDK4/6 inhibitor",
             _lab_sources("low_grade_fever_c" if low_grade else "low_temp_c"),
         )
+    elif hot and anc is None and "chemo_stopped" in present and not on_myelosuppressive:
+        # chemotherapy said to be over or not taken ("only letrozole"): a possible infection, not febrile
+        # neutropenia (red_flags.yaml fever_on_treatment variant off_chemo)
+        flags.variant["fever_on_treatment"] = "off_chemo"
+        flags.add("fever_on_treatment", "urgent", f"{fever_what}; not on chemotherapy now")
     elif hot and anc is None:
         flags.add("febrile_neutropenia", "urgent", f"{fever_what}; neutrophil count not known")
 
@@ -1937,12 +1956,25 @@ def _advice(
     variant: str | None = None,
     support: tuple[str, ...] = (),
     asked: tuple[tuple[str, str], ...] = (),
+    noticed: tuple[str, ...] = (),
 ) -> Advice:
     """The overall advice; `variant` names another text of red_flags.yaml `advice` ("routine_unread"
-    when nothing was recognised) and `support` the concepts whose routine pointers go first."""
+    when nothing was recognised, "routine_noticed" when warning words were read but raised no flag:
+    `noticed` are their labels) and `support` the concepts whose routine pointers go first."""
     lex = lexicon()
+    if variant is None and first_code is not None and f"{urgency}_after_flag" in lex.advice:
+        first_text = (first_public or lex.codes[first_code]["public"]).lower()
+        if "emergency room" in first_text:
+            # the flag already says to go to the emergency room: the general advice does not say it again
+            # (red_flags.yaml advice `*_after_flag`; 911 is kept when the flag does not name it)
+            variant = f"{urgency}_after_flag"
+            if "911" not in first_text and f"{variant}_er" in lex.advice:
+                variant = f"{variant}_er"
     advice = lex.advice[variant or urgency]
     public_advice, clinician_advice = advice["public"], advice["clinician"]
+    if noticed:
+        public_advice = public_advice.replace("{noticed}", _plain_list(noticed))
+        clinician_advice = clinician_advice.replace("{noticed}", "; ".join(noticed))
     for concept in support:
         extra = lex.routine_support[concept]
         if extra["public"] in public_advice:
@@ -1972,6 +2004,11 @@ def _wrapper(urgency: str, first_public: str) -> str | None:
     if urgency == "urgent" and now and any(words in first_public for words in now["when_flag_says"]):
         return "urgent_now"
     return None
+
+
+def _plain_list(labels: tuple[str, ...]) -> str:
+    """Labels as "a, b and c" (labels already hold "or" inside, so the list is joined with "and")."""
+    return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
 
 
 def _if_signs_public(code: str, level: str) -> str:
@@ -2034,6 +2071,12 @@ def _result_cached(
     red.sort(key=lambda f: (URGENCY_ORDER[f.urgency], lex.code_order.get(f.code, 999)))
     urgency: Urgency = red[0].urgency if red else "routine"
     matched = tuple(lex.concepts[c]["label"] for c in present)
+    # warning words read but not acted on (a question about a term names them without reporting them)
+    noticed = (
+        ()
+        if red or asked
+        else tuple(dict.fromkeys(lex.concepts[c]["label"] for c in present if c in lex.warning_words))
+    )
     negated = tuple(
         lex.concepts[c]["label"] for c in negated_concepts if c not in present and c not in lex.not_symptoms
     )
@@ -2052,10 +2095,13 @@ def _result_cached(
             red[0].code if red else None,
             red[0].public if red else None,
             red[0].clinician if red else None,
-            # nothing recognised at all (not even a negated symptom): say so, not "no warning signs"; a first
-            # flag that says to call now gets a wrapper that does not then say "call today"
+            # a first flag that says to call now gets a wrapper that does not then say "call today"; warning
+            # words read without a flag are named; nothing recognised at all (not even a negated symptom) is
+            # said as such - never "no warning signs" in either case
             _wrapper(urgency, red[0].public)
             if red
+            else "routine_noticed"
+            if noticed
             else None
             if present or negated_concepts or labs_read or not text.strip()
             else "routine_unread",
@@ -2068,6 +2114,7 @@ def _result_cached(
                 if c in lex.routine_support and set(lex.routine_support[c].get("with", ())) <= set(present)
             ),
             asked,
+            noticed,
         ),
         matched=matched,
         negated=negated,
@@ -2153,7 +2200,14 @@ def _asked_terms(text: str, found: _Found) -> tuple[tuple[str, str], ...]:
     allowed = lex.term_concepts | tq.context
     if not set(found.present) <= allowed:
         rest, _, _ = _scan_text(_without_asked_objects(low, named=pointing is not None, hearsay=hearsay))
-        if not {concept for concept, _ in rest} <= allowed:
+        outside = {concept for concept, _ in rest} - allowed
+        # what is left outside the question may be a symptom that raises nothing by itself ("how long do hot
+        # flushes last? should I worry about clots?"): it reports nothing urgent, so the message still asks;
+        # a number written outside it ("meter says 20 mmol") is a reading, a report
+        if outside and (
+            (_DIGIT.search(low) and _read_labs(low)[1])
+            or _word_rule_hits(tuple((c, c) for c in sorted(outside | (set(dict(rest)) & allowed))))
+        ):
             return ()
     best: dict[str, str] = {}
     for code, urgency, *_ in _word_rule_hits(tuple(found.present.items())):
