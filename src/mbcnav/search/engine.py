@@ -22,6 +22,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 
 from mbcnav.case import hidden_char_problem
 from mbcnav.search.index import (
+    FIELDS,
     SYNONYMS_FILE,
     WEIGHTS,
     SearchIndex,
@@ -523,6 +524,8 @@ def _map_extras() -> dict[str, Any]:
         "phrase_only": frozenset(phrase_key(words(str(p))) for p in data.get("phrase_only") or ()),
         "pointing_back": frozenset(normalise(str(w)) for w in data.get("pointing_back") or ()),
         "sequence_words": frozenset(normalise(str(w)) for w in data.get("sequence_words") or ()),
+        "trial_shorthand": {normalise(str(k)): normalise(str(v))
+                            for k, v in (data.get("trial_shorthand") or {}).items()},
         "line_words": {int(n): tuple(normalise(str(p)) for p in phrases)
                        for n, phrases in (data.get("line_words") or {}).items()},
         "line_regimens": tuple((int(r["line"]), tuple(normalise(str(w)) for w in r["subtype"]),
@@ -586,7 +589,8 @@ def is_topic_question(question: str) -> bool:
     return reads_as_clinician(question) and not describes_a_person(question)
 
 
-def _intent_items(parsed: ParsedQuestion, index: SearchIndex, candidates: list[int]) -> list[int]:
+def _intent_items(parsed: ParsedQuestion, index: SearchIndex, candidates: list[int],
+                  scored: Scored) -> list[int]:
     """Among ``candidates`` (best first), the items whose name (title, aliases, FAQ question) says what
     the question asks: one of the synonym map's `intents` ("can it be cured", "how can I help").
 
@@ -605,23 +609,105 @@ def _intent_items(parsed: ParsedQuestion, index: SearchIndex, candidates: list[i
     for g in exact:
         spelled = [t for p in index.synonyms.tokens[g] for t in p]
         names += index.scores("head", [concept_token(g)]) + index.scores("head", spelled)
-    return [i for i in candidates if head[i] > 0 and index.docs[i]["kind"] != "drug"
-            and (not exact or names[i] > 0)]
+    found = [i for i in candidates if head[i] > 0 and index.docs[i]["kind"] != "drug"]
+    if not exact:
+        return found
+    naming = [i for i in found if names[i] > 0]
+    if naming:
+        return naming
+    # ... and when none names it, the ask still comes first if it covers more of the question than any
+    # item named for the medicine: "can't afford the ibrance copay" asks the cost question, whose page
+    # does not name palbociclib (the drug's item stays in the top answers); "verzenio runs, how bad does
+    # the diarrhea get" is the abemaciclib diarrhea page's, not the running (exercise) page's.
+    drug_items = [i for i in candidates if names[i] > 0]
+    most = max((match_fraction(i, parsed, scored) for i in drug_items), default=0.0)
+    return [i for i in found if match_fraction(i, parsed, scored) > most]
+
+
+def _subject_items_with_ask(parsed: ParsedQuestion, index: SearchIndex, scored: Scored,
+                            asked: int) -> set[int]:
+    """Items whose name says what else the question is about (a site, a subtype, a stage: a specific
+    synonym group of the question that is not an ask) that the ``asked`` item's name does not say, and
+    whose text also speaks to the ask, covering as much of the question as the ``asked`` item does.
+
+    Such an item answers both halves, so the general page for the ask does not jump above it:
+    "oligometastatic, can it be cured" is answered by the oligometastatic page (ABC: curative intent in
+    selected patients) before the general "is stage 4 curable" FAQ, which does not speak of a few spots;
+    "leptomeningeal disease prognosis" by the leptomeningeal page. The bone page, which says nothing of
+    survival, still goes below "how long have I got" (``_intent_items``).
+    """
+    wanted = _map_extras()["intents"]
+    intent = [g for g in parsed.groups if index.synonyms.names[g] in wanted]
+    if not intent:
+        return set()
+    generic = _generic(parsed)
+    specific = {g for gids, gen in zip(parsed.token_groups, generic, strict=True) if not gen for g in gids}
+    subject = [g for g in parsed.groups if g in specific and g not in intent and not index.synonyms.exact[g]]
+    subject = [g for g in subject if index.scores("head", [concept_token(g)])[asked] <= 0]
+    if not subject:
+        return set()
+    named = index.scores("head", [concept_token(g) for g in subject])
+    asks = np.zeros(len(index.docs), dtype=np.float32)
+    for f in FIELDS:
+        asks += index.scores(f, [concept_token(g) for g in intent])
+    covers = match_fraction(asked, parsed, scored)
+    return {int(i) for i in np.flatnonzero((named > 0) & (asks > 0))
+            if match_fraction(int(i), parsed, scored) >= covers}
 
 
 def _regimens_of(drugs: list[int], question: str, index: SearchIndex) -> list[int]:
-    """Regimen items made of two or more of the named medicines, fewest other drugs first.
+    """Regimen items made of two or more of the named medicines, fewest other drugs first, then the most
+    of the named ones.
 
     "femara and kisqali together" asks about the pair, whose item (with its trial and its results) is
-    the answer; each drug's own item comes next. Not when the drugs are compared ("xgeva vs zometa",
-    "ibrance or kisqali"): then each drug is the answer.
+    the answer; each drug's own item comes next. "Itovebi with Ibrance and Faslodex" names all three
+    drugs of the INAVO120 triplet, not only the pair of fulvestrant + palbociclib. Not when the drugs are
+    compared ("xgeva vs zometa", "ibrance or kisqali"): then each drug is the answer.
     """
     generics = {index.docs[d].get("generic") for d in drugs} - {None}
     if len(generics) < 2 or set(words(question)) & _map_extras()["comparison_words"]:
         return []
-    found = [(len(doc["drugs"]) - len(generics & set(doc["drugs"])), n) for n, doc in enumerate(index.docs)
+    found = [(len(doc["drugs"]) - len(generics & set(doc["drugs"])), -len(generics & set(doc["drugs"])), n)
+             for n, doc in enumerate(index.docs)
              if doc["kind"] == "regimen" and len(generics & set(doc.get("drugs", ()))) >= 2]
-    return [n for _, n in sorted(found)]
+    return [n for *_, n in sorted(found)]
+
+
+def _trial_key(text: str) -> str:
+    """A trial name as letters and numbers only, numbers without leading zeros: "DESTINY-Breast09",
+    "destiny breast 9" and "DB-09" (after the map's `trial_shorthand`) all read "destinybreast9"."""
+    return re.sub(r"\d+", lambda m: str(int(m.group())), re.sub(r"[^a-z0-9]", "", text.lower()))
+
+
+def _trial_regimens(question: str, index: SearchIndex) -> list[int]:
+    """The regimens whose trial the question names, the trial's own regimen first (a trial listed first
+    in a regimen's `trials` is its registration trial; "DESTINY-Breast03" names T-DXd first, and T-DM1,
+    its comparator, after).
+
+    Clinicians name regimens by their trial ("HER2CLIMB with active brain mets", "DB-09 1L"): the trial
+    is a name of the regimen, read from the regimen items' own `trials` (data), with the map's
+    `trial_shorthand` for the prefixes people abbreviate ("db" for DESTINY-Breast). A trial name followed
+    by a number it does not have is another trial ("HER2CLIMB-05" is not HER2CLIMB).
+    """
+    shorthand = _map_extras()["trial_shorthand"]
+    trials: dict[str, list[tuple[int, int]]] = {}
+    for n, doc in enumerate(index.docs):
+        if doc["kind"] == "regimen":
+            for pos, name in enumerate(doc.get("trials", ())):
+                trials.setdefault(_trial_key(str(name)), []).append((pos, n))
+    ws = [shorthand.get(w, w) for w in words(question)]
+    found: list[tuple[int, int]] = []
+    for start in range(len(ws)):
+        for end in range(min(len(ws), start + 4), start, -1):
+            key = _trial_key("".join(ws[start:end]))
+            if key in trials and not (end < len(ws) and ws[end].isdigit() and not key[-1:].isdigit()):
+                found.extend(trials[key])
+                break
+    ordered: list[int] = []
+    for _, n in sorted(found):
+        if n not in ordered:
+            ordered.append(n)
+    return ordered
 
 
 def _treatment_generics(text: str, index: SearchIndex) -> set[str]:
@@ -868,14 +954,15 @@ def ask(
     if elsewhere is None and sequence is not None:
         regimens = _regimens_after(drugs, sequence[1], index) or regimens
     if elsewhere is None and not regimens:
-        regimens = _line_regimens(question, index)
+        regimens = _trial_regimens(question, index) or _line_regimens(question, index)
     candidates = [i for i in order[: max(3 * k, 15)] if scores[i] >= RELATIVE_CUTOFF * best]
-    asked = [i for i in _intent_items(parsed, index, candidates) if i not in regimens[:1]][:1]
+    asked = [i for i in _intent_items(parsed, index, candidates, scored) if i not in regimens[:1]][:1]
     if asked:
         rest = [i for i in fitting if i not in asked]
         covers = max(match_fraction(i, parsed, scored) for i in asked)
-        at = next((n for n, i in enumerate(rest) if index.docs[i]["kind"] != "faq"
-                   or match_fraction(i, parsed, scored) <= covers), len(rest))
+        both = _subject_items_with_ask(parsed, index, scored, asked[0])
+        at = next((n for n, i in enumerate(rest) if i not in both and (index.docs[i]["kind"] != "faq"
+                   or match_fraction(i, parsed, scored) <= covers)), len(rest))
         fitting = [*rest[:at], *asked, *rest[at:]]
     if regimens:
         fitting = [regimens[0], *(i for i in fitting if i != regimens[0])]

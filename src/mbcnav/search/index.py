@@ -248,8 +248,9 @@ class SearchIndex:
 def _doc(item: Any) -> dict[str, Any]:
     doc = {"id": item.id, "title": item.title, "kind": item.kind, "public": item.public,
            "clinician": item.clinician, "sources": list(item.sources)}
-    # a drug's generic name and a regimen's drugs: a question naming two drugs asks for their regimen
-    for extra in ("action_public", "action_clinician", "red_flag", "level", "generic", "drugs"):
+    # a drug's generic name and a regimen's drugs: a question naming two drugs asks for their regimen;
+    # a regimen's trials: a question naming the trial ("HER2CLIMB", "DB-09") asks for it too
+    for extra in ("action_public", "action_clinician", "red_flag", "level", "generic", "drugs", "trials"):
         value = getattr(item, extra, None)
         if value is not None:
             doc[extra] = list(value) if isinstance(value, tuple) else value
