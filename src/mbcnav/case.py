@@ -141,6 +141,19 @@ def _comorbidity(value: str) -> str:
 Comorbidity = Annotated[str, Field(min_length=1, max_length=120), PlainText, AfterValidator(_comorbidity)]
 
 _DOSE_FIELDS = ("dose_mg", "dose_mg_m2", "dose_mg_kg")
+#: a written dose: its number and the unit after it ("4 mL" -> "4", "mL")
+_WRITTEN_DOSE = re.compile(r"^\s*([\d.,]+)\s*(.*)$")
+#: units mbcnav reads (or converts) that must go in a dose field, not in dose_as_written
+_READ_UNITS = {
+    "mg": "dose_mg",
+    "mg/m2": "dose_mg_m2",
+    "mg/m^2": "dose_mg_m2",
+    "mg/kg": "dose_mg_kg",
+    "g": "dose_mg",
+    "mcg": "dose_mg",
+    "ug": "dose_mg",
+    "µg": "dose_mg",
+}
 
 
 def _reading(value: Any) -> NameReading | None:
@@ -540,9 +553,40 @@ class ProposedTreatment(_Strict):
         max_length=100,
         description="Route of administration: words (IV, oral, SC, IM, intrathecal) or a SNOMED CT code",
     )
+    # a dose in a unit mbcnav does not read ("4 mL", "2 tablets"; a CDS draft's doseQuantity): kept so the
+    # order check says it could not check it and names the unit, never a silent pass
+    dose_as_written: Annotated[str, PlainText] | None = Field(
+        None,
+        min_length=1,
+        max_length=60,
+        description="A dose in a unit mbcnav does not read (4 mL, 2 tablets): reported as not checked",
+    )
 
     _resolve = field_validator("drug")(_drug)
     _dose_in_name = model_validator(mode="before")(_dose_from_name)
+
+    @field_validator("dose_as_written")
+    @classmethod
+    def _written_unit_not_read(cls, value: str | None) -> str | None:
+        # a dose in a unit mbcnav reads belongs in its field, where it is checked against the label
+        if value is None:
+            return value
+        match = _WRITTEN_DOSE.match(value)
+        unit = match.group(2).strip().lower().replace("²", "2") if match else ""
+        if unit in _READ_UNITS:
+            raise ValueError(
+                f"'{value}' is in {unit}, which mbcnav reads: give it as {_READ_UNITS[unit]} (mg, mg/m2 or "
+                "mg/kg; convert g or micrograms to mg)"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _one_dose(self) -> ProposedTreatment:
+        if self.dose_as_written is not None and any(getattr(self, f) is not None for f in _DOSE_FIELDS):
+            raise ValueError(
+                "dose_as_written is for a dose in another unit than dose_mg/_m2/_kg: give one dose"
+            )
+        return self
 
     @field_validator("target_auc")
     @classmethod

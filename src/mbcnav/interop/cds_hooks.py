@@ -138,6 +138,7 @@ from mbcnav.interop.fhir import (
     iter_resources,
     medication_concept,
     resources_of,
+    unread_dose,
 )
 from mbcnav.interop.fhir.notes import ImportNote
 from mbcnav.interop.fhir.reading import patient_part, ref_of
@@ -753,6 +754,9 @@ def proposed_from_orders(context: dict[str, Any], hook: str) -> list[tuple[dict[
         except MbcnavError as exc:  # e.g. a dose that is not a number: the client's request is at fault
             raise _BadRequest(400, "Bad Request", f"context.draftOrders: {exc}") from None
         row: dict[str, Any] = {"drug": drug, **dose}
+        written = None if dose else unread_dose(res)
+        if written:
+            row["dose_as_written"] = written
         route = route_of(res)
         if route:
             row["route"] = route

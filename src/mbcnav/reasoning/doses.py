@@ -31,6 +31,7 @@ from mbcnav.reasoning.flags import (
     parse_tests,
     rules_file,
 )
+from mbcnav.reasoning.routes import read_route, route_table
 from mbcnav.yamlfile import load_yaml
 
 #: dose units, named as the Case fields (dose_mg, dose_mg_m2, dose_mg_kg) and as written in texts
@@ -68,6 +69,10 @@ class LabelDose:
     #: the label's other dose figures in its unit (trastuzumab 6, 4 and 2 mg/kg besides the 8 mg/kg loading
     #: dose): an order giving one of them in another unit ("6 mg") is a unit slip, as the highest figure is
     figures: tuple[float, ...] = ()
+    #: the routes (routes.yaml names) this dose is for: an order by another route is never held to it
+    #: (dose_not_checked for that route) unless the drug has a dose of its own for that route (``by_route``);
+    #: empty when the data gives no route for the drug (the dose is checked whatever the route)
+    routes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +151,8 @@ class DoseTable:
     margin: float
     margin_sources: tuple[str, ...]
     texts: dict[str, dict[str, Any]]
+    #: wordings of dose_not_checked reasons and alert notes (doses.yaml reasons): route and unit readings
+    reasons: dict[str, str] = dataclass_field(default_factory=dict)
     #: an order at least this multiple of the label dose is a contraindication for the order
     gross_factor: float = 2.0
     #: an order below this fraction of the label dose is named as a likely slip
@@ -153,6 +160,9 @@ class DoseTable:
     order_limit_sources: tuple[str, ...] = ()
     ceilings: dict[str, Ceiling] = dataclass_field(default_factory=dict)
     products: dict[str, Product] = dataclass_field(default_factory=dict)
+    #: drug -> route -> the label dose for that route when it differs from the drug's main label dose
+    #: (oral vinorelbine capsules: 60 then 80 mg/m2 weekly, against 25-30 mg/m2 IV)
+    by_route: dict[str, dict[str, LabelDose]] = dataclass_field(default_factory=dict)
 
 
 def _unit_of(raw: dict[str, Any], where: str) -> tuple[str, float]:
@@ -219,25 +229,18 @@ def dose_table() -> DoseTable:
     interactions = rules_file("interactions.yaml")["interactions"]
     known = drug_groups().category
     labels: dict[str, LabelDose] = {}
+    by_route: dict[str, dict[str, LabelDose]] = {}
     for drug, raw in data["labels"].items():
         if drug not in known:
             raise ValueError(f"doses.yaml: unknown drug {drug!r}")
-        unit, limit = _unit_of(raw, drug)
-        cap = raw.get("cap_mg")
-        if cap is not None and unit == "mg":
-            raise ValueError(f"doses.yaml: {drug}: cap_mg only bounds a dose given per m2 or per kg")
-        labels[drug] = LabelDose(
-            drug,
-            unit,
-            limit,
-            raw["label"],
-            tuple(raw["sources"]),
-            None if cap is None else float(cap),
-            _partner_doses(drug, raw.get("with") or [], known),
-            bool(raw.get("never_exceed", False)),
-            None if raw.get("gross_from") is None else float(raw["gross_from"]),
-            tuple(float(f) for f in raw.get("figures") or ()),
-        )
+        routes = _label_routes(drug, raw)
+        labels[drug] = _label_dose(drug, raw, routes, _partner_doses(drug, raw.get("with") or [], known))
+        for route, other in (raw.get("by_route") or {}).items():
+            if route in routes or route not in route_table().route_names:
+                raise ValueError(
+                    f"doses.yaml: {drug}: by_route {route!r} is unknown or the label's own route"
+                )
+            by_route.setdefault(drug, {})[route] = _label_dose(drug, other, (route,), ())
     ceilings: dict[str, Ceiling] = {}
     for drug, raw in (data.get("ceilings") or {}).items():
         if drug not in known or drug in labels:
@@ -313,11 +316,56 @@ def dose_table() -> DoseTable:
         margin=float(data["rounding_margin"]),
         margin_sources=tuple(data["rounding_sources"]),
         texts=data["texts"],
+        reasons=dict(data["reasons"]),
         gross_factor=float(data["gross_overdose_factor"]),
         below_fraction=float(data["below_label_fraction"]),
         order_limit_sources=tuple(data["order_limit_sources"]),
         ceilings=ceilings,
         products=products,
+        by_route=by_route,
+    )
+
+
+def _label_routes(drug: str, raw: dict[str, Any]) -> tuple[str, ...]:
+    """The routes a label dose is for: its own ``routes``, else the one route routes.yaml allows the drug.
+
+    Why a drug that routes.yaml allows by more than one route must say which: a new route there (oral
+    vinorelbine beside IV) must never inherit the other route's dose check silently.
+    """
+    allowed = route_table().drugs.get(drug)
+    routes = tuple(raw.get("routes") or ())
+    unknown = [r for r in routes if r not in route_table().route_names]
+    if unknown:
+        raise ValueError(f"doses.yaml: {drug}: unknown route(s) {unknown}")
+    if routes:
+        return routes
+    if allowed is not None and len(allowed.allowed) > 1:
+        raise ValueError(
+            f"doses.yaml: {drug}: routes.yaml allows {list(allowed.allowed)}; say which route(s) the label "
+            "dose is for (routes) and give other routes their own dose (by_route)"
+        )
+    return allowed.allowed if allowed is not None else ()
+
+
+def _label_dose(
+    drug: str, raw: dict[str, Any], routes: tuple[str, ...], partners: tuple[PartnerDose, ...]
+) -> LabelDose:
+    unit, limit = _unit_of(raw, drug)
+    cap = raw.get("cap_mg")
+    if cap is not None and unit == "mg":
+        raise ValueError(f"doses.yaml: {drug}: cap_mg only bounds a dose given per m2 or per kg")
+    return LabelDose(
+        drug,
+        unit,
+        limit,
+        raw["label"],
+        tuple(raw["sources"]),
+        None if cap is None else float(cap),
+        partners,
+        bool(raw.get("never_exceed", False)),
+        None if raw.get("gross_from") is None else float(raw["gross_from"]),
+        tuple(float(f) for f in raw.get("figures") or ()),
+        routes,
     )
 
 
@@ -426,6 +474,16 @@ def _not_checked(drug: str, ordered: str, reason: str, sources: Iterable[str] = 
         sources,
         f"{drug} (proposed order): {reason}",
     )
+
+
+def written_unit(written: str) -> str:
+    """The unit of a dose as written ("4 mL" -> "mL"; "two tablets" -> the whole text), for the alert to
+    name what it could not read."""
+    number, _, rest = written.strip().partition(" ")
+    if rest and number.replace(".", "", 1).replace(",", "", 1).isdigit():
+        return rest.strip()
+    head = written.strip().lstrip("0123456789.,")
+    return head.strip() or "no unit"
 
 
 def _order_text(order: Any) -> str:
@@ -595,6 +653,11 @@ def _check_order(
     red_flags: frozenset[str] = frozenset(),
 ) -> SafetyAlert | None:
     drug = order.drug
+    written = getattr(order, "dose_as_written", None)
+    if written:
+        return _not_checked(
+            drug, written, table.reasons["unit_unread"].format(unit=written_unit(written))
+        )
     if drug == table.calvert_drug:
         return _carboplatin(order, case, calculations, table)
     if not _ordered(order):
@@ -616,6 +679,10 @@ def _check_order(
         return _not_checked(
             drug, ordered, "no label dose for this drug in the order check (rules/doses.yaml)"
         )
+    main = label
+    label, route_note, not_for_route = _label_for_route(order, label, table)
+    if not_for_route is not None:
+        return _not_checked(drug, ordered, not_for_route, label.sources)
     bsa, weight = calculations.get("bsa_mosteller_m2"), case.patient.weight_kg
     # the lowest limit that applies: the label dose (its mg cap, its dose with a partner drug in the case),
     # or a band's dose whose safety or interaction alert is present. A "never exceed" limit (the mg cap, a
@@ -642,7 +709,8 @@ def _check_order(
                         "partner",
                     )
                 )
-    bands = [a for a in table.adjusted.get(drug, ()) if (a.rule, drug) in fired]
+    # the bands are the main label's (the IV vinorelbine liver doses): a route's own dose has none
+    bands = [a for a in table.adjusted.get(drug, ()) if (a.rule, drug) in fired] if label is main else []
     values: Mapping[str, Any] = calculations
     if bands:
         values, facts = _band_inputs(case, calculations, red_flags)
@@ -676,6 +744,9 @@ def _check_order(
     label_text = f"{_amount(label.limit, label.unit)}: {label.label}"
     margin = f"; above the {table.margin:.0%} rounding margin" if any(o[4] for o in over) else ""
     sources = (*label.sources, *(table.margin_sources if margin else ()))
+    if route_note:
+        margin += route_note
+        sources = (*sources, *(s for other in table.by_route[drug].values() for s in other.sources))
     gross = _gross(order, label, bsa, weight, table)
     if gross is not None:
         sources = (*sources, *table.order_limit_sources)
@@ -726,6 +797,42 @@ def _check_order(
         _never_exceed(dose_limit) if gross else dose_limit,
         gross,
     )
+
+
+def _label_for_route(order: Any, label: LabelDose, table: DoseTable) -> tuple[LabelDose, str, str | None]:
+    """(the label dose for the order's route, a note for the alert text, why the dose is not checked).
+
+    An order by a route with a dose of its own (``by_route``: oral vinorelbine) is held to that dose; one by
+    a route the label dose is not for gets "not checked" (never another route's check); an order with no
+    route is held to the main label dose, and for a drug whose dose differs by route the alert says so.
+    """
+    others = table.by_route.get(label.drug, {})
+    given = getattr(order, "route", None)
+    reasons = table.reasons
+    if not given:
+        if not others:
+            return label, "", None
+        note = "".join(
+            reasons["route_unstated"].format(
+                routes=" or ".join(label.routes), route=route, limit=_amount(o.limit, o.unit), label=o.label
+            )
+            for route, o in others.items()
+        )
+        return label, note, None
+    route = read_route(given)
+    if route is None:
+        if not others:
+            return label, "", None
+        return label, "", reasons["route_unread"].format(given=given)
+    if route in others:
+        return others[route], "", None
+    if label.routes and route not in label.routes:
+        return (
+            label,
+            "",
+            reasons["route_no_dose"].format(route=route, routes=" or ".join(label.routes)),
+        )
+    return label, "", None
 
 
 def _above_ceiling(

@@ -49,6 +49,7 @@ def order_checks(
 
 def _dose(order: Any, case: Any, calculations: Mapping[str, Any]) -> str:
     given = ", ".join(f"{getattr(order, field):g} {unit}" for field, unit in _UNITS if getattr(order, field))
+    given = given or getattr(order, "dose_as_written", None) or ""
     if given or getattr(order, "target_auc", None) is None:
         return given
     return carboplatin_dose_text(order, case, calculations)

@@ -34,6 +34,8 @@ class RouteTable:
     names: dict[str, str]
     drugs: dict[str, DrugRoutes]
     texts: dict[str, dict[str, str]]
+    #: the route names themselves (intravenous, oral, ...), for other tables that name routes
+    route_names: frozenset[str] = frozenset()
 
 
 def _norm(text: str) -> str:
@@ -62,7 +64,9 @@ def route_table() -> RouteTable:
             label=str(raw["label"]),
             sources=tuple(raw["sources"]),
         )
-    return RouteTable(names=names, drugs=drugs, texts=dict(data["texts"]))
+    return RouteTable(
+        names=names, drugs=drugs, texts=dict(data["texts"]), route_names=frozenset(data["routes"])
+    )
 
 
 def read_route(text: str | None) -> str | None:

@@ -28,7 +28,7 @@ from mbcnav.interop.fhir.importer import (
     case_from_fhir,
     case_from_fhir_path,
 )
-from mbcnav.interop.fhir.medication import dose_of, drug_from_concept, medication_concept
+from mbcnav.interop.fhir.medication import dose_of, drug_from_concept, medication_concept, unread_dose
 from mbcnav.interop.fhir.notes import (
     FhirValidationError,
     FieldSource,
@@ -58,4 +58,5 @@ __all__ = [
     "load_fhir_path",
     "medication_concept",
     "resources_of",
+    "unread_dose",
 ]

@@ -99,6 +99,7 @@ def map_medication(st: ImportState, res: dict[str, Any], ref: str) -> None:
         reasons = list(reasons) if isinstance(reasons, list) else [reasons]
         reason_text = " ".join(C.concept_text(x) for x in (*reasons, *(reason_codes or ())))
     progressed = _progressed(reason_text)
+    dose = _dose(res, ref, st)
     st.meds.append(
         Med(
             drug,
@@ -106,11 +107,13 @@ def map_medication(st: ImportState, res: dict[str, Any], ref: str) -> None:
             start,
             end,
             ref,
-            _dose(res, ref, st),
+            dose,
             intent_ok,
             progressed,
             rtype == "MedicationAdministration",
             status,
+            # a planned order's dose in a unit not read is kept as written, for the order check to name
+            unread_dose(res) if proposed and not dose else None,
         )
     )
 
@@ -347,7 +350,8 @@ def _dose(res: dict[str, Any], ref: str, st: ImportState | None = None) -> dict[
     """The first dose quantity in mg, mg/m² or mg/kg (what the safety rules compare); else nothing.
 
     With ``st`` (an import), a converted unit, a unit that cannot be used and a dose given only as a
-    rate each leave a note; without it (a CDS draft order) the dose is just read.
+    rate each leave a note; without it (a CDS draft order) the dose is just read. A dose in a unit that
+    cannot be used is not lost: :func:`unread_dose` gives it as written, for the order check to name.
     """
     dosages: list[Any] = []
     if isinstance(res.get("dosageInstruction"), list):
@@ -390,6 +394,31 @@ def _dose(res: dict[str, Any], ref: str, st: ImportState | None = None) -> dict[
                 "warning",
             )
     return {}
+
+
+def unread_dose(res: dict[str, Any]) -> str | None:
+    """The first dose quantity as written ("4 mL", "2 tablets") when its unit is not one :func:`_dose`
+    reads or converts, else None: a draft order in such a unit must get "dose not checked", naming the
+    unit, never pass as an order without a dose."""
+    if _dose(res, ref_of(res, "")):
+        return None
+    dosages = (
+        res.get("dosageInstruction") if isinstance(res.get("dosageInstruction"), list) else res.get("dosage")
+    )
+    quantities: list[Any] = []
+    for dosage in dosages if isinstance(dosages, list) else ():
+        for dr in (dosage.get("doseAndRate") or ()) if isinstance(dosage, dict) else ():
+            if isinstance(dr, dict) and isinstance(dr.get("doseQuantity"), dict):
+                quantities.append(dr["doseQuantity"])
+    if isinstance(res.get("dosage"), dict) and isinstance(res["dosage"].get("dose"), dict):
+        quantities.append(res["dosage"]["dose"])
+    for q in quantities[:1]:
+        value = q.get("value")
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return None
+        sent = str(q.get("unit") or q.get("code") or "").strip()[:40]
+        return f"{value:g} {sent or 'no unit'}"
+    return None
 
 
 def drug_from_concept(concept: Any) -> str | None:

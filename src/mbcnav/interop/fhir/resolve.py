@@ -621,7 +621,10 @@ def _treatments(st: ImportState, data: dict[str, Any]) -> None:
     for med in medicine_courses(st):
         category = categories.get(med.drug)
         if med.status == "proposed":
-            proposed.append({"drug": med.drug, **med.dose})
+            order: dict[str, Any] = {"drug": med.drug, **med.dose}
+            if med.written_dose:
+                order["dose_as_written"] = med.written_dose
+            proposed.append(order)
             st.note(
                 "info",
                 f"{med.drug} is planned, not yet given: checked as a proposed treatment",

@@ -43,6 +43,9 @@ class Med:
     #: a MedicationAdministration (a dose given), with its FHIR status: what the cumulative doses add up
     administered: bool = False
     admin_status: str = ""
+    #: a proposed order's dose as written when its unit is not read ("4 mL"): proposed_treatment's
+    #: dose_as_written, so the order check says "not checked" instead of seeing no dose
+    written_dose: str | None = None
 
 
 class BrainStatus(NamedTuple):
