@@ -84,6 +84,9 @@ RED_FLAG_CODES: tuple[str, ...] = (
     # of infection without a fever on a drug that lowers the white cells (not febrile neutropenia)
     "urinary_retention_aki",
     "infection_on_treatment",
+    # too much of a strong painkiller taken, or slow breathing or pinpoint pupils with sleepiness on one
+    # (FDA opioid labels: respiratory depression; naloxone; extension, tfc sweep 18)
+    "opioid_toxicity",
 )
 
 

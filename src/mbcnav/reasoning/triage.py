@@ -237,6 +237,9 @@ class _Lexicon:
     names_spread: frozenset[str] = frozenset()
     #: concept -> (rule index, group) pairs whose group mentions the concept
     rules_by_concept: dict[str, list[tuple[int, frozenset[str]]]] = field(default_factory=dict)
+    #: red_flags.yaml `measured_fever_rules`: word findings that a temperature read at or above the fever
+    #: threshold makes a flag (a red line site with "temp 39" is line sepsis, with or without chemotherapy)
+    fever_rules: tuple[_Rule, ...] = ()
     #: labs thresholds as floats, read once (every case consults several)
     lab_values: dict[str, float] = field(default_factory=dict)
     #: "can't X" cues, and what makes them negate after all (triage.yaml negation.inability)
@@ -560,6 +563,10 @@ def lexicon() -> _Lexicon:
         kb_sources=kb_sources,
         names_spread=frozenset(names_spread),
         rules_by_concept=rules_by_concept,
+        fever_rules=tuple(
+            _Rule(r["code"], r["urgency"], tuple(frozenset(group) for group in r["when"]))
+            for r in flags.get("measured_fever_rules") or ()
+        ),
         lab_values={name: float(spec["value"]) for name, spec in lex["labs"].items()},
         inability_cues=frozenset(inability["cues"]),
         inability_fillers=frozenset(inability["fillers"]),
@@ -1650,6 +1657,8 @@ def _apply_fever(labs: Labs, present: dict[str, str], flags: _Flags, on_myelosup
     signs = [c for c in _SEPSIS_SIGNS if c in present]
     low_grade = temp_c is not None and lab["low_grade_fever_c"] <= temp_c < lab["fever_c"]
     cold = temp_c is not None and temp_c < lab["low_temp_c"]
+    if hot:
+        _apply_measured_fever_rules(temp_c, present, flags)
     if not (febrile or signs or low_grade or cold):
         anc = labs.anc_per_ul
         if on_myelosuppressive and anc is not None and anc < lab["anc_grade3_per_ul"]:
@@ -1726,6 +1735,19 @@ def _apply_fever(labs: Labs, present: dict[str, str], flags: _Flags, on_myelosup
         flags.add("fever_on_treatment", "urgent", f"{fever_what}; not on chemotherapy now")
     elif hot and anc is None:
         flags.add("febrile_neutropenia", "urgent", f"{fever_what}; neutrophil count not known")
+
+
+def _apply_measured_fever_rules(temp_c: float, present: dict[str, str], flags: _Flags) -> None:
+    """A temperature at or above the fever threshold with word findings that a fever makes an emergency
+    (red_flags.yaml `measured_fever_rules`): the word rules only see the word "fever", not "temp 39", and a
+    line site infection with a fever is line sepsis whether or not chemotherapy is named (UKONS v3)."""
+    lex = lexicon()
+    for rule in lex.fever_rules:
+        group = next((g for g in rule.when if g <= present.keys()), None)
+        if group is None:
+            continue
+        why = " + ".join(f"'{present[c]}' ({lex.concepts[c]['label']})" for c in sorted(group))
+        flags.add(rule.code, rule.urgency, f"{why} with a temperature of {temp_c:.1f} °C")
 
 
 def _jaundice_within_visceral_crisis(labs: Labs, found: _Found, flags: _Flags) -> None:
